@@ -1,0 +1,74 @@
+# Two commands matter: `make lab` and `make test`. Both set up everything they need,
+# from a fresh machine, and are safe to run again (stamps in .make/ skip finished steps).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMPS := .make
+export PATH := $(BIN):$(PATH)
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+JS_SOURCES := $(shell find src style schema -type f 2>/dev/null) package.json tsconfig.json
+PY_SOURCES := $(shell find jupyter_codeact -name '*.py' 2>/dev/null)
+
+.PHONY: lab test install lint test-py test-js test-ui bench clean
+
+## lab: install everything and start JupyterLab with the extension
+lab: install
+	jupyter lab --ServerApp.allow_root=True $(LAB_ARGS)
+
+## test: install everything and run every suite (lint, Python, TypeScript, browser)
+test: install
+	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory test-py
+	$(MAKE) --no-print-directory test-js
+
+install: $(STAMPS)/install labextension/package.json
+
+$(STAMPS):
+	mkdir -p $(STAMPS)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# The build backend's own requirements, so that the editable install needs no isolation.
+$(STAMPS)/build-deps: | $(BIN)/python $(STAMPS)
+	$(BIN)/pip install --quiet "hatchling>=1.5" "hatch-nodejs-version>=0.3.2" editables \
+		"hatch-jupyter-builder>=0.5" "jupyterlab>=4.0,<5"
+	touch $@
+
+$(STAMPS)/js-deps: package.json yarn.lock .yarnrc.yml $(STAMPS)/build-deps
+	jlpm install
+	touch $@
+
+$(STAMPS)/install: pyproject.toml $(STAMPS)/build-deps $(STAMPS)/js-deps
+	$(BIN)/pip install --quiet --no-build-isolation -e ".[test,dev]"
+	jupyter labextension develop --overwrite .
+	jupyter server extension enable --sys-prefix jupyter_codeact
+	touch $@
+
+# Rebuild the front end when its sources change.
+labextension/package.json: $(JS_SOURCES) $(STAMPS)/js-deps
+	jlpm build
+	touch $@
+
+lint: install
+	ruff check jupyter_codeact tests benchmarks
+	ruff format --check jupyter_codeact tests benchmarks
+	mypy
+	jlpm lint:check
+	jlpm typecheck
+
+test-py: install
+	pytest
+
+test-js: install
+	jlpm test
+
+## bench: the benchmarks (figures, not pass/fail)
+bench: install
+	python benchmarks/loop_overhead.py
+
+clean:
+	rm -rf $(STAMPS) labextension lib node_modules $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,145 @@
+"""``jupyter codeact run TASK``: the agent on a fresh kernel, from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+from typing import Any
+
+from ..config import CodeAct, ConfigError
+from ..core.agent import Agent
+from ..core.events import Done, Error
+from ..core.executor import ExecutorError
+from ..executors.kernel import KernelBackend, KernelExecutor, LocalKernel
+from ..transcript import Transcript
+from .config_files import load_config
+from .view import JSONLinesView, LiveView
+
+EXIT_ANSWERED = 0
+EXIT_UNANSWERED = 1
+EXIT_USAGE = 2
+EXIT_LLM = 3
+EXIT_CANCELLED = 130
+
+_LLM_ERRORS = {"auth", "not_found", "unreachable", "rate_limited", "server", "bad_response"}
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    """Options every command that talks to a model shares."""
+    parser.add_argument("--model", help="model name (default: c.CodeAct.model)")
+    parser.add_argument(
+        "--base-url", help="OpenAI-compatible endpoint ending in /v1 (default: $OPENAI_BASE_URL)"
+    )
+    parser.add_argument(
+        "--api-key", help="API key (prefer the OPENAI_API_KEY environment variable)"
+    )
+    parser.add_argument("--max-turns", type=int, help="model replies allowed before giving up")
+
+
+def add_run_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "run",
+        help="solve one task on a fresh kernel",
+        description="Run the CodeAct agent on TASK in a fresh kernel and print what it does.",
+    )
+    parser.add_argument("task", help="what to do, in plain language")
+    add_model_options(parser)
+    parser.add_argument("--timeout", type=float, help="seconds one action may run (0: no limit)")
+    parser.add_argument("--token-budget", type=int, help="tokens the run may use (0: no limit)")
+    parser.add_argument("--kernel", default="python3", help="kernel name (default: python3)")
+    parser.add_argument(
+        "--connection-file", help="attach to a running kernel instead of starting one"
+    )
+    parser.add_argument("--gateway-url", help="run on a kernel of this Jupyter Kernel Gateway")
+    parser.add_argument(
+        "--gateway-token", help="token for the gateway (default: $JUPYTER_GATEWAY_AUTH_TOKEN)"
+    )
+    parser.add_argument("--output", "-o", metavar="FILE.ipynb", help="write the run as a notebook")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per event")
+    parser.set_defaults(handler=run_command)
+
+
+def settings_from(args: argparse.Namespace) -> CodeAct:
+    """The ``CodeAct`` configuration: config files, then command-line options."""
+    settings = CodeAct(config=load_config())
+    overrides = {
+        "model": args.model,
+        "base_url": args.base_url,
+        "api_key": args.api_key,
+        "max_turns": args.max_turns,
+        "cell_timeout": getattr(args, "timeout", None),
+        "token_budget": getattr(args, "token_budget", None),
+    }
+    for name, value in overrides.items():
+        if value is not None:
+            setattr(settings, name, value)
+    return settings
+
+
+def make_backend(args: argparse.Namespace) -> KernelBackend:
+    if args.gateway_url:
+        from ..executors.gateway import GatewayKernel
+
+        return GatewayKernel(args.gateway_url, kernel_name=args.kernel, token=args.gateway_token)
+    return LocalKernel(kernel_name=args.kernel, connection_file=args.connection_file)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    try:
+        settings = settings_from(args)
+        settings.check()
+    except (ConfigError, ValueError) as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    return asyncio.run(_run(args, settings))
+
+
+async def _run(args: argparse.Namespace, settings: CodeAct) -> int:
+    view = JSONLinesView() if args.json else LiveView()
+    llm = settings.make_llm()
+    executor = KernelExecutor(make_backend(args))
+    try:
+        await executor.start()
+    except ExecutorError as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    transcript = Transcript(args.task, model=settings.model, kernelspec=_kernelspec(args.kernel))
+    agent = Agent(llm, executor, settings.agent_options(require_solution=True))
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError):
+        loop.add_signal_handler(signal.SIGINT, agent.stop)
+    status = EXIT_UNANSWERED
+    try:
+        async for event in agent.run(args.task):
+            view.show(event)
+            transcript.add(event)
+            if isinstance(event, Error):
+                status = EXIT_LLM if event.kind in _LLM_ERRORS else EXIT_UNANSWERED
+            elif isinstance(event, Done):
+                if event.reason == "answered":
+                    status = EXIT_ANSWERED
+                elif event.reason == "cancelled":
+                    status = EXIT_CANCELLED
+                elif event.reason != "error":
+                    status = EXIT_UNANSWERED
+    finally:
+        with contextlib.suppress(NotImplementedError):
+            loop.remove_signal_handler(signal.SIGINT)
+        if args.output:
+            transcript.write(args.output)
+        await executor.shutdown()
+        await llm.close()
+    return status
+
+
+def _kernelspec(name: str) -> dict[str, Any]:
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(name)
+    except NoSuchKernel:
+        return {"name": name, "display_name": name, "language": "python"}
+    return {"name": name, "display_name": spec.display_name, "language": spec.language}

@@ -1,0 +1,188 @@
+"""The ``CodeAct`` configuration shared by every host.
+
+The same section works in ``jupyter_server_config.py`` (sidebar), ``ipython_config.py``
+(magic) and ``jupyter_codeact_config.py`` (command line), for example::
+
+    c.CodeAct.model = "gpt-4o"
+    c.CodeAct.base_url = "http://localhost:11434/v1"   # Ollama
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from traitlets import Dict, Enum, Float, Int, List, Unicode, default
+from traitlets.config import Configurable
+
+from .core.agent import AgentOptions
+from .core.llm import LLMSettings, OpenAIChat, model_sees_images
+from .core.prompts import DEFAULT_SYSTEM_PROMPT
+
+# Local servers (Ollama, llama.cpp, vLLM) accept any key, but the openai client wants one.
+PLACEHOLDER_KEY = "not-needed"
+
+NO_MODEL_MESSAGE = (
+    "No model is configured: set OPENAI_API_KEY (or c.CodeAct.api_key) to use OpenAI, or "
+    "OPENAI_BASE_URL (or c.CodeAct.base_url) to use an OpenAI-compatible server such as vLLM, "
+    "Ollama or llama.cpp, then restart."
+)
+
+
+class ConfigError(ValueError):
+    """The configuration cannot work; the message says what to set."""
+
+
+class CodeAct(Configurable):
+    """Settings of the CodeAct agent: which model, and how far it may go."""
+
+    model = Unicode(
+        help="Name of the chat model to use, as the endpoint knows it (for example gpt-4o, "
+        "llama3.1:8b for Ollama, or the served model name of vLLM). Defaults to "
+        "$CODEACT_MODEL, else gpt-4o-mini.",
+    ).tag(config=True)
+
+    @default("model")
+    def _default_model(self) -> str:
+        return os.environ.get("CODEACT_MODEL") or "gpt-4o-mini"
+
+    base_url = Unicode(
+        None,
+        allow_none=True,
+        help="Base URL of an OpenAI-compatible endpoint, ending in /v1 (for example "
+        "http://localhost:11434/v1 for Ollama). Defaults to $OPENAI_BASE_URL; unset means "
+        "api.openai.com.",
+    ).tag(config=True)
+
+    @default("base_url")
+    def _default_base_url(self) -> str | None:
+        return os.environ.get("OPENAI_BASE_URL") or None
+
+    api_key = Unicode(
+        None,
+        allow_none=True,
+        help="API key for the endpoint. Defaults to $OPENAI_API_KEY. It stays on the server: "
+        "it is never sent to the browser or written to a notebook.",
+    ).tag(config=True)
+
+    @default("api_key")
+    def _default_api_key(self) -> str | None:
+        return os.environ.get("OPENAI_API_KEY") or None
+
+    temperature = Float(
+        0.0,
+        allow_none=True,
+        help="Sampling temperature; None leaves it to the endpoint (some reasoning models "
+        "accept no other value).",
+    ).tag(config=True)
+
+    max_turns = Int(
+        15, help="Model replies allowed for one request before the run stops unanswered."
+    ).tag(config=True)
+
+    cell_timeout = Float(
+        300.0,
+        help="Seconds one code action may run before it is interrupted; 0 means no limit.",
+    ).tag(config=True)
+
+    max_observation_chars = Int(
+        8000,
+        help="Characters of one action's output shown to the model; longer output keeps its "
+        "head and tail with a note of how much was cut.",
+    ).tag(config=True)
+
+    token_budget = Int(
+        300_000,
+        help="Tokens (prompt + completion) one request may use before the run stops; "
+        "0 means no limit.",
+    ).tag(config=True)
+
+    approval_mode = Enum(
+        ["auto", "ask"],
+        default_value="auto",
+        help="auto: run each action as soon as the model writes it. ask: show it and wait "
+        "for the user to run, edit or skip it.",
+    ).tag(config=True)
+
+    images = Enum(
+        ["auto", "always", "never"],
+        default_value="auto",
+        help="Send images from cell outputs (plots) to the model. auto: when the model's "
+        "name suggests it can see images.",
+    ).tag(config=True)
+
+    system_prompt = Unicode(
+        "", help="Replace the built-in system prompt (empty keeps the built-in one)."
+    ).tag(config=True)
+
+    max_retries = Int(
+        3,
+        help="Retries of a request that was rate limited (HTTP 429) or failed on the server "
+        "(HTTP 5xx), with exponential backoff honouring Retry-After.",
+    ).tag(config=True)
+
+    request_timeout = Float(
+        120.0, help="Seconds to wait for the endpoint to answer one request."
+    ).tag(config=True)
+
+    stop_sequences = List(
+        Unicode(),
+        help='Stop sequences sent with each request, for example ["</execute>"] to keep the '
+        "model from imagining its own observations (not every model accepts them).",
+    ).tag(config=True)
+
+    extra_body = Dict(
+        help="Extra JSON fields sent with every request (endpoint-specific options)."
+    ).tag(config=True)
+
+    def check(self) -> None:
+        """Raise :class:`ConfigError` if no endpoint can be reached with these settings."""
+        if not self.api_key and not self.base_url:
+            raise ConfigError(NO_MODEL_MESSAGE)
+        if not self.model:
+            raise ConfigError("No model name is set: set c.CodeAct.model (or --model).")
+
+    def llm_settings(self) -> LLMSettings:
+        self.check()
+        return LLMSettings(
+            model=self.model,
+            api_key=self.api_key or PLACEHOLDER_KEY,
+            base_url=self.base_url,
+            temperature=self.temperature,
+            max_retries=self.max_retries,
+            request_timeout=self.request_timeout,
+            stop=tuple(self.stop_sequences),
+            extra_body=dict(self.extra_body) or None,
+        )
+
+    def make_llm(self) -> OpenAIChat:
+        return OpenAIChat(self.llm_settings())
+
+    def agent_options(self, **overrides: Any) -> AgentOptions:
+        """Options for one agent; ``overrides`` win (hosts set ``require_solution``)."""
+        images = self.images == "always" or (
+            self.images == "auto" and model_sees_images(self.model)
+        )
+        values: dict[str, Any] = {
+            "max_turns": self.max_turns,
+            "cell_timeout": self.cell_timeout or None,
+            "max_observation_chars": self.max_observation_chars,
+            "token_budget": self.token_budget or None,
+            "include_images": images,
+            "system_prompt": self.system_prompt or DEFAULT_SYSTEM_PROMPT,
+        }
+        values.update(overrides)
+        return AgentOptions(**values)
+
+    def public_settings(self) -> dict[str, Any]:
+        """What the browser may see: everything but the key (only whether one is set)."""
+        return {
+            "model": self.model,
+            "base_url": self.base_url,
+            "has_api_key": bool(self.api_key),
+            "configured": bool(self.api_key or self.base_url),
+            "max_turns": self.max_turns,
+            "cell_timeout": self.cell_timeout,
+            "approval_mode": self.approval_mode,
+            "problem": None if (self.api_key or self.base_url) else NO_MODEL_MESSAGE,
+        }

@@ -1,0 +1,59 @@
+"""The agent core: the CodeAct loop and everything it needs, and nothing about its host.
+
+Nothing in this package may import jupyter_server, tornado, IPython, ipywidgets or
+jupyter_client (``tests/test_core_isolation.py`` checks it).
+"""
+
+from .actions import ParsedReply, parse_reply, prose
+from .agent import Agent, AgentOptions
+from .events import (
+    Action,
+    AnyEvent,
+    AssistantMessage,
+    Done,
+    Error,
+    Event,
+    ExecutionStatus,
+    FinalAnswer,
+    Observation,
+    Retry,
+    StopReason,
+    TextDelta,
+    Usage,
+)
+from .executor import ExecutionResult, Executor, ExecutorError, Output
+from .llm import LLM, LLMChunk, LLMError, LLMSettings, Message, OpenAIChat, TokenUsage
+from .observation import format_observation
+
+__all__ = [
+    "LLM",
+    "Action",
+    "Agent",
+    "AgentOptions",
+    "AnyEvent",
+    "AssistantMessage",
+    "Done",
+    "Error",
+    "Event",
+    "ExecutionResult",
+    "ExecutionStatus",
+    "Executor",
+    "ExecutorError",
+    "FinalAnswer",
+    "LLMChunk",
+    "LLMError",
+    "LLMSettings",
+    "Message",
+    "Observation",
+    "OpenAIChat",
+    "Output",
+    "ParsedReply",
+    "Retry",
+    "StopReason",
+    "TextDelta",
+    "TokenUsage",
+    "Usage",
+    "format_observation",
+    "parse_reply",
+    "prose",
+]

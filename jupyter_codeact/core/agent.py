@@ -1,0 +1,349 @@
+"""The CodeAct loop: ask the model, run its code, show it the outputs, until it answers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from .actions import ParsedReply, parse_reply
+from .events import (
+    Action,
+    AnyEvent,
+    AssistantMessage,
+    Done,
+    Error,
+    FinalAnswer,
+    Observation,
+    Retry,
+    TextDelta,
+    Usage,
+)
+from .executor import ExecutionResult, Executor, ExecutorError
+from .llm import LLM, LLMError, Message, TokenUsage
+from .observation import FormattedObservation, format_observation
+from .prompts import (
+    DEFAULT_SYSTEM_PROMPT,
+    IGNORED_SOLUTION_NOTE,
+    NO_ACTION_NUDGE,
+    user_message_with_context,
+)
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AgentOptions:
+    """How one agent behaves; hosts build it from the ``CodeAct`` configuration."""
+
+    max_turns: int = 10
+    """Model replies allowed per user message."""
+    cell_timeout: float | None = 120.0
+    """Seconds an action may run before it is interrupted (None: no limit)."""
+    max_observation_chars: int = 8000
+    """Bound on the text of one observation (head and tail are kept)."""
+    token_budget: int | None = None
+    """Tokens (prompt + completion) one run may use (None: no limit)."""
+    include_images: bool = False
+    """Send images from outputs to the model (for vision-capable models)."""
+    require_solution: bool = True
+    """True: a reply without code or ``<solution>`` is nudged and the loop goes on
+    (headless runs). False: such a reply is the answer to the user (chat hosts)."""
+    system_prompt: str = DEFAULT_SYSTEM_PROMPT
+    stream_retries: int = 2
+    """Times a reply whose stream broke mid-way is requested again."""
+    interrupt_grace: float = 10.0
+    """Seconds to wait for an interrupted action to come back before giving up on it."""
+
+
+class _Stopped(Exception):
+    """Internal: the host asked the run to stop."""
+
+
+_END = object()
+
+
+class Agent:
+    """One conversation with the model, acting through one executor.
+
+    ``run`` may be called again with a follow-up message: the conversation (and the
+    executor's state) carry over, as in a chat.
+    """
+
+    def __init__(
+        self,
+        llm: LLM,
+        executor: Executor,
+        options: AgentOptions | None = None,
+        *,
+        history: list[Message] | None = None,
+        turn: int = 0,
+    ) -> None:
+        self.llm = llm
+        self.executor = executor
+        self.options = options or AgentOptions()
+        self.messages: list[Message] = history or [
+            {"role": "system", "content": self.options.system_prompt}
+        ]
+        self.turn = turn
+        """Turns taken in this conversation (across runs); event turns count from here."""
+        self._stop = asyncio.Event()
+        self._tasks: set[asyncio.Future[Any]] = set()
+        self._running = False
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    def stop(self) -> None:
+        """Stop the current run: cancel the LLM stream, interrupt a running action.
+
+        Call it from the event loop's thread (``loop.call_soon_threadsafe`` otherwise).
+        """
+        if not self._running or self._stop.is_set():
+            return
+        self._stop.set()
+        for task in list(self._tasks):
+            task.cancel()
+
+    async def run(self, message: str, *, context: str | None = None) -> AsyncIterator[AnyEvent]:
+        """Answer ``message``; yields events, always ending with :class:`Done`."""
+        if self._running:
+            raise RuntimeError("This agent is already running; stop it or wait for it to finish.")
+        self._running = True
+        self._stop = asyncio.Event()
+        self.messages.append(
+            {"role": "user", "content": user_message_with_context(message, context)}
+        )
+        try:
+            async for event in self._loop():
+                yield event
+        finally:
+            self._running = False
+            for task in list(self._tasks):
+                task.cancel()
+
+    async def _loop(self) -> AsyncIterator[AnyEvent]:
+        options = self.options
+        total_tokens = 0
+        for turns in range(1, options.max_turns + 1):
+            self.turn += 1
+            turn = self.turn
+            if options.token_budget and total_tokens >= options.token_budget:
+                yield Done(
+                    turn=turn,
+                    reason="token_budget",
+                    detail=f"The run used {total_tokens:,} tokens, over its budget of "
+                    f"{options.token_budget:,}.",
+                    turns=turns - 1,
+                    total_tokens=total_tokens,
+                )
+                return
+            reply: list[str] = []
+            usage: TokenUsage | None = None
+            try:
+                async for event in self._ask(turn, reply):
+                    if isinstance(event, TokenUsage):
+                        usage = event
+                    else:
+                        yield event
+            except _Stopped:
+                yield self._cancelled(turn, turns, total_tokens, "while the model was replying")
+                return
+            except LLMError as error:
+                yield Error(turn=turn, kind=error.kind, message=error.message)
+                yield Done(
+                    turn=turn,
+                    reason="error",
+                    detail=error.message,
+                    turns=turns,
+                    total_tokens=total_tokens,
+                )
+                return
+            text = "".join(reply)
+            yield AssistantMessage(turn=turn, text=text)
+            estimated = usage is None
+            if usage is None:
+                usage = _estimate_usage(self.messages, text)
+            total_tokens += usage.total_tokens
+            yield Usage(
+                turn=turn,
+                prompt_tokens=usage.prompt_tokens,
+                completion_tokens=usage.completion_tokens,
+                total_tokens=usage.total_tokens,
+                run_total_tokens=total_tokens,
+                estimated=estimated,
+            )
+            parsed = parse_reply(text)
+            self.messages.append({"role": "assistant", "content": parsed.text})
+            if parsed.code is not None:
+                action = Action(turn=turn, code=parsed.code, action_id=uuid.uuid4().hex[:12])
+                yield action
+                try:
+                    yield await self._act(action, parsed)
+                except _Stopped as stopped:
+                    yield from_stopped(stopped)
+                    yield self._cancelled(turn, turns, total_tokens, "while an action was running")
+                    return
+                except ExecutorError as error:
+                    yield Error(turn=turn, kind="executor", message=str(error))
+                    yield Done(
+                        turn=turn,
+                        reason="error",
+                        detail=str(error),
+                        turns=turns,
+                        total_tokens=total_tokens,
+                    )
+                    return
+                continue
+            answer = parsed.solution
+            if answer is None and not options.require_solution:
+                answer = text.strip()
+            if answer is not None:
+                yield FinalAnswer(turn=turn, answer=answer)
+                yield Done(turn=turn, reason="answered", turns=turns, total_tokens=total_tokens)
+                return
+            self.messages.append({"role": "user", "content": NO_ACTION_NUDGE})
+        yield Done(
+            turn=self.turn,
+            reason="max_turns",
+            detail=f"The model gave no answer within {options.max_turns} turns.",
+            turns=options.max_turns,
+            total_tokens=total_tokens,
+        )
+
+    def _cancelled(self, turn: int, turns: int, total_tokens: int, when: str) -> Done:
+        return Done(
+            turn=turn,
+            reason="cancelled",
+            detail=f"Stopped by the user {when}.",
+            turns=turns,
+            total_tokens=total_tokens,
+        )
+
+    async def _ask(self, turn: int, reply: list[str]) -> AsyncIterator[AnyEvent | TokenUsage]:
+        """Stream one reply into ``reply``, retrying a stream that broke mid-way."""
+        for attempt in range(self.options.stream_retries + 1):
+            reply.clear()
+            try:
+                async for chunk in self._cancellable_iter(self.llm.stream(self.messages)):
+                    if chunk.text:
+                        reply.append(chunk.text)
+                        yield TextDelta(turn=turn, text=chunk.text)
+                    if chunk.usage is not None:
+                        yield chunk.usage
+                return
+            except LLMError as error:
+                if not error.retryable or attempt == self.options.stream_retries:
+                    raise
+                yield Retry(turn=turn, reason=error.message, attempt=attempt + 1)
+
+    async def _cancellable_iter(self, source: AsyncIterator[T]) -> AsyncIterator[T]:
+        """Iterate ``source`` in a task of its own so that :meth:`stop` can cancel it."""
+        queue: asyncio.Queue[tuple[Any, BaseException | None]] = asyncio.Queue()
+
+        async def pump() -> None:
+            try:
+                async for item in source:
+                    queue.put_nowait((item, None))
+            except BaseException as error:  # the consumer re-raises it, cancellation included
+                queue.put_nowait((_END, error))
+            else:
+                queue.put_nowait((_END, None))
+
+        task = asyncio.ensure_future(pump())
+        self._tasks.add(task)
+        try:
+            while True:
+                item, error = await queue.get()
+                if item is _END:
+                    if isinstance(error, asyncio.CancelledError) and self._stop.is_set():
+                        raise _Stopped()
+                    if error is not None:
+                        raise error
+                    return
+                yield item
+        finally:
+            self._tasks.discard(task)
+            task.cancel()
+
+    async def _act(self, action: Action, parsed: ParsedReply) -> Observation:
+        """Run the action; return its observation (and record it for the model).
+
+        Raises :class:`_Stopped` carrying the observation when the user stopped the run
+        while the action was running: the model still learns what happened.
+        """
+        result = await self._execute(action)
+        formatted = format_observation(
+            result,
+            max_chars=self.options.max_observation_chars,
+            timeout=self.options.cell_timeout,
+            include_images=self.options.include_images,
+        )
+        if parsed.ignored_solution:
+            formatted.text += "\n" + IGNORED_SOLUTION_NOTE
+        ran = result.code or action.code
+        if ran != action.code:
+            formatted.text = (
+                f"The user edited the code before running it; what ran was:\n{ran}\n\n"
+                f"{formatted.text}"
+            )
+        self.messages.append(_observation_message(formatted))
+        observation = Observation(
+            turn=action.turn,
+            action_id=action.action_id,
+            status=result.status,
+            text=formatted.text,
+            code=ran,
+            outputs=result.outputs,
+            execution_count=result.execution_count,
+        )
+        if self._stop.is_set():
+            raise _Stopped(observation)
+        return observation
+
+    async def _execute(self, action: Action) -> ExecutionResult:
+        """Run the action; on :meth:`stop`, interrupt it and wait (a while) for its outputs."""
+        task = asyncio.ensure_future(
+            self.executor.execute(action.code, timeout=self.options.cell_timeout, action=action)
+        )
+        stopped = asyncio.ensure_future(self._stop.wait())
+        try:
+            await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            if not task.done():
+                try:
+                    await self.executor.interrupt()
+                except Exception:
+                    log.exception("interrupting the executor failed")
+                await asyncio.wait({task}, timeout=self.options.interrupt_grace)
+            if not task.done():
+                task.cancel()
+                return ExecutionResult(status="interrupted", code=action.code)
+            return task.result()
+        finally:
+            stopped.cancel()
+
+
+def from_stopped(stopped: _Stopped) -> Observation:
+    observation = stopped.args[0]
+    assert isinstance(observation, Observation)
+    return observation
+
+
+def _observation_message(observation: FormattedObservation) -> Message:
+    if not observation.images:
+        return {"role": "user", "content": observation.text}
+    parts: list[dict[str, Any]] = [{"type": "text", "text": observation.text}]
+    for mime, data in observation.images:
+        parts.append({"type": "image_url", "image_url": {"url": f"data:{mime};base64,{data}"}})
+    return {"role": "user", "content": parts}
+
+
+def _estimate_usage(messages: list[Message], reply: str) -> TokenUsage:
+    """About four characters a token, for endpoints that report no usage."""
+    prompt_chars = sum(len(str(message.get("content", ""))) for message in messages)
+    return TokenUsage(prompt_tokens=prompt_chars // 4, completion_tokens=len(reply) // 4)

@@ -1,0 +1,140 @@
+"""The typed events the agent loop yields; every host consumes these.
+
+The wire form (``to_dict``) is mirrored in ``src/wire.ts``; change both together.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+ExecutionStatus = Literal["ok", "error", "timeout", "interrupted", "died", "skipped"]
+"""How an action's execution ended.
+
+``died`` means the kernel died (and was restarted: state is lost);
+``skipped`` means the user declined to run it.
+"""
+
+StopReason = Literal["answered", "max_turns", "token_budget", "cancelled", "error"]
+"""Why a run ended."""
+
+ErrorKind = Literal[
+    "config",
+    "auth",
+    "not_found",
+    "unreachable",
+    "rate_limited",
+    "server",
+    "bad_response",
+    "executor",
+]
+
+
+@dataclass(frozen=True)
+class Event:
+    """Base class: every event has a wire ``type`` and the turn it belongs to."""
+
+    type: ClassVar[str] = "event"
+    turn: int
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["type"] = self.type
+        return data
+
+
+@dataclass(frozen=True)
+class TextDelta(Event):
+    """A piece of the assistant's reply as it streams in."""
+
+    type: ClassVar[str] = "text_delta"
+    text: str
+
+
+@dataclass(frozen=True)
+class Retry(Event):
+    """The LLM stream broke and is being requested again: discard this turn's partial text."""
+
+    type: ClassVar[str] = "retry"
+    reason: str
+    attempt: int
+
+
+@dataclass(frozen=True)
+class AssistantMessage(Event):
+    """The assistant's whole reply for this turn."""
+
+    type: ClassVar[str] = "message"
+    text: str
+
+
+@dataclass(frozen=True)
+class Action(Event):
+    """Code the model asked to run."""
+
+    type: ClassVar[str] = "action"
+    code: str
+    action_id: str
+
+
+@dataclass(frozen=True)
+class Observation(Event):
+    """What running an action produced, as the model will read it.
+
+    ``outputs`` are the nbformat outputs as the executor returned them (bounded),
+    ``code`` is what actually ran (the user may have edited it).
+    """
+
+    type: ClassVar[str] = "observation"
+    action_id: str
+    status: ExecutionStatus
+    text: str
+    code: str
+    outputs: list[dict[str, Any]] = field(default_factory=list)
+    execution_count: int | None = None
+
+
+@dataclass(frozen=True)
+class FinalAnswer(Event):
+    """The model's answer to the user; the run ends after it."""
+
+    type: ClassVar[str] = "final"
+    answer: str
+
+
+@dataclass(frozen=True)
+class Usage(Event):
+    """Tokens used by one LLM call, and the run's running total."""
+
+    type: ClassVar[str] = "usage"
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+    run_total_tokens: int
+    estimated: bool = False
+
+
+@dataclass(frozen=True)
+class Error(Event):
+    """Something the user must be told; ``message`` is one plain sentence saying what to fix."""
+
+    type: ClassVar[str] = "error"
+    kind: ErrorKind
+    message: str
+
+
+@dataclass(frozen=True)
+class Done(Event):
+    """The last event of every run."""
+
+    type: ClassVar[str] = "done"
+    reason: StopReason
+    detail: str = ""
+    turns: int = 0
+    total_tokens: int = 0
+
+
+AnyEvent = (
+    TextDelta | Retry | AssistantMessage | Action | Observation | FinalAnswer | Usage | Error | Done
+)

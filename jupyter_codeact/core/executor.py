@@ -1,0 +1,53 @@
+"""The one interface every host implements to run an action, and what it returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from .events import Action, ExecutionStatus
+
+Output = dict[str, Any]
+"""One nbformat v4 output (``stream``, ``execute_result``, ``display_data`` or ``error``)."""
+
+
+@dataclass
+class ExecutionResult:
+    """The end of one execution.
+
+    ``code`` is what actually ran, which differs from the action when the user edited it;
+    ``note`` is anything the executor must tell the model beyond the outputs (for example
+    that the kernel was restarted).
+    """
+
+    status: ExecutionStatus
+    outputs: list[Output] = field(default_factory=list)
+    code: str = ""
+    execution_count: int | None = None
+    note: str = ""
+
+
+@runtime_checkable
+class Executor(Protocol):
+    """Runs code somewhere stateful: a kernel, the user's notebook, the running shell."""
+
+    async def execute(
+        self, code: str, *, timeout: float | None, action: Action | None = None
+    ) -> ExecutionResult:
+        """Run ``code``; return when it has finished, failed, or hit ``timeout`` seconds.
+
+        ``action`` is the event the code came from (its turn and id), for executors that
+        record provenance, such as the notebook's cell metadata.
+
+        Errors in the code are results (``status="error"``), never exceptions; raise
+        :class:`ExecutorError` only when the executor itself cannot work.
+        """
+        ...
+
+    async def interrupt(self) -> None:
+        """Stop whatever is running now (the user pressed Stop)."""
+        ...
+
+
+class ExecutorError(Exception):
+    """The executor cannot run code at all (no kernel, no notebook); the message says why."""

@@ -1,0 +1,1 @@
+"""Executors: where a host runs the agent's code (see core.executor.Executor)."""

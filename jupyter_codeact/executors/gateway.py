@@ -1,0 +1,217 @@
+"""A kernel behind a Jupyter Kernel Gateway (or any jupyter_server's kernels API).
+
+REST to start, interrupt, restart and delete the kernel; its channels websocket (JSON
+messages, the default protocol) to execute and hear its outputs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime
+import json
+import os
+import uuid
+from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
+
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
+from tornado.websocket import WebSocketClientConnection, websocket_connect
+
+from ..core.executor import ExecutorError
+from .kernel import KernelDied
+
+
+class GatewayKernel:
+    """:class:`~jupyter_codeact.executors.kernel.KernelBackend` for a remote kernel."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        kernel_name: str = "python3",
+        token: str | None = None,
+        startup_timeout: float = 60.0,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.kernel_name = kernel_name
+        self.token = token if token is not None else os.environ.get("JUPYTER_GATEWAY_AUTH_TOKEN")
+        self.startup_timeout = startup_timeout
+        self.kernel_id: str | None = None
+        self.session = uuid.uuid4().hex
+        self.description = f"the {kernel_name} kernel at {self.url}"
+        self._ws: WebSocketClientConnection | None = None
+        self._iopub: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._replies: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._reader: asyncio.Task[None] | None = None
+        self._restarting = False
+        self._dead = False
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"token {self.token}"} if self.token else {}
+
+    async def _rest(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        request = HTTPRequest(
+            f"{self.url}{path}",
+            method=method,
+            headers={**self._headers(), "Content-Type": "application/json"},
+            body=json.dumps(body) if body is not None else (None if method == "GET" else ""),
+            request_timeout=self.startup_timeout,
+            allow_nonstandard_methods=True,
+        )
+        try:
+            response = await AsyncHTTPClient().fetch(request)
+        except HTTPClientError as error:
+            if error.code in (401, 403):
+                raise ExecutorError(
+                    f"The kernel gateway at {self.url} refused the token (HTTP {error.code}): "
+                    "set JUPYTER_GATEWAY_AUTH_TOKEN (or --gateway-token)."
+                ) from error
+            raise
+        except OSError as error:
+            raise ExecutorError(
+                f"Could not reach the kernel gateway at {self.url} ({error}): check the URL "
+                "and that the gateway is running."
+            ) from error
+        return json.loads(response.body) if response.body else None
+
+    async def start(self) -> None:
+        try:
+            model = await self._rest("POST", "/api/kernels", {"name": self.kernel_name})
+        except HTTPClientError as error:
+            raise ExecutorError(
+                f"The kernel gateway at {self.url} could not start a '{self.kernel_name}' "
+                f"kernel (HTTP {error.code})."
+            ) from error
+        self.kernel_id = model["id"]
+        await self._open_channels()
+
+    async def _open_channels(self) -> None:
+        parts = urlsplit(self.url)
+        scheme = "wss" if parts.scheme == "https" else "ws"
+        path = f"{parts.path}/api/kernels/{quote(self.kernel_id or '')}/channels"
+        ws_url = urlunsplit((scheme, parts.netloc, path, f"session_id={self.session}", ""))
+        self._ws = await websocket_connect(
+            HTTPRequest(ws_url, headers=self._headers()), max_message_size=256 * 1024 * 1024
+        )
+        self._reader = asyncio.ensure_future(self._read())
+        await self._wait_ready()
+
+    async def _read(self) -> None:
+        assert self._ws is not None
+        while True:
+            raw = await self._ws.read_message()
+            if raw is None:
+                self._dead = True
+                self._iopub.put_nowait({"header": {"msg_type": "_closed"}, "content": {}})
+                return
+            msg = json.loads(raw)
+            channel = msg.get("channel")
+            if channel == "iopub":
+                self._iopub.put_nowait(msg)
+            elif channel in ("shell", "control"):
+                parent = msg.get("parent_header", {}).get("msg_id")
+                future = self._replies.pop(parent, None)
+                if future is not None and not future.done():
+                    future.set_result(msg)
+
+    def _send(self, channel: str, msg_type: str, content: dict[str, Any]) -> str:
+        assert self._ws is not None
+        msg_id = uuid.uuid4().hex
+        self._ws.write_message(
+            json.dumps(
+                {
+                    "header": {
+                        "msg_id": msg_id,
+                        "msg_type": msg_type,
+                        "username": "codeact",
+                        "session": self.session,
+                        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+                        "version": "5.3",
+                    },
+                    "parent_header": {},
+                    "metadata": {},
+                    "content": content,
+                    "channel": channel,
+                    "buffers": [],
+                }
+            )
+        )
+        return msg_id
+
+    async def _wait_ready(self) -> None:
+        """Ask for kernel_info until it answers (the kernel may still be starting)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.startup_timeout
+        while loop.time() < deadline:
+            future: asyncio.Future[dict[str, Any]] = loop.create_future()
+            self._replies[self._send("shell", "kernel_info_request", {})] = future
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(future, timeout=2.0)
+                self._restarting = self._dead = False
+                return
+        raise ExecutorError(
+            f"{self.description.capitalize()} did not answer within {self.startup_timeout:g} "
+            "seconds."
+        )
+
+    def execute(self, code: str) -> str:
+        content = {
+            "code": code,
+            "silent": False,
+            "store_history": True,
+            "user_expressions": {},
+            "allow_stdin": False,
+            "stop_on_error": True,
+        }
+        return self._send("shell", "execute_request", content)
+
+    async def next_message(self, timeout: float) -> dict[str, Any] | None:
+        try:
+            msg = await asyncio.wait_for(self._iopub.get(), timeout=timeout)
+        except asyncio.TimeoutError:
+            return None
+        msg_type = msg["header"]["msg_type"]
+        if msg_type == "_closed":
+            raise KernelDied()
+        if msg_type == "status":
+            state = msg.get("content", {}).get("execution_state")
+            # The server says so on the channel, with no parent, when its kernel died.
+            if state in ("restarting", "autorestarting", "dead"):
+                self._restarting = state != "dead"
+                self._dead = state == "dead"
+                raise KernelDied()
+        return msg
+
+    async def is_alive(self) -> bool:
+        if self._dead:
+            return False
+        try:
+            model = await self._rest("GET", f"/api/kernels/{quote(self.kernel_id or '')}")
+        except HTTPClientError:
+            return False
+        return bool(model) and model.get("execution_state") != "dead"
+
+    async def interrupt(self) -> None:
+        await self._rest("POST", f"/api/kernels/{quote(self.kernel_id or '')}/interrupt")
+
+    async def restart(self) -> bool:
+        if not self._restarting:
+            # Nobody restarted it for us (dead, or stuck): ask the gateway to.
+            await self._rest("POST", f"/api/kernels/{quote(self.kernel_id or '')}/restart")
+        if self._ws is None or self._ws.protocol is None:
+            await self._open_channels()
+        else:
+            await self._wait_ready()
+        return True
+
+    async def shutdown(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+        if self._ws is not None:
+            self._ws.close()
+            self._ws = None
+        if self.kernel_id is not None:
+            with contextlib.suppress(Exception):
+                await self._rest("DELETE", f"/api/kernels/{quote(self.kernel_id)}")
+            self.kernel_id = None

@@ -1,0 +1,311 @@
+"""Run actions in a Jupyter kernel: local (jupyter_client), attached, or behind a gateway.
+
+The execution logic (outputs, timeouts, interrupts, a kernel that dies, ``input()``) is
+written once in :class:`KernelExecutor`; a :class:`KernelBackend` only moves messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+from jupyter_client.asynchronous.client import AsyncKernelClient
+from jupyter_client.manager import AsyncKernelManager
+
+from ..core.events import Action
+from ..core.executor import ExecutionResult, ExecutorError
+from .outputs import DEFAULT_MAX_STREAM_CHARS, OutputCollector
+
+log = logging.getLogger(__name__)
+
+# How often a wait for output checks that the kernel is still alive.
+_LIVENESS_INTERVAL = 1.0
+
+RESTARTED_NOTE = (
+    "It was restarted: every variable, import and loaded file is lost; re-run what you need "
+    "before going on."
+)
+
+
+class KernelDied(Exception):
+    """The kernel process is gone."""
+
+
+class KernelBackend(Protocol):
+    """Message transport to one kernel."""
+
+    description: str
+
+    async def start(self) -> None: ...
+
+    def execute(self, code: str) -> str:
+        """Send an execute request (stdin not allowed); return its msg_id."""
+        ...
+
+    async def next_message(self, timeout: float) -> dict[str, Any] | None:
+        """The next IOPub message, or None if none came within ``timeout`` seconds.
+
+        Raises :class:`KernelDied` when the backend learns the kernel is gone.
+        """
+        ...
+
+    async def is_alive(self) -> bool: ...
+
+    async def interrupt(self) -> None: ...
+
+    async def restart(self) -> bool:
+        """Restart the kernel; False if this backend cannot (an attached kernel)."""
+        ...
+
+    async def shutdown(self) -> None: ...
+
+
+class LocalKernel:
+    """A kernel started (and owned) by us through jupyter_client, or attached by file."""
+
+    def __init__(
+        self,
+        *,
+        kernel_name: str = "python3",
+        connection_file: str | None = None,
+        cwd: str | None = None,
+        startup_timeout: float = 60.0,
+    ) -> None:
+        self.kernel_name = kernel_name
+        self.connection_file = connection_file
+        self.cwd = cwd
+        self.startup_timeout = startup_timeout
+        self.manager: AsyncKernelManager | None = None
+        self.client: AsyncKernelClient | None = None
+        self._ipc_dir: tempfile.TemporaryDirectory[str] | None = None
+        self.description = (
+            f"the kernel of {connection_file}" if connection_file else f"a {kernel_name} kernel"
+        )
+
+    async def start(self) -> None:
+        if self.connection_file:
+            client = AsyncKernelClient()
+            client.load_connection_file(self.connection_file)
+        else:
+            # IPC sockets in a private directory: local, and not an unencrypted TCP port.
+            self._ipc_dir = tempfile.TemporaryDirectory(prefix="codeact-kernel-")
+            self.manager = AsyncKernelManager(
+                kernel_name=self.kernel_name,
+                transport="ipc",
+                ip=str(Path(self._ipc_dir.name) / "kernel"),
+            )
+            try:
+                await self.manager.start_kernel(cwd=self.cwd)
+            except Exception as error:
+                raise ExecutorError(
+                    f"Could not start the '{self.kernel_name}' kernel ({error}): check "
+                    "`jupyter kernelspec list` for the installed kernels."
+                ) from error
+            client = self.manager.client()
+        await self._connect(client)
+
+    async def _connect(self, client: AsyncKernelClient) -> None:
+        client.start_channels()
+        try:
+            await client.wait_for_ready(timeout=self.startup_timeout)
+        except RuntimeError as error:
+            client.stop_channels()
+            raise ExecutorError(
+                f"{self.description.capitalize()} did not answer within "
+                f"{self.startup_timeout:g} seconds ({error})."
+            ) from error
+        self.client = client
+
+    def execute(self, code: str) -> str:
+        assert self.client is not None
+        msg_id: str = self.client.execute(code, store_history=True, allow_stdin=False)
+        return msg_id
+
+    async def next_message(self, timeout: float) -> dict[str, Any] | None:
+        assert self.client is not None
+        try:
+            msg: dict[str, Any] = await self.client.get_iopub_msg(timeout=timeout)
+        except queue.Empty:
+            return None
+        return msg
+
+    async def is_alive(self) -> bool:
+        if self.manager is not None:
+            return bool(await self.manager.is_alive())
+        assert self.client is not None
+        return bool(self.client.hb_channel.is_beating())
+
+    async def interrupt(self) -> None:
+        if self.manager is not None:
+            await self.manager.interrupt_kernel()
+        elif self.client is not None:
+            # An attached kernel: ask it through the control channel.
+            msg = self.client.session.msg("interrupt_request", {})
+            self.client.control_channel.send(msg)
+
+    async def restart(self) -> bool:
+        if self.manager is None:
+            return False
+        if self.client is not None:
+            self.client.stop_channels()
+        await self.manager.restart_kernel(now=True)
+        await self._connect(self.manager.client())
+        return True
+
+    async def shutdown(self) -> None:
+        if self.client is not None:
+            self.client.stop_channels()
+            self.client = None
+        if self.manager is not None:
+            if await self.manager.is_alive():
+                await self.manager.shutdown_kernel(now=True)
+            self.manager = None
+        if self._ipc_dir is not None:
+            self._ipc_dir.cleanup()
+            self._ipc_dir = None
+
+
+class KernelExecutor:
+    """:class:`~jupyter_codeact.core.executor.Executor` over a Jupyter kernel.
+
+    Use it as an async context manager, or call :meth:`start` and :meth:`shutdown`.
+    """
+
+    def __init__(
+        self,
+        backend: KernelBackend | None = None,
+        *,
+        interrupt_grace: float = 5.0,
+        max_stream_chars: int = DEFAULT_MAX_STREAM_CHARS,
+        on_message: Callable[[str, dict[str, Any]], None] | None = None,
+    ) -> None:
+        """``on_message(msg_type, content)`` sees each output message of a running action
+        as it arrives (for hosts that show progress live)."""
+        self.backend: KernelBackend = backend or LocalKernel()
+        self.on_message = on_message
+        self.interrupt_grace = interrupt_grace
+        self.max_stream_chars = max_stream_chars
+        self._lock = asyncio.Lock()
+        self._started = False
+        self._usable = True
+
+    async def __aenter__(self) -> KernelExecutor:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.shutdown()
+
+    async def start(self) -> None:
+        if not self._started:
+            await self.backend.start()
+            self._started = True
+
+    async def shutdown(self) -> None:
+        if self._started:
+            self._started = False
+            await self.backend.shutdown()
+
+    async def interrupt(self) -> None:
+        if self._started:
+            await self.backend.interrupt()
+
+    async def execute(
+        self, code: str, *, timeout: float | None, action: Action | None = None
+    ) -> ExecutionResult:
+        if not self._usable:
+            raise ExecutorError(
+                f"{self.backend.description.capitalize()} died earlier and could not be "
+                "restarted: start the run again."
+            )
+        await self.start()
+        async with self._lock:
+            return await self._execute(code, timeout)
+
+    async def _execute(self, code: str, timeout: float | None) -> ExecutionResult:
+        backend = self.backend
+        collector = OutputCollector(max_stream_chars=self.max_stream_chars)
+        msg_id = backend.execute(code)
+        deadline = None if not timeout else time.monotonic() + timeout
+        interrupted_at: float | None = None
+        while True:
+            now = time.monotonic()
+            wait = _LIVENESS_INTERVAL
+            if interrupted_at is not None:
+                wait = min(wait, max(interrupted_at + self.interrupt_grace - now, 0.0))
+            elif deadline is not None:
+                wait = min(wait, max(deadline - now, 0.0))
+            try:
+                msg = await backend.next_message(wait) if wait > 0 else None
+            except KernelDied:
+                return await self._died(code, collector)
+            if msg is None:
+                now = time.monotonic()
+                if not await backend.is_alive():
+                    return await self._died(code, collector)
+                if interrupted_at is not None and now >= interrupted_at + self.interrupt_grace:
+                    # The kernel ignored the interrupt (e.g. stuck in C code): restart it.
+                    restarted = await self._restart()
+                    note = "The kernel did not respond to the interrupt. " + (
+                        RESTARTED_NOTE if restarted else "It could not be restarted from here."
+                    )
+                    return self._result("timeout", code, collector, note)
+                if interrupted_at is None and deadline is not None and now >= deadline:
+                    await backend.interrupt()
+                    interrupted_at = now
+                continue
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            msg_type = msg["header"]["msg_type"]
+            content = msg.get("content", {})
+            if msg_type == "status":
+                if content.get("execution_state") == "idle":
+                    break
+                continue
+            collector.add(msg_type, content)
+            if self.on_message is not None:
+                self.on_message(msg_type, content)
+        if interrupted_at is not None:
+            return self._result("timeout", code, collector)
+        if collector.error is not None:
+            status = (
+                "interrupted" if collector.error.get("ename") == "KeyboardInterrupt" else "error"
+            )
+            return self._result(status, code, collector)
+        return self._result("ok", code, collector)
+
+    def _result(
+        self, status: Any, code: str, collector: OutputCollector, note: str = ""
+    ) -> ExecutionResult:
+        return ExecutionResult(
+            status=status,
+            outputs=collector.outputs(),
+            code=code,
+            execution_count=collector.execution_count,
+            note=note,
+        )
+
+    async def _died(self, code: str, collector: OutputCollector) -> ExecutionResult:
+        restarted = await self._restart()
+        note = (
+            RESTARTED_NOTE
+            if restarted
+            else "It could not be restarted from here (it was started elsewhere)."
+        )
+        return self._result("died", code, collector, note)
+
+    async def _restart(self) -> bool:
+        try:
+            restarted = await self.backend.restart()
+        except Exception:
+            log.exception("restarting %s failed", self.backend.description)
+            restarted = False
+        if not restarted:
+            self._usable = False
+        return restarted

@@ -1,0 +1,130 @@
+"""Build nbformat outputs from a kernel's IOPub messages, with bounded memory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..core.executor import Output
+
+DEFAULT_MAX_STREAM_CHARS = 1_000_000
+
+
+class _BoundedText:
+    """Text that keeps its head and its tail once it passes ``limit`` characters."""
+
+    def __init__(self, limit: int) -> None:
+        self.half = max(limit // 2, 1)
+        self.head = ""
+        self.tail = ""
+        self.dropped = 0
+
+    def add(self, text: str) -> None:
+        if len(self.head) < self.half:
+            room = self.half - len(self.head)
+            self.head += text[:room]
+            text = text[room:]
+        if not text:
+            return
+        self.tail += text
+        if len(self.tail) > self.half:
+            extra = len(self.tail) - self.half
+            self.dropped += extra
+            self.tail = self.tail[extra:]
+
+    def value(self) -> str:
+        if not self.dropped:
+            return self.head + self.tail
+        return f"{self.head}\n... [{self.dropped:,} characters of output dropped] ...\n{self.tail}"
+
+
+class OutputCollector:
+    """Accumulates the outputs of one execution the way a notebook would show them."""
+
+    def __init__(self, *, max_stream_chars: int = DEFAULT_MAX_STREAM_CHARS) -> None:
+        self.max_stream_chars = max_stream_chars
+        self._outputs: list[Output | _BoundedText] = []
+        self._stream_names: dict[int, str] = {}
+        self._displays: dict[str, list[int]] = {}
+        self._clear_on_next = False
+        self.execution_count: int | None = None
+        self.error: dict[str, Any] | None = None
+
+    def add(self, msg_type: str, content: dict[str, Any]) -> None:
+        """Take one IOPub message (already known to belong to this execution)."""
+        if msg_type == "execute_input":
+            self.execution_count = content.get("execution_count")
+            return
+        if msg_type == "clear_output":
+            if content.get("wait"):
+                self._clear_on_next = True
+            else:
+                self._clear()
+            return
+        if msg_type == "update_display_data":
+            self._update_display(content)
+            return
+        if msg_type not in ("stream", "display_data", "execute_result", "error"):
+            return
+        if self._clear_on_next:
+            self._clear()
+        if msg_type == "stream":
+            self._add_stream(content.get("name", "stdout"), content.get("text", ""))
+        elif msg_type == "error":
+            self.error = content
+            self._outputs.append(
+                {
+                    "output_type": "error",
+                    "ename": content.get("ename", ""),
+                    "evalue": content.get("evalue", ""),
+                    "traceback": list(content.get("traceback", [])),
+                }
+            )
+        else:
+            output: Output = {
+                "output_type": msg_type,
+                "data": content.get("data", {}),
+                "metadata": content.get("metadata", {}),
+            }
+            if msg_type == "execute_result":
+                output["execution_count"] = content.get("execution_count")
+            display_id = (content.get("transient") or {}).get("display_id")
+            if display_id:
+                self._displays.setdefault(display_id, []).append(len(self._outputs))
+            self._outputs.append(output)
+
+    def _clear(self) -> None:
+        self._outputs.clear()
+        self._stream_names.clear()
+        self._displays.clear()
+        self._clear_on_next = False
+
+    def _add_stream(self, name: str, text: str) -> None:
+        # Consecutive writes to one stream make one output, as in a notebook.
+        last = len(self._outputs) - 1
+        if last >= 0 and self._stream_names.get(last) == name:
+            bounded = self._outputs[last]
+            assert isinstance(bounded, _BoundedText)
+        else:
+            bounded = _BoundedText(self.max_stream_chars)
+            self._stream_names[len(self._outputs)] = name
+            self._outputs.append(bounded)
+        bounded.add(text)
+
+    def _update_display(self, content: dict[str, Any]) -> None:
+        display_id = (content.get("transient") or {}).get("display_id")
+        for index in self._displays.get(display_id or "", []):
+            output = self._outputs[index]
+            if isinstance(output, dict):
+                output["data"] = content.get("data", {})
+                output["metadata"] = content.get("metadata", {})
+
+    def outputs(self) -> list[Output]:
+        """The outputs in nbformat v4 form."""
+        result: list[Output] = []
+        for index, output in enumerate(self._outputs):
+            if isinstance(output, _BoundedText):
+                name = self._stream_names[index]
+                result.append({"output_type": "stream", "name": name, "text": output.value()})
+            else:
+                result.append(output)
+        return result

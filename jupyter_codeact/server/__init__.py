@@ -1,0 +1,1 @@
+"""The jupyter_server extension: chat sessions for the JupyterLab panel."""

@@ -1,0 +1,75 @@
+"""Shared fixtures: the scripted LLM server and real kernels."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jupyter_codeact.core.llm import LLMSettings, OpenAIChat
+from jupyter_codeact.executors.kernel import KernelExecutor
+from jupyter_codeact.testing import ScriptedLLM
+
+MODEL = "scripted-model"
+
+
+@pytest.fixture
+def llm_server() -> Iterator[ScriptedLLM]:
+    with ScriptedLLM(models=(MODEL,)) as server:
+        yield server
+
+
+@pytest.fixture
+async def llm(llm_server: ScriptedLLM) -> AsyncIterator[OpenAIChat]:
+    client = OpenAIChat(
+        LLMSettings(model=MODEL, api_key="test-key", base_url=llm_server.url, max_retries=2)
+    )
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+async def kernel() -> AsyncIterator[KernelExecutor]:
+    async with KernelExecutor() as executor:
+        yield executor
+
+
+_CONFIG_DIR = tempfile.mkdtemp(prefix="codeact-test-config-")
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment for a subprocess: no real key, endpoint or user config leaks in."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "CODEACT_"))}
+    env.update({"JUPYTER_CONFIG_DIR": _CONFIG_DIR, "JUPYTER_PLATFORM_DIRS": "1"})
+    env.update(extra)
+    return env
+
+
+def run_cli(
+    *args: str, server: ScriptedLLM | None = None, timeout: float = 120, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m jupyter_codeact`` as a user would; returns the finished process."""
+    if server is not None:
+        env.setdefault("OPENAI_BASE_URL", server.url)
+        env.setdefault("OPENAI_API_KEY", "test-key")
+        env.setdefault("CODEACT_MODEL", MODEL)
+    return subprocess.run(
+        [sys.executable, "-m", "jupyter_codeact", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=clean_env(**env),
+        cwd=Path(__file__).parent,
+    )
+
+
+def json_events(stdout: str) -> list[dict[str, Any]]:
+    import json
+
+    return [json.loads(line) for line in stdout.splitlines() if line.strip()]
