@@ -1,0 +1,159 @@
+"""The chat wire protocol between the panel and the server; mirrored in ``src/wire.ts``.
+
+Change both files together. Everything is JSON.
+
+REST (all under ``{base_url}codeact/``, authenticated and authorized):
+
+- ``GET config``: :func:`~jupyter_codeact.config.CodeAct.public_settings` (never the key).
+- ``GET chats?path=P``: ``{"chats": [ChatInfo...]}`` of notebook ``P``, newest first.
+- ``POST chats`` with ``{"path": P}``: a new, empty chat for notebook ``P`` (ChatInfo, 201).
+- ``GET chats/{id}``: ``{"chat": ChatInfo, "entries": [ChatEntry...], "state": ChatState}``.
+- ``DELETE chats/{id}``: forget a chat (204).
+
+WebSocket ``chats/{id}/ws``: the server first sends a ``snapshot``; then
+
+client -> server (:data:`ClientMessage`):
+
+- ``{"type": "hello", "client_id": str}``: who this page is (one id per page load), so a
+  reconnecting page is recognised.
+- ``{"type": "user_message", "text": str, "context": str?, "approval": "auto"|"ask"?}``:
+  a request. ``context`` is the notebook/kernel summary the panel gathered (the server
+  bounds it); ``approval`` the mode chosen in the panel. Refused (a ``problem``) while a run
+  is going on.
+- ``{"type": "stop"}``: cancel the run (LLM stream cancelled, running cell interrupted).
+- ``{"type": "execute_result", "request_id": str, "status": ExecutionStatus,
+  "outputs": [nbformat output...], "code": str, "execution_count": int|null,
+  "cell_id": str|null}``: the answer to an ``execute``; ``code`` is what ran (the user may
+  have edited it), ``status`` ``skipped`` if the user declined.
+
+server -> client (:data:`ServerMessage`):
+
+- ``{"type": "snapshot", "chat": ChatInfo, "entries": [...], "state": ChatState}``
+- ``{"type": "entry", "entry": ChatEntry}``: add the entry, or replace the one with its id.
+- ``{"type": "delta", "id": str, "text": str}``: append streamed text to assistant entry
+  ``id`` (an ``entry`` with the whole text follows when the reply is complete).
+- ``{"type": "state", "state": ChatState, "tokens": int}``: what the agent is doing now,
+  and the tokens the current run has used.
+- ``{"type": "execute", "request_id": str, "action_id": str, "turn": int, "code": str,
+  "timeout": float|null, "approval": "auto"|"ask", "path": str}``: insert ``code`` as a new
+  cell of notebook ``path`` and run it (asking first if ``approval`` is ``ask``); answer
+  with ``execute_result``. Sent once, to the page that sent the request: never again, so
+  nothing runs twice.
+- ``{"type": "interrupt", "request_id": str}``: the user stopped the run; interrupt that
+  cell's kernel (or treat a pending approval as skipped) and answer as usual.
+- ``{"type": "chat", "chat": ChatInfo}``: the chat's metadata changed (e.g. the notebook
+  was renamed).
+- ``{"type": "problem", "message": str}``: a message from the client was refused.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypedDict
+
+from ..core.events import ExecutionStatus
+
+ChatState = Literal["idle", "thinking", "running", "waiting_approval", "done", "error"]
+"""``idle``: never run or stopped; ``done``: the last run ended with an answer."""
+
+Role = Literal["user", "assistant", "action", "observation", "final", "error"]
+"""Entry roles; the panel renders each entry with ``data-codeact-role`` set to its role."""
+
+EXECUTION_STATUSES = ("ok", "error", "timeout", "interrupted", "died", "skipped")
+
+
+class ChatInfo(TypedDict):
+    id: str
+    path: str
+    """The notebook this chat belongs to (follows renames)."""
+    title: str
+    created: float
+    updated: float
+
+
+class ChatEntry(TypedDict, total=False):
+    """One item of the chat as the panel shows it. Every entry has ``id``, ``role``, ``time``.
+
+    - user: ``text``
+    - assistant: ``text`` (the model's raw reply, markdown with ``<execute>`` /
+      ``<solution>`` blocks; the panel shows the prose), ``turn``, ``streaming`` (bool)
+    - action: ``code``, ``turn``, ``action_id``, ``request_id``, ``phase``
+      (``pending`` | ``running`` | ``waiting_approval`` | ``finished``), ``cell_id``
+    - observation: ``action_id``, ``turn``, ``status``, ``text`` (what the model read),
+      ``code`` (what ran), ``outputs`` (nbformat, bounded), ``execution_count``,
+      ``duration_ms`` (from sending ``execute`` to receiving its result), ``cell_id``
+    - final: ``text``, ``turn``
+    - error: ``text`` (one sentence with the fix), ``kind`` (an ErrorKind, or
+      ``max_turns`` | ``token_budget`` | ``stopped`` | ``browser_gone``)
+    """
+
+    id: str
+    role: Role
+    time: float
+    text: str
+    turn: int
+    streaming: bool
+    code: str
+    action_id: str
+    request_id: str
+    phase: str
+    cell_id: str | None
+    status: ExecutionStatus
+    outputs: list[dict[str, Any]]
+    execution_count: int | None
+    duration_ms: float
+    kind: str
+
+
+class ProtocolError(ValueError):
+    """A client message that does not follow the protocol; the message says how."""
+
+
+def _string(message: dict[str, Any], key: str, *, required: bool = True) -> str | None:
+    value = message.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise ProtocolError(f"'{key}' must be a string in a '{message.get('type')}' message.")
+    return value
+
+
+def parse_client_message(message: Any) -> dict[str, Any]:
+    """Check a decoded client message; return it (normalised) or raise ProtocolError."""
+    if not isinstance(message, dict):
+        raise ProtocolError("A message must be a JSON object.")
+    kind = message.get("type")
+    if kind == "hello":
+        return {"type": "hello", "client_id": _string(message, "client_id")}
+    if kind == "user_message":
+        text = _string(message, "text") or ""
+        if not text.strip():
+            raise ProtocolError("The message is empty.")
+        approval = message.get("approval")
+        if approval not in (None, "auto", "ask"):
+            raise ProtocolError("'approval' must be 'auto' or 'ask'.")
+        return {
+            "type": "user_message",
+            "text": text,
+            "context": _string(message, "context", required=False),
+            "approval": approval,
+        }
+    if kind == "stop":
+        return {"type": "stop"}
+    if kind == "execute_result":
+        status = message.get("status")
+        if status not in EXECUTION_STATUSES:
+            raise ProtocolError(f"'status' must be one of {', '.join(EXECUTION_STATUSES)}.")
+        outputs = message.get("outputs", [])
+        if not isinstance(outputs, list) or not all(isinstance(o, dict) for o in outputs):
+            raise ProtocolError("'outputs' must be a list of nbformat outputs.")
+        count = message.get("execution_count")
+        return {
+            "type": "execute_result",
+            "request_id": _string(message, "request_id"),
+            "status": status,
+            "outputs": outputs,
+            "code": _string(message, "code", required=False),
+            "execution_count": count if isinstance(count, int) else None,
+            "cell_id": _string(message, "cell_id", required=False),
+        }
+    raise ProtocolError(f"Unknown message type {kind!r}.")
