@@ -1,133 +1,232 @@
+/**
+ * Plugin wiring: the chat panel in the right sidebar, following the
+ * active notebook; commands in the palette and the cell context menu;
+ * the user settings.
+ */
 import {
+  ILayoutRestorer,
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { URLExt } from '@jupyterlab/coreutils';
+import { ICommandPalette } from '@jupyterlab/apputils';
+import { CodeCell } from '@jupyterlab/cells';
+import { IDocumentManager } from '@jupyterlab/docmanager';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
-import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
+
+import { api } from './api';
+import { askAboutCellMessage, fixErrorMessage } from './context';
+import { NotebookExecutor } from './executor';
+import { ChatManager } from './manager';
+import { findError } from './outputs';
+import { ChatPanel, codeactIcon } from './panel/widget';
+import { SettingsModel } from './settings';
+import { CommandIDs, ICodeActChats, PLUGIN_ID } from './tokens';
+
+export * from './tokens';
+export type {
+  ChatState,
+  ExecutionStatus,
+  IChatEntry,
+  IChatInfo,
+  IPublicConfig,
+  Role
+} from './wire';
+export { ChatModel } from './model';
+
+const CATEGORY = 'CodeAct';
+const CELL_SELECTOR = '.jp-Notebook .jp-Cell';
 
 /**
- * The id of the main plugin. Its settings schema is `schema/plugin.json`.
+ * The server's expression that summarises the kernel's variables, fetched
+ * once; null (no variables in the context) if the server cannot give it.
  */
-export const PLUGIN_ID = 'jupyter-codeact:plugin';
-
-/**
- * The URL namespace of the jupyter-codeact server extension.
- */
-export const API_NAMESPACE = 'codeact';
-
-/**
- * Whether each cell written by the agent runs immediately or waits for
- * the user's approval.
- */
-export type ApprovalMode = 'auto' | 'ask';
-
-/**
- * Where the agent inserts the cells it writes.
- */
-export type InsertPosition = 'belowLast' | 'end';
-
-/**
- * The user settings of the extension.
- */
-export interface ICodeActSettings {
-  approvalMode: ApprovalMode;
-  insertPosition: InsertPosition;
-  contextCells: number;
+function variablesExpression(): () => Promise<string | null> {
+  let expression: Promise<string | null> | null = null;
+  return () => {
+    expression ??= api
+      .contextExpression()
+      .then(reply => reply.expression || null)
+      .catch(error => {
+        console.warn('CodeAct: no kernel variables in the context', error);
+        expression = null;
+        return null;
+      });
+    return expression;
+  };
 }
 
-/**
- * Bounds of the `contextCells` setting (kept in sync with the schema).
- */
-export const CONTEXT_CELLS_MIN = 0;
-export const CONTEXT_CELLS_MAX = 50;
-
-/**
- * The settings used when the setting registry is unavailable.
- */
-export const DEFAULT_SETTINGS: Readonly<ICodeActSettings> = Object.freeze({
-  approvalMode: 'auto',
-  insertPosition: 'belowLast',
-  contextCells: 5
-});
-
-/**
- * Build the URL of a jupyter-codeact server endpoint.
- *
- * @param baseUrl - The Jupyter server base URL
- *   (e.g. `ServerConnection.makeSettings().baseUrl`).
- * @param segments - Path segments below the API namespace; each one is
- *   URI-encoded so that it can never add or remove a path level.
- */
-export function codeactUrl(baseUrl: string, ...segments: string[]): string {
-  return URLExt.join(
-    baseUrl,
-    API_NAMESPACE,
-    ...segments.map(segment => encodeURIComponent(segment))
-  );
-}
-
-/**
- * Turn raw composite settings into typed settings.
- *
- * Missing or invalid values fall back to the defaults; `contextCells` is
- * truncated to an integer and clamped to its allowed range.
- */
-export function normalizeSettings(
-  raw: ReadonlyPartialJSONObject | null | undefined
-): ICodeActSettings {
-  const settings: ICodeActSettings = { ...DEFAULT_SETTINGS };
-  if (!raw) {
-    return settings;
-  }
-  if (raw.approvalMode === 'auto' || raw.approvalMode === 'ask') {
-    settings.approvalMode = raw.approvalMode;
-  }
-  if (raw.insertPosition === 'belowLast' || raw.insertPosition === 'end') {
-    settings.insertPosition = raw.insertPosition;
-  }
-  const contextCells = raw.contextCells;
-  if (typeof contextCells === 'number' && Number.isFinite(contextCells)) {
-    settings.contextCells = Math.min(
-      CONTEXT_CELLS_MAX,
-      Math.max(CONTEXT_CELLS_MIN, Math.trunc(contextCells))
-    );
-  }
-  return settings;
-}
-
-/**
- * Initialization data for the jupyter-codeact extension.
- */
-const plugin: JupyterFrontEndPlugin<void> = {
-  id: PLUGIN_ID,
-  description: 'A notebook-native CodeAct agent for JupyterLab.',
-  autoStart: true,
-  optional: [ISettingRegistry],
-  activate: (
-    app: JupyterFrontEnd,
-    settingRegistry: ISettingRegistry | null
-  ): void => {
-    console.debug(`${PLUGIN_ID} activated`);
-    if (!settingRegistry) {
-      return;
-    }
+function activate(
+  app: JupyterFrontEnd,
+  tracker: INotebookTracker,
+  rendermime: IRenderMimeRegistry,
+  docManager: IDocumentManager,
+  restorer: ILayoutRestorer | null,
+  palette: ICommandPalette | null,
+  settingRegistry: ISettingRegistry | null
+): ICodeActChats {
+  const settings = new SettingsModel();
+  if (settingRegistry) {
     settingRegistry
       .load(PLUGIN_ID)
-      .then(settings => {
-        const onChange = (): void => {
-          console.debug(
-            `${PLUGIN_ID} settings`,
-            normalizeSettings(settings.composite)
-          );
-        };
-        onChange();
-        settings.changed.connect(onChange);
-      })
+      .then(loaded => settings.connect(loaded))
       .catch(reason => {
         console.error(`${PLUGIN_ID}: failed to load settings`, reason);
       });
   }
+
+  const executor = new NotebookExecutor({
+    tracker,
+    docManager,
+    settings: () => settings.current,
+    variablesExpression: variablesExpression()
+  });
+  const manager = new ChatManager({
+    executor,
+    settings: () => settings.current,
+    createNotebook: async () => {
+      const kernelName =
+        app.serviceManager.kernelspecs.specs?.default ?? undefined;
+      const widget = await app.commands.execute('notebook:create-new', {
+        kernelName
+      });
+      return widget instanceof NotebookPanel ? widget : null;
+    }
+  });
+
+  const panel = new ChatPanel({ manager, rendermime, settings });
+  panel.title.caption = 'CodeAct chat';
+  app.shell.add(panel, 'right', { rank: 600 });
+  if (restorer) {
+    restorer.add(panel, 'jupyter-codeact-chat');
+  }
+
+  void manager.follow(tracker.currentWidget);
+  tracker.currentChanged.connect((_, notebook) => {
+    void manager.follow(notebook);
+  });
+
+  const openPanel = (): void => {
+    app.shell.activateById(panel.id);
+  };
+  const activeCodeCell = (): CodeCell | null => {
+    const cell = tracker.activeCell;
+    return cell instanceof CodeCell ? cell : null;
+  };
+  const activeCellNumber = (): number =>
+    (tracker.currentWidget?.content.activeCellIndex ?? 0) + 1;
+
+  const { commands } = app;
+  commands.addCommand(CommandIDs.open, {
+    label: 'Open the CodeAct Chat',
+    icon: codeactIcon,
+    execute: openPanel
+  });
+  commands.addCommand(CommandIDs.newChat, {
+    label: 'New CodeAct Chat',
+    isEnabled: () => !!tracker.currentWidget,
+    execute: async () => {
+      openPanel();
+      await manager.newChat();
+      panel.focusInput();
+    }
+  });
+  commands.addCommand(CommandIDs.focusInput, {
+    label: 'Focus the CodeAct Chat Input',
+    execute: () => {
+      openPanel();
+      panel.focusInput();
+    }
+  });
+  commands.addCommand(CommandIDs.askAboutCell, {
+    label: 'Ask CodeAct About This Cell',
+    isEnabled: () => !!tracker.activeCell,
+    execute: () => {
+      const cell = tracker.activeCell;
+      if (!cell) {
+        return;
+      }
+      openPanel();
+      panel.composer.value = askAboutCellMessage(
+        cell.model.sharedModel.getSource(),
+        activeCellNumber()
+      );
+      panel.focusInput();
+    }
+  });
+  commands.addCommand(CommandIDs.fixCellError, {
+    label: 'Fix the Error in This Cell with CodeAct',
+    isEnabled: () => {
+      const cell = activeCodeCell();
+      return !!cell && !!findError(cell.model.outputs.toJSON());
+    },
+    isVisible: () => !!activeCodeCell(),
+    execute: async () => {
+      const cell = activeCodeCell();
+      const error = cell ? findError(cell.model.outputs.toJSON()) : null;
+      if (!cell || !error) {
+        return;
+      }
+      openPanel();
+      await manager.follow(tracker.currentWidget);
+      await manager.send(
+        fixErrorMessage(
+          cell.model.sharedModel.getSource(),
+          error,
+          activeCellNumber()
+        )
+      );
+    }
+  });
+  commands.addCommand(CommandIDs.stop, {
+    label: 'Stop the CodeAct Agent',
+    isEnabled: () => !!manager.current?.busy,
+    execute: () => manager.stop()
+  });
+
+  commands.addKeyBinding({
+    command: CommandIDs.focusInput,
+    keys: ['Accel Shift Y'],
+    selector: 'body'
+  });
+  if (palette) {
+    for (const command of [
+      CommandIDs.open,
+      CommandIDs.newChat,
+      CommandIDs.focusInput,
+      CommandIDs.askAboutCell,
+      CommandIDs.fixCellError,
+      CommandIDs.stop
+    ]) {
+      palette.addItem({ command, category: CATEGORY });
+    }
+  }
+  app.contextMenu.addItem({
+    command: CommandIDs.askAboutCell,
+    selector: CELL_SELECTOR,
+    rank: 20
+  });
+  app.contextMenu.addItem({
+    command: CommandIDs.fixCellError,
+    selector: CELL_SELECTOR,
+    rank: 21
+  });
+
+  return manager;
+}
+
+/**
+ * The jupyter-codeact front end.
+ */
+const plugin: JupyterFrontEndPlugin<ICodeActChats> = {
+  id: PLUGIN_ID,
+  description: 'A notebook-native CodeAct agent for JupyterLab.',
+  autoStart: true,
+  provides: ICodeActChats,
+  requires: [INotebookTracker, IRenderMimeRegistry, IDocumentManager],
+  optional: [ILayoutRestorer, ICommandPalette, ISettingRegistry],
+  activate
 };
 
 export default plugin;

@@ -1,16 +1,11 @@
-import { JupyterFrontEnd } from '@jupyterlab/application';
-import { ISettingRegistry } from '@jupyterlab/settingregistry';
-import { Signal } from '@lumino/signaling';
-
 import schema from '../../schema/plugin.json';
-import plugin, {
+import {
   codeactUrl,
   CONTEXT_CELLS_MAX,
   CONTEXT_CELLS_MIN,
   DEFAULT_SETTINGS,
-  normalizeSettings,
-  PLUGIN_ID
-} from '../index';
+  normalizeSettings
+} from '../tokens';
 
 describe('codeactUrl', () => {
   it('joins the server base URL with the API namespace', () => {
@@ -94,56 +89,5 @@ describe('settings schema', () => {
         value
       );
     }
-  });
-});
-
-describe('plugin', () => {
-  beforeEach(() => {
-    jest.spyOn(console, 'debug').mockImplementation(() => undefined);
-  });
-
-  afterEach(() => {
-    jest.restoreAllMocks();
-  });
-
-  it('is an auto-started plugin with an optional setting registry', () => {
-    expect(plugin.id).toBe(PLUGIN_ID);
-    expect(plugin.autoStart).toBe(true);
-    expect(plugin.optional).toEqual([ISettingRegistry]);
-    expect(plugin.requires ?? []).toEqual([]);
-  });
-
-  it('activates without a setting registry', () => {
-    const app = {} as JupyterFrontEnd;
-    expect(() => plugin.activate(app, null)).not.toThrow();
-  });
-
-  it('loads its settings and follows their changes', async () => {
-    const changed = new Signal<unknown, void>({});
-    const settings = {
-      composite: { approvalMode: 'ask', contextCells: 3 },
-      changed
-    };
-    const load = jest.fn().mockResolvedValue(settings);
-    const registry = { load } as unknown as ISettingRegistry;
-
-    plugin.activate({} as JupyterFrontEnd, registry);
-    await load.mock.results[0].value;
-    await Promise.resolve();
-
-    expect(load).toHaveBeenCalledWith(PLUGIN_ID);
-    expect(console.debug).toHaveBeenLastCalledWith(`${PLUGIN_ID} settings`, {
-      approvalMode: 'ask',
-      insertPosition: 'belowLast',
-      contextCells: 3
-    });
-
-    settings.composite = { approvalMode: 'auto', contextCells: 40 };
-    changed.emit();
-    expect(console.debug).toHaveBeenLastCalledWith(`${PLUGIN_ID} settings`, {
-      approvalMode: 'auto',
-      insertPosition: 'belowLast',
-      contextCells: 40
-    });
   });
 });

@@ -1,0 +1,151 @@
+import { ChatSession, ISessionExecutor } from '../session';
+import {
+  IChatEntry,
+  IChatInfo,
+  IExecuteMessage,
+  IExecuteResultMessage
+} from '../wire';
+import { FakeSocket, fakeSettings } from './fakes';
+
+const chat: IChatInfo = {
+  id: 'c1',
+  path: 'a.ipynb',
+  title: 'a',
+  created: 1,
+  updated: 1
+};
+
+const execute = (requestId: string): IExecuteMessage => ({
+  type: 'execute',
+  request_id: requestId,
+  action_id: `a-${requestId}`,
+  turn: 1,
+  code: 'x = 1',
+  timeout: 10,
+  approval: 'auto',
+  path: 'a.ipynb'
+});
+
+const resultOf = (requestId: string): IExecuteResultMessage => ({
+  type: 'execute_result',
+  request_id: requestId,
+  status: 'ok',
+  outputs: [],
+  code: 'x = 1',
+  execution_count: 1,
+  cell_id: `cell-${requestId}`
+});
+
+const action = (requestId: string, phase: string): IChatEntry => ({
+  id: `e-${requestId}`,
+  role: 'action',
+  time: 1,
+  request_id: requestId,
+  action_id: `a-${requestId}`,
+  phase
+});
+
+/** Lets pending promise callbacks run. */
+const flush = () => new Promise(resolve => setTimeout(resolve, 0));
+
+describe('ChatSession', () => {
+  let executor: jest.Mocked<ISessionExecutor>;
+  let results: Map<string, IExecuteResultMessage>;
+  let session: ChatSession;
+
+  beforeEach(() => {
+    FakeSocket.reset();
+    results = new Map();
+    executor = {
+      execute: jest.fn(async (chatId: string, message: IExecuteMessage) => {
+        const result = resultOf(message.request_id);
+        results.set(message.request_id, result);
+        return result;
+      }),
+      interrupt: jest.fn(),
+      result: jest.fn((id: string) => results.get(id))
+    } as unknown as jest.Mocked<ISessionExecutor>;
+    session = new ChatSession({
+      chat,
+      clientId: 'page-1',
+      executor,
+      socket: { settings: fakeSettings(), retryDelay: 1 }
+    });
+  });
+
+  afterEach(() => session.dispose());
+
+  it('sends user messages with the context and the approval mode', () => {
+    FakeSocket.last.open();
+    session.model.setProblem('earlier refusal');
+    session.send('plot it', 'Notebook a.ipynb', 'ask');
+    expect(FakeSocket.last.sent[1]).toEqual({
+      type: 'user_message',
+      text: 'plot it',
+      context: 'Notebook a.ipynb',
+      approval: 'ask'
+    });
+    expect(session.model.snapshot.problem).toBeNull();
+    session.stop();
+    expect(FakeSocket.last.sent[2]).toEqual({ type: 'stop' });
+  });
+
+  it('applies server messages to the model and follows the connection', () => {
+    expect(session.model.connection).toBe('connecting');
+    FakeSocket.last.open();
+    expect(session.model.connection).toBe('open');
+    FakeSocket.last.receive({ type: 'state', state: 'thinking', tokens: 3 });
+    expect(session.model.state).toBe('thinking');
+    FakeSocket.last.drop();
+    expect(session.model.connection).toBe('closed');
+  });
+
+  it('runs an execute request and answers with its result', async () => {
+    FakeSocket.last.open();
+    FakeSocket.last.receive(execute('r1'));
+    await flush();
+    expect(executor.execute).toHaveBeenCalledWith('c1', execute('r1'));
+    expect(FakeSocket.last.sent).toContainEqual(resultOf('r1'));
+  });
+
+  it('passes interrupts to the executor', () => {
+    FakeSocket.last.open();
+    FakeSocket.last.receive({ type: 'interrupt', request_id: 'r1' });
+    expect(executor.interrupt).toHaveBeenCalledWith('r1');
+  });
+
+  it('resends, after a reconnection, the results the server still waits for', async () => {
+    const first = FakeSocket.last;
+    first.open();
+    // The result is ready while the connection is down: it is not queued.
+    let finish: (result: IExecuteResultMessage) => void = () => {};
+    executor.execute.mockImplementationOnce(
+      () =>
+        new Promise(resolve => {
+          finish = result => {
+            results.set('r1', result);
+            resolve(result);
+          };
+        })
+    );
+    first.receive(execute('r1'));
+    first.drop();
+    finish(resultOf('r1'));
+    results.set('r0', resultOf('r0'));
+    await flush();
+    await new Promise(resolve => setTimeout(resolve, 5));
+    const second = FakeSocket.last;
+    expect(second).not.toBe(first);
+    second.open();
+    expect(second.sent).toEqual([{ type: 'hello', client_id: 'page-1' }]);
+    second.receive({
+      type: 'snapshot',
+      chat,
+      entries: [action('r0', 'finished'), action('r1', 'running')],
+      state: 'running'
+    });
+    // Only the unfinished action's result goes again.
+    expect(second.sent.slice(1)).toEqual([resultOf('r1')]);
+    expect(first.sent).not.toContainEqual(resultOf('r1'));
+  });
+});

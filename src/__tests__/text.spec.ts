@@ -1,0 +1,94 @@
+import {
+  escapeHtmlInMarkdown,
+  prose,
+  splitReply,
+  streamingView
+} from '../panel/text';
+
+describe('splitReply', () => {
+  it('separates prose, an execute block and a solution', () => {
+    expect(
+      splitReply(
+        'Loading.\n<execute>\nx = 1\n</execute>\nThen <solution>42</solution>'
+      )
+    ).toEqual([
+      { kind: 'prose', text: 'Loading.\n', closed: true },
+      { kind: 'code', text: '\nx = 1\n', closed: true },
+      { kind: 'prose', text: '\nThen ', closed: true },
+      { kind: 'solution', text: '42', closed: true }
+    ]);
+  });
+
+  it('treats python fences as code and other fences as prose', () => {
+    const segments = splitReply(
+      'A\n```python\nprint(1)\n```\nB\n```text\nnot code\n```\n'
+    );
+    expect(segments.map(s => s.kind)).toEqual(['prose', 'code', 'prose']);
+    expect(segments[1].text).toBe('print(1)\n');
+    expect(segments[2].text).toContain('```text\nnot code\n```');
+  });
+
+  it('marks a block still streaming as open', () => {
+    expect(splitReply('Hi <execute>import pan')).toEqual([
+      { kind: 'prose', text: 'Hi ', closed: true },
+      { kind: 'code', text: 'import pan', closed: false }
+    ]);
+  });
+});
+
+describe('prose', () => {
+  it('drops the action and the answer', () => {
+    expect(
+      prose('I will compute it.\n\n<execute>\n1+1\n</execute>\n\n\n')
+    ).toBe('I will compute it.');
+    expect(prose('<solution>2</solution>')).toBe('');
+  });
+
+  it('hides a tag cut by the stream', () => {
+    expect(prose('Let me check <exec')).toBe('Let me check');
+    expect(prose('a < b')).toBe('a < b');
+  });
+});
+
+describe('streamingView', () => {
+  it('shows the code and the answer being written', () => {
+    expect(streamingView('Plotting.\n<execute>\nplt.plot(x)\n</exe')).toEqual({
+      prose: 'Plotting.',
+      code: 'plt.plot(x)\n',
+      solution: null
+    });
+    expect(streamingView('<solution>The answer is')).toEqual({
+      prose: '',
+      code: null,
+      solution: 'The answer is'
+    });
+  });
+});
+
+describe('escapeHtmlInMarkdown', () => {
+  it('turns raw HTML into text', () => {
+    expect(
+      escapeHtmlInMarkdown('<img src=x onerror=alert(1)> & <script>x</script>')
+    ).toBe('&lt;img src=x onerror=alert(1)> &amp; &lt;script>x&lt;/script>');
+  });
+
+  it('leaves code spans and fenced blocks alone', () => {
+    expect(escapeHtmlInMarkdown('use `a<b` here <b>')).toBe(
+      'use `a<b` here &lt;b>'
+    );
+    const fenced = '```html\n<div>&</div>\n```\n<i>after</i>';
+    expect(escapeHtmlInMarkdown(fenced)).toBe(
+      '```html\n<div>&</div>\n```\n&lt;i>after&lt;/i>'
+    );
+  });
+
+  it('does not take unbalanced backticks for a code span', () => {
+    expect(escapeHtmlInMarkdown('``<img onerror=x>`')).toBe(
+      '``&lt;img onerror=x>`'
+    );
+  });
+
+  it('keeps markdown syntax such as quotes and emphasis', () => {
+    expect(escapeHtmlInMarkdown('> quoted *text*')).toBe('> quoted *text*');
+  });
+});

@@ -1,0 +1,131 @@
+import * as fs from 'fs';
+import * as path from 'path';
+
+import {
+  CHAT_STATES,
+  EXECUTION_STATUSES,
+  IChatEntry,
+  isChatEntry,
+  parseServerMessage,
+  ROLES,
+  ServerMessage
+} from '../wire';
+
+const chat = { id: 'c1', path: 'a.ipynb', title: 'a', created: 1, updated: 2 };
+const entry: IChatEntry = { id: 'e1', role: 'user', time: 3, text: 'hi' };
+
+const VALID: ServerMessage[] = [
+  { type: 'snapshot', chat, entries: [entry], state: 'idle' },
+  { type: 'entry', entry },
+  { type: 'delta', id: 'e2', text: 'Hel' },
+  { type: 'state', state: 'thinking', tokens: 12 },
+  {
+    type: 'execute',
+    request_id: 'r1',
+    action_id: 'a1',
+    turn: 1,
+    code: 'x = 1',
+    timeout: 30,
+    approval: 'auto',
+    path: 'a.ipynb'
+  },
+  { type: 'interrupt', request_id: 'r1' },
+  { type: 'chat', chat },
+  { type: 'problem', message: 'A run is going on.' }
+];
+
+describe('parseServerMessage', () => {
+  it.each(VALID.map(message => [message.type, message]))(
+    'accepts a valid %s message, as JSON text or object',
+    (_, message) => {
+      expect(parseServerMessage(JSON.stringify(message))).toEqual(message);
+      expect(parseServerMessage(message)).toEqual(message);
+    }
+  );
+
+  it('accepts an execute without a timeout', () => {
+    const message = { ...VALID[4], timeout: null };
+    expect(parseServerMessage(message)).toEqual(message);
+  });
+
+  it.each([
+    ['not JSON', '{"type": '],
+    ['not an object', '[1, 2]'],
+    ['an unknown type', { type: 'shout', text: 'hi' }],
+    ['a delta without text', { type: 'delta', id: 'e2' }],
+    ['an unknown state', { type: 'state', state: 'sleeping', tokens: 0 }],
+    ['a state without tokens', { type: 'state', state: 'idle' }],
+    ['an execute with a bad approval', { ...VALID[4], approval: 'sometimes' }],
+    ['an execute without a path', { ...VALID[4], path: undefined }],
+    ['a chat without a path', { type: 'chat', chat: { ...chat, path: 3 } }],
+    [
+      'a snapshot with a bad entry',
+      { ...VALID[0], entries: [{ ...entry, role: 'robot' }] }
+    ]
+  ])('rejects %s', (_, data) => {
+    expect(parseServerMessage(data)).toBeNull();
+  });
+});
+
+describe('isChatEntry', () => {
+  it('checks the optional fields that are present', () => {
+    const observation: IChatEntry = {
+      id: 'o1',
+      role: 'observation',
+      time: 1,
+      action_id: 'a1',
+      status: 'error',
+      outputs: [{ output_type: 'stream', name: 'stdout', text: 'x' }],
+      execution_count: null,
+      cell_id: null,
+      duration_ms: 12.5
+    };
+    expect(isChatEntry(observation)).toBe(true);
+    expect(isChatEntry({ ...observation, status: 'exploded' })).toBe(false);
+    expect(isChatEntry({ ...observation, outputs: ['x'] })).toBe(false);
+    expect(isChatEntry({ ...observation, streaming: 'yes' })).toBe(false);
+    expect(isChatEntry({ ...observation, time: undefined })).toBe(false);
+  });
+});
+
+/**
+ * The TypeScript side must follow `protocol.py`: same states, roles,
+ * statuses and message types.
+ */
+describe('the mirror of protocol.py', () => {
+  const source = fs.readFileSync(
+    path.join(__dirname, '../../jupyter_codeact/server/protocol.py'),
+    'utf8'
+  );
+  const literal = (name: string): string[] => {
+    const match = new RegExp(`${name} = Literal\\[([^\\]]*)\\]`).exec(source);
+    expect(match).not.toBeNull();
+    return [...match![1].matchAll(/"([^"]+)"/g)].map(m => m[1]);
+  };
+  const events = fs.readFileSync(
+    path.join(__dirname, '../../jupyter_codeact/core/events.py'),
+    'utf8'
+  );
+
+  it('has the same chat states and roles', () => {
+    expect([...CHAT_STATES].sort()).toEqual(literal('ChatState').sort());
+    expect([...ROLES].sort()).toEqual(literal('Role').sort());
+  });
+
+  it('has the same execution statuses', () => {
+    const match = /ExecutionStatus = Literal\[([^\]]*)\]/.exec(events);
+    const statuses = [...match![1].matchAll(/"([^"]+)"/g)].map(m => m[1]);
+    expect([...EXECUTION_STATUSES].sort()).toEqual(statuses.sort());
+  });
+
+  it('knows every server message type the docstring lists', () => {
+    const serverPart = source.slice(
+      source.indexOf('server -> client'),
+      source.indexOf('"""', source.indexOf('server -> client'))
+    );
+    const types = [...serverPart.matchAll(/\{"type": "([a-z_]+)"/g)].map(
+      m => m[1]
+    );
+    expect(types.sort()).toEqual(VALID.map(m => m.type).sort());
+  });
+});

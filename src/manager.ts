@@ -1,0 +1,235 @@
+/**
+ * The chats of this page: one per notebook, following the active notebook,
+ * restored from the server on reload.
+ */
+import { NotebookPanel } from '@jupyterlab/notebook';
+import { UUID } from '@lumino/coreutils';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { api } from './api';
+import type { NotebookExecutor } from './executor';
+import { ChatModel } from './model';
+import { ChatSession } from './session';
+import { ICodeActChats, ICodeActSettings } from './tokens';
+import { IChatInfo, IPublicConfig } from './wire';
+
+export interface IChatManagerOptions {
+  executor: NotebookExecutor;
+  settings: () => ICodeActSettings;
+  /** Open a new notebook, for a message sent while none is open. */
+  createNotebook: () => Promise<NotebookPanel | null>;
+}
+
+/**
+ * What the panel shows: the notebook followed, its chat (if it has one
+ * yet), and whether the chat list is still loading.
+ */
+export interface IChatView {
+  notebook: NotebookPanel | null;
+  session: ChatSession | null;
+  loading: boolean;
+}
+
+export class ChatManager implements ICodeActChats {
+  constructor(options: IChatManagerOptions) {
+    this._options = options;
+    void this.refreshConfig();
+  }
+
+  /** One id per page load: the server recognises a reconnecting page. */
+  readonly clientId = UUID.uuid4();
+
+  get executor(): NotebookExecutor {
+    return this._options.executor;
+  }
+
+  get view(): IChatView {
+    return this._view;
+  }
+
+  get current(): ChatModel | null {
+    return this._view.session?.model ?? null;
+  }
+
+  /** The server's configuration (null until loaded). */
+  get config(): IPublicConfig | null {
+    return this._config;
+  }
+
+  /** Why the configuration could not be loaded, if it could not. */
+  get configError(): string | null {
+    return this._configError;
+  }
+
+  get currentChanged(): ISignal<ICodeActChats, ChatModel | null> {
+    return this._currentChanged;
+  }
+
+  /** Emitted when `view`, `config` or `configError` change. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  async refreshConfig(): Promise<void> {
+    try {
+      this._config = await api.config();
+      this._configError = null;
+    } catch (error) {
+      this._configError = String((error as Error).message ?? error);
+    }
+    this._changed.emit(undefined);
+  }
+
+  /**
+   * Follow `notebook` (the active one): show its chat, loading the newest
+   * from the server the first time.
+   */
+  follow(notebook: NotebookPanel | null): Promise<void> {
+    if (notebook === this._view.notebook) {
+      return this._following;
+    }
+    this._following = this._follow(notebook);
+    return this._following;
+  }
+
+  private async _follow(notebook: NotebookPanel | null): Promise<void> {
+    const ticket = ++this._ticket;
+    if (!notebook) {
+      this._setView({ notebook: null, session: null, loading: false });
+      return;
+    }
+    if (!this._watched.has(notebook)) {
+      this._watched.add(notebook);
+      notebook.disposed.connect(() => this._forget(notebook));
+    }
+    const known = this._byNotebook.get(notebook);
+    if (known !== undefined) {
+      this._setView({ notebook, session: known, loading: false });
+      return;
+    }
+    this._setView({ notebook, session: null, loading: true });
+    await notebook.context.ready;
+    let chat: IChatInfo | null = null;
+    try {
+      const { chats } = await api.listChats(notebook.context.path);
+      chat = chats[0] ?? null;
+    } catch (error) {
+      console.warn('CodeAct: cannot list the chats of the notebook', error);
+    }
+    if (ticket !== this._ticket) {
+      return;
+    }
+    const session = chat ? this._open(chat) : null;
+    this._byNotebook.set(notebook, session);
+    this._setView({ notebook, session, loading: false });
+  }
+
+  /**
+   * Send `text` to the current notebook's chat; a notebook and a chat are
+   * created when missing. The notebook's context goes with it.
+   */
+  async send(text: string): Promise<void> {
+    let notebook = this._view.notebook;
+    if (!notebook) {
+      notebook = await this._options.createNotebook();
+      if (!notebook) {
+        throw new Error('No notebook could be opened for the chat.');
+      }
+    }
+    await this.follow(notebook);
+    await notebook.context.ready;
+    const session = this._view.session ?? (await this._newSession(notebook));
+    let context: string | null = null;
+    try {
+      context = await this.executor.context(notebook);
+    } catch (error) {
+      console.warn('CodeAct: cannot read the notebook context', error);
+    }
+    session.send(text, context, this._options.settings().approvalMode);
+  }
+
+  stop(): void {
+    this._view.session?.stop();
+  }
+
+  async newChat(): Promise<void> {
+    const notebook = this._view.notebook;
+    if (!notebook) {
+      return;
+    }
+    const previous = this._view.session;
+    if (previous?.model.busy) {
+      previous.stop();
+    }
+    await this._newSession(notebook);
+  }
+
+  dispose(): void {
+    for (const session of this._sessions.values()) {
+      session.dispose();
+    }
+    this._sessions.clear();
+    Signal.clearData(this);
+  }
+
+  private async _newSession(notebook: NotebookPanel): Promise<ChatSession> {
+    const chat = await api.createChat(notebook.context.path);
+    const session = this._open(chat);
+    this._byNotebook.set(notebook, session);
+    if (this._view.notebook === notebook) {
+      this._setView({ notebook, session, loading: false });
+    }
+    return session;
+  }
+
+  private _open(chat: IChatInfo): ChatSession {
+    let session = this._sessions.get(chat.id);
+    if (!session) {
+      session = new ChatSession({
+        chat,
+        clientId: this.clientId,
+        executor: this.executor
+      });
+      this._sessions.set(chat.id, session);
+    }
+    return session;
+  }
+
+  /**
+   * A notebook was closed: close its chat's socket unless a run is still
+   * going on (its cells may still need answering).
+   */
+  private _forget(notebook: NotebookPanel): void {
+    this._watched.delete(notebook);
+    const session = this._byNotebook.get(notebook);
+    this._byNotebook.delete(notebook);
+    if (session && !session.model.busy) {
+      this._sessions.delete(session.id);
+      session.dispose();
+    }
+    if (this._view.notebook === notebook) {
+      void this.follow(null);
+    }
+  }
+
+  private _setView(view: IChatView): void {
+    const before = this._view.session;
+    this._view = view;
+    this._changed.emit(undefined);
+    if (before !== view.session) {
+      this._currentChanged.emit(view.session?.model ?? null);
+    }
+  }
+
+  private _options: IChatManagerOptions;
+  private _view: IChatView = { notebook: null, session: null, loading: false };
+  private _config: IPublicConfig | null = null;
+  private _configError: string | null = null;
+  private _ticket = 0;
+  private _following: Promise<void> = Promise.resolve();
+  private _sessions = new Map<string, ChatSession>();
+  private _byNotebook = new Map<NotebookPanel, ChatSession | null>();
+  private _watched = new Set<NotebookPanel>();
+  private _changed = new Signal<this, void>(this);
+  private _currentChanged = new Signal<ICodeActChats, ChatModel | null>(this);
+}

@@ -1,0 +1,182 @@
+/**
+ * Pure text helpers of the chat view: split an assistant reply into its
+ * prose, code and answer, and make model text safe to render as markdown.
+ */
+
+/**
+ * A piece of an assistant reply. `closed` is false for a block whose end
+ * has not streamed in yet.
+ */
+export interface ISegment {
+  kind: 'prose' | 'code' | 'solution';
+  text: string;
+  closed: boolean;
+}
+
+// `<execute>`, `<solution>`, or a fence at the start of a line. A fence
+// whose info string is python-ish or empty is an action, as in
+// jupyter_codeact/core/actions.py; other fences are prose.
+const OPENERS = /<execute>|<solution>|^[ \t]*```[ \t]*([^`\n]*?)[ \t]*$/im;
+const CODE_FENCE_INFO = /^(?:python3?|py|ipython3?)?$/i;
+const CLOSERS: Record<string, RegExp> = {
+  '<execute>': /<\/execute>/i,
+  '<solution>': /<\/solution>/i,
+  fence: /^[ \t]*```[ \t]*$/m
+};
+const TAGS = ['<execute>', '<solution>', '</execute>', '</solution>'];
+
+/**
+ * Split `reply` into prose, code (`<execute>` blocks and python fences)
+ * and solution segments, in order.
+ */
+export function splitReply(reply: string): ISegment[] {
+  const segments: ISegment[] = [];
+  const addProse = (text: string): void => {
+    const last = segments[segments.length - 1];
+    if (last?.kind === 'prose') {
+      last.text += text;
+    } else if (text) {
+      segments.push({ kind: 'prose', text, closed: true });
+    }
+  };
+  let rest = reply;
+  while (rest) {
+    const open = OPENERS.exec(rest);
+    if (!open) {
+      addProse(rest);
+      break;
+    }
+    addProse(rest.slice(0, open.index));
+    const tag = open[0].toLowerCase();
+    const isFence = tag !== '<execute>' && tag !== '<solution>';
+    let body = rest.slice(open.index + open[0].length);
+    if (isFence) {
+      // The fence's own line ends at the newline after it.
+      body = body.replace(/^\r?\n/, '');
+    }
+    const close = CLOSERS[isFence ? 'fence' : tag].exec(body);
+    const inner = close ? body.slice(0, close.index) : body;
+    rest = close ? body.slice(close.index + close[0].length) : '';
+    if (isFence && !CODE_FENCE_INFO.test(open[1] ?? '')) {
+      // Another language: markdown shows it, keep it as prose.
+      const closing = close ? close[0] : '';
+      addProse(`${open[0]}\n${inner}${closing}`);
+      continue;
+    }
+    segments.push({
+      kind: tag === '<solution>' ? 'solution' : 'code',
+      text: inner,
+      closed: close !== null
+    });
+  }
+  return segments;
+}
+
+/**
+ * `text` without a trailing partial `<execute>` / `<solution>` tag (a
+ * stream cut mid-tag would otherwise flash it).
+ */
+function withoutPartialTag(text: string): string {
+  const start = text.lastIndexOf('<');
+  if (start < 0) {
+    return text;
+  }
+  const tail = text.slice(start).toLowerCase();
+  return TAGS.some(tag => tag.startsWith(tail) && tail.length < tag.length)
+    ? text.slice(0, start)
+    : text;
+}
+
+/**
+ * The natural-language part of a reply, as markdown: action and answer
+ * blocks removed (the panel shows them as a step and as the answer).
+ */
+export function prose(reply: string): string {
+  const text = splitReply(reply)
+    .filter(segment => segment.kind === 'prose')
+    .map(segment => segment.text)
+    .join('');
+  return withoutPartialTag(text)
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}
+
+/**
+ * What to show of a reply while it streams: the prose so far, the code
+ * being written (if any), and the answer being written (if any).
+ */
+export function streamingView(reply: string): {
+  prose: string;
+  code: string | null;
+  solution: string | null;
+} {
+  const segments = splitReply(reply);
+  const code = segments.find(segment => segment.kind === 'code');
+  const solution = segments.find(segment => segment.kind === 'solution');
+  return {
+    prose: prose(reply),
+    code: code ? withoutPartialTag(code.text).replace(/^\n/, '') : null,
+    solution: solution ? withoutPartialTag(solution.text).trim() : null
+  };
+}
+
+const FENCE_LINE = /^[ \t]*(`{3,}|~{3,})/;
+
+const CODE_SPAN = /(?<!`)(`+)(?!`)[\s\S]*?[^`]\1(?!`)/g;
+
+function escapeText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+}
+
+function escapeInline(text: string): string {
+  // Code spans (opened and closed by equally long backtick runs) stay as
+  // they are: markdown shows them literally. Elsewhere `<` and `&` become
+  // entities so that no HTML is ever parsed.
+  let out = '';
+  let last = 0;
+  for (const match of text.matchAll(CODE_SPAN)) {
+    out += escapeText(text.slice(last, match.index)) + match[0];
+    last = match.index! + match[0].length;
+  }
+  return out + escapeText(text.slice(last));
+}
+
+/**
+ * Make model text safe to render as markdown: raw HTML shows as text
+ * (`<img onerror=...>` is displayed, never parsed), while code blocks and
+ * code spans, which markdown already shows literally, are left alone.
+ * The rendermime sanitizer still runs on the result.
+ */
+export function escapeHtmlInMarkdown(markdown: string): string {
+  const lines = markdown.split('\n');
+  let fence: string | null = null;
+  let paragraph: string[] = [];
+  const out: string[] = [];
+  const flush = (): void => {
+    if (paragraph.length) {
+      out.push(escapeInline(paragraph.join('\n')));
+      paragraph = [];
+    }
+  };
+  for (const line of lines) {
+    const match = FENCE_LINE.exec(line);
+    if (fence !== null) {
+      out.push(line);
+      if (
+        match &&
+        match[1][0] === fence[0] &&
+        match[1].length >= fence.length
+      ) {
+        fence = null;
+      }
+    } else if (match) {
+      flush();
+      fence = match[1];
+      out.push(line);
+    } else {
+      paragraph.push(line);
+    }
+  }
+  flush();
+  return out.join('\n');
+}

@@ -1,0 +1,132 @@
+/**
+ * One chat of this page: its model, its socket, and the routing of the
+ * server's execution requests to the notebook executor.
+ */
+import { IDisposable } from '@lumino/disposable';
+
+import { ChatSocket, IChatSocketOptions } from './api';
+import type { NotebookExecutor } from './executor';
+import { ChatModel } from './model';
+import {
+  ApprovalMode,
+  IChatInfo,
+  IExecuteResultMessage,
+  ServerMessage
+} from './wire';
+
+/**
+ * What a session needs of the executor (a subset, so tests can fake it).
+ */
+export type ISessionExecutor = Pick<
+  NotebookExecutor,
+  'execute' | 'interrupt' | 'result'
+>;
+
+export interface IChatSessionOptions {
+  chat: IChatInfo;
+  clientId: string;
+  executor: ISessionExecutor;
+  /** Socket options (tests pass fake settings). */
+  socket?: Partial<IChatSocketOptions>;
+}
+
+export class ChatSession implements IDisposable {
+  constructor(options: IChatSessionOptions) {
+    this._executor = options.executor;
+    this.model.apply({ type: 'chat', chat: options.chat });
+    this._socket = new ChatSocket({
+      ...options.socket,
+      chatId: options.chat.id,
+      clientId: options.clientId
+    });
+    this.model.connection = this._socket.status;
+    this._socket.statusChanged.connect((_, status) => {
+      this.model.connection = status;
+    });
+    this._socket.messageReceived.connect((_, message) =>
+      this._onMessage(message)
+    );
+  }
+
+  readonly model = new ChatModel();
+
+  get id(): string {
+    return this.model.chat!.id;
+  }
+
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  /**
+   * Send a user message, with the notebook context and approval mode.
+   */
+  send(text: string, context: string | null, approval: ApprovalMode): void {
+    this.model.clearProblem();
+    this._socket.send({ type: 'user_message', text, context, approval });
+  }
+
+  /**
+   * Ask the server to stop the run.
+   */
+  stop(): void {
+    this._socket.send({ type: 'stop' });
+  }
+
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    this._socket.dispose();
+  }
+
+  private _onMessage(message: ServerMessage): void {
+    this.model.apply(message);
+    switch (message.type) {
+      case 'execute':
+        void this._executor
+          .execute(this.id, message)
+          .then(result => this._sendResult(result));
+        break;
+      case 'interrupt':
+        this._executor.interrupt(message.request_id);
+        break;
+      case 'snapshot':
+        this._resendResults();
+        break;
+      default:
+        break;
+    }
+  }
+
+  /**
+   * Results are not queued while disconnected: after a reconnection, the
+   * snapshot tells which actions still wait for theirs, and only those are
+   * sent again (so the server never gets one twice from a reconnect).
+   */
+  private _sendResult(result: IExecuteResultMessage): void {
+    if (!this._isDisposed) {
+      this._socket.send(result, false);
+    }
+  }
+
+  private _resendResults(): void {
+    for (const entry of this.model.entries) {
+      if (
+        entry.role === 'action' &&
+        entry.phase !== 'finished' &&
+        entry.request_id
+      ) {
+        const result = this._executor.result(entry.request_id);
+        if (result) {
+          this._sendResult(result);
+        }
+      }
+    }
+  }
+
+  private _executor: ISessionExecutor;
+  private _socket: ChatSocket;
+  private _isDisposed = false;
+}

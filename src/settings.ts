@@ -1,0 +1,51 @@
+/**
+ * The user settings, typed, observable and writable (the panel's approval
+ * menu writes the setting, so the panel and the settings editor agree).
+ */
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { ICodeActSettings, normalizeSettings } from './tokens';
+
+export class SettingsModel {
+  get current(): ICodeActSettings {
+    return this._current;
+  }
+
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /**
+   * Follow `settings` from the registry (null: keep the defaults, in memory).
+   */
+  connect(settings: ISettingRegistry.ISettings | null): void {
+    this._settings = settings;
+    if (settings) {
+      const update = (): void => {
+        this._current = normalizeSettings(settings.composite);
+        this._changed.emit(undefined);
+      };
+      settings.changed.connect(update);
+      update();
+    }
+  }
+
+  /**
+   * Change one setting; saved in the registry when there is one.
+   */
+  async set<K extends keyof ICodeActSettings>(
+    key: K,
+    value: ICodeActSettings[K]
+  ): Promise<void> {
+    this._current = { ...this._current, [key]: value };
+    this._changed.emit(undefined);
+    if (this._settings) {
+      await this._settings.set(key, value);
+    }
+  }
+
+  private _current: ICodeActSettings = normalizeSettings(null);
+  private _settings: ISettingRegistry.ISettings | null = null;
+  private _changed = new Signal<this, void>(this);
+}

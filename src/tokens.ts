@@ -1,0 +1,167 @@
+/**
+ * The public surface of jupyter-codeact: ids, settings, and the token other
+ * extensions can require to drive the chat.
+ */
+import { URLExt } from '@jupyterlab/coreutils';
+import { ReadonlyPartialJSONObject, Token } from '@lumino/coreutils';
+import { ISignal } from '@lumino/signaling';
+
+import type { ChatModel } from './model';
+import type { ApprovalMode } from './wire';
+
+/**
+ * The id of the main plugin. Its settings schema is `schema/plugin.json`.
+ */
+export const PLUGIN_ID = 'jupyter-codeact:plugin';
+
+/**
+ * The URL namespace of the jupyter-codeact server extension.
+ */
+export const API_NAMESPACE = 'codeact';
+
+/**
+ * The key of the cell metadata the agent writes on the cells it inserts.
+ */
+export const CELL_METADATA_KEY = 'codeact';
+
+/**
+ * Command ids.
+ */
+export namespace CommandIDs {
+  export const open = 'codeact:open';
+  export const newChat = 'codeact:new-chat';
+  export const focusInput = 'codeact:focus-input';
+  export const askAboutCell = 'codeact:ask-about-cell';
+  export const fixCellError = 'codeact:fix-cell-error';
+  export const stop = 'codeact:stop';
+}
+
+/**
+ * Whether each cell written by the agent runs immediately or waits for
+ * the user's approval (defined with the wire protocol).
+ */
+export type { ApprovalMode };
+
+/**
+ * Where the agent inserts the cells it writes.
+ */
+export type InsertPosition = 'belowLast' | 'end';
+
+/**
+ * The user settings of the extension.
+ */
+export interface ICodeActSettings {
+  approvalMode: ApprovalMode;
+  insertPosition: InsertPosition;
+  contextCells: number;
+}
+
+/**
+ * Bounds of the `contextCells` setting (kept in sync with the schema).
+ */
+export const CONTEXT_CELLS_MIN = 0;
+export const CONTEXT_CELLS_MAX = 50;
+
+/**
+ * The settings used when the setting registry is unavailable.
+ */
+export const DEFAULT_SETTINGS: Readonly<ICodeActSettings> = Object.freeze({
+  approvalMode: 'auto',
+  insertPosition: 'belowLast',
+  contextCells: 5
+});
+
+/**
+ * The provenance the agent writes into the metadata of each cell it
+ * inserts, under {@link CELL_METADATA_KEY}.
+ */
+export interface ICellProvenance {
+  chat_id: string;
+  turn: number;
+  action_id: string;
+  request_id: string;
+}
+
+/**
+ * The chats of this page, one per notebook; provided by the plugin.
+ */
+export interface ICodeActChats {
+  /**
+   * The chat shown in the panel (the one of the current notebook), if any.
+   */
+  readonly current: ChatModel | null;
+
+  /**
+   * Emitted when the panel switches to another chat.
+   */
+  readonly currentChanged: ISignal<ICodeActChats, ChatModel | null>;
+
+  /**
+   * Send a message to the current notebook's chat (creating the chat, and
+   * a notebook if none is open). Resolves when the message was sent.
+   */
+  send(text: string): Promise<void>;
+
+  /**
+   * Stop the current chat's run.
+   */
+  stop(): void;
+
+  /**
+   * Start a new, empty chat for the current notebook.
+   */
+  newChat(): Promise<void>;
+}
+
+/**
+ * The token of the chats service.
+ */
+export const ICodeActChats = new Token<ICodeActChats>(
+  'jupyter-codeact:ICodeActChats',
+  'The CodeAct chats of this page: send messages, stop runs, start new chats.'
+);
+
+/**
+ * Build the URL of a jupyter-codeact server endpoint.
+ *
+ * @param baseUrl - The Jupyter server base URL
+ *   (e.g. `ServerConnection.makeSettings().baseUrl`).
+ * @param segments - Path segments below the API namespace; each one is
+ *   URI-encoded so that it can never add or remove a path level.
+ */
+export function codeactUrl(baseUrl: string, ...segments: string[]): string {
+  return URLExt.join(
+    baseUrl,
+    API_NAMESPACE,
+    ...segments.map(segment => encodeURIComponent(segment))
+  );
+}
+
+/**
+ * Turn raw composite settings into typed settings.
+ *
+ * Missing or invalid values fall back to the defaults; `contextCells` is
+ * truncated to an integer and clamped to its allowed range.
+ */
+export function normalizeSettings(
+  raw: ReadonlyPartialJSONObject | null | undefined
+): ICodeActSettings {
+  const settings: ICodeActSettings = { ...DEFAULT_SETTINGS };
+  if (!raw) {
+    return settings;
+  }
+  if (raw.approvalMode === 'auto' || raw.approvalMode === 'ask') {
+    settings.approvalMode = raw.approvalMode;
+  }
+  if (raw.insertPosition === 'belowLast' || raw.insertPosition === 'end') {
+    settings.insertPosition = raw.insertPosition;
+  }
+  const contextCells = raw.contextCells;
+  if (typeof contextCells === 'number' && Number.isFinite(contextCells)) {
+    settings.contextCells = Math.min(
+      CONTEXT_CELLS_MAX,
+      Math.max(CONTEXT_CELLS_MIN, Math.trunc(contextCells))
+    );
+  }
+  return settings;
+}

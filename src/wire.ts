@@ -1,0 +1,358 @@
+/**
+ * The chat wire protocol between the panel and the server; mirrors
+ * `jupyter_codeact/server/protocol.py` (read its docstring). Change both
+ * files together.
+ */
+import type * as nbformat from '@jupyterlab/nbformat';
+
+/**
+ * What the agent is doing now. `idle`: never run or stopped; `done`: the
+ * last run ended with an answer.
+ */
+export type ChatState =
+  'idle' | 'thinking' | 'running' | 'waiting_approval' | 'done' | 'error';
+
+export const CHAT_STATES: readonly ChatState[] = [
+  'idle',
+  'thinking',
+  'running',
+  'waiting_approval',
+  'done',
+  'error'
+];
+
+/**
+ * Entry roles; each rendered entry carries `data-codeact-role` = its role.
+ */
+export type Role =
+  'user' | 'assistant' | 'action' | 'observation' | 'final' | 'error';
+
+export const ROLES: readonly Role[] = [
+  'user',
+  'assistant',
+  'action',
+  'observation',
+  'final',
+  'error'
+];
+
+/**
+ * How an action's execution ended: `died` means the kernel died (state is
+ * lost), `skipped` that the user declined to run it.
+ */
+export type ExecutionStatus =
+  'ok' | 'error' | 'timeout' | 'interrupted' | 'died' | 'skipped';
+
+export const EXECUTION_STATUSES: readonly ExecutionStatus[] = [
+  'ok',
+  'error',
+  'timeout',
+  'interrupted',
+  'died',
+  'skipped'
+];
+
+/**
+ * Where an action is in its round trip.
+ */
+export type ActionPhase =
+  'pending' | 'running' | 'waiting_approval' | 'finished';
+
+/** Whether each action runs at once or waits for the user's approval. */
+export type ApprovalMode = 'auto' | 'ask';
+
+export interface IChatInfo {
+  id: string;
+  /** The notebook this chat belongs to (follows renames). */
+  path: string;
+  title: string;
+  created: number;
+  updated: number;
+}
+
+/**
+ * One item of the chat as the panel shows it. Every entry has `id`, `role`
+ * and `time`; the other fields depend on the role:
+ *
+ * - user: `text`
+ * - assistant: `text` (the raw reply with `<execute>` / `<solution>`
+ *   blocks), `turn`, `streaming`
+ * - action: `code`, `turn`, `action_id`, `request_id`, `phase`, `cell_id`
+ * - observation: `action_id`, `turn`, `status`, `text`, `code`, `outputs`,
+ *   `execution_count`, `duration_ms`, `cell_id`
+ * - final: `text`, `turn`
+ * - error: `text`, `kind`
+ */
+export interface IChatEntry {
+  id: string;
+  role: Role;
+  time: number;
+  text?: string;
+  turn?: number;
+  streaming?: boolean;
+  code?: string;
+  action_id?: string;
+  request_id?: string;
+  phase?: ActionPhase | string;
+  cell_id?: string | null;
+  status?: ExecutionStatus;
+  outputs?: nbformat.IOutput[];
+  execution_count?: number | null;
+  duration_ms?: number;
+  kind?: string;
+}
+
+// -- REST -------------------------------------------------------------------
+
+/**
+ * `GET codeact/config`: the server's settings, never the API key.
+ */
+export interface IPublicConfig {
+  model: string;
+  base_url: string | null;
+  has_api_key: boolean;
+  configured: boolean;
+  max_turns: number;
+  cell_timeout: number;
+  approval_mode: ApprovalMode;
+  /** Why no model can be used, with the fix; null when configured. */
+  problem: string | null;
+}
+
+/** `GET codeact/chats?path=P` (newest first). */
+export interface IChatList {
+  chats: IChatInfo[];
+}
+
+/** `GET codeact/chats/{id}`. */
+export interface IChatDetail {
+  chat: IChatInfo;
+  entries: IChatEntry[];
+  state: ChatState;
+}
+
+/** `GET codeact/context/expression`. */
+export interface IContextExpression {
+  expression: string;
+}
+
+// -- client -> server -------------------------------------------------------
+
+export interface IHelloMessage {
+  type: 'hello';
+  client_id: string;
+}
+
+export interface IUserMessage {
+  type: 'user_message';
+  text: string;
+  context?: string | null;
+  approval?: ApprovalMode | null;
+}
+
+export interface IStopMessage {
+  type: 'stop';
+}
+
+export interface IExecuteResultMessage {
+  type: 'execute_result';
+  request_id: string;
+  status: ExecutionStatus;
+  outputs: nbformat.IOutput[];
+  code: string;
+  execution_count: number | null;
+  cell_id: string | null;
+}
+
+export type ClientMessage =
+  IHelloMessage | IUserMessage | IStopMessage | IExecuteResultMessage;
+
+// -- server -> client -------------------------------------------------------
+
+export interface ISnapshotMessage {
+  type: 'snapshot';
+  chat: IChatInfo;
+  entries: IChatEntry[];
+  state: ChatState;
+}
+
+export interface IEntryMessage {
+  type: 'entry';
+  entry: IChatEntry;
+}
+
+export interface IDeltaMessage {
+  type: 'delta';
+  id: string;
+  text: string;
+}
+
+export interface IStateMessage {
+  type: 'state';
+  state: ChatState;
+  tokens: number;
+}
+
+export interface IExecuteMessage {
+  type: 'execute';
+  request_id: string;
+  action_id: string;
+  turn: number;
+  code: string;
+  timeout: number | null;
+  approval: ApprovalMode;
+  path: string;
+}
+
+export interface IInterruptMessage {
+  type: 'interrupt';
+  request_id: string;
+}
+
+export interface IChatChangedMessage {
+  type: 'chat';
+  chat: IChatInfo;
+}
+
+export interface IProblemMessage {
+  type: 'problem';
+  message: string;
+}
+
+export type ServerMessage =
+  | ISnapshotMessage
+  | IEntryMessage
+  | IDeltaMessage
+  | IStateMessage
+  | IExecuteMessage
+  | IInterruptMessage
+  | IChatChangedMessage
+  | IProblemMessage;
+
+// -- runtime guard ----------------------------------------------------------
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isString(value: unknown): value is string {
+  return typeof value === 'string';
+}
+
+function isNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+function isOneOf<T extends string>(
+  value: unknown,
+  choices: readonly T[]
+): value is T {
+  return (
+    typeof value === 'string' && (choices as readonly string[]).includes(value)
+  );
+}
+
+export function isChatInfo(value: unknown): value is IChatInfo {
+  return (
+    isObject(value) &&
+    isString(value.id) &&
+    isString(value.path) &&
+    isString(value.title) &&
+    isNumber(value.created) &&
+    isNumber(value.updated)
+  );
+}
+
+/**
+ * Whether `value` is a chat entry: the common fields, and the right types
+ * for whichever optional fields are present.
+ */
+export function isChatEntry(value: unknown): value is IChatEntry {
+  if (
+    !isObject(value) ||
+    !isString(value.id) ||
+    !isOneOf(value.role, ROLES) ||
+    !isNumber(value.time)
+  ) {
+    return false;
+  }
+  const optional: [string, (v: unknown) => boolean][] = [
+    ['text', isString],
+    ['turn', isNumber],
+    ['streaming', v => typeof v === 'boolean'],
+    ['code', isString],
+    ['action_id', isString],
+    ['request_id', isString],
+    ['phase', isString],
+    ['cell_id', v => v === null || isString(v)],
+    ['status', v => isOneOf(v, EXECUTION_STATUSES)],
+    ['outputs', v => Array.isArray(v) && v.every(isObject)],
+    ['execution_count', v => v === null || isNumber(v)],
+    ['duration_ms', isNumber],
+    ['kind', isString]
+  ];
+  return optional.every(
+    ([key, check]) => value[key] === undefined || check(value[key])
+  );
+}
+
+function checkServerMessage(message: Json): boolean {
+  switch (message.type) {
+    case 'snapshot':
+      return (
+        isChatInfo(message.chat) &&
+        Array.isArray(message.entries) &&
+        message.entries.every(isChatEntry) &&
+        isOneOf(message.state, CHAT_STATES)
+      );
+    case 'entry':
+      return isChatEntry(message.entry);
+    case 'delta':
+      return isString(message.id) && isString(message.text);
+    case 'state':
+      return isOneOf(message.state, CHAT_STATES) && isNumber(message.tokens);
+    case 'execute':
+      return (
+        isString(message.request_id) &&
+        isString(message.action_id) &&
+        isNumber(message.turn) &&
+        isString(message.code) &&
+        (message.timeout === null ||
+          message.timeout === undefined ||
+          isNumber(message.timeout)) &&
+        isOneOf(message.approval, ['auto', 'ask'] as const) &&
+        isString(message.path)
+      );
+    case 'interrupt':
+      return isString(message.request_id);
+    case 'chat':
+      return isChatInfo(message.chat);
+    case 'problem':
+      return isString(message.message);
+    default:
+      return false;
+  }
+}
+
+/**
+ * Decode and check one message from the server.
+ *
+ * @returns the message, or null when it is not JSON or does not follow
+ *   the protocol (the caller logs and ignores it).
+ */
+export function parseServerMessage(data: unknown): ServerMessage | null {
+  let message: unknown = data;
+  if (typeof data === 'string') {
+    try {
+      message = JSON.parse(data);
+    } catch {
+      return null;
+    }
+  }
+  if (!isObject(message) || !checkServerMessage(message)) {
+    return null;
+  }
+  return message as unknown as ServerMessage;
+}
