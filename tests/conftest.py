@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_asyncio
 
 from jupyter_codeact.core.llm import LLMSettings, OpenAIChat
 from jupyter_codeact.executors.kernel import KernelExecutor
@@ -25,7 +26,7 @@ def llm_server() -> Iterator[ScriptedLLM]:
         yield server
 
 
-@pytest.fixture
+@pytest_asyncio.fixture
 async def llm(llm_server: ScriptedLLM) -> AsyncIterator[OpenAIChat]:
     client = OpenAIChat(
         LLMSettings(model=MODEL, api_key="test-key", base_url=llm_server.url, max_retries=2)
@@ -34,7 +35,7 @@ async def llm(llm_server: ScriptedLLM) -> AsyncIterator[OpenAIChat]:
     await client.close()
 
 
-@pytest.fixture
+@pytest_asyncio.fixture
 async def kernel() -> AsyncIterator[KernelExecutor]:
     async with KernelExecutor() as executor:
         yield executor

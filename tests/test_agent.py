@@ -25,6 +25,8 @@ from jupyter_codeact.core.llm import OpenAIChat
 from jupyter_codeact.executors.kernel import KernelExecutor
 from jupyter_codeact.testing import Reply, ScriptedLLM
 
+pytestmark = pytest.mark.asyncio
+
 
 async def run(agent: Agent, message: str = "task") -> list[AnyEvent]:
     return [event async for event in agent.run(message)]

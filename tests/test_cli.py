@@ -197,11 +197,11 @@ def test_config_file_is_read(llm_server: ScriptedLLM, tmp_path: Path) -> None:
 
 
 def test_python_dash_m_and_jupyter_subcommand_are_the_same_program() -> None:
-    import shutil
     import subprocess
+    import sys
 
-    jupyter = shutil.which("jupyter")
-    assert jupyter is not None
-    listed = subprocess.run([jupyter, "codeact", "--help"], capture_output=True, text=True)
+    # `jupyter codeact` finds the `jupyter-codeact` script installed next to this Python.
+    jupyter = Path(sys.executable).parent / "jupyter"
+    listed = subprocess.run([str(jupyter), "codeact", "--help"], capture_output=True, text=True)
     assert listed.returncode == 0
     assert "run" in listed.stdout

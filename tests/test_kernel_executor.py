@@ -10,6 +10,8 @@ import pytest
 from jupyter_codeact.core.executor import ExecutorError
 from jupyter_codeact.executors.kernel import KernelExecutor, LocalKernel
 
+pytestmark = pytest.mark.asyncio
+
 
 async def test_state_persists_and_outputs_are_nbformat(kernel: KernelExecutor) -> None:
     first = await kernel.execute("import math\nx = 21\nprint('hi')", timeout=30)

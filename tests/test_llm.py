@@ -11,6 +11,8 @@ from jupyter_codeact.testing import Reply, ScriptedLLM
 
 from .conftest import MODEL
 
+pytestmark = pytest.mark.asyncio
+
 
 async def collect(llm: OpenAIChat) -> list[LLMChunk]:
     return [chunk async for chunk in llm.stream([{"role": "user", "content": "hi"}])]

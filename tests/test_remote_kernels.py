@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-import os
 import secrets
-import socket
-import subprocess
-import sys
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 from jupyter_client.manager import AsyncKernelManager
 
 from jupyter_codeact.core.executor import ExecutorError
 from jupyter_codeact.executors.gateway import GatewayKernel
 from jupyter_codeact.executors.kernel import KernelExecutor, LocalKernel
 
+from .servers import jupyter_server
 
-@pytest.fixture
+pytestmark = pytest.mark.asyncio
+
+
+@pytest_asyncio.fixture
 async def running_kernel(tmp_path: Path) -> AsyncIterator[str]:
     manager = AsyncKernelManager(
         kernel_name="python3",
@@ -45,48 +44,13 @@ async def test_attach_to_a_running_kernel_by_connection_file(running_kernel: str
         assert (await kernel.execute("1 + 1", timeout=30)).status == "ok"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """A real jupyter_server: it serves the same kernels API as Jupyter Kernel Gateway."""
-    port, token = _free_port(), secrets.token_hex(8)
+    token = secrets.token_hex(8)
     root = tmp_path_factory.mktemp("gateway")
-    env = {**os.environ, "JUPYTER_PLATFORM_DIRS": "1", "JUPYTER_CONFIG_DIR": str(root)}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyter_server",
-            f"--port={port}",
-            "--no-browser",
-            f"--IdentityProvider.token={token}",
-            "--ServerApp.allow_root=True",
-            f"--ServerApp.root_dir={root}",
-            "--ServerApp.port_retries=0",
-            "--ServerApp.jpserver_extensions={}",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env=env,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    # The server logs its URL when it is ready to serve: wait for that line.
-    assert process.stderr is not None
-    deadline = time.monotonic() + 60
-    for line in process.stderr:
-        if f":{port}/" in line or time.monotonic() > deadline:
-            break
-    # Keep draining its log so that the server never blocks on a full pipe.
-    threading.Thread(target=process.stderr.read, daemon=True).start()
-    yield url, token
-    process.terminate()
-    process.wait(timeout=30)
+    with jupyter_server(root, token, "--ServerApp.jpserver_extensions={}") as url:
+        yield url, token
 
 
 async def test_gateway_kernel_runs_interrupts_and_survives_death(gateway: tuple[str, str]) -> None:

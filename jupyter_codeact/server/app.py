@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Instance, default
+from traitlets import Float, Instance, Unicode, default
 
 from ..config import CodeAct
-from .handlers import ConfigHandler
+from .handlers import handlers
+from .manager import ChatManager
+from .store import ChatStore
+
+CONTENTS_EVENTS = "https://events.jupyter.org/jupyter_server/contents_service/v1"
 
 
 class CodeActExtension(ExtensionApp):
@@ -16,19 +23,50 @@ class CodeActExtension(ExtensionApp):
     load_other_extensions = True
     classes = [CodeAct]  # noqa: RUF012 (the traitlets convention)
 
+    chats_dir = Unicode(
+        help="Folder where chats are kept (one JSON file each). Defaults to "
+        "<jupyter data dir>/codeact/chats; never inside the notebooks' folder.",
+    ).tag(config=True)
+
+    @default("chats_dir")
+    def _default_chats_dir(self) -> str:
+        return str(Path(jupyter_data_dir()) / "codeact" / "chats")
+
+    orphan_timeout = Float(
+        30.0,
+        help="Seconds to wait for a browser tab that went away while the agent's cell was "
+        "pending (it may reconnect and report the outcome) before the run fails.",
+    ).tag(config=True)
+
     codeact_config = Instance(CodeAct, help="The CodeAct settings this server runs with.")
 
     @default("codeact_config")
     def _default_codeact_config(self) -> CodeAct:
         return CodeAct(parent=self.serverapp)
 
+    chats = Instance(ChatManager, allow_none=True, help="The chats this server runs.")
+
     def initialize_settings(self) -> None:
-        self.settings.update({"codeact_settings": self.codeact_config})
+        self.chats = ChatManager(
+            ChatStore(Path(self.chats_dir)),
+            self.codeact_config,
+            orphan_timeout=self.orphan_timeout,
+        )
+        self.settings.update({"codeact_settings": self.codeact_config, "codeact_chats": self.chats})
+        if self.serverapp is not None and self.serverapp.event_logger is not None:
+            self.serverapp.event_logger.add_listener(
+                schema_id=CONTENTS_EVENTS, listener=self.chats.contents_event
+            )
         self.log.info(
-            "CodeAct: model %s at %s",
+            "CodeAct: model %s at %s; chats in %s",
             self.codeact_config.model,
             self.codeact_config.base_url or "api.openai.com",
+            self.chats_dir,
         )
 
     def initialize_handlers(self) -> None:
-        self.handlers.extend([(r"/codeact/config", ConfigHandler)])
+        self.handlers.extend(handlers())
+
+    async def stop_extension(self) -> None:
+        if self.chats is not None:
+            await self.chats.close()

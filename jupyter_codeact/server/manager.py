@@ -1,0 +1,66 @@
+"""The chats of a server: sessions loaded on demand, one LLM client shared by all."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from ..config import CodeAct
+from ..core.llm import LLM, OpenAIChat
+from .session import ChatSession
+from .store import ChatStore
+
+
+class ChatManager:
+    def __init__(self, store: ChatStore, settings: CodeAct, *, orphan_timeout: float) -> None:
+        self.store = store
+        self.settings = settings
+        self.orphan_timeout = orphan_timeout
+        self._sessions: dict[str, ChatSession] = {}
+        self._llm: OpenAIChat | None = None
+
+    def llm(self) -> LLM:
+        # One client (and connection pool) for every chat; built when first needed so that a
+        # server without a configured model still starts and can say what to set.
+        if self._llm is None:
+            self._llm = self.settings.make_llm()
+        return self._llm
+
+    def session(self, chat_id: str) -> ChatSession | None:
+        session = self._sessions.get(chat_id)
+        if session is None:
+            record = self.store.load(chat_id)
+            if record is None:
+                return None
+            session = ChatSession(
+                record,
+                store=self.store,
+                settings=self.settings,
+                llm=self.llm,
+                orphan_timeout=self.orphan_timeout,
+            )
+            self._sessions[chat_id] = session
+        return session
+
+    async def delete(self, chat_id: str) -> bool:
+        session = self._sessions.pop(chat_id, None)
+        if session is not None:
+            await session.close()
+        return self.store.delete(chat_id)
+
+    def renamed(self, old: str, new: str) -> None:
+        for chat_id in self.store.renamed(old, new):
+            session = self._sessions.get(chat_id)
+            record = self.store.load(chat_id)
+            if session is not None and record is not None:
+                session.renamed(dict(record.info))
+
+    async def contents_event(self, logger: Any, schema_id: str, data: dict[str, Any]) -> None:
+        """jupyter_server's contents events: follow notebooks that are renamed."""
+        if data.get("action") == "rename" and data.get("source_path"):
+            self.renamed(str(data["source_path"]), str(data["path"]))
+
+    async def close(self) -> None:
+        await asyncio.gather(*(session.close() for session in self._sessions.values()))
+        if self._llm is not None:
+            await self._llm.close()

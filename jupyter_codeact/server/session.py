@@ -1,0 +1,353 @@
+"""A chat session: one chat's agent, its entries, and the pages connected to it.
+
+Core events become chat entries here (the one place that does it); entries are what the
+panel shows and what is persisted, so a live view and a reloaded one are the same.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any, Literal
+
+from ..config import CodeAct, ConfigError
+from ..core.agent import Agent
+from ..core.events import (
+    Action,
+    AnyEvent,
+    AssistantMessage,
+    Done,
+    Error,
+    FinalAnswer,
+    Observation,
+    Retry,
+    TextDelta,
+    Usage,
+)
+from ..core.llm import LLM
+from ..core.observation import truncate_middle
+from .notebook_executor import NotebookExecutor, Peer
+from .protocol import ChatEntry, ChatState
+from .store import ChatRecord, ChatStore
+
+log = logging.getLogger(__name__)
+
+MAX_CONTEXT_CHARS = 12_000
+MAX_ENTRY_OUTPUT_CHARS = 4_000
+BUSY = "The agent is still working on the last request: wait for it, or press Stop."
+
+_LIMIT_ADVICE = {
+    "max_turns": "ask it to go on, or raise c.CodeAct.max_turns.",
+    "token_budget": "ask it to go on, or raise c.CodeAct.token_budget.",
+}
+
+
+def short_outputs(outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Outputs small enough to keep in a chat entry: text bounded, images dropped.
+
+    The cell in the notebook keeps the real outputs; the entry only summarises them.
+    """
+    kept: list[dict[str, Any]] = []
+    for output in outputs:
+        kind = output.get("output_type")
+        if kind == "stream":
+            text = output.get("text", "")
+            text = "".join(text) if isinstance(text, list) else str(text)
+            kept.append({**output, "text": truncate_middle(text, MAX_ENTRY_OUTPUT_CHARS)})
+        elif kind in ("execute_result", "display_data"):
+            data = output.get("data", {})
+            plain = data.get("text/plain", "")
+            plain = "".join(plain) if isinstance(plain, list) else str(plain)
+            small = {"text/plain": truncate_middle(plain, MAX_ENTRY_OUTPUT_CHARS)} if plain else {}
+            if not small:
+                small = {"text/plain": f"[{', '.join(sorted(data)) or 'output'}]"}
+            kept.append({**output, "data": small, "metadata": {}})
+        elif kind == "error":
+            kept.append(
+                {
+                    **output,
+                    "traceback": [
+                        truncate_middle(
+                            "\n".join(output.get("traceback", [])), MAX_ENTRY_OUTPUT_CHARS
+                        )
+                    ],
+                }
+            )
+    return kept
+
+
+class ChatSession:
+    """Runs one chat; survives its pages (they come and go) but not the server."""
+
+    def __init__(
+        self,
+        record: ChatRecord,
+        *,
+        store: ChatStore,
+        settings: CodeAct,
+        llm: Callable[[], LLM],
+        orphan_timeout: float = 30.0,
+    ) -> None:
+        self.record = record
+        self.store = store
+        self.settings = settings
+        self._llm = llm
+        self.peers: dict[Peer, str | None] = {}  # page -> its client id
+        self.driver: Peer | None = None
+        self.state: ChatState = "idle"
+        self.tokens = 0
+        self.executor = NotebookExecutor(
+            path=lambda: self.record.info["path"],
+            driver=lambda: self.driver,
+            on_sent=self._action_sent,
+            orphan_timeout=orphan_timeout,
+        )
+        self._agent: Agent | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._assistant_id: str | None = None
+
+    @property
+    def id(self) -> str:
+        return self.record.info["id"]
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    # -- pages -------------------------------------------------------------------------------
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "type": "snapshot",
+            "chat": self.record.info,
+            "entries": self.record.entries,
+            "state": self.state,
+        }
+
+    def attach(self, peer: Peer) -> None:
+        self.peers[peer] = None
+        peer.send(self.snapshot())
+
+    def hello(self, peer: Peer, client_id: str) -> None:
+        """A page said who it is; if it is the driver coming back, it drives again."""
+        for old, known in list(self.peers.items()):
+            if old is not peer and known == client_id and old.closed:
+                self.peers.pop(old, None)
+                if self.driver is old:
+                    self.driver = peer
+                self.executor.peer_back(old, peer)
+        self.peers[peer] = client_id
+
+    def detach(self, peer: Peer) -> None:
+        # Keep a closed driver known (by client id) so that it can come back.
+        if peer is not self.driver:
+            self.peers.pop(peer, None)
+        self.executor.peer_gone(peer)
+
+    def broadcast(self, message: dict[str, Any]) -> None:
+        for peer in list(self.peers):
+            if not peer.closed:
+                peer.send(message)
+
+    # -- requests ----------------------------------------------------------------------------
+    def ask(
+        self,
+        peer: Peer,
+        text: str,
+        *,
+        context: str | None = None,
+        approval: Literal["auto", "ask"] | None = None,
+    ) -> str | None:
+        """Start a run; returns a problem sentence instead if one cannot start now."""
+        if self.running:
+            return BUSY
+        self.driver = peer
+        self.executor.approval = approval or (
+            "ask" if self.settings.approval_mode == "ask" else "auto"
+        )
+        if self.record.info["title"] == "New chat":
+            self.record.info["title"] = text.strip().splitlines()[0][:80]
+            self.broadcast({"type": "chat", "chat": self.record.info})
+        self._add({"role": "user", "text": text})
+        try:
+            self.settings.check()
+        except ConfigError as error:
+            self._add({"role": "error", "kind": "config", "text": str(error)})
+            self._set_state("error")
+            self._save()
+            return None
+        bounded = truncate_middle(context, MAX_CONTEXT_CHARS) if context else None
+        self._task = asyncio.ensure_future(self._run(text, bounded))
+        return None
+
+    def stop(self) -> None:
+        if self._agent is not None and self.running:
+            self._agent.stop()
+
+    def execute_result(self, result: dict[str, Any]) -> None:
+        if not self.executor.resolve(result):
+            log.info("CodeAct: ignoring a result for unknown request %s", result["request_id"])
+
+    def renamed(self, info: dict[str, Any]) -> None:
+        self.record.info.update(info)  # type: ignore[typeddict-item]
+        self.broadcast({"type": "chat", "chat": self.record.info})
+
+    async def close(self) -> None:
+        """The server is stopping: stop the run and keep what happened."""
+        self.stop()
+        if self._task is not None:
+            await asyncio.wait({self._task}, timeout=15)
+
+    # -- the run -----------------------------------------------------------------------------
+    def agent(self) -> Agent:
+        if self._agent is None:
+            options = self.settings.agent_options(require_solution=False)
+            self._agent = Agent(
+                self._llm(),
+                self.executor,
+                options,
+                history=self.record.messages or None,
+                turn=self.record.turn,
+            )
+        return self._agent
+
+    async def _run(self, text: str, context: str | None) -> None:
+        self.tokens = 0
+        self._set_state("thinking")
+        agent = self.agent()
+        try:
+            async for event in agent.run(text, context=context):
+                self._apply(event)
+        except Exception:
+            log.exception("CodeAct: the run of chat %s failed", self.id)
+            self._add(
+                {
+                    "role": "error",
+                    "kind": "internal",
+                    "text": "The agent failed unexpectedly (see the server log); ask again.",
+                }
+            )
+            self._set_state("error")
+        finally:
+            self._assistant_id = None
+            self._save()
+
+    def _apply(self, event: AnyEvent) -> None:
+        if isinstance(event, TextDelta):
+            if self._assistant_id is None:
+                entry = self._add(
+                    {"role": "assistant", "turn": event.turn, "text": "", "streaming": True},
+                    save=False,
+                )
+                self._assistant_id = entry["id"]
+            current = self._entry(self._assistant_id)
+            current["text"] = current.get("text", "") + event.text
+            self.broadcast({"type": "delta", "id": self._assistant_id, "text": event.text})
+        elif isinstance(event, Retry):
+            if self._assistant_id is not None:
+                self._replace(self._assistant_id, text="")
+        elif isinstance(event, AssistantMessage):
+            if self._assistant_id is None:
+                self._add({"role": "assistant", "turn": event.turn, "text": event.text})
+            else:
+                self._replace(self._assistant_id, text=event.text, streaming=False)
+            self._assistant_id = None
+        elif isinstance(event, Usage):
+            self.tokens = event.run_total_tokens
+            self._set_state(self.state)
+        elif isinstance(event, Action):
+            self._add(
+                {
+                    "id": f"action-{event.action_id}",
+                    "role": "action",
+                    "turn": event.turn,
+                    "code": event.code,
+                    "action_id": event.action_id,
+                    "phase": "pending",
+                }
+            )
+            self._set_state("running")
+        elif isinstance(event, Observation):
+            self._observed(event)
+        elif isinstance(event, FinalAnswer):
+            self._add({"role": "final", "turn": event.turn, "text": event.answer})
+        elif isinstance(event, Error):
+            self._add({"role": "error", "kind": event.kind, "text": event.message})
+        elif isinstance(event, Done):
+            self._done(event)
+
+    def _action_sent(self, action: Action, request_id: str, approval: str) -> None:
+        phase = "waiting_approval" if approval == "ask" else "running"
+        self._replace(f"action-{action.action_id}", request_id=request_id, phase=phase)
+        self._set_state("waiting_approval" if approval == "ask" else "running")
+
+    def _observed(self, event: Observation) -> None:
+        trip = self.executor.last_round_trip
+        cell_id = trip.cell_id if trip else None
+        self._replace(f"action-{event.action_id}", phase="finished", cell_id=cell_id)
+        entry: ChatEntry = {
+            "id": f"observation-{event.action_id}",
+            "role": "observation",
+            "turn": event.turn,
+            "action_id": event.action_id,
+            "status": event.status,
+            "text": event.text,
+            "code": event.code,
+            "outputs": short_outputs(event.outputs),
+            "execution_count": event.execution_count,
+            "cell_id": cell_id,
+        }
+        if trip is not None:
+            entry["duration_ms"] = round(trip.duration_ms, 2)
+        self._add(entry)
+        self._set_state("thinking")
+
+    def _done(self, event: Done) -> None:
+        if event.reason == "answered":
+            self._set_state("done")
+        elif event.reason == "cancelled":
+            self._add({"role": "error", "kind": "stopped", "text": event.detail})
+            self._set_state("idle")
+        elif event.reason in _LIMIT_ADVICE:
+            text = f"{event.detail} To continue, {_LIMIT_ADVICE[event.reason]}"
+            self._add({"role": "error", "kind": event.reason, "text": text})
+            self._set_state("error")
+        else:
+            self._set_state("error")
+
+    # -- entries -----------------------------------------------------------------------------
+    def _add(self, entry: ChatEntry | dict[str, Any], *, save: bool = True) -> ChatEntry:
+        full: ChatEntry = {"id": uuid.uuid4().hex, "time": time.time(), **entry}  # type: ignore[typeddict-item]
+        self.record.entries.append(full)
+        self.broadcast({"type": "entry", "entry": full})
+        if save:
+            self._save()
+        return full
+
+    def _entry(self, entry_id: str) -> ChatEntry:
+        for entry in self.record.entries[::-1]:
+            if entry["id"] == entry_id:
+                return entry
+        raise KeyError(entry_id)
+
+    def _replace(self, entry_id: str, **changes: Any) -> None:
+        entry = self._entry(entry_id)
+        entry.update(changes)  # type: ignore[typeddict-item]
+        self.broadcast({"type": "entry", "entry": entry})
+        self._save()
+
+    def _set_state(self, state: ChatState) -> None:
+        self.state = state
+        self.broadcast({"type": "state", "state": state, "tokens": self.tokens})
+
+    def _save(self) -> None:
+        if self._agent is not None:
+            # The conversation is saved with the entries, so a restart keeps the model's context.
+            self.record.messages = self._agent.messages
+            self.record.turn = self._agent.turn
+        try:
+            self.store.save(self.record)
+        except OSError:
+            log.exception("CodeAct: could not save chat %s", self.id)

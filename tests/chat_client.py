@@ -1,0 +1,131 @@
+"""A Python stand-in for the panel's side of the chat protocol, for the server tests.
+
+It speaks the real websocket protocol and answers ``execute`` requests by running the code
+in a real kernel, the way the browser runs it in the notebook's kernel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from tornado.websocket import WebSocketClientConnection
+
+from jupyter_codeact.executors.kernel import KernelExecutor
+
+Message = dict[str, Any]
+
+
+class ChatClient:
+    def __init__(
+        self,
+        ws: WebSocketClientConnection,
+        *,
+        kernel: KernelExecutor | None = None,
+        client_id: str | None = None,
+    ) -> None:
+        self.ws = ws
+        self.kernel = kernel
+        self.client_id = client_id or uuid.uuid4().hex
+        self.received: list[Message] = []
+        self.executed: list[str] = []
+        self.auto_run = kernel is not None
+        self.on_execute: Callable[[Message], Awaitable[Message | None]] | None = None
+        self._inbox: asyncio.Queue[Message] = asyncio.Queue()
+        self._reader = asyncio.ensure_future(self._read())
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @classmethod
+    async def connect(cls, ws_fetch: Any, chat_id: str, **kw: Any) -> ChatClient:
+        ws = await ws_fetch("codeact", "chats", chat_id, "ws")
+        client = cls(ws, **kw)
+        client.send({"type": "hello", "client_id": client.client_id})
+        return client
+
+    def send(self, message: Message) -> None:
+        self.ws.write_message(json.dumps(message))
+
+    def ask(self, text: str, **extra: Any) -> None:
+        self.send({"type": "user_message", "text": text, **extra})
+
+    async def _read(self) -> None:
+        while True:
+            raw = await self.ws.read_message()
+            if raw is None:
+                self._inbox.put_nowait({"type": "_closed"})
+                return
+            message = json.loads(raw)
+            self.received.append(message)
+            if message["type"] == "execute" and (self.auto_run or self.on_execute):
+                task = asyncio.ensure_future(self._execute(message))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+            self._inbox.put_nowait(message)
+
+    async def _execute(self, request: Message) -> None:
+        self.executed.append(request["request_id"])
+        if self.on_execute is not None:
+            reply = await self.on_execute(request)
+            if reply is not None:
+                self.send(reply)
+            return
+        assert self.kernel is not None
+        result = await self.kernel.execute(request["code"], timeout=request["timeout"])
+        self.send(
+            {
+                "type": "execute_result",
+                "request_id": request["request_id"],
+                "status": result.status,
+                "outputs": result.outputs,
+                "code": result.code,
+                "execution_count": result.execution_count,
+                "cell_id": f"cell-{request['request_id'][:8]}",
+            }
+        )
+
+    async def next(self, kind: str, timeout: float = 60, **match: Any) -> Message:
+        """The next message of ``kind`` (and with ``match`` fields), skipping others."""
+
+        async def find() -> Message:
+            while True:
+                message = await self._inbox.get()
+                if message["type"] == "_closed" and kind != "_closed":
+                    raise ConnectionError(f"the socket closed while waiting for {kind}")
+                if message["type"] == kind and all(message.get(k) == v for k, v in match.items()):
+                    return message
+
+        return await asyncio.wait_for(find(), timeout=timeout)
+
+    async def until_state(self, *states: str, timeout: float = 60) -> Message:
+        async def find() -> Message:
+            while True:
+                message = await self.next("state", timeout=timeout)
+                if message["state"] in states:
+                    return message
+
+        return await asyncio.wait_for(find(), timeout=timeout)
+
+    def entries(self) -> list[Message]:
+        """The chat as this client has seen it (snapshot, then entries applied in order)."""
+        entries: dict[str, Message] = {}
+        for message in self.received:
+            if message["type"] == "snapshot":
+                entries = {entry["id"]: dict(entry) for entry in message["entries"]}
+            elif message["type"] == "entry":
+                entries[message["entry"]["id"]] = dict(message["entry"])
+            elif message["type"] == "delta":
+                entry = entries[message["id"]]
+                entry["text"] = entry.get("text", "") + message["text"]
+        return list(entries.values())
+
+    def roles(self) -> list[str]:
+        return [entry["role"] for entry in self.entries()]
+
+    async def close(self) -> None:
+        self.ws.close()
+        self._reader.cancel()
+        for task in list(self._tasks):
+            task.cancel()

@@ -1,0 +1,345 @@
+"""The server extension through its real HTTP and websocket API (pytest-jupyter)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tornado.httpclient import HTTPClientError
+
+from jupyter_codeact.config import NO_MODEL_MESSAGE
+from jupyter_codeact.executors.kernel import KernelExecutor
+from jupyter_codeact.server.notebook_executor import BROWSER_GONE
+from jupyter_codeact.testing import Reply, ScriptedLLM
+
+from .chat_client import ChatClient
+from .conftest import MODEL
+
+pytest_plugins = ["pytest_jupyter.jupyter_server"]
+
+
+@pytest.fixture
+def chats_dir(tmp_path: Path) -> Path:
+    return tmp_path / "chats"
+
+
+@pytest.fixture
+def codeact_config(llm_server: ScriptedLLM) -> dict[str, Any]:
+    return {"base_url": llm_server.url, "api_key": "test-key", "model": MODEL, "max_turns": 6}
+
+
+@pytest.fixture
+def jp_server_config(chats_dir: Path, codeact_config: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "ServerApp": {"jpserver_extensions": {"jupyter_codeact": True}},
+        "CodeAct": codeact_config,
+        "CodeActExtension": {"chats_dir": str(chats_dir), "orphan_timeout": 1.0},
+    }
+
+
+@pytest.fixture
+def kernel(jp_asyncio_loop: asyncio.AbstractEventLoop) -> Iterator[KernelExecutor]:
+    """A real kernel standing in for the notebook's, on the server's event loop."""
+    executor = KernelExecutor()
+    jp_asyncio_loop.run_until_complete(executor.start())
+    yield executor
+    jp_asyncio_loop.run_until_complete(executor.shutdown())
+
+
+async def new_chat(jp_fetch: Any, path: str = "analysis.ipynb") -> str:
+    response = await jp_fetch("codeact", "chats", method="POST", body=json.dumps({"path": path}))
+    assert response.code == 201
+    return str(json.loads(response.body)["id"])
+
+
+async def test_config_never_contains_the_key(jp_fetch: Any) -> None:
+    response = await jp_fetch("codeact", "config")
+    body = json.loads(response.body)
+    assert body["model"] == MODEL
+    assert body["has_api_key"] is True
+    assert "test-key" not in response.body.decode()
+
+
+async def test_chats_are_listed_per_notebook(jp_fetch: Any) -> None:
+    first = await new_chat(jp_fetch, "a.ipynb")
+    await new_chat(jp_fetch, "b.ipynb")
+    second = await new_chat(jp_fetch, "a.ipynb")
+    listed = json.loads((await jp_fetch("codeact", "chats", params={"path": "a.ipynb"})).body)
+    assert [chat["id"] for chat in listed["chats"]] == [second, first]
+    chat = json.loads((await jp_fetch("codeact", "chats", first)).body)
+    assert chat["entries"] == [] and chat["state"] == "idle"
+
+
+async def test_a_run_inserts_actions_gets_outputs_and_answers(
+    jp_fetch: Any,
+    jp_ws_fetch: Any,
+    llm_server: ScriptedLLM,
+    kernel: KernelExecutor,
+    chats_dir: Path,
+) -> None:
+    llm_server.push(
+        "Computing.\n<execute>\ntotal = sum([1, 2, 3])\nprint(total)\n</execute>",
+        "The total is 6.\n<solution>6</solution>",
+    )
+    chat_id = await new_chat(jp_fetch)
+    client = await ChatClient.connect(jp_ws_fetch, chat_id, kernel=kernel)
+    await client.next("snapshot")
+    client.ask("add 1, 2 and 3", context="notebook: analysis.ipynb")
+    execute = await client.next("execute")
+    assert execute["code"] == "total = sum([1, 2, 3])\nprint(total)"
+    assert execute["path"] == "analysis.ipynb" and execute["approval"] == "auto"
+    await client.until_state("done")
+    assert client.roles() == ["user", "assistant", "action", "observation", "assistant", "final"]
+    entries = client.entries()
+    observation = entries[3]
+    assert observation["status"] == "ok" and observation["outputs"][0]["text"] == "6\n"
+    assert observation["duration_ms"] > 0
+    assert observation["cell_id"] == f"cell-{execute['request_id'][:8]}"
+    assert entries[2]["phase"] == "finished"
+    assert entries[5]["text"] == "6"
+    assert any(m["type"] == "delta" for m in client.received)  # text streamed as it came
+    # The model saw the context, and the cell's output as its observation.
+    assert llm_server.requests[0].messages[1]["content"].startswith("<context>")
+    assert llm_server.requests[1].messages[-1]["content"] == "Observation:\n6"
+    # Everything is on disk, atomically written, outside the notebook.
+    saved = json.loads((chats_dir / f"{chat_id}.json").read_text())
+    assert [e["role"] for e in saved["entries"]] == client.roles()
+    assert saved["messages"][-1]["role"] == "assistant"
+    await client.close()
+
+
+async def test_a_follow_up_keeps_the_conversation(
+    jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM, kernel: KernelExecutor
+) -> None:
+    llm_server.push("<solution>first</solution>", "<solution>second</solution>")
+    chat_id = await new_chat(jp_fetch)
+    client = await ChatClient.connect(jp_ws_fetch, chat_id, kernel=kernel)
+    client.ask("one")
+    await client.until_state("done")
+    client.ask("two")
+    await client.until_state("done")
+    contents = [m["content"] for m in llm_server.requests[1].messages]
+    assert contents[1:] == ["one", "<solution>first</solution>", "two"]
+    await client.close()
+
+
+async def test_a_plain_reply_is_the_answer(
+    jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM
+) -> None:
+    llm_server.push("Which column holds the dates?")
+    chat_id = await new_chat(jp_fetch)
+    client = await ChatClient.connect(jp_ws_fetch, chat_id)
+    client.ask("plot it")
+    await client.until_state("done")
+    assert client.roles() == ["user", "assistant", "final"]
+    await client.close()
+
+
+async def test_stop_during_a_long_cell_interrupts_it(
+    jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM, kernel: KernelExecutor
+) -> None:
+    llm_server.push("<execute>import time\ntime.sleep(60)</execute>")
+    chat_id = await new_chat(jp_fetch)
+    client = await ChatClient.connect(jp_ws_fetch, chat_id, kernel=kernel)
+    client.ask("wait a minute")
+    execute = await client.next("execute")
+    client.send({"type": "stop"})
+    interrupt = await client.next("interrupt")
+    assert interrupt["request_id"] == execute["request_id"]
+    await kernel.interrupt()  # what the panel does with the notebook's kernel
+    await client.until_state("idle")
+    entries = client.entries()
+    assert entries[-2]["role"] == "observation" and entries[-2]["status"] == "interrupted"
+    assert entries[-1]["role"] == "error" and entries[-1]["kind"] == "stopped"
+    await client.close()
+
+
+async def test_stop_while_the_model_streams(
+    jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM
+) -> None:
+    llm_server.push(Reply(hang=True))
+    chat_id = await new_chat(jp_fetch)
+    client = await ChatClient.connect(jp_ws_fetch, chat_id)
+    client.ask("think forever")
+    await asyncio.to_thread(llm_server.wait_for_requests, 1)
+    client.send({"type": "stop"})
+    await client.until_state("idle")
+    assert client.entries()[-1]["kind"] == "stopped"
+    await client.close()
+
+
+async def test_one_run_at_a_time(jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM) -> None:
+    llm_server.push(Reply(hang=True))
+    chat_id = await new_chat(jp_fetch)
+    client = await ChatClient.connect(jp_ws_fetch, chat_id)
+    client.ask("first")
+    await asyncio.to_thread(llm_server.wait_for_requests, 1)
+    client.ask("second")
+    problem = await client.next("problem")
+    assert "still working" in problem["message"]
+    client.send({"type": "stop"})
+    await client.until_state("idle")
+    await client.close()
+
+
+async def test_a_closed_tab_mid_action_fails_cleanly_and_nothing_runs_twice(
+    jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM
+) -> None:
+    llm_server.push("<execute>print('once')</execute>", "<solution>never</solution>")
+    chat_id = await new_chat(jp_fetch)
+    client = await ChatClient.connect(jp_ws_fetch, chat_id)
+    client.ask("run something")
+    await client.next("execute")
+    await client.close()  # the tab goes away before answering
+    watcher = await ChatClient.connect(jp_ws_fetch, chat_id)
+    await watcher.until_state("error", timeout=30)
+    error = watcher.entries()[-1]
+    assert (error["role"], error["text"]) == ("error", BROWSER_GONE)
+    assert not any(m["type"] == "execute" for m in watcher.received)
+    assert llm_server.remaining == 1  # the model was not asked again
+    await watcher.close()
+
+
+async def test_a_page_that_reconnects_can_still_deliver_its_result(
+    jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM
+) -> None:
+    llm_server.push("<execute>print('hi')</execute>", "<solution>hi</solution>")
+    chat_id = await new_chat(jp_fetch)
+    first = await ChatClient.connect(jp_ws_fetch, chat_id, client_id="page-1")
+    first.ask("say hi")
+    execute = await first.next("execute")
+    await first.close()
+    again = await ChatClient.connect(jp_ws_fetch, chat_id, client_id="page-1")
+    await again.next("snapshot")
+    again.send(
+        {
+            "type": "execute_result",
+            "request_id": execute["request_id"],
+            "status": "ok",
+            "outputs": [{"output_type": "stream", "name": "stdout", "text": "hi\n"}],
+            "code": execute["code"],
+            "execution_count": 1,
+        }
+    )
+    await again.until_state("done")
+    assert again.entries()[-1]["text"] == "hi"
+    await again.close()
+
+
+async def test_ask_before_run_reports_edits_and_skips(
+    jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM, kernel: KernelExecutor
+) -> None:
+    llm_server.push(
+        "<execute>print('as written')</execute>",
+        "<execute>import shutil; shutil.rmtree('/')</execute>",
+        "<solution>ok</solution>",
+    )
+    chat_id = await new_chat(jp_fetch)
+    client = await ChatClient.connect(jp_ws_fetch, chat_id)
+    decisions = iter(["edit", "skip"])
+
+    async def approve(request: dict[str, Any]) -> dict[str, Any]:
+        assert request["approval"] == "ask"
+        base = {"type": "execute_result", "request_id": request["request_id"]}
+        if next(decisions) == "skip":
+            return {**base, "status": "skipped", "outputs": [], "code": request["code"]}
+        result = await kernel.execute("print('as edited')", timeout=30)
+        return {**base, "status": result.status, "outputs": result.outputs, "code": result.code}
+
+    client.on_execute = approve
+    client.ask("go", approval="ask")
+    await client.until_state("waiting_approval")
+    await client.until_state("done")
+    told = [llm_server.requests[i].messages[-1]["content"] for i in (1, 2)]
+    assert "edited the code" in told[0] and "print('as edited')" in told[0]
+    assert "chose not to run" in told[1]
+    assert [e["status"] for e in client.entries() if e["role"] == "observation"] == [
+        "ok",
+        "skipped",
+    ]
+    await client.close()
+
+
+async def test_endpoint_errors_are_entries_with_the_fix(
+    jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM
+) -> None:
+    llm_server.required_key = "another-key"
+    chat_id = await new_chat(jp_fetch)
+    client = await ChatClient.connect(jp_ws_fetch, chat_id)
+    client.ask("hi")
+    await client.until_state("error")
+    error = client.entries()[-1]
+    assert error["kind"] == "auth"
+    assert "rejected the API key" in error["text"] and "OPENAI_API_KEY" in error["text"]
+    await client.close()
+
+
+@pytest.mark.parametrize("codeact_config", [{"base_url": None, "api_key": None}])
+async def test_no_model_configured_says_how_to_set_one(
+    jp_fetch: Any, jp_ws_fetch: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = json.loads((await jp_fetch("codeact", "config")).body)
+    assert config["configured"] is False and config["problem"] == NO_MODEL_MESSAGE
+    chat_id = await new_chat(jp_fetch)
+    client = await ChatClient.connect(jp_ws_fetch, chat_id)
+    client.ask("hi")
+    await client.until_state("error")
+    assert client.entries()[-1]["text"] == NO_MODEL_MESSAGE
+    await client.close()
+
+
+async def test_bad_messages_get_a_problem_not_a_crash(jp_fetch: Any, jp_ws_fetch: Any) -> None:
+    chat_id = await new_chat(jp_fetch)
+    client = await ChatClient.connect(jp_ws_fetch, chat_id)
+    client.ws.write_message("not json")
+    assert (await client.next("problem"))["message"] == "A message must be JSON."
+    client.send({"type": "user_message", "text": "  "})
+    assert (await client.next("problem"))["message"] == "The message is empty."
+    client.send({"type": "execute_result", "request_id": "x", "status": "weird"})
+    assert "'status' must be one of" in (await client.next("problem"))["message"]
+    client.send({"type": "dance"})
+    assert (await client.next("problem"))["message"] == "Unknown message type 'dance'."
+    await client.close()
+
+
+async def test_a_chat_follows_its_notebook_when_renamed(
+    jp_fetch: Any, jp_ws_fetch: Any, jp_root_dir: Path
+) -> None:
+    (jp_root_dir / "old.ipynb").write_text(
+        json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    )
+    chat_id = await new_chat(jp_fetch, "old.ipynb")
+    client = await ChatClient.connect(jp_ws_fetch, chat_id)
+    await client.next("snapshot")
+    await jp_fetch(
+        "api", "contents", "old.ipynb", method="PATCH", body=json.dumps({"path": "new.ipynb"})
+    )
+    update = await client.next("chat")
+    assert update["chat"]["path"] == "new.ipynb"
+    listed = json.loads((await jp_fetch("codeact", "chats", params={"path": "new.ipynb"})).body)
+    assert [chat["id"] for chat in listed["chats"]] == [chat_id]
+    await client.close()
+
+
+async def test_unknown_and_malformed_chat_ids(jp_fetch: Any, jp_ws_fetch: Any) -> None:
+    with pytest.raises(HTTPClientError) as missing:
+        await jp_fetch("codeact", "chats", "0" * 32)
+    assert missing.value.code == 404
+    with pytest.raises(HTTPClientError) as malformed:
+        await jp_fetch("codeact", "chats", "..%2F..%2Fetc")
+    assert malformed.value.code == 404
+    with pytest.raises(HTTPClientError) as no_path:
+        await jp_fetch("codeact", "chats")
+    assert no_path.value.code == 400
+
+
+async def test_delete_a_chat(jp_fetch: Any, chats_dir: Path) -> None:
+    chat_id = await new_chat(jp_fetch)
+    assert (chats_dir / f"{chat_id}.json").exists()
+    response = await jp_fetch("codeact", "chats", chat_id, method="DELETE")
+    assert response.code == 204
+    assert not (chats_dir / f"{chat_id}.json").exists()
