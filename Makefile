@@ -23,6 +23,7 @@ test: install
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-py
 	$(MAKE) --no-print-directory test-js
+	$(MAKE) --no-print-directory test-ui
 
 install: $(STAMPS)/install labextension/package.json
 
@@ -66,9 +67,22 @@ test-py: install
 test-js: install
 	jlpm test
 
+# Debian's Chromium: Playwright's own browser download does not work everywhere.
+/usr/bin/chromium:
+	apt-get install -y chromium || (apt-get update && apt-get install -y chromium)
+
+$(STAMPS)/ui-deps: ui-tests/package.json ui-tests/yarn.lock ui-tests/.yarnrc.yml | $(STAMPS)
+	cd ui-tests && jlpm install
+	touch $@
+
+## test-ui: the browser tests (Galata in Chromium) and their benchmark figures
+test-ui: install /usr/bin/chromium $(STAMPS)/ui-deps
+	cd ui-tests && jlpm playwright test
+
 ## bench: the benchmarks (figures, not pass/fail)
 bench: install
 	python benchmarks/loop_overhead.py
 
 clean:
-	rm -rf $(STAMPS) labextension lib node_modules $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(STAMPS) labextension lib node_modules $(VENV) .pytest_cache .mypy_cache .ruff_cache \
+		ui-tests/node_modules ui-tests/test-results ui-tests/playwright-report

@@ -368,9 +368,6 @@ export class NotebookExecutor {
         code
       );
     }
-    if (panel.isVisible) {
-      void notebook.scrollToCell(cell, 'smart');
-    }
     const end = await this._runCell(request, cell, panel);
     return this._collect(request, cell, end, code);
   }
@@ -460,6 +457,13 @@ export class NotebookExecutor {
         deletedCells: panel.content.model?.deletedCells ?? [],
         recordTiming: panel.content.notebookConfig.recordTiming
       }) as Promise<KernelMessage.IExecuteReplyMsg | void>;
+      // Show the cell once its execution request is on its way. Scroll
+      // only: `scrollToCell` would also select it and take the focus away
+      // from wherever the user is typing.
+      if (panel.isVisible) {
+        const index = panel.content.widgets.indexOf(cell);
+        void panel.content.scrollToItem(index, 'smart').catch(() => undefined);
+      }
       // When the kernel dies first, the execution rejects later: not an error.
       execution.catch(() => undefined);
       const reply = await Promise.race([

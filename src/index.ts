@@ -85,6 +85,7 @@ function activate(
   const manager = new ChatManager({
     executor,
     settings: () => settings.current,
+    userApprovalMode: () => settings.userApprovalMode,
     createNotebook: async () => {
       const kernelName =
         app.serviceManager.kernelspecs.specs?.default ?? undefined;

@@ -10,12 +10,14 @@ import { api } from './api';
 import type { NotebookExecutor } from './executor';
 import { ChatModel } from './model';
 import { ChatSession } from './session';
-import { ICodeActChats, ICodeActSettings } from './tokens';
+import { ApprovalMode, ICodeActChats, ICodeActSettings } from './tokens';
 import { IChatInfo, IPublicConfig } from './wire';
 
 export interface IChatManagerOptions {
   executor: NotebookExecutor;
   settings: () => ICodeActSettings;
+  /** The approval mode the user chose, or null to follow the server's. */
+  userApprovalMode: () => ApprovalMode | null;
   /** Open a new notebook, for a message sent while none is open. */
   createNotebook: () => Promise<NotebookPanel | null>;
 }
@@ -54,6 +56,18 @@ export class ChatManager implements ICodeActChats {
   /** The server's configuration (null until loaded). */
   get config(): IPublicConfig | null {
     return this._config;
+  }
+
+  /**
+   * The approval mode for the next message: the user's choice, else the
+   * server's configured default.
+   */
+  get approvalMode(): ApprovalMode {
+    return (
+      this._options.userApprovalMode() ??
+      this._config?.approval_mode ??
+      this._options.settings().approvalMode
+    );
   }
 
   /** Why the configuration could not be loaded, if it could not. */
@@ -101,6 +115,8 @@ export class ChatManager implements ICodeActChats {
     if (!this._watched.has(notebook)) {
       this._watched.add(notebook);
       notebook.disposed.connect(() => this._forget(notebook));
+      // The header shows the notebook's name.
+      notebook.context.pathChanged.connect(() => this._changed.emit(undefined));
     }
     const known = this._byNotebook.get(notebook);
     if (known !== undefined) {
@@ -145,7 +161,7 @@ export class ChatManager implements ICodeActChats {
     } catch (error) {
       console.warn('CodeAct: cannot read the notebook context', error);
     }
-    session.send(text, context, this._options.settings().approvalMode);
+    session.send(text, context, this.approvalMode);
   }
 
   stop(): void {

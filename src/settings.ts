@@ -5,7 +5,7 @@
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { ICodeActSettings, normalizeSettings } from './tokens';
+import { ApprovalMode, ICodeActSettings, normalizeSettings } from './tokens';
 
 export class SettingsModel {
   get current(): ICodeActSettings {
@@ -17,6 +17,14 @@ export class SettingsModel {
   }
 
   /**
+   * The approval mode the user chose (in the panel or the settings), or
+   * null: then the server's `c.CodeAct.approval_mode` applies.
+   */
+  get userApprovalMode(): ApprovalMode | null {
+    return this._userApprovalMode;
+  }
+
+  /**
    * Follow `settings` from the registry (null: keep the defaults, in memory).
    */
   connect(settings: ISettingRegistry.ISettings | null): void {
@@ -24,6 +32,9 @@ export class SettingsModel {
     if (settings) {
       const update = (): void => {
         this._current = normalizeSettings(settings.composite);
+        const user = settings.user.approvalMode;
+        this._userApprovalMode =
+          user === 'auto' || user === 'ask' ? user : null;
         this._changed.emit(undefined);
       };
       settings.changed.connect(update);
@@ -39,6 +50,9 @@ export class SettingsModel {
     value: ICodeActSettings[K]
   ): Promise<void> {
     this._current = { ...this._current, [key]: value };
+    if (key === 'approvalMode') {
+      this._userApprovalMode = value as ApprovalMode;
+    }
     this._changed.emit(undefined);
     if (this._settings) {
       await this._settings.set(key, value);
@@ -47,5 +61,6 @@ export class SettingsModel {
 
   private _current: ICodeActSettings = normalizeSettings(null);
   private _settings: ISettingRegistry.ISettings | null = null;
+  private _userApprovalMode: ApprovalMode | null = null;
   private _changed = new Signal<this, void>(this);
 }

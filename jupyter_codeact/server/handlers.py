@@ -131,6 +131,9 @@ class ChatSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
 
     def open(self, *args: Any, **kwargs: Any) -> None:
         super().open(*args, **kwargs)  # starts the keep-alive pings
+        # Streamed text is many small frames: without this, Nagle's algorithm holds each
+        # one until the browser acknowledges the previous (up to its delayed-ACK timeout).
+        self.set_nodelay(True)
         self.session.attach(self)
 
     def send(self, message: dict[str, Any]) -> None:

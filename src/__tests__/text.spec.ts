@@ -1,6 +1,7 @@
 import {
   escapeHtmlInMarkdown,
   prose,
+  settledMarkdown,
   splitReply,
   streamingView
 } from '../panel/text';
@@ -90,5 +91,25 @@ describe('escapeHtmlInMarkdown', () => {
 
   it('keeps markdown syntax such as quotes and emphasis', () => {
     expect(escapeHtmlInMarkdown('> quoted *text*')).toBe('> quoted *text*');
+  });
+});
+
+describe('settledMarkdown', () => {
+  it('settles complete paragraphs and keeps the one being written', () => {
+    expect(settledMarkdown('# Title\n\nSome **bold** te')).toEqual({
+      settled: '# Title',
+      tail: 'Some **bold** te'
+    });
+    expect(settledMarkdown('just started')).toEqual({
+      settled: '',
+      tail: 'just started'
+    });
+  });
+
+  it('keeps an unfinished code block in the tail', () => {
+    expect(settledMarkdown('Intro\n\n```text\nline\n\nmore')).toEqual({
+      settled: 'Intro',
+      tail: '```text\nline\n\nmore'
+    });
   });
 });

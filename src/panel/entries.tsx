@@ -9,7 +9,7 @@ import { shortOutput } from '../outputs';
 import type { ApprovalDecision, IPendingApproval } from '../executor';
 import { ExecutionStatus, IChatEntry } from '../wire';
 import { Markdown } from './markdown';
-import { prose, streamingView } from './text';
+import { prose, settledMarkdown, streamingView } from './text';
 
 /**
  * What the entry views need from their surroundings.
@@ -91,11 +91,11 @@ function AssistantEntry(props: {
     ) : null;
   }
   const view = streamingView(text);
+  const { settled, tail } = settledMarkdown(view.prose);
   return (
     <Entry entry={entry} className="jp-mod-streaming">
-      {view.prose && (
-        <Markdown rendermime={context.rendermime} source={view.prose} />
-      )}
+      {settled && <Markdown rendermime={context.rendermime} source={settled} />}
+      {tail && <div className="jp-CodeAct-streamTail">{tail}</div>}
       {view.code !== null && (
         <pre
           className="jp-CodeAct-code jp-mod-draft"
@@ -198,11 +198,8 @@ function ActionEntry(props: {
   );
 }
 
-function ObservationEntry(props: {
-  entry: IChatEntry;
-  context: IEntryContext;
-}): JSX.Element {
-  const { entry, context } = props;
+function ObservationEntry(props: { entry: IChatEntry }): JSX.Element {
+  const { entry } = props;
   const status = entry.status ?? 'ok';
   const output = entry.outputs
     ? shortOutput(entry.outputs)
@@ -218,7 +215,6 @@ function ObservationEntry(props: {
       <div className="jp-CodeAct-stepHeader">
         <span className="jp-CodeAct-stepStatus">{STATUS_LABELS[status]}</span>
         {details && <span className="jp-CodeAct-stepDetails">{details}</span>}
-        <CellLink cellId={entry.cell_id} context={context} />
       </div>
       {output && <pre className="jp-CodeAct-output">{output}</pre>}
     </Entry>
@@ -226,10 +222,56 @@ function ObservationEntry(props: {
 }
 
 /**
- * One entry, by role. Memoised on the entry object: the reducer makes a
- * new object only for entries that changed.
+ * Keeps one entry that fails to render from taking the whole chat down.
+ */
+class EntryBoundary extends React.Component<
+  { entry: IChatEntry; children: React.ReactNode },
+  { failed: boolean }
+> {
+  state = { failed: false };
+
+  static getDerivedStateFromError(): { failed: boolean } {
+    return { failed: true };
+  }
+
+  componentDidCatch(error: unknown): void {
+    console.error('CodeAct: an entry could not be shown', error);
+  }
+
+  render(): React.ReactNode {
+    if (this.state.failed) {
+      return (
+        <Entry entry={this.props.entry}>
+          <div className="jp-CodeAct-errorText">
+            This entry could not be shown (see the browser console).
+          </div>
+        </Entry>
+      );
+    }
+    return this.props.children;
+  }
+}
+
+/**
+ * One entry, by role, protected by an error boundary. Memoised on the
+ * entry object: the reducer makes a new object only for entries that
+ * changed.
  */
 export const EntryView = React.memo(function EntryView(props: {
+  entry: IChatEntry;
+  observation?: IChatEntry;
+  context: IEntryContext;
+  /** Changes when the approvals change, so actions re-render. */
+  approvalsVersion: number;
+}): JSX.Element {
+  return (
+    <EntryBoundary entry={props.entry}>
+      <EntryContent {...props} />
+    </EntryBoundary>
+  );
+});
+
+function EntryContent(props: {
   entry: IChatEntry;
   observation?: IChatEntry;
   context: IEntryContext;
@@ -255,7 +297,7 @@ export const EntryView = React.memo(function EntryView(props: {
         />
       );
     case 'observation':
-      return <ObservationEntry entry={entry} context={context} />;
+      return <ObservationEntry entry={entry} />;
     case 'final':
       return (
         <Entry entry={entry}>
@@ -273,4 +315,4 @@ export const EntryView = React.memo(function EntryView(props: {
     default:
       return null;
   }
-});
+}

@@ -4,7 +4,6 @@
  */
 import { IRenderMimeRegistry, MimeModel } from '@jupyterlab/rendermime';
 import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
-import { Widget } from '@lumino/widgets';
 import React, { useEffect, useRef } from 'react';
 
 import { escapeHtmlInMarkdown } from './text';
@@ -17,6 +16,7 @@ export interface IMarkdownProps {
 
 interface IRenderState {
   renderer: IRenderMime.IRenderer;
+  typesetter: IRenderMime.ILatexTypesetter | null;
   busy: boolean;
   /** The newest source asked for while a render was going on. */
   next: string | null;
@@ -41,6 +41,11 @@ async function render(state: IRenderState, source: string): Promise<void> {
         trusted: false
       })
     );
+    // The renderer is not an attached Lumino widget (React owns the DOM
+    // here), so it does not typeset math itself.
+    if (state.typesetter && /[$\\]/.test(source)) {
+      await state.typesetter.typeset(state.renderer.node);
+    }
   } catch (error) {
     console.warn('CodeAct: markdown rendering failed', error);
     state.renderer.node.textContent = source;
@@ -60,18 +65,17 @@ export function Markdown(props: IMarkdownProps): JSX.Element {
 
   useEffect(() => {
     const renderer = props.rendermime.createRenderer('text/markdown');
-    state.current = { renderer, busy: false, next: null };
-    const node = host.current!;
-    if (node.isConnected) {
-      Widget.attach(renderer, node);
-    } else {
-      node.appendChild(renderer.node);
-    }
+    state.current = {
+      renderer,
+      typesetter: props.rendermime.latexTypesetter,
+      busy: false,
+      next: null
+    };
+    // Only the node: attaching the Lumino widget would tie its life to a
+    // DOM that React removes before this effect is cleaned up.
+    host.current!.appendChild(renderer.node);
     return () => {
       state.current = null;
-      if (renderer.isAttached) {
-        Widget.detach(renderer);
-      }
       renderer.dispose();
     };
   }, [props.rendermime]);

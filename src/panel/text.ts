@@ -120,6 +120,29 @@ export function streamingView(reply: string): {
   };
 }
 
+/**
+ * Split streaming markdown into the settled part (complete paragraphs,
+ * worth rendering as markdown) and the tail still being written (shown as
+ * plain text, so each token appears at once without a markdown render).
+ * A code block still open stays in the tail.
+ */
+export function settledMarkdown(text: string): {
+  settled: string;
+  tail: string;
+} {
+  let cut = text.lastIndexOf('\n\n');
+  const fences = [...text.matchAll(/^[ \t]*(`{3,}|~{3,})/gm)];
+  if (fences.length % 2 === 1) {
+    // Inside an unfinished code block: settle only what came before it.
+    const open = fences[fences.length - 1].index!;
+    cut = Math.min(cut, text.lastIndexOf('\n\n', open));
+  }
+  if (cut < 0) {
+    return { settled: '', tail: text };
+  }
+  return { settled: text.slice(0, cut), tail: text.slice(cut + 2) };
+}
+
 const FENCE_LINE = /^[ \t]*(`{3,}|~{3,})/;
 
 const CODE_SPAN = /(?<!`)(`+)(?!`)[\s\S]*?[^`]\1(?!`)/g;

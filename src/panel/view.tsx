@@ -216,7 +216,7 @@ export function ChatView(props: IChatViewProps): JSX.Element {
       <Composer
         model={composer}
         busy={busy}
-        approvalMode={settings.current.approvalMode}
+        approvalMode={manager.approvalMode}
         onApprovalModeChange={mode => {
           void settings.set('approvalMode', mode);
         }}

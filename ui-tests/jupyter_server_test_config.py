@@ -1,0 +1,28 @@
+"""JupyterLab for the browser tests: no token, a temporary root, the scripted LLM.
+
+Never use this configuration in production: it removes the server's protections.
+"""
+
+import os
+from tempfile import mkdtemp
+
+from jupyterlab.galata import configure_jupyter_server
+
+c = get_config()  # type: ignore[name-defined]  # noqa: F821 (defined by traitlets)
+
+configure_jupyter_server(c)
+
+c.ServerApp.allow_root = True
+c.ServerApp.ip = "127.0.0.1"
+c.ServerApp.port = int(os.environ.get("CODEACT_LAB_PORT", "8931"))
+c.ServerApp.root_dir = mkdtemp(prefix="codeact-ui-root-")
+c.IdentityProvider.token = ""
+
+c.CodeAct.base_url = f"http://127.0.0.1:{os.environ.get('CODEACT_LLM_PORT', '8932')}/v1"
+c.CodeAct.model = "scripted-model"
+c.CodeAct.api_key = "dummy-key"
+# Errors are the tests' subject, not retries: fail fast.
+c.CodeAct.max_retries = 0
+c.CodeActExtension.chats_dir = mkdtemp(prefix="codeact-ui-chats-")
+# The execution benchmark runs more actions than the default limit.
+c.CodeAct.max_turns = 40

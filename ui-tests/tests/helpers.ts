@@ -1,0 +1,152 @@
+/**
+ * Helpers of the browser tests: drive the scripted LLM over its control
+ * API, open the chat, ask, and read what the panel shows.
+ */
+import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
+import { expect, Locator, Page } from '@playwright/test';
+
+import { LLM_PORT } from './ports';
+
+const CONTROL = `http://127.0.0.1:${LLM_PORT}/_control`;
+
+/** One scripted reply: a string, or the fields of `Reply` (scripted_llm.py). */
+export type ScriptedReply =
+  | string
+  | {
+      content?: string;
+      status?: number;
+      error_message?: string;
+      chunk_delay?: number;
+      chunk_size?: number;
+      delay?: number;
+    };
+
+export interface IRecordedRequest {
+  index: number;
+  body: { messages: { role: string; content: unknown }[] };
+  received_at: number;
+  chunk_times: number[];
+}
+
+async function control(pathname: string, body?: unknown): Promise<unknown> {
+  const response = await fetch(`${CONTROL}/${pathname}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    body: body === undefined ? undefined : JSON.stringify(body),
+    headers: { 'Content-Type': 'application/json' }
+  });
+  expect(response.ok).toBe(true);
+  return response.json();
+}
+
+/** Forget earlier requests and give the LLM the replies of this test. */
+export async function script(replies: ScriptedReply[]): Promise<void> {
+  await control('reset', {});
+  await control('script', { replies });
+}
+
+/** The completion requests the LLM received, in order. */
+export async function llmRequests(): Promise<IRecordedRequest[]> {
+  return (await control('requests')) as IRecordedRequest[];
+}
+
+/** The text of every message of a recorded request, joined. */
+export function requestText(request: IRecordedRequest): string {
+  return request.body.messages
+    .map(message =>
+      typeof message.content === 'string'
+        ? message.content
+        : JSON.stringify(message.content)
+    )
+    .join('\n');
+}
+
+/** The chat panel. */
+export function chatPanel(page: Page): Locator {
+  return page.locator('#jp-codeact-chat');
+}
+
+/** Entries of a role in the chat panel. */
+export function entries(page: Page, role: string): Locator {
+  return chatPanel(page).locator(`[data-codeact-role="${role}"]`);
+}
+
+/** Run a JupyterLab command in the page. */
+export async function command(
+  page: Page,
+  id: string,
+  args: Record<string, unknown> = {}
+): Promise<void> {
+  await page.evaluate(
+    async ({ id, args }) => {
+      await (window as any).jupyterapp.commands.execute(id, args);
+    },
+    { id, args }
+  );
+}
+
+/**
+ * Create a notebook with a Python kernel, wait for the kernel, and open
+ * the chat next to it (its chat list loaded).
+ */
+export async function notebookWithChat(
+  page: IJupyterLabPageFixture,
+  name: string
+): Promise<void> {
+  await page.notebook.createNew(name);
+  await page.waitForSelector('.jp-Notebook-ExecutionIndicator[data-status="idle"]');
+  await command(page, 'codeact:open');
+  await expect(chatPanel(page)).toBeVisible();
+  await expect(chatPanel(page).locator('.jp-CodeAct-notebook')).toHaveText(
+    name
+  );
+  await expect(chatPanel(page).locator('.jp-CodeAct-empty')).toContainText(
+    'Ask for something'
+  );
+}
+
+/** Type a message and send it with Enter. */
+export async function ask(page: Page, text: string): Promise<void> {
+  const input = page.getByLabel('Message CodeAct');
+  await input.fill(text);
+  await input.press('Enter');
+}
+
+/** The chat's state line. */
+export function stateLine(page: Page): Locator {
+  return chatPanel(page).locator('.jp-CodeAct-status');
+}
+
+/** The cells the agent wrote in the current notebook: source and output text. */
+export async function agentCells(
+  page: Page
+): Promise<{ source: string; output: string; requestId: string }[]> {
+  return page.evaluate(() => {
+    const app = (window as any).jupyterapp;
+    const panel = app.shell.currentWidget;
+    const cells = panel.content.model.cells;
+    const found = [];
+    for (let i = 0; i < cells.length; i++) {
+      const cell = cells.get(i);
+      const provenance = cell.getMetadata('codeact');
+      if (!provenance) {
+        continue;
+      }
+      const outputs = cell.outputs.toJSON();
+      const output = outputs
+        .map((o: any) =>
+          o.output_type === 'stream'
+            ? o.text
+            : o.output_type === 'error'
+              ? `${o.ename}: ${o.evalue}`
+              : (o.data?.['text/plain'] ?? '')
+        )
+        .join('');
+      found.push({
+        source: cell.sharedModel.getSource(),
+        output,
+        requestId: provenance.request_id
+      });
+    }
+    return found;
+  });
+}

@@ -1,0 +1,6 @@
+/**
+ * Fixed ports of the servers the browser tests start (uncommon ones, so
+ * that a JupyterLab already running on 8888 does not interfere).
+ */
+export const LAB_PORT = Number(process.env.CODEACT_LAB_PORT ?? 8931);
+export const LLM_PORT = Number(process.env.CODEACT_LLM_PORT ?? 8932);
