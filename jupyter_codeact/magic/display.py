@@ -171,6 +171,7 @@ class WidgetView:
         step = self._steps.get(action.action_id) if action else None
         if step is None:
             return nullcontext()
+        step.accordion.set_title(0, f"Step {step.number} · running")  # approved, if asked
         return _outputs_into(step.output, self.shell)
 
     def awaiting_approval(self, action: Action | None) -> None:

@@ -23,6 +23,8 @@ from ..core.llm import Message
 if TYPE_CHECKING:
     import nbformat
 
+    from ..transcript import Transcript
+
 _REASONS = {
     "answered": "answered",
     "max_turns": "stopped at the turn limit",
@@ -123,13 +125,20 @@ class History:
     def notebook(self) -> nbformat.NotebookNode:
         """The conversation as a notebook: requests and prose as Markdown, code cells with
         their outputs."""
+        return self._transcript().notebook()
+
+    def write(self, path: str | Path) -> None:
+        """Write the conversation as a notebook (validated, atomically)."""
+        self._transcript().write(path)
+
+    def _transcript(self) -> Transcript:
         # nbformat (through jsonschema) takes seconds to import: not at %load_ext time.
         from nbformat.v4 import new_markdown_cell
 
         from ..transcript import Transcript
 
         if not self.runs:
-            return Transcript("(no request yet)").notebook()
+            return Transcript("(no request yet)")
         first = self.runs[0]
         transcript = Transcript(first.request, model=first.model)
         for index, run in enumerate(self.runs):
@@ -139,12 +148,7 @@ class History:
                 )
             for event in run.events:
                 transcript.add(event)
-        return transcript.notebook()
-
-    def write(self, path: str | Path) -> None:
-        import nbformat
-
-        nbformat.write(self.notebook(), str(path))  # type: ignore[no-untyped-call]
+        return transcript
 
     def __repr__(self) -> str:
         actions = sum(len(run.observations) for run in self.runs)

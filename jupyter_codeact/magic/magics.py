@@ -47,6 +47,11 @@ class CodeActMagics(Magics):
         action="store_true",
         help="return the conversation so far (a History object) instead of running",
     )
+    @argument(
+        "request",
+        nargs="*",
+        help="what to do, in plain words, after the options (in a %%%%codeact cell, the body)",
+    )
     @line_cell_magic
     def codeact(self, line: str, cell: str | None = None) -> Answer | History | None:
         """Ask the CodeAct agent to do something, in this kernel, with your variables.
