@@ -18,11 +18,25 @@ from typing import Any, TypeVar
 import nbformat
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
+from nbclient.output_widget import OutputWidget
 from nbformat.v4 import new_code_cell, new_notebook
 
 T = TypeVar("T")
 
 CellHook = Callable[..., Any]
+
+
+class _OutputWidget(OutputWidget):  # type: ignore[misc]
+    """nbclient's stand-in for a front end's Output widget, minus the echo of its outputs
+    back to the kernel.
+
+    That echo writes to the shell socket while nbclient awaits the execute reply on it; with
+    zmq's asyncio sockets the reply is then sometimes noticed only when the wait times out
+    (tens of seconds later). The kernel never needs the echo: nothing here reads it.
+    """
+
+    def sync_state(self) -> None:
+        pass
 
 
 class NotebookKernel:
@@ -56,12 +70,48 @@ class NotebookKernel:
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
         client = NotebookClient(nb, km=self.km, timeout=90, store_widget_state=True)
         client.kc = self.kc
+        client.widget_registry["@jupyter-widgets/output"]["OutputModel"] = _OutputWidget
         if on_cell_executed is not None:
             client.on_cell_executed = on_cell_executed
         return asyncio.run_coroutine_threadsafe(client.async_execute(), self.loop)
 
     def run(self, sources: list[str], **kwargs: Any) -> nbformat.NotebookNode:
         return self.submit(sources, **kwargs).result(timeout=110)
+
+    def execute_answering(
+        self, code: str, answers: list[str]
+    ) -> tuple[dict[str, Any], list[dict[str, Any]], list[str]]:
+        """Run ``code`` as JupyterLab does (stdin allowed), typing ``answers`` at its
+        ``input()`` prompts: the reply, the IOPub messages and the prompts."""
+        return self._call(self._execute_answering(code, list(answers)))
+
+    async def _execute_answering(
+        self, code: str, answers: list[str]
+    ) -> tuple[dict[str, Any], list[dict[str, Any]], list[str]]:
+        kc = self.kc
+        msg_id = kc.execute(code, allow_stdin=True)
+        messages: list[dict[str, Any]] = []
+        prompts: list[str] = []
+
+        async def answer() -> None:
+            while True:
+                request = await kc.get_stdin_msg()
+                prompts.append(request["content"]["prompt"])
+                kc.input(answers.pop(0))
+
+        answering = asyncio.ensure_future(answer())
+        try:
+            while True:
+                msg = await kc.get_iopub_msg(timeout=60)
+                if msg["parent_header"].get("msg_id") != msg_id:
+                    continue
+                messages.append(msg)
+                if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                    break
+            reply: dict[str, Any] = await kc.get_shell_msg(timeout=60)
+        finally:
+            answering.cancel()
+        return reply, messages, prompts
 
     def interrupt(self) -> None:
         """What the front end's Stop button does."""

@@ -17,7 +17,7 @@ from typing import Any
 import nbformat
 import pytest
 
-from jupyter_codeact.magic.approval import NO_STDIN_MESSAGE
+from jupyter_codeact.magic.approval import NO_STDIN_MESSAGE, PROMPT
 from jupyter_codeact.testing import Reply, ScriptedLLM
 
 from .conftest import clean_env
@@ -169,6 +169,33 @@ def test_approve_refuses_in_a_kernel_without_stdin(
     assert len(magic_llm.requests) == base  # the model was not even asked
     assert text_of(nb.cells[1]) == "False\n"
     assert NO_STDIN_MESSAGE.endswith(".") and ". " not in NO_STDIN_MESSAGE  # one sentence
+
+
+def test_approve_asks_through_the_front_end_before_each_action(
+    magic_llm: ScriptedLLM, notebooks: NotebookKernel
+) -> None:
+    base = script(
+        magic_llm,
+        "<execute>\npicked = 1\n</execute>",
+        "<execute>\npicked = 2\n</execute>",
+        "<solution>picked</solution>",
+    )
+    reply, messages, prompts = notebooks.execute_answering(
+        "%%codeact --new --approve\nPick a number", ["y", "n"]
+    )
+    assert reply["content"]["status"] == "ok"
+    assert prompts == [PROMPT, PROMPT]
+    assert "The user chose not to run this code" in magic_llm.requests[base + 2].last_user_text
+    titles = [
+        title
+        for msg in messages
+        if msg["msg_type"] == "comm_msg"
+        for title in msg["content"]["data"].get("state", {}).get("titles", [])
+    ]
+    assert titles.count("Step 1 · waiting for your approval") == 1
+    assert titles[-2:] == ["Step 2 · waiting for your approval", "Step 2 · skipped"]
+    nb = notebooks.run(["print(picked)"])
+    assert text_of(nb.cells[0]) == "1\n"
 
 
 def test_insert_puts_the_code_that_ran_into_the_next_cell(

@@ -84,14 +84,27 @@ class ShellExecutor:
         self.output_context: OutputContext | None = None
         self.on_user_interrupt: Callable[[], None] | None = None
         self._lock = threading.Lock()
-        self._running = False
+        self._interruptible = False
+        self._stop_pending = False
+        self._section = 0
         self._timed_out = False
         self._queued: set[concurrent.futures.Future[ExecutionResult]] = set()
+
+    @property
+    def interruptible(self) -> bool:
+        """True while the user's code or the approval prompt runs on the main thread.
+
+        A host's SIGINT handler raises KeyboardInterrupt only then, and otherwise asks the
+        run to stop: a KeyboardInterrupt anywhere else would land in our own bookkeeping.
+        """
+        return self._interruptible
 
     # -- the Executor protocol (awaited on the agent's thread) ------------------------------
     async def execute(
         self, code: str, *, timeout: float | None, action: Action | None = None
     ) -> ExecutionResult:
+        with self._lock:
+            self._stop_pending = False
         future = self.main.call(lambda: self.run_now(code, timeout=timeout, action=action))
         self._queued.add(future)
         try:
@@ -109,17 +122,25 @@ class ShellExecutor:
         for future in list(self._queued):
             future.cancel()  # only succeeds while it waits for the main thread
         with self._lock:
-            if self._running:
+            if self._interruptible:
                 _interrupt_main_thread()
+            else:  # about to start: it will not
+                self._stop_pending = True
 
     # -- on the main thread ------------------------------------------------------------------
     def run_now(
         self, code: str, *, timeout: float | None = None, action: Action | None = None
     ) -> ExecutionResult:
         """Run ``code`` in the shell now (main thread only) and return what happened."""
+        not_started = ExecutionResult(status="interrupted", code=code, note=STOPPED_BEFORE_START)
         if self.approve is not None:
             try:
-                approved = self.approve(action, code)
+                if not self._enter(None):
+                    return not_started
+                try:
+                    approved = self.approve(action, code)
+                finally:
+                    self._leave(None)
             except KeyboardInterrupt:
                 self._user_interrupted()
                 return ExecutionResult(status="skipped", code=code)
@@ -131,13 +152,15 @@ class ShellExecutor:
         error: BaseException | None = None
         try:
             with context, capture:
-                timer = self._arm(timeout)
+                timer = self._timer(timeout)
+                if not self._enter(timer):
+                    return not_started
                 try:
                     result = self._run_cell(code)
                 finally:
-                    self._disarm(timer)
+                    self._leave(timer)
                 error = result.error_before_exec or result.error_in_exec
-        except KeyboardInterrupt:  # landed outside the user's code (in IPython's)
+        except KeyboardInterrupt:  # landed just outside the user's code
             interrupted = True
         interrupted = interrupted or isinstance(error, KeyboardInterrupt)
         if error is not None and capture.error is None and not interrupted:
@@ -173,26 +196,34 @@ class ShellExecutor:
         if self.on_user_interrupt is not None:
             self.on_user_interrupt()
 
-    def _arm(self, timeout: float | None) -> threading.Timer | None:
-        with self._lock:
-            self._running = True
-            self._timed_out = False
+    def _timer(self, timeout: float | None) -> threading.Timer | None:
+        self._timed_out = False
         if not timeout:
             return None
-        timer = threading.Timer(timeout, self._on_timeout)
+        timer = threading.Timer(timeout, self._on_timeout, args=(self._section + 1,))
         timer.daemon = True
-        timer.start()
         return timer
 
-    def _disarm(self, timer: threading.Timer | None) -> None:
+    def _enter(self, timer: threading.Timer | None) -> bool:
+        """Become interruptible (and start the timer); False if a stop came first."""
         with self._lock:
-            self._running = False
+            if self._stop_pending:
+                return False
+            self._interruptible = True
+            self._section += 1
+        if timer is not None:
+            timer.start()
+        return True
+
+    def _leave(self, timer: threading.Timer | None) -> None:
+        with self._lock:
+            self._interruptible = False
         if timer is not None:
             timer.cancel()
 
-    def _on_timeout(self) -> None:
+    def _on_timeout(self, section: int) -> None:
         with self._lock:
-            if self._running:
+            if self._interruptible and section == self._section:  # not a later section
                 self._timed_out = True
                 _interrupt_main_thread()
 

@@ -9,14 +9,15 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import signal
 import threading
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ..config import CodeAct
 from ..core.agent import Agent
-from ..core.events import AnyEvent
+from ..core.events import AnyEvent, Done
 from ..core.llm import LLMSettings, OpenAIChat
 from ..executors.main_thread import MainThreadQueue
 from ..executors.shell import ShellExecutor
@@ -26,6 +27,8 @@ from .display import RunView, make_view
 from .history import Answer, History, RunRecord
 
 T = TypeVar("T")
+
+STOPPED_EARLY = "Stopped by the user before the model was asked."
 
 NAMESPACE_HEADER = (
     "Your code runs in the user's own IPython kernel. These variables are in its namespace "
@@ -128,6 +131,7 @@ class ShellSession:
                 record.add(event)
             view.show(events)
 
+        restore_sigint = _handle_sigint(self._on_sigint)
         try:
             view.start()
             run = self.thread.submit(self._drive(agent, main, request, self._context()))
@@ -138,6 +142,7 @@ class ShellSession:
                 raise
             run.result()
         finally:
+            restore_sigint()
             self._busy = False
             executor.approve = None
             executor.output_context = None
@@ -162,14 +167,23 @@ class ShellSession:
         self.thread.close()
 
     # -- internals ---------------------------------------------------------------------
+    def _on_sigint(self, signum: int, frame: Any) -> None:
+        """The front end's Stop during a run: interrupt the user's code (or the approval
+        prompt) if it is running, else stop the run, without raising into our own code."""
+        if self.executor.interruptible:
+            raise KeyboardInterrupt
+        self.request_stop()
+
     async def _drive(
         self, agent: Agent, main: MainThreadQueue, request: str, context: str | None
     ) -> None:
         try:
+            if self._stop_requested:  # stopped before it started: agent.stop() cannot help
+                main.post(Done(turn=agent.turn, reason="cancelled", detail=STOPPED_EARLY))
+                return
+            # From here on the agent is running: request_stop() reaches it.
             async for event in agent.run(request, context=context):
                 main.post(event)
-                if self._stop_requested:
-                    agent.stop()  # asked before the run had started: stop() was a no-op
         finally:
             main.end()
 
@@ -196,3 +210,22 @@ class ShellSession:
         first = record.request.strip().splitlines()[0][:80]
         self.shell.set_next_input(f"# CodeAct: {first}\n" + "\n\n".join(codes), replace=False)
         view.note("The code that ran is in a new cell below.")
+
+
+def _handle_sigint(handler: Callable[[int, Any], None]) -> Callable[[], None]:
+    """Install ``handler`` for SIGINT; returns what puts the previous one back.
+
+    Only the main thread may set handlers: elsewhere (an ipykernel subshell) the default
+    KeyboardInterrupt stays, which :meth:`MainThreadQueue.serve` also handles.
+    """
+    try:
+        previous = signal.signal(signal.SIGINT, handler)
+    except ValueError:
+        return lambda: None
+    if previous is None:  # set outside Python: the usual behaviour is the best guess
+        previous = signal.default_int_handler
+
+    def restore() -> None:
+        signal.signal(signal.SIGINT, previous)
+
+    return restore
