@@ -18,16 +18,22 @@ would let other kernel messages run in the middle of a cell). So:
 
 Interrupts
 ----------
-The front end's Stop sends SIGINT, which Python turns into KeyboardInterrupt on the main
-thread: in the user's code, IPython reports it and the action ends ``interrupted`` (the
-executor then calls ``on_user_interrupt``, so the host stops the run before the model sees
-the observation); while waiting for the model, :meth:`MainThreadQueue.serve` catches it.
+The front end's Stop sends SIGINT to the kernel. For the length of a run the host installs
+a SIGINT handler that raises KeyboardInterrupt only while :attr:`ShellExecutor.interruptible`
+(the user's code or the approval prompt is running); at any other moment (waiting for the
+model, updating the display, our own bookkeeping) it asks the run to stop instead, so a
+KeyboardInterrupt never lands in the middle of our code. In the user's code, IPython
+reports it and the action ends ``interrupted``; the executor then calls
+``on_user_interrupt``, so the host stops the run before the model sees the observation.
+:meth:`MainThreadQueue.serve` also turns a stray KeyboardInterrupt into a stop request.
 
 Timeouts raise KeyboardInterrupt in the main thread too (a timer sends SIGINT to that
 thread, which also cuts short a blocking ``sleep`` or socket read). Python code and most
 C extensions stop at once; a C call that never returns to the interpreter (or that
 swallows signals) cannot be stopped from inside the process: the cell stays busy until it
 returns, exactly as with the front end's own Stop, and only a kernel restart ends it.
+Signals reach the main thread only: run from an ipykernel subshell (another thread), an
+action is neither timed out nor stopped, only the model's side of the run is.
 """
 
 from __future__ import annotations
@@ -85,6 +91,7 @@ class ShellExecutor:
         self.on_user_interrupt: Callable[[], None] | None = None
         self._lock = threading.Lock()
         self._interruptible = False
+        self._on_main_thread = True
         self._stop_pending = False
         self._section = 0
         self._timed_out = False
@@ -122,10 +129,10 @@ class ShellExecutor:
         for future in list(self._queued):
             future.cancel()  # only succeeds while it waits for the main thread
         with self._lock:
-            if self._interruptible:
+            if not self._interruptible:
+                self._stop_pending = True  # about to start: it will not
+            elif self._on_main_thread:
                 _interrupt_main_thread()
-            else:  # about to start: it will not
-                self._stop_pending = True
 
     # -- on the main thread ------------------------------------------------------------------
     def run_now(
@@ -210,6 +217,7 @@ class ShellExecutor:
             if self._stop_pending:
                 return False
             self._interruptible = True
+            self._on_main_thread = threading.current_thread() is threading.main_thread()
             self._section += 1
         if timer is not None:
             timer.start()
@@ -223,7 +231,7 @@ class ShellExecutor:
 
     def _on_timeout(self, section: int) -> None:
         with self._lock:
-            if self._interruptible and section == self._section:  # not a later section
+            if self._interruptible and section == self._section and self._on_main_thread:
                 self._timed_out = True
                 _interrupt_main_thread()
 

@@ -92,25 +92,25 @@ def make_view(shell: Any, request: str) -> RunView:
     return TextView()
 
 
-class TextView(LiveView):
-    """The run as text: the model's words as they stream, a line per step, the answer.
-
-    The actions' own outputs are printed by the actions themselves, as they run.
-    """
+class TextView:
+    """The run as text, as ``jupyter codeact run`` prints it: the model's words as they
+    stream, a line per step, the answer. The actions print their own outputs as they run,
+    so a step's line only gives its status."""
 
     def __init__(self) -> None:
-        super().__init__(out=sys.stdout, err=sys.stderr)
+        self._live = LiveView(out=sys.stdout, err=sys.stderr)
 
     def start(self) -> None:
         pass
 
-    def show(self, events: Sequence[AnyEvent]) -> None:  # type: ignore[override]
+    def show(self, events: Sequence[AnyEvent]) -> None:
+        live = self._live
         for event in events:
             if isinstance(event, Observation):
                 colour = "32" if event.status == "ok" else "31"
-                self._line(self._style(f"── {event.status} ──", colour))
+                live._line(live._style(f"── {event.status} ──", colour))
             else:
-                super().show(event)
+                live.show(event)
 
     def action_outputs(self, action: Action | None) -> AbstractContextManager[Any]:
         return nullcontext()
@@ -119,7 +119,7 @@ class TextView(LiveView):
         pass
 
     def note(self, text: str) -> None:
-        self._line(self._style(text, "2"))
+        self._live._line(self._live._style(text, "2"))
 
     def finish(self, record: RunRecord) -> None:
         pass

@@ -215,8 +215,8 @@ class ShellSession:
 def _handle_sigint(handler: Callable[[int, Any], None]) -> Callable[[], None]:
     """Install ``handler`` for SIGINT; returns what puts the previous one back.
 
-    Only the main thread may set handlers: elsewhere (an ipykernel subshell) the default
-    KeyboardInterrupt stays, which :meth:`MainThreadQueue.serve` also handles.
+    Only the main thread may set handlers; a run elsewhere (an ipykernel subshell) gets no
+    signals anyway.
     """
     try:
         previous = signal.signal(signal.SIGINT, handler)
