@@ -152,7 +152,7 @@ def test_the_widgets_and_the_text_form_both_present_the_answer(
     assert kinds == [("display_data", None), ("stream", "stderr"), ("execute_result", None)]
     assert step["outputs"][0]["data"]["text/html"] == "<b>bold</b>"
     observation = magic_llm.requests[base + 1].last_user_text
-    assert "display.HTML object>" in observation  # the text/plain of the display
+    assert observation.startswith("Observation:\nbold\n")  # the HTML's text, not its repr
     assert "[stderr]\nto stderr" in observation
     assert f"Out[{step['outputs'][2]['execution_count']}]: 42" in observation
 

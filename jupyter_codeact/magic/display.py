@@ -108,7 +108,7 @@ class TextView:
         for event in events:
             if isinstance(event, Observation):
                 colour = "32" if event.status == "ok" else "31"
-                live._line(live._style(f"── {event.status} ──", colour))
+                live.line(live.style(f"── {event.status} ──", colour))
             else:
                 live.show(event)
 
@@ -119,7 +119,7 @@ class TextView:
         pass
 
     def note(self, text: str) -> None:
-        self._live._line(self._live._style(text, "2"))
+        self._live.line(self._live.style(text, "2"))
 
     def finish(self, record: RunRecord) -> None:
         pass
