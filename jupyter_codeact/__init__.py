@@ -22,3 +22,16 @@ def _jupyter_server_extension_points() -> list[dict[str, Any]]:
     from .server.app import CodeActExtension
 
     return [{"module": "jupyter_codeact", "app": CodeActExtension}]
+
+
+# IPython extension hooks: imported lazily, so that the server never imports IPython.
+def load_ipython_extension(ipython: Any) -> None:
+    from .magic import load_ipython_extension as load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    from .magic import unload_ipython_extension as unload
+
+    unload(ipython)

@@ -82,6 +82,16 @@ def test_html_only_output_is_reduced_to_text() -> None:
     assert "Total: 3 & more" in observe(html)
 
 
+def test_html_display_objects_show_their_html_not_their_default_repr() -> None:
+    display = {
+        "output_type": "display_data",
+        "data": {"text/plain": "<IPython.core.display.HTML object>", "text/html": "<p>Hi</p>"},
+    }
+    assert observe(display) == "Observation:\nHi"
+    figure = {"output_type": "display_data", "data": {"text/plain": "<Figure size 10x10>"}}
+    assert observe(figure) == "Observation:\n<Figure size 10x10>"
+
+
 def test_long_output_keeps_head_and_tail_and_says_how_much_was_cut() -> None:
     lines = "".join(f"line {i}\n" for i in range(100_000))
     text = observe({"output_type": "stream", "name": "stdout", "text": lines}, max_chars=2000)

@@ -343,3 +343,33 @@ async def test_delete_a_chat(jp_fetch: Any, chats_dir: Path) -> None:
     response = await jp_fetch("codeact", "chats", chat_id, method="DELETE")
     assert response.code == 204
     assert not (chats_dir / f"{chat_id}.json").exists()
+
+
+async def test_context_expression_summarises_a_kernel_silently(
+    jp_fetch: Any, kernel: KernelExecutor
+) -> None:
+    """Evaluated the way the panel does: silent, as a user expression, in a plain kernel."""
+    expression = json.loads((await jp_fetch("codeact", "context", "expression")).body)["expression"]
+    setup = await kernel.execute("import json\nsales = [1, 2, 3]\nrate = 0.5", timeout=30)
+    assert setup.status == "ok"
+    client = kernel.backend.client  # type: ignore[attr-defined]
+    before = await kernel.execute("len(In)", timeout=30)
+    msg_id = client.execute(
+        "", silent=True, store_history=False, user_expressions={"ns": expression}
+    )
+    reply = await client.get_shell_msg(timeout=30)
+    while reply["parent_header"].get("msg_id") != msg_id:
+        reply = await client.get_shell_msg(timeout=30)
+    result = reply["content"]["user_expressions"]["ns"]
+    assert result["status"] == "ok", result
+    text = result["data"]["application/json"]["text"]
+    assert "- sales: list" in text and "- rate: float" in text
+    assert "json" not in text  # modules are left out
+    after = await kernel.execute("len(In)", timeout=30)
+    # Nothing was added to the kernel's history or namespace.
+    assert (
+        int(after.outputs[0]["data"]["text/plain"])
+        == int(before.outputs[0]["data"]["text/plain"]) + 1
+    )
+    leaked = await kernel.execute("[n for n in globals() if 'codeact' in n.lower()]", timeout=30)
+    assert leaked.outputs[0]["data"]["text/plain"] == "[]"

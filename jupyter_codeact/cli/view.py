@@ -41,7 +41,8 @@ class LiveView:
         self.color = self.out.isatty() and not os.environ.get("NO_COLOR")
         self._at_line_start = True
 
-    def _style(self, text: str, code: str) -> str:
+    def style(self, text: str, code: str) -> str:
+        """``text`` in the ANSI style ``code`` when writing to a terminal, else as is."""
         return f"\x1b[{code}m{text}\x1b[0m" if self.color else text
 
     def _write(self, text: str) -> None:
@@ -50,7 +51,8 @@ class LiveView:
             self._at_line_start = text.endswith("\n")
         self.out.flush()
 
-    def _line(self, text: str) -> None:
+    def line(self, text: str) -> None:
+        """Write ``text`` on a line of its own."""
         if not self._at_line_start:
             self._write("\n")
         self._write(text + "\n")
@@ -59,20 +61,20 @@ class LiveView:
         if isinstance(event, TextDelta):
             self._write(event.text)
         elif isinstance(event, Retry):
-            self._line(self._style(f"[the reply broke off; asking again ({event.attempt})]", "33"))
+            self.line(self.style(f"[the reply broke off; asking again ({event.attempt})]", "33"))
         elif isinstance(event, AssistantMessage):
-            self._line("")
+            self.line("")
         elif isinstance(event, Action):
-            self._line(self._style(f"── running action (turn {event.turn}) ──", "36"))
+            self.line(self.style(f"── running action (turn {event.turn}) ──", "36"))
         elif isinstance(event, Observation):
             colour = "32" if event.status == "ok" else "31"
-            self._line(self._style(f"── {event.status} ──", colour))
+            self.line(self.style(f"── {event.status} ──", colour))
             body = event.text.removeprefix("Observation:").strip("\n")
-            self._line(body)
+            self.line(body)
         elif isinstance(event, FinalAnswer):
-            self._line(self._style("Answer: ", "1;32") + event.answer)
+            self.line(self.style("Answer: ", "1;32") + event.answer)
         elif isinstance(event, Error):
-            self.err.write(self._style("Error: ", "1;31") + event.message + "\n")
+            self.err.write(self.style("Error: ", "1;31") + event.message + "\n")
             self.err.flush()
         elif isinstance(event, Usage):
             pass
@@ -80,4 +82,4 @@ class LiveView:
             summary = f"[{event.reason}: {event.turns} turns, {event.total_tokens:,} tokens]"
             if event.detail and event.reason != "error":
                 summary += f" {event.detail}"
-            self._line(self._style(summary, "2"))
+            self.line(self.style(summary, "2"))

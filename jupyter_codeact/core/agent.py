@@ -314,15 +314,23 @@ class Agent:
         stopped = asyncio.ensure_future(self._stop.wait())
         try:
             await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
-            if not task.done():
+            # A kernel can miss an interrupt (one landing in its own I/O code is swallowed),
+            # so ask twice before giving up on the action.
+            for _ in range(2):
+                if task.done():
+                    break
                 try:
                     await self.executor.interrupt()
                 except Exception:
                     log.exception("interrupting the executor failed")
-                await asyncio.wait({task}, timeout=self.options.interrupt_grace)
+                await asyncio.wait({task}, timeout=self.options.interrupt_grace / 2)
             if not task.done():
                 task.cancel()
-                return ExecutionResult(status="interrupted", code=action.code)
+                return ExecutionResult(
+                    status="interrupted",
+                    code=action.code,
+                    note="The action did not stop when interrupted; its outcome is unknown.",
+                )
             return task.result()
         finally:
             stopped.cancel()

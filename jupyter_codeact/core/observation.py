@@ -11,6 +11,7 @@ from .executor import ExecutionResult, Output
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 _TAGS = re.compile(r"<[^>]+>")
+_DEFAULT_REPR = re.compile(r"^<[\w.]+ object(?: at 0x[0-9a-fA-F]+)?>$")
 _IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 
 STATUS_NOTES = {
@@ -58,8 +59,10 @@ def _joined(value: Any) -> str:
 
 def _rich_text(data: dict[str, Any]) -> str | None:
     """The best text form of a MIME bundle, or None if it only holds images."""
-    if "text/plain" in data:
-        return _joined(data["text/plain"])
+    plain = _joined(data["text/plain"]) if "text/plain" in data else None
+    # `<IPython.core.display.HTML object>` says nothing: prefer the richer form's text.
+    if plain is not None and not _DEFAULT_REPR.match(plain.strip()):
+        return plain
     for mime in ("text/markdown", "text/latex"):
         if mime in data:
             return _joined(data[mime])
@@ -67,7 +70,7 @@ def _rich_text(data: dict[str, Any]) -> str | None:
         return html.unescape(_TAGS.sub("", _joined(data["text/html"]))).strip()
     if "application/json" in data:
         return str(data["application/json"])
-    return None
+    return plain
 
 
 @dataclass

@@ -18,6 +18,7 @@ from tornado import web
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
 from ..config import CodeAct
+from .context import namespace_expression
 from .protocol import ProtocolError, parse_client_message
 
 if TYPE_CHECKING:
@@ -59,6 +60,15 @@ class ConfigHandler(CodeActHandler):
     @authorized
     async def get(self) -> None:
         self.finish(self.codeact.public_settings())
+
+
+class ContextExpressionHandler(CodeActHandler):
+    """The expression the panel evaluates silently in a kernel to summarise its variables."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        self.finish({"expression": namespace_expression()})
 
 
 class ChatsHandler(CodeActHandler):
@@ -170,6 +180,7 @@ class ChatSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
 def handlers() -> list[tuple[str, type]]:
     return [
         (r"/codeact/config", ConfigHandler),
+        (r"/codeact/context/expression", ContextExpressionHandler),
         (r"/codeact/chats", ChatsHandler),
         (rf"/codeact/chats/{CHAT_ID}", ChatHandler),
         (rf"/codeact/chats/{CHAT_ID}/ws", ChatSocket),

@@ -1,0 +1,287 @@
+"""How a ``%%codeact`` run looks: live ipywidgets in a notebook, plain text elsewhere.
+
+Both views are driven on the main thread, by batches of events (a burst of streamed text
+makes one widget update).
+"""
+
+from __future__ import annotations
+
+import html
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ..cli.view import LiveView
+from ..core.actions import prose
+from ..core.events import (
+    Action,
+    AnyEvent,
+    AssistantMessage,
+    Done,
+    Error,
+    FinalAnswer,
+    Observation,
+    Retry,
+    TextDelta,
+)
+from .history import RunRecord, describe_done
+
+_STATUS_COLOURS = {
+    "ok": "var(--jp-success-color1, #2e7d32)",
+    "error": "var(--jp-error-color1, #c62828)",
+    "timeout": "var(--jp-warn-color1, #ef6c00)",
+    "interrupted": "var(--jp-warn-color1, #ef6c00)",
+    "died": "var(--jp-error-color1, #c62828)",
+    "skipped": "var(--jp-ui-font-color2, #757575)",
+}
+_PROSE = "white-space: pre-wrap; margin: 4px 0;"
+_CODE = (
+    "white-space: pre-wrap; margin: 0; padding: 6px; font-family: var(--jp-code-font-family, "
+    "monospace); font-size: var(--jp-code-font-size, 13px); "
+    "background: var(--jp-layout-color2, #f5f5f5);"
+)
+_ANSWER = (
+    "white-space: pre-wrap; margin: 6px 0; padding: 8px 12px; border-left: 4px solid "
+    "var(--jp-success-color1, #2e7d32); background: var(--jp-success-color3, #e8f5e9);"
+)
+_ERROR = (
+    "white-space: pre-wrap; margin: 6px 0; padding: 8px 12px; border-left: 4px solid "
+    "var(--jp-error-color1, #c62828); background: var(--jp-error-color3, #ffebee);"
+)
+_MUTED = "color: var(--jp-ui-font-color2, #757575); font-size: 90%; margin: 4px 0;"
+
+
+class RunView(Protocol):
+    """What the session needs from a view (all on the main thread)."""
+
+    def start(self) -> None: ...
+
+    def show(self, events: Sequence[AnyEvent]) -> None: ...
+
+    def action_outputs(self, action: Action | None) -> AbstractContextManager[Any]:
+        """Where the outputs of ``action`` go while it runs."""
+        ...
+
+    def awaiting_approval(self, action: Action | None) -> None: ...
+
+    def note(self, text: str) -> None: ...
+
+    def finish(self, record: RunRecord) -> None: ...
+
+
+def widgets_available(shell: Any) -> bool:
+    """ipywidgets need a kernel (terminal IPython has none) and the package itself.
+
+    A kernel cannot know whether its front end renders widgets; for those that do not
+    (nbconvert, nbclient), the widget view carries a plain-text form of the run too.
+    """
+    if getattr(shell, "kernel", None) is None:
+        return False
+    try:
+        import ipywidgets  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def make_view(shell: Any, request: str) -> RunView:
+    if widgets_available(shell):
+        return WidgetView(shell, request)
+    return TextView()
+
+
+class TextView:
+    """The run as text, as ``jupyter codeact run`` prints it: the model's words as they
+    stream, a line per step, the answer. The actions print their own outputs as they run,
+    so a step's line only gives its status."""
+
+    def __init__(self) -> None:
+        self._live = LiveView(out=sys.stdout, err=sys.stderr)
+
+    def start(self) -> None:
+        pass
+
+    def show(self, events: Sequence[AnyEvent]) -> None:
+        live = self._live
+        for event in events:
+            if isinstance(event, Observation):
+                colour = "32" if event.status == "ok" else "31"
+                live.line(live.style(f"── {event.status} ──", colour))
+            else:
+                live.show(event)
+
+    def action_outputs(self, action: Action | None) -> AbstractContextManager[Any]:
+        return nullcontext()
+
+    def awaiting_approval(self, action: Action | None) -> None:
+        pass
+
+    def note(self, text: str) -> None:
+        self._live.line(self._live.style(text, "2"))
+
+    def finish(self, record: RunRecord) -> None:
+        pass
+
+
+@dataclass
+class _Step:
+    number: int
+    accordion: Any
+    output: Any
+    status: Any
+
+
+class WidgetView:
+    """Live widgets: streamed text per turn, a collapsible step per action (code, its
+    outputs, status), the answer highlighted, turns and tokens at the end."""
+
+    def __init__(self, shell: Any, request: str) -> None:
+        import ipywidgets
+
+        self._widgets = ipywidgets
+        self.shell = shell
+        self.request = request
+        self.body = ipywidgets.VBox()
+        self.footer = ipywidgets.HTML()
+        self.root = ipywidgets.VBox([self.body, self.footer])
+        self._texts: dict[int, list[str]] = {}
+        self._text_widgets: dict[int, Any] = {}
+        self._final_turns: set[int] = set()
+        self._dirty: set[int] = set()
+        self._steps: dict[str, _Step] = {}
+        self._handle: Any = None
+
+    # -- the view ----------------------------------------------------------------------
+    def start(self) -> None:
+        from IPython.display import display
+
+        bundle = self._bundle(f"CodeAct: {self.request}")
+        self._handle = display(bundle, raw=True, display_id=True)  # type: ignore[no-untyped-call]
+
+    def show(self, events: Sequence[AnyEvent]) -> None:
+        for event in events:
+            self._apply(event)
+        for turn in self._dirty - self._final_turns:
+            self._text_widgets[turn].value = _html(_PROSE, "".join(self._texts[turn]))
+        self._dirty.clear()
+
+    def action_outputs(self, action: Action | None) -> AbstractContextManager[Any]:
+        step = self._steps.get(action.action_id) if action else None
+        if step is None:
+            return nullcontext()
+        step.accordion.set_title(0, f"Step {step.number} · running")  # approved, if asked
+        return _outputs_into(step.output, self.shell)
+
+    def awaiting_approval(self, action: Action | None) -> None:
+        step = self._steps.get(action.action_id) if action else None
+        if step is not None:
+            step.accordion.set_title(0, f"Step {step.number} · waiting for your approval")
+
+    def note(self, text: str) -> None:
+        self._append(self._widgets.HTML(_html(_MUTED, text)))
+
+    def finish(self, record: RunRecord) -> None:
+        """Front ends without a widget manager show the plain-text form of the run."""
+        if self._handle is not None:
+            self._handle.update(self._bundle(record.text()), raw=True)
+
+    # -- events ------------------------------------------------------------------------
+    def _apply(self, event: AnyEvent) -> None:
+        widgets = self._widgets
+        if isinstance(event, TextDelta):
+            self._text_widget(event.turn)
+            self._texts[event.turn].append(event.text)
+            self._dirty.add(event.turn)
+        elif isinstance(event, Retry):
+            self._text_widget(event.turn)
+            self._texts[event.turn] = []
+            self._dirty.add(event.turn)
+        elif isinstance(event, AssistantMessage):
+            widget = self._text_widget(event.turn)
+            self._final_turns.add(event.turn)
+            text = prose(event.text)
+            widget.value = _html(_PROSE, text) if text else ""
+            widget.layout.display = None if text else "none"
+        elif isinstance(event, Action):
+            self._add_step(event)
+        elif isinstance(event, Observation):
+            self._finish_step(event)
+        elif isinstance(event, FinalAnswer):
+            self._append(widgets.HTML(_html(_ANSWER, event.answer)))
+        elif isinstance(event, Error):
+            self._append(widgets.HTML(_html(_ERROR, event.message)))
+        elif isinstance(event, Done):
+            summary = describe_done(event)
+            self.footer.value = _html(_MUTED, summary[:1].upper() + summary[1:])
+
+    def _text_widget(self, turn: int) -> Any:
+        if turn not in self._text_widgets:
+            self._texts[turn] = []
+            self._text_widgets[turn] = self._widgets.HTML()
+            self._append(self._text_widgets[turn])
+        return self._text_widgets[turn]
+
+    def _add_step(self, action: Action) -> None:
+        widgets = self._widgets
+        number = len(self._steps) + 1
+        code = widgets.HTML(_html(_CODE, action.code))
+        output = widgets.Output()
+        status = widgets.HTML(_html(_MUTED, "running…"))
+        accordion = widgets.Accordion(
+            children=[widgets.VBox([code, output, status])],
+            titles=(f"Step {number} · running",),
+            selected_index=0,
+        )
+        self._steps[action.action_id] = _Step(number, accordion, output, status)
+        self._append(accordion)
+
+    def _finish_step(self, observation: Observation) -> None:
+        step = self._steps.get(observation.action_id)
+        if step is None:
+            return
+        colour = _STATUS_COLOURS.get(observation.status, "inherit")
+        step.status.value = (
+            f'<div style="{_MUTED}"><b style="color: {colour}">{observation.status}</b></div>'
+        )
+        step.accordion.set_title(0, f"Step {step.number} · {observation.status}")
+        rich = any(o.get("output_type") != "stream" for o in observation.outputs)
+        if observation.status == "ok" and not rich:
+            step.accordion.selected_index = None  # nothing to look at: fold it away
+
+    def _append(self, widget: Any) -> None:
+        self.body.children = (*self.body.children, widget)
+
+    def _bundle(self, text: str) -> dict[str, Any]:
+        bundle: dict[str, Any] = dict(self.root._repr_mimebundle_())
+        bundle["text/plain"] = text
+        return bundle
+
+
+@contextmanager
+def _outputs_into(output: Any, shell: Any) -> Iterator[None]:
+    """Send what the shell shows into an Output widget, the way ``with output:`` does, but
+    without swallowing exceptions (a KeyboardInterrupt must reach the executor)."""
+    parent = shell.get_parent() if hasattr(shell, "get_parent") else None
+    msg_id = ((parent or {}).get("header") or {}).get("msg_id")
+    if not msg_id:
+        yield
+        return
+    _flush_streams()
+    output.msg_id = msg_id
+    try:
+        yield
+    finally:
+        _flush_streams()  # buffered text must reach the widget before it stops capturing
+        output.msg_id = ""
+
+
+def _flush_streams() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            stream.flush()
+
+
+def _html(style: str, text: str) -> str:
+    return f'<div style="{style}">{html.escape(text)}</div>'

@@ -1,0 +1,196 @@
+"""What the magic keeps of a conversation: ``%codeact --history`` returns it."""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..core.actions import prose
+from ..core.events import (
+    AnyEvent,
+    AssistantMessage,
+    Done,
+    Error,
+    FinalAnswer,
+    Observation,
+    StopReason,
+    TextDelta,
+)
+from ..core.llm import Message
+
+if TYPE_CHECKING:
+    import nbformat
+
+    from ..transcript import Transcript
+
+_REASONS = {
+    "answered": "answered",
+    "max_turns": "stopped at the turn limit",
+    "token_budget": "stopped at the token budget",
+    "cancelled": "stopped",
+    "error": "failed",
+}
+
+
+class Answer(str):
+    """The final answer: a ``str`` that a notebook shows as Markdown, a terminal as text."""
+
+    def _repr_markdown_(self) -> str:
+        return str(self)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(str(self))
+
+
+@dataclass
+class RunRecord:
+    """One request and the events of its run (without the streamed text pieces)."""
+
+    request: str
+    model: str = ""
+    events: list[AnyEvent] = field(default_factory=list)
+
+    def add(self, event: AnyEvent) -> None:
+        if not isinstance(event, TextDelta):
+            self.events.append(event)
+
+    @property
+    def answer(self) -> str | None:
+        for event in self.events:
+            if isinstance(event, FinalAnswer):
+                return event.answer
+        return None
+
+    @property
+    def done(self) -> Done | None:
+        return next((e for e in reversed(self.events) if isinstance(e, Done)), None)
+
+    @property
+    def reason(self) -> StopReason | None:
+        done = self.done
+        return done.reason if done else None
+
+    @property
+    def observations(self) -> list[Observation]:
+        return [event for event in self.events if isinstance(event, Observation)]
+
+    def summary(self) -> str:
+        """The run's last line: how it ended, turns and tokens."""
+        done = self.done
+        return describe_done(done) if done else "running"
+
+    def text(self) -> str:
+        """The run as plain text (front ends without widgets show this)."""
+        lines = [f"CodeAct: {_first_line(self.request)}"]
+        step = 0
+        for event in self.events:
+            if isinstance(event, Observation):
+                step += 1
+                lines.append(f"Step {step} ({event.status}):")
+                lines.append(textwrap.indent(_clip_lines(event.code, 12), "    "))
+            elif isinstance(event, FinalAnswer):
+                lines.append(f"Answer: {event.answer}")
+            elif isinstance(event, Error):
+                lines.append(f"Error: {event.message}")
+        lines.append(f"[{self.summary()}]")
+        return "\n".join(lines)
+
+
+class History:
+    """The conversation of one kernel with the agent, across ``%%codeact`` cells.
+
+    ``runs`` holds each request and its events, ``messages`` what the model was sent;
+    ``notebook()`` and ``write(path)`` give it as a notebook.
+    """
+
+    def __init__(self) -> None:
+        self.runs: list[RunRecord] = []
+        self.messages: list[Message] = []
+
+    def start(self, request: str, *, model: str = "") -> RunRecord:
+        record = RunRecord(request=request, model=model)
+        self.runs.append(record)
+        return record
+
+    @property
+    def answer(self) -> str | None:
+        """The last run's answer."""
+        return self.runs[-1].answer if self.runs else None
+
+    def __len__(self) -> int:
+        return len(self.runs)
+
+    def notebook(self) -> nbformat.NotebookNode:
+        """The conversation as a notebook: requests and prose as Markdown, code cells with
+        their outputs."""
+        return self._transcript().notebook()
+
+    def write(self, path: str | Path) -> None:
+        """Write the conversation as a notebook (validated, atomically)."""
+        self._transcript().write(path)
+
+    def _transcript(self) -> Transcript:
+        # nbformat (through jsonschema) takes seconds to import: not at %load_ext time.
+        from nbformat.v4 import new_markdown_cell
+
+        from ..transcript import Transcript
+
+        if not self.runs:
+            return Transcript("(no request yet)")
+        first = self.runs[0]
+        transcript = Transcript(first.request, model=first.model)
+        for index, run in enumerate(self.runs):
+            if index:
+                transcript.nb.cells.append(
+                    new_markdown_cell(f"**Task:** {run.request}")  # type: ignore[no-untyped-call]
+                )
+            for event in run.events:
+                transcript.add(event)
+        return transcript
+
+    def __repr__(self) -> str:
+        actions = sum(len(run.observations) for run in self.runs)
+        return (
+            f"<CodeAct history: {len(self.runs)} requests, {actions} actions, "
+            f"last answer: {_first_line(self.answer or '(none)')}>"
+        )
+
+    def _repr_markdown_(self) -> str:
+        if not self.runs:
+            return "*No CodeAct request in this kernel yet.*"
+        parts: list[str] = []
+        for run in self.runs:
+            parts.append(f"**Request:** {run.request}")
+            for event in run.events:
+                if isinstance(event, AssistantMessage) and prose(event.text):
+                    parts.append(prose(event.text))
+                elif isinstance(event, Observation):
+                    parts.append(f"```python\n{event.code}\n```\n*{event.status}*")
+                elif isinstance(event, FinalAnswer):
+                    parts.append(f"**Answer:** {event.answer}")
+                elif isinstance(event, Error):
+                    parts.append(f"**Error:** {event.message}")
+            parts.append(f"*{run.summary()}*")
+        return "\n\n".join(parts)
+
+
+def describe_done(done: Done) -> str:
+    """How a run ended, in a line: "answered · 2 turns · 1,234 tokens"."""
+    text = f"{_REASONS[done.reason]} · {done.turns} turns · {done.total_tokens:,} tokens"
+    if done.detail and done.reason != "error":
+        text += f" · {done.detail}"
+    return text
+
+
+def _first_line(text: str, limit: int = 80) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _clip_lines(text: str, limit: int) -> str:
+    lines = text.splitlines()
+    if len(lines) <= limit:
+        return text
+    return "\n".join([*lines[:limit], f"... ({len(lines) - limit} more lines)"])

@@ -1,0 +1,109 @@
+"""The ``%codeact`` line magic and ``%%codeact`` cell magic."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments
+
+from ..config import CodeAct, ConfigError
+from .approval import NO_STDIN_MESSAGE, stdin_available
+from .history import Answer, History
+from .options import parse_line
+from .session import RunOptions, ShellSession
+
+USAGE = (
+    "Give the agent a request: `%codeact <request>`, or a `%%codeact` cell whose body is "
+    "the request (`%codeact?` lists the options)."
+)
+
+
+@magics_class
+class CodeActMagics(Magics):
+    """Registered by ``%load_ext jupyter_codeact``; one agent (and conversation) per shell."""
+
+    def __init__(self, shell: Any) -> None:
+        super().__init__(shell)
+        self.session = ShellSession(shell)
+
+    @magic_arguments()
+    @argument("--model", metavar="NAME", help="model for this request (default: c.CodeAct.model)")
+    @argument("--max-turns", type=int, metavar="N", help="model replies allowed for this request")
+    @argument(
+        "--timeout", type=float, metavar="SECONDS", help="seconds one action may run (0: no limit)"
+    )
+    @argument("--approve", action="store_true", help="ask before running each action")
+    @argument(
+        "--insert",
+        action="store_true",
+        help="also put the code that ran into a new cell below (front ends that support it)",
+    )
+    @argument("--new", action="store_true", help="forget the conversation and start a new one")
+    @argument(
+        "--history",
+        action="store_true",
+        help="return the conversation so far (a History object) instead of running",
+    )
+    @argument(
+        "request",
+        nargs="*",
+        help="what to do, in plain words, after the options (in a %%%%codeact cell, the body)",
+    )
+    @line_cell_magic
+    def codeact(self, line: str, cell: str | None = None) -> Answer | History | None:
+        """Ask the CodeAct agent to do something, in this kernel, with your variables.
+
+        ``%codeact <request>`` or a ``%%codeact`` cell whose body is the request. The agent
+        writes Python, runs it here (variables it makes stay in your namespace; plots and
+        tables show inline), reads the output, fixes its own errors, and answers. The answer
+        is the cell's value (``answer = _``). A follow-up request continues the same
+        conversation; ``--new`` starts over. Stop the cell (interrupt the kernel) to stop
+        the agent.
+
+        ``--insert``: the code of each step that ran without error goes into one new cell
+        below (IPython keeps one next-input per cell), so the work stays in the notebook;
+        the code still runs, because the agent needs its output.
+
+        Settings come from the ``CodeAct`` section of ``ipython_config.py`` (for example
+        ``c.CodeAct.model = "gpt-4o"``), with $OPENAI_API_KEY, $OPENAI_BASE_URL and
+        $CODEACT_MODEL as defaults.
+        """
+        args, request = parse_line(self.codeact.parser, line, cell)
+        session = self.session
+        if session.busy:
+            raise UsageError("CodeAct is already running in this kernel.")
+        if args.history:
+            if request:
+                raise UsageError("--history takes no request.")
+            return session.history
+        if args.new:
+            session.forget()
+            if not request:
+                print("CodeAct: started a new conversation.")
+                return None
+        if not request:
+            raise UsageError(USAGE)
+        settings = self._settings(args)
+        approve = args.approve or settings.approval_mode == "ask"
+        if approve and not stdin_available(self.shell):
+            print(NO_STDIN_MESSAGE, file=sys.stderr)
+            return None
+        try:
+            return session.run(request, settings, RunOptions(approve=approve, insert=args.insert))
+        except ConfigError as error:
+            print(f"CodeAct: {error}", file=sys.stderr)
+            return None
+
+    def _settings(self, args: Any) -> CodeAct:
+        """``CodeAct`` from the shell's configuration, then this call's options."""
+        settings = CodeAct(parent=self.shell)
+        if args.model:
+            settings.model = args.model
+        if args.max_turns is not None:
+            settings.max_turns = args.max_turns
+        if args.timeout is not None:
+            settings.cell_timeout = args.timeout
+        return settings

@@ -1,0 +1,231 @@
+"""One agent per IPython shell: its thread, its conversation, one run at a time.
+
+See :mod:`jupyter_codeact.executors.shell` for why the agent loop runs on a worker thread
+while the main thread serves the actions and the display.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import signal
+import threading
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from ..config import CodeAct
+from ..core.agent import Agent
+from ..core.events import AnyEvent, Done
+from ..core.llm import LLMSettings, OpenAIChat
+from ..executors.main_thread import MainThreadQueue
+from ..executors.shell import ShellExecutor
+from ..namespace import summarize_namespace
+from .approval import Approver
+from .display import RunView, make_view
+from .history import Answer, History, RunRecord
+
+T = TypeVar("T")
+
+STOPPED_EARLY = "Stopped by the user before the model was asked."
+
+NAMESPACE_HEADER = (
+    "Your code runs in the user's own IPython kernel. These variables are in its namespace "
+    "(newest last); what you define stays there for the user:"
+)
+
+
+class AgentThread:
+    """A daemon thread running one event loop for the kernel's lifetime."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread: threading.Thread | None = None
+
+    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="codeact-agent", daemon=True)
+            self._thread.start()
+        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+
+    def call_soon(self, fn: Any) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop was closed
+            self.loop.call_soon_threadsafe(fn)
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(timeout=5)
+            self._thread = None
+        if not self.loop.is_running():
+            self.loop.close()
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_forever()
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    approve: bool = False
+    """Ask before each action (``input()``)."""
+    insert: bool = False
+    """Put the code that ran into a new cell below (``set_next_input``)."""
+
+
+class ShellSession:
+    """The agent of one shell. Its conversation continues across runs until :meth:`forget`."""
+
+    def __init__(self, shell: Any) -> None:
+        self.shell = shell
+        self.thread = AgentThread()
+        self.executor = ShellExecutor(shell, MainThreadQueue())
+        self.history = History()
+        self.agent: Agent | None = None
+        self._llm: OpenAIChat | None = None
+        self._stop_requested = False
+        self._busy = False
+
+    @property
+    def busy(self) -> bool:
+        return self._busy
+
+    def forget(self) -> None:
+        """Start a new conversation (``--new``)."""
+        self.agent = None
+        self.history = History()
+
+    def run(self, request: str, settings: CodeAct, options: RunOptions) -> Answer | None:
+        """Run ``request`` to its end on the main thread; the answer, if any.
+
+        Raises :class:`~jupyter_codeact.config.ConfigError` when nothing can be reached.
+        """
+        llm = self._llm_for(settings.llm_settings())
+        agent_options = settings.agent_options(require_solution=False)
+        if self.agent is None:
+            self.agent = Agent(llm, self.executor, agent_options)
+            self.history.messages = self.agent.messages
+        else:
+            self.agent.llm = llm
+            self.agent.options = agent_options
+        agent = self.agent
+        view = make_view(self.shell, request)
+        record = self.history.start(request, model=settings.model)
+        # A fresh queue per run: nothing left over from a run that ended badly can leak in.
+        main = MainThreadQueue()
+        executor = self.executor
+        executor.main = main
+        executor.output_context = view.action_outputs
+        executor.on_user_interrupt = self.request_stop
+        executor.approve = (
+            Approver(request_stop=self.request_stop, before_asking=view.awaiting_approval)
+            if options.approve
+            else None
+        )
+        self._stop_requested = False
+        self._busy = True
+
+        def show(events: Sequence[AnyEvent]) -> None:
+            for event in events:
+                record.add(event)
+            view.show(events)
+
+        restore_sigint = _handle_sigint(self._on_sigint)
+        try:
+            view.start()
+            run = self.thread.submit(self._drive(agent, main, request, self._context()))
+            try:
+                main.serve(show, until=run, on_interrupt=self.request_stop)
+            except BaseException:
+                self.request_stop()  # our display failed: do not leave the agent running
+                raise
+            run.result()
+        finally:
+            restore_sigint()
+            self._busy = False
+            executor.approve = None
+            executor.output_context = None
+        view.finish(record)
+        if options.insert:
+            self._insert(record, view)
+        answer = record.answer
+        return Answer(answer) if answer is not None else None
+
+    def request_stop(self) -> None:
+        """Stop the current run (from any thread): the LLM stream, or the action."""
+        self._stop_requested = True
+        agent = self.agent
+        if agent is not None:
+            self.thread.call_soon(agent.stop)
+
+    def close(self) -> None:
+        """Release the thread and the HTTP client (when the extension is unloaded)."""
+        if self._llm is not None and self.thread.loop.is_running():
+            with contextlib.suppress(Exception):
+                self.thread.submit(self._llm.close()).result(timeout=5)
+        self.thread.close()
+
+    # -- internals ---------------------------------------------------------------------
+    def _on_sigint(self, signum: int, frame: Any) -> None:
+        """The front end's Stop during a run: interrupt the user's code (or the approval
+        prompt) if it is running, else stop the run, without raising into our own code."""
+        if self.executor.interruptible:
+            raise KeyboardInterrupt
+        self.request_stop()
+
+    async def _drive(
+        self, agent: Agent, main: MainThreadQueue, request: str, context: str | None
+    ) -> None:
+        try:
+            if self._stop_requested:  # stopped before it started: agent.stop() cannot help
+                main.post(Done(turn=agent.turn, reason="cancelled", detail=STOPPED_EARLY))
+                return
+            # From here on the agent is running: request_stop() reaches it.
+            async for event in agent.run(request, context=context):
+                main.post(event)
+        finally:
+            main.end()
+
+    def _llm_for(self, settings: LLMSettings) -> OpenAIChat:
+        """The client for these settings, reused while they stay the same."""
+        if self._llm is not None and self._llm.settings == settings:
+            return self._llm
+        if self._llm is not None:
+            self.thread.submit(self._llm.close())
+        self._llm = OpenAIChat(settings)
+        return self._llm
+
+    def _context(self) -> str | None:
+        summary = summarize_namespace(
+            self.shell.user_ns, exclude=getattr(self.shell, "user_ns_hidden", {})
+        )
+        return f"{NAMESPACE_HEADER}\n{summary}" if summary else None
+
+    def _insert(self, record: RunRecord, view: RunView) -> None:
+        codes = [o.code for o in record.observations if o.status == "ok"]
+        if not codes:
+            view.note("No code ran without errors, so no cell was added.")
+            return
+        first = record.request.strip().splitlines()[0][:80]
+        self.shell.set_next_input(f"# CodeAct: {first}\n" + "\n\n".join(codes), replace=False)
+        view.note("The code that ran is in a new cell below.")
+
+
+def _handle_sigint(handler: Callable[[int, Any], None]) -> Callable[[], None]:
+    """Install ``handler`` for SIGINT; returns what puts the previous one back.
+
+    Only the main thread may set handlers; a run elsewhere (an ipykernel subshell) gets no
+    signals anyway.
+    """
+    try:
+        previous = signal.signal(signal.SIGINT, handler)
+    except ValueError:
+        return lambda: None
+    if previous is None:  # set outside Python: the usual behaviour is the best guess
+        previous = signal.default_int_handler
+
+    def restore() -> None:
+        signal.signal(signal.SIGINT, previous)
+
+    return restore

@@ -1,0 +1,332 @@
+"""``%%codeact`` in real notebooks: nbclient, a real kernel, the scripted LLM server.
+
+One kernel serves the whole module (each test starts its own conversation with ``--new``).
+It loads the extension and its model name from ``ipython_config.py``, and gets the
+endpoint and key from its environment, as a user's kernel would.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+
+from jupyter_codeact.magic.approval import NO_STDIN_MESSAGE, PROMPT
+from jupyter_codeact.testing import Reply, ScriptedLLM
+
+from .conftest import clean_env
+from .notebook_kernel import NotebookKernel, text_of, widget_models
+
+CONFIGURED_MODEL = "configured-model"
+OTHER_MODEL = "other-model"
+
+
+@pytest.fixture(scope="module")
+def magic_llm() -> Iterator[ScriptedLLM]:
+    with ScriptedLLM(models=(CONFIGURED_MODEL, OTHER_MODEL)) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def notebooks(
+    magic_llm: ScriptedLLM, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[NotebookKernel]:
+    ipython_dir = tmp_path_factory.mktemp("ipython")
+    profile = ipython_dir / "profile_default"
+    profile.mkdir()
+    (profile / "ipython_config.py").write_text(
+        'c.InteractiveShellApp.extensions = ["jupyter_codeact"]\n'
+        f'c.CodeAct.model = "{CONFIGURED_MODEL}"\n'
+    )
+    env = clean_env(
+        OPENAI_BASE_URL=magic_llm.url, OPENAI_API_KEY="test-key", IPYTHONDIR=str(ipython_dir)
+    )
+    kernel = NotebookKernel(env).start()
+    yield kernel
+    kernel.shutdown()
+
+
+def script(server: ScriptedLLM, *replies: Reply | str) -> int:
+    """Give the server its replies; the number of requests it had before."""
+    server.set_script(list(replies))
+    return len(server.requests)
+
+
+def html_values(nb: nbformat.NotebookNode) -> list[str]:
+    return [state["value"] for state in widget_models(nb, "HTMLModel")]
+
+
+def step_titles(nb: nbformat.NotebookNode) -> list[str]:
+    return [title for state in widget_models(nb, "AccordionModel") for title in state["titles"]]
+
+
+def test_a_follow_up_continues_the_conversation_with_the_variables(
+    magic_llm: ScriptedLLM, notebooks: NotebookKernel
+) -> None:
+    base = script(
+        magic_llm,
+        "I'll double them.\n<execute>\nrevenue = [p * 2 for p in prices]\n"
+        "print(len(revenue))\n</execute>",
+        "<solution>revenue holds 3 values</solution>",
+        "<execute>\ntotal = sum(revenue)\ntotal\n</execute>",
+        "<solution>The total is 24</solution>",
+    )
+    nb = notebooks.run(
+        [
+            "prices = [3, 4, 5]",
+            "%%codeact --new\nDouble the prices into revenue",
+            "%%codeact\nNow total the revenue",
+            "answer = _\nprint(total, revenue, repr(answer))",
+        ]
+    )
+    # Variables go both ways, and the answer is the cell's value.
+    assert text_of(nb.cells[3]) == "24 [6, 8, 10] 'The total is 24'\n"
+    requests = magic_llm.requests[base:]
+    assert len(requests) == 4
+    assert {r.body["model"] for r in requests} == {CONFIGURED_MODEL}  # from ipython_config.py
+    first = requests[0].last_user_text
+    assert "<context>" in first and "- prices: list of int (len 3)" in first
+    assert first.endswith("Double the prices into revenue")
+    # The follow-up is the same conversation, and its context shows the agent's variable.
+    follow_up = requests[2]
+    assert any("Double the prices" in str(m["content"]) for m in follow_up.messages)
+    replies = [m["content"] for m in follow_up.messages if m["role"] == "assistant"]
+    assert "<solution>revenue holds 3 values</solution>" in replies
+    assert "- revenue: list of int (len 3)" in follow_up.last_user_text
+    assert follow_up.last_user_text.endswith("Now total the revenue")
+    value = nb.cells[2].outputs[-1]
+    assert value["output_type"] == "execute_result"
+    assert value["data"]["text/markdown"] == "The total is 24"
+
+
+def test_the_agent_debugs_its_own_error(magic_llm: ScriptedLLM, notebooks: NotebookKernel) -> None:
+    base = script(
+        magic_llm,
+        "<execute>\nimport json\nparsed = json.loads(\"{'a': 1}\")\n</execute>",
+        "Single quotes are not JSON.\n<execute>\nimport ast\n"
+        "parsed = ast.literal_eval(\"{'a': 1}\")\nprint(parsed)\n</execute>",
+        "<solution>{'a': 1}</solution>",
+    )
+    nb = notebooks.run(["%%codeact --new\nParse {'a': 1}", "print(parsed['a'])"])
+    seen = magic_llm.requests[base + 1].last_user_text
+    assert "JSONDecodeError" in seen and "json.loads" in seen  # the traceback, with the line
+    assert "\x1b[" not in seen
+    assert "{'a': 1}" in magic_llm.requests[base + 2].last_user_text
+    assert step_titles(nb) == ["Step 1 · error", "Step 2 · ok"]
+    assert text_of(nb.cells[1]) == "1\n"
+
+
+def test_the_widgets_and_the_text_form_both_present_the_answer(
+    magic_llm: ScriptedLLM, notebooks: NotebookKernel
+) -> None:
+    base = script(
+        magic_llm,
+        "Let me show it.\n<execute>\nfrom IPython.display import HTML, display\n"
+        "display(HTML('<b>bold</b>'))\nimport sys\nprint('to stderr', file=sys.stderr)\n"
+        "6 * 7\n</execute>",
+        "<solution>The answer is **42**</solution>",
+    )
+    nb = notebooks.run(["%%codeact --new\nShow it"])
+    view, value = nb.cells[0].outputs
+    assert "application/vnd.jupyter.widget-view+json" in view["data"]
+    # What a front end without widgets (nbconvert) shows instead:
+    fallback = view["data"]["text/plain"]
+    assert fallback.startswith("CodeAct: Show it\nStep 1 (ok):\n")
+    assert "Answer: The answer is **42**" in fallback
+    assert fallback.endswith("[answered · 2 turns · " + fallback.rsplit("· ", 1)[-1])
+    assert value["data"]["text/markdown"] == "The answer is **42**"
+    # The live widgets: prose, the highlighted answer, the footer.
+    values = html_values(nb)
+    assert any(">Let me show it.</div>" in v for v in values)
+    assert any("The answer is **42**" in v and "border-left" in v for v in values)
+    assert any(">Answered · 2 turns · " in v for v in values)
+    # The step's outputs were shown in its Output widget, and captured for the model.
+    (step,) = widget_models(nb, "OutputModel")
+    kinds = [(o["output_type"], o.get("name")) for o in step["outputs"]]
+    assert kinds == [("display_data", None), ("stream", "stderr"), ("execute_result", None)]
+    assert step["outputs"][0]["data"]["text/html"] == "<b>bold</b>"
+    observation = magic_llm.requests[base + 1].last_user_text
+    assert observation.startswith("Observation:\nbold\n")  # the HTML's text, not its repr
+    assert "[stderr]\nto stderr" in observation
+    assert f"Out[{step['outputs'][2]['execution_count']}]: 42" in observation
+
+
+def test_approve_refuses_in_a_kernel_without_stdin(
+    magic_llm: ScriptedLLM, notebooks: NotebookKernel
+) -> None:
+    base = script(magic_llm, "<execute>\nnot_approved = 1\n</execute>", "<solution>1</solution>")
+    nb = notebooks.run(
+        ["%%codeact --new --approve\nSet a variable", "print('not_approved' in globals())"]
+    )
+    assert text_of(nb.cells[0]) == NO_STDIN_MESSAGE + "\n"
+    assert nb.cells[0].outputs[0]["name"] == "stderr"
+    assert len(magic_llm.requests) == base  # the model was not even asked
+    assert text_of(nb.cells[1]) == "False\n"
+    assert NO_STDIN_MESSAGE.endswith(".") and ". " not in NO_STDIN_MESSAGE  # one sentence
+
+
+def test_approve_asks_through_the_front_end_before_each_action(
+    magic_llm: ScriptedLLM, notebooks: NotebookKernel
+) -> None:
+    base = script(
+        magic_llm,
+        "<execute>\npicked = 1\n</execute>",
+        "<execute>\npicked = 2\n</execute>",
+        "<solution>picked</solution>",
+    )
+    reply, messages, prompts = notebooks.execute_answering(
+        "%%codeact --new --approve\nPick a number", ["y", "n"]
+    )
+    assert reply["content"]["status"] == "ok"
+    assert prompts == [PROMPT, PROMPT]
+    assert "The user chose not to run this code" in magic_llm.requests[base + 2].last_user_text
+    titles = [
+        title
+        for msg in messages
+        if msg["msg_type"] == "comm_msg"
+        for title in msg["content"]["data"].get("state", {}).get("titles", [])
+    ]
+    assert titles.count("Step 1 · waiting for your approval") == 1
+    assert titles[-2:] == ["Step 2 · waiting for your approval", "Step 2 · skipped"]
+    nb = notebooks.run(["print(picked)"])
+    assert text_of(nb.cells[0]) == "1\n"
+
+
+def test_insert_puts_the_code_that_ran_into_the_next_cell(
+    magic_llm: ScriptedLLM, notebooks: NotebookKernel
+) -> None:
+    script(
+        magic_llm,
+        "<execute>\nsquares = [n * n for n in range(4)]\n</execute>",
+        "<execute>\nundefined_thing\n</execute>",
+        "<execute>\nprint(squares)\n</execute>",
+        "<solution>done</solution>",
+    )
+    payloads: dict[int, list[dict[str, Any]]] = {}
+
+    def on_cell_executed(cell: Any, cell_index: int, execute_reply: dict[str, Any]) -> None:
+        payloads[cell_index] = execute_reply["content"]["payload"]
+
+    nb = notebooks.run(
+        ["%%codeact --new --insert\nMake squares", "print(squares)"],
+        on_cell_executed=on_cell_executed,
+    )
+    assert payloads[0] == [
+        {
+            "source": "set_next_input",
+            "text": "# CodeAct: Make squares\n"
+            "squares = [n * n for n in range(4)]\n\nprint(squares)",
+            "replace": False,
+        }
+    ]
+    assert payloads[1] == []
+    assert any("The code that ran is in a new cell below." in v for v in html_values(nb))
+    assert text_of(nb.cells[1]) == "[0, 1, 4, 9]\n"  # the code ran too
+
+
+def test_stop_during_a_long_action_ends_the_run_with_a_note(
+    magic_llm: ScriptedLLM, notebooks: NotebookKernel
+) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+        base = script(
+            magic_llm,
+            "<execute>\nimport socket, time\nbefore_stop = 'kept'\n"
+            f"socket.create_connection(('127.0.0.1', {port})).close()\n"
+            "while True:\n    time.sleep(0.05)\n</execute>",
+            "<solution>the model is not asked again</solution>",
+        )
+        running = notebooks.submit(["%%codeact --new\nLoop forever", "print(before_stop)"])
+        listener.settimeout(60)
+        connection, _ = listener.accept()  # the action is running
+        connection.close()
+        notebooks.interrupt()
+        nb = running.result(timeout=60)
+    assert len(magic_llm.requests) == base + 1
+    assert [o["output_type"] for o in nb.cells[0].outputs] == ["display_data"]  # no answer
+    fallback = nb.cells[0].outputs[0]["data"]["text/plain"]
+    assert "Step 1 (interrupted)" in fallback
+    assert "Stopped by the user while an action was running." in fallback
+    assert step_titles(nb) == ["Step 1 · interrupted"]
+    assert text_of(nb.cells[1]) == "kept\n"  # the kernel goes on, with its state
+
+
+def test_stop_while_the_model_replies_ends_the_run(
+    magic_llm: ScriptedLLM, notebooks: NotebookKernel
+) -> None:
+    base = script(magic_llm, Reply(hang=True))
+    running = notebooks.submit(["%%codeact --new\nThink forever", "print('after')"])
+    magic_llm.wait_for_requests(base + 1, timeout=60)
+    notebooks.interrupt()
+    nb = running.result(timeout=60)
+    fallback = nb.cells[0].outputs[0]["data"]["text/plain"]
+    assert "Stopped by the user while the model was replying." in fallback
+    assert text_of(nb.cells[1]) == "after\n"
+
+
+def test_an_action_past_its_timeout_is_interrupted_and_the_model_told(
+    magic_llm: ScriptedLLM, notebooks: NotebookKernel
+) -> None:
+    base = script(
+        magic_llm,
+        # One blocking call: only a signal to the main thread wakes it before the test's
+        # own timeout.
+        "<execute>\nimport time\nprint('sleeping', flush=True)\ntime.sleep(600)\n</execute>",
+        "<solution>it timed out</solution>",
+    )
+    nb = notebooks.run(["%%codeact --new --timeout 0.5\nSleep"])
+    seen = magic_llm.requests[base + 1].last_user_text
+    assert "sleeping" in seen and "did not finish within 0.5 seconds" in seen
+    assert step_titles(nb) == ["Step 1 · timeout"]
+    assert nb.cells[0].outputs[-1]["data"]["text/plain"] == "it timed out"
+
+
+def test_options_override_the_configuration_for_one_request(
+    magic_llm: ScriptedLLM, notebooks: NotebookKernel
+) -> None:
+    base = script(magic_llm, "<execute>\nprint('turn one')\n</execute>")
+    nb = notebooks.run([f"%codeact --new --model {OTHER_MODEL} --max-turns 1 Do one step"])
+    (request,) = magic_llm.requests[base:]
+    assert request.body["model"] == OTHER_MODEL
+    assert request.last_user_text.endswith("Do one step")
+    fallback = nb.cells[0].outputs[0]["data"]["text/plain"]
+    assert "[stopped at the turn limit · 1 turns" in fallback
+
+
+def test_history_returns_the_conversation(
+    magic_llm: ScriptedLLM, notebooks: NotebookKernel, tmp_path: Path
+) -> None:
+    script(magic_llm, "<execute>\nhist_value = 5\n</execute>", "<solution>5</solution>")
+    path = tmp_path / "history.ipynb"
+    nb = notebooks.run(
+        [
+            "%%codeact --new\nSet hist_value",
+            "%codeact --history",
+            f"h = _\nprint(type(h).__name__, len(h), repr(h.answer))\nh.write({str(path)!r})",
+        ]
+    )
+    assert text_of(nb.cells[2]) == "History 1 '5'\n"
+    shown = nb.cells[1].outputs[0]["data"]["text/markdown"]
+    assert shown.startswith("**Request:** Set hist_value\n\n```python\nhist_value = 5\n```")
+    saved = nbformat.read(path, as_version=4)
+    nbformat.validate(saved)
+    assert [cell.source for cell in saved.cells] == [
+        "**Task:** Set hist_value",
+        "hist_value = 5",
+        "**Answer:** 5",
+    ]
+
+
+def test_the_server_side_never_imports_ipython() -> None:
+    code = (
+        "import sys, jupyter_codeact, jupyter_codeact.config, jupyter_codeact.namespace\n"
+        "print('IPython' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
