@@ -77,7 +77,7 @@ $(STAMPS)/ui-deps: ui-tests/package.json ui-tests/yarn.lock ui-tests/.yarnrc.yml
 
 ## test-ui: the browser tests (Galata in Chromium) and their benchmark figures
 test-ui: install /usr/bin/chromium $(STAMPS)/ui-deps
-	cd ui-tests && jlpm playwright test
+	cd ui-tests && jlpm tsc -p tsconfig.json && jlpm playwright test
 
 ## bench: the benchmarks (figures, not pass/fail)
 bench: install

@@ -3,6 +3,7 @@ import * as path from 'path';
 
 import {
   CHAT_STATES,
+  ClientMessage,
   EXECUTION_STATUSES,
   IChatEntry,
   isChatEntry,
@@ -116,6 +117,23 @@ describe('the mirror of protocol.py', () => {
     const match = /ExecutionStatus = Literal\[([^\]]*)\]/.exec(events);
     const statuses = [...match![1].matchAll(/"([^"]+)"/g)].map(m => m[1]);
     expect([...EXECUTION_STATUSES].sort()).toEqual(statuses.sort());
+  });
+
+  it('knows every client message type the docstring lists', () => {
+    const clientPart = source.slice(
+      source.indexOf('client -> server'),
+      source.indexOf('server -> client')
+    );
+    const types = [...clientPart.matchAll(/\{"type": "([a-z_]+)"/g)].map(
+      m => m[1]
+    );
+    const ours: ClientMessage['type'][] = [
+      'hello',
+      'user_message',
+      'stop',
+      'execute_result'
+    ];
+    expect(types.sort()).toEqual(ours.sort());
   });
 
   it('knows every server message type the docstring lists', () => {

@@ -16,13 +16,7 @@ import * as path from 'path';
 import { expect, test } from '@jupyterlab/galata';
 import type { Page } from '@playwright/test';
 
-import {
-  ask,
-  entries,
-  llmRequests,
-  notebookWithChat,
-  script
-} from './helpers';
+import { ask, entries, llmRequests, notebookWithChat, script } from './helpers';
 
 test.use({ autoGoto: true });
 
@@ -74,7 +68,9 @@ test('execute round trip compared with JupyterLab running the cell', async ({
     `/codeact/chats?path=${encodeURIComponent(notebook)}`
   );
   const chatId = (await list.json()).chats[0].id;
-  const detail = await (await page.request.get(`/codeact/chats/${chatId}`)).json();
+  const detail = await (
+    await page.request.get(`/codeact/chats/${chatId}`)
+  ).json();
   const agent: number[] = detail.entries
     .filter((entry: any) => entry.role === 'observation')
     .map((entry: any) => entry.duration_ms);

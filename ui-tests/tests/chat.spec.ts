@@ -2,7 +2,7 @@
  * The chat panel against the real server and the scripted LLM: the agent
  * writes cells in the live notebook, runs them and answers.
  */
-import { expect, test } from '@jupyterlab/galata';
+import { expect, JupyterLabPage, test } from '@jupyterlab/galata';
 
 import {
   agentCells,
@@ -27,6 +27,8 @@ test('ask: a cell is inserted and run in the notebook, and the answer shown', as
     '<solution>The answer is **42**.</solution>'
   ]);
   await notebookWithChat(page, 'ask.ipynb');
+  await page.notebook.setCell(0, 'code', 'revenue_per_month = [10, 20, 30]');
+  await page.notebook.runCell(0);
   await ask(page, 'What is 6 times 7?');
 
   await expect(entries(page, 'user')).toHaveText('What is 6 times 7?');
@@ -55,14 +57,24 @@ test('ask: a cell is inserted and run in the notebook, and the answer shown', as
   const requests = await llmRequests();
   expect(requests).toHaveLength(2);
   expect(requestText(requests[0])).toContain('ask.ipynb');
+  // The context has the kernel's variables, read without a trace in history.
+  expect(requestText(requests[0])).toContain('revenue_per_month');
+  expect(requestText(requests[0])).toMatch(
+    /Kernel variables:[\s\S]*revenue_per_month/
+  );
+  // The silent evaluation did not take an execution count: the user's cell
+  // ran as [1], the agent's as [2].
+  await expect(entries(page, 'observation')).toContainText('[2]');
   expect(requestText(requests[1])).toContain('42');
 
   // The step links to its cell.
   await page.notebook.selectCells(0);
-  await entries(page, 'action').getByRole('button', { name: 'Go to cell' }).click();
-  await expect(page.locator('.jp-Notebook .jp-Cell.jp-mod-active')).toContainText(
-    'print(6 * 7)'
-  );
+  await entries(page, 'action')
+    .getByRole('button', { name: 'Go to cell' })
+    .click();
+  await expect(
+    page.locator('.jp-Notebook .jp-Cell.jp-mod-active')
+  ).toContainText('print(6 * 7)');
 });
 
 test('commands: fix the error in a cell, and the shortcut to the input', async ({
@@ -196,9 +208,7 @@ test('ask before running: Run, Edit and Skip', async ({ page }) => {
 test('an endpoint error is shown in the panel with the fix', async ({
   page
 }) => {
-  await script([
-    { status: 401, error_message: 'Incorrect API key provided.' }
-  ]);
+  await script([{ status: 401, error_message: 'Incorrect API key provided.' }]);
   await notebookWithChat(page, 'error.ipynb');
   await ask(page, 'Hello?');
   await expect(entries(page, 'error')).toContainText('rejected the API key');
@@ -215,7 +225,8 @@ test('reload restores the chat of the notebook', async ({ page }) => {
   await expect(entries(page, 'final')).toContainText('Remember me.');
 
   // The notebook comes back instead of the launcher Galata waits for.
-  await page.reload({ waitForIsReady: false });
+  // (Galata's own `reload`, which the fixture's type hides behind Page's.)
+  await (page as unknown as JupyterLabPage).reload({ waitForIsReady: false });
   // The notebook and the sidebar come back with the workspace.
   await expect(page.locator('.jp-NotebookPanel')).toBeVisible();
   await expect(chatPanel(page)).toBeVisible();
@@ -224,6 +235,11 @@ test('reload restores the chat of the notebook', async ({ page }) => {
   );
   await expect(entries(page, 'user')).toHaveText('Say something memorable.');
   await expect(entries(page, 'final')).toContainText('Remember me.');
+
+  // New chat starts over, for this notebook.
+  await chatPanel(page).getByRole('button', { name: 'New chat' }).click();
+  await expect(chatPanel(page).locator('.jp-CodeAct-empty')).toBeVisible();
+  await expect(chatPanel(page).locator('[data-codeact-role]')).toHaveCount(0);
 });
 
 test('model text is shown as text: no HTML, no script runs', async ({
@@ -251,7 +267,9 @@ test('model text is shown as text: no HTML, no script runs', async ({
   await expect(
     chatPanel(page).locator('.jp-CodeAct-entries script')
   ).toHaveCount(0);
-  expect(await page.evaluate(() => (window as any).__codeactXss)).toBeUndefined();
+  expect(
+    await page.evaluate(() => (window as any).__codeactXss)
+  ).toBeUndefined();
   expect(dialogs).toEqual([]);
 });
 

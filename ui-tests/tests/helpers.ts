@@ -93,7 +93,9 @@ export async function notebookWithChat(
   name: string
 ): Promise<void> {
   await page.notebook.createNew(name);
-  await page.waitForSelector('.jp-Notebook-ExecutionIndicator[data-status="idle"]');
+  await page.waitForSelector(
+    '.jp-Notebook-ExecutionIndicator[data-status="idle"]'
+  );
   await command(page, 'codeact:open');
   await expect(chatPanel(page)).toBeVisible();
   await expect(chatPanel(page).locator('.jp-CodeAct-notebook')).toHaveText(

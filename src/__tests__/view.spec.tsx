@@ -1,0 +1,282 @@
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { Signal } from '@lumino/signaling';
+import React, { act } from 'react';
+import { createRoot, Root } from 'react-dom/client';
+
+import type { ApprovalDecision, IPendingApproval } from '../executor';
+import type { ChatManager } from '../manager';
+import { ChatModel } from '../model';
+import { ComposerModel } from '../panel/composer';
+import { ChatView } from '../panel/view';
+import { SettingsModel } from '../settings';
+import { IChatEntry, IPublicConfig } from '../wire';
+
+(globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
+
+/** A renderer that shows the markdown source as text. */
+const rendermime = {
+  latexTypesetter: null,
+  createRenderer: () => {
+    const node = document.createElement('div');
+    return {
+      node,
+      isDisposed: false,
+      dispose: () => undefined,
+      renderModel: async (model: any) => {
+        node.textContent = model.data['text/markdown'];
+      }
+    };
+  }
+} as unknown as IRenderMimeRegistry;
+
+const config: IPublicConfig = {
+  model: 'scripted-model',
+  base_url: 'http://127.0.0.1:9/v1',
+  has_api_key: true,
+  configured: true,
+  max_turns: 15,
+  cell_timeout: 300,
+  approval_mode: 'auto',
+  problem: null
+};
+
+function fakeManager(model: ChatModel, overrides: Partial<IPublicConfig> = {}) {
+  const approvals = new Map<string, IPendingApproval>();
+  const executor = {
+    approvalsChanged: new Signal<unknown, void>({}),
+    pendingApproval: (id: string) => approvals.get(id),
+    decide: jest.fn((id: string, decision: ApprovalDecision) => {
+      approvals.delete(id);
+    }),
+    reveal: jest.fn(async () => true)
+  };
+  const manager = {
+    executor,
+    view: {
+      notebook: { context: { path: 'work/sales.ipynb' } },
+      session: { model },
+      loading: false
+    },
+    config: { ...config, ...overrides },
+    configError: null,
+    changed: new Signal<unknown, void>({}),
+    approvalMode: 'auto',
+    send: jest.fn(async () => undefined),
+    stop: jest.fn(),
+    newChat: jest.fn(async () => undefined)
+  };
+  return { manager, executor, approvals };
+}
+
+const chat = {
+  id: 'c1',
+  path: 'work/sales.ipynb',
+  title: 't',
+  created: 1,
+  updated: 1
+};
+
+function withEntries(entries: IChatEntry[], state: any = 'done'): ChatModel {
+  const model = new ChatModel();
+  model.apply({ type: 'snapshot', chat, entries, state });
+  model.connection = 'open';
+  return model;
+}
+
+describe('ChatView', () => {
+  let host: HTMLDivElement;
+  let root: Root;
+
+  beforeEach(() => {
+    host = document.createElement('div');
+    document.body.appendChild(host);
+    root = createRoot(host);
+  });
+
+  afterEach(() => {
+    act(() => root.unmount());
+    host.remove();
+  });
+
+  const show = async (manager: unknown, composer = new ComposerModel()) => {
+    await act(async () => {
+      root.render(
+        <ChatView
+          manager={manager as ChatManager}
+          rendermime={rendermime}
+          composer={composer}
+          settings={new SettingsModel()}
+        />
+      );
+    });
+    return composer;
+  };
+
+  const button = (label: string) =>
+    host.querySelector(`button[aria-label="${label}"]`) as HTMLButtonElement;
+
+  it('shows the model and, when none is configured, how to set one', async () => {
+    const problem = 'No model is configured: set OPENAI_API_KEY, then restart.';
+    const { manager } = fakeManager(withEntries([]), {
+      configured: false,
+      problem
+    });
+    await show(manager);
+    expect(host.querySelector('.jp-CodeAct-model')!.textContent).toBe(
+      'scripted-model · http://127.0.0.1:9/v1'
+    );
+    expect(host.querySelector('[role="alert"]')!.textContent).toBe(problem);
+    expect(host.querySelector('.jp-CodeAct-notebook')!.textContent).toBe(
+      'sales.ipynb'
+    );
+  });
+
+  it('renders each entry with its role, the prose without its action', async () => {
+    const model = withEntries([
+      { id: 'u', role: 'user', time: 1, text: 'Plot <b>it</b>' },
+      {
+        id: 'a',
+        role: 'assistant',
+        time: 2,
+        text: 'Loading the data.\n<execute>\nimport pandas\n</execute>'
+      },
+      {
+        id: 'x',
+        role: 'action',
+        time: 3,
+        code: 'import pandas',
+        action_id: 'a1',
+        request_id: 'r1',
+        phase: 'finished',
+        cell_id: 'cell-1'
+      },
+      {
+        id: 'o',
+        role: 'observation',
+        time: 4,
+        action_id: 'a1',
+        status: 'error',
+        outputs: [
+          {
+            output_type: 'error',
+            ename: 'ModuleNotFoundError',
+            evalue: "No module named 'pandas'",
+            traceback: []
+          }
+        ],
+        execution_count: 3,
+        duration_ms: 12.4
+      },
+      { id: 'f', role: 'final', time: 5, text: 'Install pandas.' },
+      { id: 'e', role: 'error', time: 6, text: 'Stopped.', kind: 'stopped' }
+    ]);
+    const { manager, executor } = fakeManager(model);
+    await show(manager);
+    const roles = [...host.querySelectorAll('[data-codeact-role]')].map(node =>
+      node.getAttribute('data-codeact-role')
+    );
+    expect(roles).toEqual([
+      'user',
+      'assistant',
+      'action',
+      'observation',
+      'final',
+      'error'
+    ]);
+    const role = (name: string) =>
+      host.querySelector(`[data-codeact-role="${name}"]`)!;
+    expect(role('user').textContent).toBe('Plot <b>it</b>');
+    expect(role('user').querySelector('b')).toBeNull();
+    expect(role('assistant').textContent).toBe('Loading the data.');
+    expect(role('action').textContent).toContain('import pandas');
+    expect(role('action').textContent).toContain('Error');
+    expect(role('observation').textContent).toContain(
+      "ModuleNotFoundError: No module named 'pandas'"
+    );
+    expect(role('observation').textContent).toContain('[3] · 12 ms');
+    (
+      role('action').querySelector('.jp-CodeAct-cellLink') as HTMLElement
+    ).click();
+    expect(executor.reveal).toHaveBeenCalledWith('work/sales.ipynb', 'cell-1');
+  });
+
+  it('sends on Enter, adds a line on Shift+Enter', async () => {
+    const { manager } = fakeManager(withEntries([]));
+    const composer = await show(manager);
+    const input = host.querySelector(
+      'textarea[aria-label="Message CodeAct"]'
+    ) as HTMLTextAreaElement;
+    await act(async () => {
+      composer.value = 'first line';
+    });
+    const key = (shiftKey: boolean) =>
+      act(async () => {
+        input.dispatchEvent(
+          new KeyboardEvent('keydown', {
+            key: 'Enter',
+            shiftKey,
+            bubbles: true
+          })
+        );
+      });
+    await key(true);
+    expect(manager.send).not.toHaveBeenCalled();
+    await key(false);
+    expect(manager.send).toHaveBeenCalledWith('first line');
+    expect(composer.value).toBe('');
+    expect(button('Send').disabled).toBe(true);
+  });
+
+  it('offers Stop while the agent works', async () => {
+    const model = withEntries([], 'running');
+    const { manager } = fakeManager(model);
+    await show(manager);
+    expect(button('Send')).toBeNull();
+    expect(host.querySelector('[role="status"]')!.textContent).toBe(
+      'Running cell…'
+    );
+    await act(async () => button('Stop').click());
+    expect(manager.stop).toHaveBeenCalled();
+  });
+
+  it('asks before running: the edited code is what runs', async () => {
+    const model = withEntries(
+      [
+        {
+          id: 'x',
+          role: 'action',
+          time: 1,
+          code: 'print(1)',
+          action_id: 'a1',
+          request_id: 'r1',
+          phase: 'waiting_approval'
+        }
+      ],
+      'waiting_approval'
+    );
+    const { manager, executor, approvals } = fakeManager(model);
+    approvals.set('r1', { requestId: 'r1', code: 'print(1)', path: 'p' });
+    await show(manager);
+    const byText = (text: string) =>
+      [...host.querySelectorAll('button')].find(b => b.textContent === text)!;
+    expect(byText('Run')).toBeDefined();
+    expect(byText('Skip')).toBeDefined();
+    await act(async () => byText('Edit').click());
+    const editor = host.querySelector(
+      'textarea[aria-label="Code to run"]'
+    ) as HTMLTextAreaElement;
+    await act(async () => {
+      const setter = Object.getOwnPropertyDescriptor(
+        HTMLTextAreaElement.prototype,
+        'value'
+      )!.set!;
+      setter.call(editor, 'print(2)');
+      editor.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await act(async () => byText('Run').click());
+    expect(executor.decide).toHaveBeenCalledWith('r1', {
+      run: true,
+      code: 'print(2)'
+    });
+  });
+});
