@@ -69,6 +69,7 @@ test-js: install
 ## bench: the benchmarks (figures, not pass/fail)
 bench: install
 	python benchmarks/loop_overhead.py
+	python benchmarks/eval_suite.py
 
 clean:
 	rm -rf $(STAMPS) labextension lib node_modules $(VENV) .pytest_cache .mypy_cache .ruff_cache

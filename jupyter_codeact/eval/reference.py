@@ -1,5 +1,5 @@
 """Reference solutions, run in-process: does each task's ``calls`` + ``compute`` give its
-``answer``, and does its checker tell that answer from a wrong one?"""
+``answer`` (as its checker sees it)?"""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from .checker import check, format_answer, perturb
+from .checker import check, format_answer
 from .suite import Suite, Task
 
 
@@ -38,8 +38,4 @@ def validate(suite: Suite, tasks: Iterable[Task] | None = None) -> list[str]:
                 f"{task.full_id}: the reference solution gives {format_answer(value)!r}, "
                 f"not the expected {task.answer!r}."
             )
-            continue
-        wrong = format_answer(perturb(task.answer, task.checker, task.tolerance))
-        if check(task.checker, wrong, task.answer, task.tolerance):
-            problems.append(f"{task.full_id}: the {task.checker} checker accepts {wrong!r}.")
     return problems

@@ -94,6 +94,8 @@ def markdown(summary: dict[str, Any]) -> str:
                 part = figures["domains"].get(domain)
                 cells.append(f"{_percent(part)} ({_turns(part['avg_turns'])})" if part else "-")
             lines.append(f"| {domain} | " + " | ".join(cells) + " |")
+    if summary.get("stopped_early"):
+        lines += ["", f"The run stopped early: {summary['stopped_early']}"]
     errors = sum(figures["n_errors"] for figures in modes.values())
     if errors:
         lines += ["", f"{errors} task runs ended on an error: see `error` in results.json."]

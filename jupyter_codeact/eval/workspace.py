@@ -28,8 +28,10 @@ _SETUP = """\
 def _codeact_setup(name, source, filename, tools):
     import os, shutil, sys, tempfile, types
     shell = get_ipython()
-    shell.history_manager.reset(new_session=False)
-    shell.user_ns["_oh"].clear()
+    history = shell.history_manager
+    history.reset(new_session=False)
+    history.input_hist_parsed[:] = [""]  # In: the last task's cells
+    history.input_hist_raw[:] = [""]
     keep = set(shell.user_ns_hidden) | {{"_codeact_setup"}}
     for key in [k for k in shell.user_ns if k not in keep and not k.startswith("__")]:
         del shell.user_ns[key]
