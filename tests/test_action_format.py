@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pytest
+
 from jupyter_codeact.core import (
     Action,
     Agent,
@@ -40,6 +42,7 @@ class AddCommands:
         return ParsedReply(text=reply, code=f"print({words[1]} + {words[2]})", solution=None)
 
 
+@pytest.mark.asyncio
 async def test_a_custom_format_runs_its_code_and_explains_what_is_malformed(
     llm: OpenAIChat, llm_server: ScriptedLLM, kernel: KernelExecutor
 ) -> None:
@@ -63,6 +66,7 @@ async def test_a_custom_format_runs_its_code_and_explains_what_is_malformed(
     ]
 
 
+@pytest.mark.asyncio
 async def test_a_malformed_action_is_never_the_answer_in_chat_hosts(
     llm: OpenAIChat, llm_server: ScriptedLLM, kernel: KernelExecutor
 ) -> None:

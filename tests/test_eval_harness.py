@@ -29,6 +29,8 @@ SUBSET = (
     "dna/protein-s2,decoding/crates-m7"
 )
 
+pytestmark = pytest.mark.asyncio
+
 
 async def run_suite(
     suite: Suite,
