@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_codeact.core import AgentOptions, LLMSettings, OpenAIChat
+from jupyter_codeact.core import AgentOptions, ExecutorError, LLMSettings, OpenAIChat
 from jupyter_codeact.core.prompts import NO_ACTION_NUDGE
 from jupyter_codeact.eval.modes import MODES
 from jupyter_codeact.eval.oracle import Oracle
@@ -235,3 +235,19 @@ async def test_an_endpoint_that_refuses_the_key_stops_the_run() -> None:
     # It stopped at the first task instead of failing every one of them.
     assert len(server.requests) == 1
     assert run.results == []
+
+
+async def test_tools_that_cannot_load_in_a_kernel_stop_the_run(tmp_path: Path) -> None:
+    (tmp_path / "picky").mkdir()
+    (tmp_path / "picky" / "tools.py").write_text(
+        "try:\n    get_ipython()\nexcept NameError:\n    pass\nelse:\n"
+        "    raise RuntimeError('not in a kernel')\n\n\ndef f() -> int:\n    return 1\n"
+    )
+    task = {"id": "one", "statement": "One.", "answer": 1, "calls": [["f"]]}
+    (tmp_path / "picky" / "tasks.json").write_text(
+        json.dumps([task, {**task, "id": "two", "statement": "Two."}])
+    )
+    suite = load_suite(tmp_path)  # the harness process loads it: no get_ipython here
+    with pytest.raises(ExecutorError, match="The tools of picky could not be set up") as raised:
+        await run_suite(suite, suite.tasks, Oracle(suite), modes=["code"], concurrency=1)
+    assert "RuntimeError: not in a kernel" in str(raised.value)

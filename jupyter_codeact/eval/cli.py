@@ -32,7 +32,8 @@ def add_eval_parser(subparsers: Any) -> None:
         help="compare code, JSON and text actions on a task suite",
         description="Run a task suite with the same model and tools in each action mode "
         "(code, JSON tool calls, text tool calls) and report success rate, turns, tokens "
-        "and wall time per mode and per domain, as in the CodeAct paper.",
+        "and wall time per mode and per domain, as in the CodeAct paper. Each task gets at "
+        f"most {DEFAULT_MAX_TURNS} turns, as in the paper, unless --max-turns says otherwise.",
     )
     add_model_options(parser)
     parser.add_argument(
@@ -48,7 +49,10 @@ def add_eval_parser(subparsers: Any) -> None:
         "--suite", metavar="DIR", help="a suite folder of your own (default: the built-in one)"
     )
     parser.add_argument(
-        "--concurrency", type=int, default=2, help="tasks run at once, each on its own kernel"
+        "--concurrency",
+        type=int,
+        default=2,
+        help="tasks run at once, each on its own kernel (default 2)",
     )
     parser.add_argument(
         "--output", metavar="DIR", help="where results go (default: eval-results/DATE-TIME)"

@@ -21,7 +21,6 @@ from ..core.events import (
     Observation,
     Usage,
 )
-from ..core.executor import ExecutorError
 from ..core.llm import LLM
 from ..transcript import Transcript
 from .checker import check
@@ -99,7 +98,8 @@ async def evaluate(
     on_result: Callable[[TaskResult], None] | None = None,
 ) -> EvalRun:
     """Every task in every mode, one mode after the other (so that each mode's wall time is
-    its own); raise :class:`EvalAborted` if the endpoint cannot be used.
+    its own); raise :class:`EvalAborted` if the endpoint cannot be used, ExecutorError if
+    the kernels cannot.
 
     Results go into ``run`` as tasks finish, so a caller that is interrupted keeps them.
     """
@@ -158,21 +158,20 @@ async def run_task(
     result = TaskResult(task.full_id, task.domain, mode.name, expected=task.answer)
     transcript = Transcript(task.statement, model=options.model) if options.transcripts else None
     began = time.perf_counter()
-    try:
-        async with pool.kernel(domain) as executor:
-            agent_options = dataclasses.replace(
-                options.agent,
-                system_prompt=mode.system_prompt(domain, max_turns=options.agent.max_turns),
-                action_format=mode.action_format(domain),
-                require_solution=True,
-            )
-            tally = _Tally(result)
-            async for event in Agent(llm, executor, agent_options).run(task.statement):
-                tally.add(event)
-                if transcript is not None:
-                    transcript.add(event)
-    except ExecutorError as error:
-        result.reason, result.error_kind, result.error = "error", "executor", str(error)
+    # An ExecutorError here means that even a new kernel cannot hold the tools: every task
+    # would fail the same way, so it ends the run (the agent reports its own as events).
+    async with pool.kernel(domain) as executor:
+        agent_options = dataclasses.replace(
+            options.agent,
+            system_prompt=mode.system_prompt(domain, max_turns=options.agent.max_turns),
+            action_format=mode.action_format(domain),
+            require_solution=True,
+        )
+        tally = _Tally(result)
+        async for event in Agent(llm, executor, agent_options).run(task.statement):
+            tally.add(event)
+            if transcript is not None:
+                transcript.add(event)
     result.wall_time_s = time.perf_counter() - began
     if result.answer is not None:
         result.solved = check(task.checker, result.answer, task.answer, task.tolerance)

@@ -2,11 +2,12 @@
 
 Starting a kernel costs about a second of CPU, more than a whole task against a fast
 endpoint, so by default each of the ``concurrency`` workers keeps one kernel and resets it
-between tasks: the namespace is emptied (as ``%reset -f`` does), the tools module is executed afresh
-(stateful tools start from scratch), and the task gets a new empty working directory.
-Tasks running at the same time never share a kernel. What a reset cannot undo (modules a
-model imported or patched) is left; ``fresh_kernels`` starts a new kernel for every task
-when that matters more than time.
+between tasks: the namespace and the input history are emptied (as ``%reset -f`` does), the
+tools module is executed afresh (stateful tools start from scratch), and the task gets a
+new empty working directory. Tasks running at the same time never share a kernel. What a
+reset cannot undo (modules a model imported or patched) is left; ``fresh_kernels`` starts a
+new kernel for every task when that matters more than time (the whole built-in suite takes
+about five times as long).
 """
 
 from __future__ import annotations
