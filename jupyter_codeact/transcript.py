@@ -1,44 +1,89 @@
 """Write a run as a notebook: the task and the model's prose as markdown, each action as a
-code cell with its real outputs."""
+code cell with its real outputs.
+
+The notebook is built as plain nbformat-4.5 JSON: importing nbformat (through jsonschema)
+costs seconds, which a command-line run or ``%load_ext`` should not pay. nbformat is only
+imported by :meth:`Transcript.notebook`.
+"""
 
 from __future__ import annotations
 
+import json
+import uuid
 from pathlib import Path
-from typing import Any
-
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, output_from_msg
+from typing import TYPE_CHECKING, Any
 
 from .core.actions import prose
 from .core.events import AnyEvent, AssistantMessage, Done, Error, FinalAnswer, Observation
 
+if TYPE_CHECKING:
+    import nbformat
+
+_OUTPUT_FIELDS = {
+    "stream": ("name", "text"),
+    "display_data": ("data", "metadata"),
+    "execute_result": ("data", "metadata", "execution_count"),
+    "error": ("ename", "evalue", "traceback"),
+}
+
+
+def _cell(cell_type: str, source: str, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+    cell: dict[str, Any] = {
+        "id": uuid.uuid4().hex[:8],
+        "cell_type": cell_type,
+        "metadata": metadata or {},
+        "source": source,
+    }
+    if cell_type == "code":
+        cell.update({"execution_count": None, "outputs": []})
+    return cell
+
+
+def _output(output: dict[str, Any]) -> dict[str, Any]:
+    """The output with exactly the fields nbformat allows for its type."""
+    kind = output["output_type"]
+    node = {"output_type": kind}
+    for name in _OUTPUT_FIELDS.get(kind, ()):
+        node[name] = output.get(name, {} if name in ("data", "metadata") else "")
+    if kind == "execute_result" and node["execution_count"] == "":
+        node["execution_count"] = None
+    return node
+
 
 class Transcript:
-    """Feed it every event of a run; :meth:`notebook` gives the nbformat notebook."""
+    """Feed it every event of a run; :meth:`write` saves it as a notebook."""
 
     def __init__(self, task: str, *, kernelspec: dict[str, Any] | None = None, model: str = ""):
-        self.nb = new_notebook()
-        self.nb.metadata["kernelspec"] = kernelspec or {
-            "name": "python3",
-            "display_name": "Python 3 (ipykernel)",
-            "language": "python",
+        self.nb: dict[str, Any] = {
+            "nbformat": 4,
+            "nbformat_minor": 5,
+            "metadata": {
+                "kernelspec": kernelspec
+                or {
+                    "name": "python3",
+                    "display_name": "Python 3 (ipykernel)",
+                    "language": "python",
+                },
+                "language_info": {"name": "python"},
+                "codeact": {"task": task, "model": model},
+            },
+            "cells": [],
         }
-        self.nb.metadata["language_info"] = {"name": "python"}
-        self.nb.metadata["codeact"] = {"task": task, "model": model}
-        self.nb.cells.append(new_markdown_cell(f"**Task:** {task}"))
+        self.add_markdown(f"**Task:** {task}")
+
+    def add_markdown(self, text: str, metadata: dict[str, Any] | None = None) -> None:
+        self.nb["cells"].append(_cell("markdown", text, metadata))
 
     def add(self, event: AnyEvent) -> None:
         if isinstance(event, AssistantMessage):
             text = prose(event.text)
             if text:
-                self.nb.cells.append(
-                    new_markdown_cell(text, metadata={"codeact": {"turn": event.turn}})
-                )
+                self.add_markdown(text, {"codeact": {"turn": event.turn}})
         elif isinstance(event, Observation):
-            cell = new_code_cell(
+            cell = _cell(
+                "code",
                 event.code,
-                execution_count=event.execution_count,
-                metadata={
+                {
                     "codeact": {
                         "turn": event.turn,
                         "action_id": event.action_id,
@@ -46,33 +91,32 @@ class Transcript:
                     }
                 },
             )
-            cell.outputs = [_output_node(output) for output in event.outputs]
-            self.nb.cells.append(cell)
+            cell["execution_count"] = event.execution_count
+            cell["outputs"] = [_output(output) for output in event.outputs]
+            self.nb["cells"].append(cell)
         elif isinstance(event, FinalAnswer):
-            self.nb.cells.append(new_markdown_cell(f"**Answer:** {event.answer}"))
+            self.add_markdown(f"**Answer:** {event.answer}")
         elif isinstance(event, Error):
-            self.nb.cells.append(new_markdown_cell(f"**Error:** {event.message}"))
+            self.add_markdown(f"**Error:** {event.message}")
         elif isinstance(event, Done):
-            self.nb.metadata["codeact"].update(
+            self.nb["metadata"]["codeact"].update(
                 {"reason": event.reason, "turns": event.turns, "total_tokens": event.total_tokens}
             )
 
     def notebook(self) -> nbformat.NotebookNode:
-        return self.nb
+        """The transcript as an nbformat notebook (validated)."""
+        import nbformat
+
+        node = nbformat.from_dict(self.nb)
+        nbformat.validate(node)
+        return node
 
     def write(self, path: str | Path) -> None:
         """Write atomically, so an interrupted run never leaves half a notebook."""
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f".{target.name}.partial")
-        nbformat.validate(self.nb)
         with partial.open("w", encoding="utf-8") as handle:
-            nbformat.write(self.nb, handle)
+            json.dump(self.nb, handle, indent=1, ensure_ascii=False)
+            handle.write("\n")
         partial.replace(target)
-
-
-def _output_node(output: dict[str, Any]) -> nbformat.NotebookNode:
-    """An nbformat output node from an output dict (validating its shape)."""
-    kind = output["output_type"]
-    content = {key: value for key, value in output.items() if key != "output_type"}
-    return output_from_msg({"header": {"msg_type": kind}, "content": content})

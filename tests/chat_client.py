@@ -60,10 +60,17 @@ class ChatClient:
             message = json.loads(raw)
             self.received.append(message)
             if message["type"] == "execute" and (self.auto_run or self.on_execute):
-                task = asyncio.ensure_future(self._execute(message))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+                self._spawn(self._execute(message))
+            elif message["type"] == "interrupt" and self.auto_run and self.kernel is not None:
+                # What the panel does: interrupt the notebook's kernel, every time it is asked
+                # (the first interrupt can land before the cell has started).
+                self._spawn(self.kernel.interrupt())
             self._inbox.put_nowait(message)
+
+    def _spawn(self, coroutine: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _execute(self, request: Message) -> None:
         self.executed.append(request["request_id"])

@@ -150,7 +150,6 @@ async def test_stop_during_a_long_cell_interrupts_it(
     client.send({"type": "stop"})
     interrupt = await client.next("interrupt")
     assert interrupt["request_id"] == execute["request_id"]
-    await kernel.interrupt()  # what the panel does with the notebook's kernel
     await client.until_state("idle")
     entries = client.entries()
     assert entries[-2]["role"] == "observation" and entries[-2]["status"] == "interrupted"

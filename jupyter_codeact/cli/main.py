@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from .._version import __version__
+from ..eval.cli import add_eval_parser
 from .run import add_run_parser
 
 
@@ -17,6 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=__version__)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_run_parser(subparsers)
+    add_eval_parser(subparsers)
     return parser
 
 

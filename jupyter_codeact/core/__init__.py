@@ -4,7 +4,7 @@ Nothing in this package may import jupyter_server, tornado, IPython, ipywidgets 
 jupyter_client (``tests/test_core_isolation.py`` checks it).
 """
 
-from .actions import ParsedReply, parse_reply, prose
+from .actions import ActionFormat, CodeActions, ParsedReply, parse_reply, prose
 from .agent import Agent, AgentOptions
 from .events import (
     Action,
@@ -28,10 +28,12 @@ from .observation import format_observation
 __all__ = [
     "LLM",
     "Action",
+    "ActionFormat",
     "Agent",
     "AgentOptions",
     "AnyEvent",
     "AssistantMessage",
+    "CodeActions",
     "Done",
     "Error",
     "Event",

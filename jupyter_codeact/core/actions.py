@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Protocol
+
+from .prompts import NO_ACTION_NUDGE
 
 _EXECUTE = re.compile(r"<execute>(.*?)(?:</execute>|\Z)", re.DOTALL | re.IGNORECASE)
 _SOLUTION = re.compile(r"<solution>(.*?)(?:</solution>|\Z)", re.DOTALL | re.IGNORECASE)
@@ -27,12 +30,15 @@ class ParsedReply:
     ``code`` is the first code action (None if there is none); ``solution`` the final
     answer (None if there is none); ``text`` the reply cut just after the first action,
     which is what goes into the history (anything the model wrote after its action, such
-    as an imagined observation, is dropped).
+    as an imagined observation, is dropped). ``problem`` says why an action the model
+    attempted cannot be run (malformed); the loop tells the model that instead of its
+    generic nudge.
     """
 
     text: str
     code: str | None
     solution: str | None
+    problem: str = ""
 
     @property
     def ignored_solution(self) -> bool:
@@ -89,3 +95,29 @@ def prose(reply: str) -> str:
     text = _SOLUTION.sub("", text)
     text = _FENCE.sub(lambda m: "" if _fence_is_code(m) else m.group(0), text)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+class ActionFormat(Protocol):
+    """How the model writes actions: parses a reply into code to run, or an answer.
+
+    The loop is the same for every format; a format that is not code (a JSON tool call,
+    say) turns the call into the code that performs it, so it runs and is observed like
+    any other action.
+    """
+
+    @property
+    def no_action_nudge(self) -> str:
+        """What the model is told when its reply holds neither an action nor an answer."""
+        ...
+
+    def parse(self, reply: str) -> ParsedReply: ...
+
+
+@dataclass(frozen=True)
+class CodeActions:
+    """The CodeAct format: ``<execute>`` code (or a fenced block), ``<solution>`` answer."""
+
+    no_action_nudge: str = NO_ACTION_NUDGE
+
+    def parse(self, reply: str) -> ParsedReply:
+        return parse_reply(reply)

@@ -6,10 +6,10 @@ import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from .actions import ParsedReply, parse_reply
+from .actions import ActionFormat, CodeActions, ParsedReply
 from .events import (
     Action,
     AnyEvent,
@@ -28,7 +28,6 @@ from .observation import FormattedObservation, format_observation
 from .prompts import (
     DEFAULT_SYSTEM_PROMPT,
     IGNORED_SOLUTION_NOTE,
-    NO_ACTION_NUDGE,
     user_message_with_context,
 )
 
@@ -58,6 +57,9 @@ class AgentOptions:
     """Times a reply whose stream broke mid-way is requested again."""
     interrupt_grace: float = 10.0
     """Seconds to wait for an interrupted action to come back before giving up on it."""
+    action_format: ActionFormat = field(default_factory=CodeActions)
+    """How replies are parsed into actions (the evaluation harness swaps in JSON or text
+    tool calls; every host uses the default)."""
 
 
 class _Stopped(Exception):
@@ -178,7 +180,7 @@ class Agent:
                 run_total_tokens=total_tokens,
                 estimated=estimated,
             )
-            parsed = parse_reply(text)
+            parsed = options.action_format.parse(text)
             self.messages.append({"role": "assistant", "content": parsed.text})
             if parsed.code is not None:
                 action = Action(turn=turn, code=parsed.code, action_id=uuid.uuid4().hex[:12])
@@ -201,13 +203,14 @@ class Agent:
                     return
                 continue
             answer = parsed.solution
-            if answer is None and not options.require_solution:
+            if answer is None and not options.require_solution and not parsed.problem:
                 answer = text.strip()
             if answer is not None:
                 yield FinalAnswer(turn=turn, answer=answer)
                 yield Done(turn=turn, reason="answered", turns=turns, total_tokens=total_tokens)
                 return
-            self.messages.append({"role": "user", "content": NO_ACTION_NUDGE})
+            nudge = parsed.problem or options.action_format.no_action_nudge
+            self.messages.append({"role": "user", "content": nudge})
         yield Done(
             turn=self.turn,
             reason="max_turns",

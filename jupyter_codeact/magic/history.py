@@ -132,9 +132,6 @@ class History:
         self._transcript().write(path)
 
     def _transcript(self) -> Transcript:
-        # nbformat (through jsonschema) takes seconds to import: not at %load_ext time.
-        from nbformat.v4 import new_markdown_cell
-
         from ..transcript import Transcript
 
         if not self.runs:
@@ -143,9 +140,7 @@ class History:
         transcript = Transcript(first.request, model=first.model)
         for index, run in enumerate(self.runs):
             if index:
-                transcript.nb.cells.append(
-                    new_markdown_cell(f"**Task:** {run.request}")  # type: ignore[no-untyped-call]
-                )
+                transcript.add_markdown(f"**Task:** {run.request}")
             for event in run.events:
                 transcript.add(event)
         return transcript
