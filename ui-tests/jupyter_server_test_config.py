@@ -3,7 +3,9 @@
 Never use this configuration in production: it removes the server's protections.
 """
 
+import atexit
 import os
+import shutil
 from tempfile import mkdtemp
 
 from jupyterlab.galata import configure_jupyter_server
@@ -16,6 +18,7 @@ c.ServerApp.allow_root = True
 c.ServerApp.ip = "127.0.0.1"
 c.ServerApp.port = int(os.environ.get("CODEACT_LAB_PORT", "8931"))
 c.ServerApp.root_dir = mkdtemp(prefix="codeact-ui-root-")
+atexit.register(shutil.rmtree, c.ServerApp.root_dir, ignore_errors=True)
 c.IdentityProvider.token = ""
 
 c.CodeAct.base_url = f"http://127.0.0.1:{os.environ.get('CODEACT_LLM_PORT', '8932')}/v1"
@@ -24,5 +27,6 @@ c.CodeAct.api_key = "dummy-key"
 # Errors are the tests' subject, not retries: fail fast.
 c.CodeAct.max_retries = 0
 c.CodeActExtension.chats_dir = mkdtemp(prefix="codeact-ui-chats-")
+atexit.register(shutil.rmtree, c.CodeActExtension.chats_dir, ignore_errors=True)
 # The execution benchmark runs more actions than the default limit.
 c.CodeAct.max_turns = 40

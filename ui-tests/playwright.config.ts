@@ -57,6 +57,8 @@ export default defineConfig({
       url: `http://127.0.0.1:${LAB_PORT}/lab`,
       reuseExistingServer: false,
       timeout: 120_000,
+      // Let the server stop its kernels and remove its temporary folders.
+      gracefulShutdown: { signal: 'SIGTERM', timeout: 15_000 },
       env: {
         CODEACT_LLM_PORT: String(LLM_PORT),
         CODEACT_LAB_PORT: String(LAB_PORT)
