@@ -102,6 +102,13 @@ async def test_a_run_inserts_actions_gets_outputs_and_answers(
     assert entries[2]["phase"] == "finished"
     assert entries[5]["text"] == "6"
     assert any(m["type"] == "delta" for m in client.received)  # text streamed as it came
+    # The page hears of the action by its `execute` first, so the cell starts before the
+    # chat draws the step.
+    kinds = [
+        m["type"] if m["type"] != "entry" else f"entry:{m['entry']['role']}"
+        for m in client.received
+    ]
+    assert kinds.index("execute") < kinds.index("entry:action")
     # The model saw the context, and the cell's output as its observation.
     assert llm_server.requests[0].messages[1]["content"].startswith("<context>")
     assert llm_server.requests[1].messages[-1]["content"] == "Observation:\n6"
@@ -200,6 +207,25 @@ async def test_a_closed_tab_mid_action_fails_cleanly_and_nothing_runs_twice(
     assert (error["role"], error["text"]) == ("error", BROWSER_GONE)
     assert not any(m["type"] == "execute" for m in watcher.received)
     assert llm_server.remaining == 1  # the model was not asked again
+    await watcher.close()
+
+
+async def test_an_action_with_no_page_to_run_it_is_shown_with_the_error(
+    jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM
+) -> None:
+    # The reply comes a second after the request, when the asking page has gone.
+    llm_server.push(Reply(content="<execute>print(1)</execute>", delay=1.0))
+    chat_id = await new_chat(jp_fetch)
+    asker = await ChatClient.connect(jp_ws_fetch, chat_id)
+    watcher = await ChatClient.connect(jp_ws_fetch, chat_id)
+    asker.ask("print 1")
+    await asyncio.to_thread(llm_server.wait_for_requests, 1)
+    await asker.close()
+    await watcher.until_state("error")
+    roles = watcher.roles()
+    assert roles[-2:] == ["action", "error"]
+    assert watcher.entries()[-2]["code"] == "print(1)"
+    assert "No browser has this chat open" in watcher.entries()[-1]["text"]
     await watcher.close()
 
 

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 MAX_CONTEXT_CHARS = 12_000
 MAX_ENTRY_OUTPUT_CHARS = 4_000
+SAVE_DELAY = 0.5
 BUSY = "The agent is still working on the last request: wait for it, or press Stop."
 
 _LIMIT_ADVICE = {
@@ -108,6 +109,10 @@ class ChatSession:
         self._agent: Agent | None = None
         self._task: asyncio.Task[None] | None = None
         self._assistant_id: str | None = None
+        self._unpublished: str | None = None
+        self._dirty = False
+        self._flush_later: asyncio.TimerHandle | None = None
+        self._write_lock = asyncio.Lock()
 
     @property
     def id(self) -> str:
@@ -176,7 +181,6 @@ class ChatSession:
         except ConfigError as error:
             self._add({"role": "error", "kind": "config", "text": str(error)})
             self._set_state("error")
-            self._save()
             return None
         bounded = truncate_middle(context, MAX_CONTEXT_CHARS) if context else None
         self._task = asyncio.ensure_future(self._run(text, bounded))
@@ -199,6 +203,7 @@ class ChatSession:
         self.stop()
         if self._task is not None:
             await asyncio.wait({self._task}, timeout=15)
+        await self.flush()
 
     # -- the run -----------------------------------------------------------------------------
     def agent(self) -> Agent:
@@ -217,9 +222,13 @@ class ChatSession:
         self.tokens = 0
         self._set_state("thinking")
         agent = self.agent()
+        final: ChatState = "error"
         try:
             async for event in agent.run(text, context=context):
-                self._apply(event)
+                if isinstance(event, Done):
+                    final = self._done(event)
+                else:
+                    self._apply(event)
         except Exception:
             log.exception("CodeAct: the run of chat %s failed", self.id)
             self._add(
@@ -229,10 +238,12 @@ class ChatSession:
                     "text": "The agent failed unexpectedly (see the server log); ask again.",
                 }
             )
-            self._set_state("error")
         finally:
             self._assistant_id = None
+            # On disk before the pages hear that the run is over.
             self._save()
+            await self.flush()
+            self._set_state(final)
 
     def _apply(self, event: AnyEvent) -> None:
         if isinstance(event, TextDelta):
@@ -258,7 +269,9 @@ class ChatSession:
             self.tokens = event.run_total_tokens
             self._set_state(self.state)
         elif isinstance(event, Action):
-            self._add(
+            # Published once its `execute` has gone out (see _action_sent): the page then
+            # starts the cell before it spends time drawing the step.
+            entry = self._add(
                 {
                     "id": f"action-{event.action_id}",
                     "role": "action",
@@ -266,22 +279,30 @@ class ChatSession:
                     "code": event.code,
                     "action_id": event.action_id,
                     "phase": "pending",
-                }
+                },
+                publish=False,
             )
-            self._set_state("running")
+            self._unpublished = entry["id"]
         elif isinstance(event, Observation):
+            self._publish_action()
             self._observed(event)
         elif isinstance(event, FinalAnswer):
             self._add({"role": "final", "turn": event.turn, "text": event.answer})
         elif isinstance(event, Error):
+            self._publish_action()
             self._add({"role": "error", "kind": event.kind, "text": event.message})
-        elif isinstance(event, Done):
-            self._done(event)
 
     def _action_sent(self, action: Action, request_id: str, approval: str) -> None:
         phase = "waiting_approval" if approval == "ask" else "running"
+        self._unpublished = None
         self._replace(f"action-{action.action_id}", request_id=request_id, phase=phase)
         self._set_state("waiting_approval" if approval == "ask" else "running")
+
+    def _publish_action(self) -> None:
+        """Show an action whose `execute` never went out (no page could run it)."""
+        if self._unpublished is not None:
+            entry_id, self._unpublished = self._unpublished, None
+            self._replace(entry_id)
 
     def _observed(self, event: Observation) -> None:
         trip = self.executor.last_round_trip
@@ -304,24 +325,26 @@ class ChatSession:
         self._add(entry)
         self._set_state("thinking")
 
-    def _done(self, event: Done) -> None:
+    def _done(self, event: Done) -> ChatState:
+        """Record how the run ended; the state the chat is in after it."""
         if event.reason == "answered":
-            self._set_state("done")
-        elif event.reason == "cancelled":
+            return "done"
+        if event.reason == "cancelled":
             self._add({"role": "error", "kind": "stopped", "text": event.detail})
-            self._set_state("idle")
-        elif event.reason in _LIMIT_ADVICE:
+            return "idle"
+        if event.reason in _LIMIT_ADVICE:
             text = f"{event.detail} To continue, {_LIMIT_ADVICE[event.reason]}"
             self._add({"role": "error", "kind": event.reason, "text": text})
-            self._set_state("error")
-        else:
-            self._set_state("error")
+        return "error"
 
     # -- entries -----------------------------------------------------------------------------
-    def _add(self, entry: ChatEntry | dict[str, Any], *, save: bool = True) -> ChatEntry:
+    def _add(
+        self, entry: ChatEntry | dict[str, Any], *, save: bool = True, publish: bool = True
+    ) -> ChatEntry:
         full: ChatEntry = {"id": uuid.uuid4().hex, "time": time.time(), **entry}  # type: ignore[typeddict-item]
         self.record.entries.append(full)
-        self.broadcast({"type": "entry", "entry": full})
+        if publish:
+            self.broadcast({"type": "entry", "entry": full})
         if save:
             self._save()
         return full
@@ -343,11 +366,32 @@ class ChatSession:
         self.broadcast({"type": "state", "state": state, "tokens": self.tokens})
 
     def _save(self) -> None:
-        if self._agent is not None:
-            # The conversation is saved with the entries, so a restart keeps the model's context.
-            self.record.messages = self._agent.messages
-            self.record.turn = self._agent.turn
-        try:
-            self.store.save(self.record)
-        except OSError:
-            log.exception("CodeAct: could not save chat %s", self.id)
+        """Save soon: changes within SAVE_DELAY make one write, done off the event loop
+        (the loop also relays the notebook kernel's messages; a disk wait there slows cells)."""
+        self._dirty = True
+        if self._flush_later is None:
+            loop = asyncio.get_running_loop()
+            self._flush_later = loop.call_later(
+                SAVE_DELAY, lambda: asyncio.ensure_future(self.flush())
+            )
+
+    async def flush(self) -> None:
+        """Write pending changes now."""
+        if self._flush_later is not None:
+            self._flush_later.cancel()
+            self._flush_later = None
+        async with self._write_lock:  # one write at a time, each of the newest state
+            if not self._dirty:
+                return
+            self._dirty = False
+            if self._agent is not None:
+                # Saved with the entries, so that a restart keeps the model's context.
+                self.record.messages = self._agent.messages
+                self.record.turn = self._agent.turn
+            text = self.store.encode(self.record)
+            try:
+                await asyncio.get_running_loop().run_in_executor(
+                    None, self.store.write, self.id, text
+                )
+            except OSError:
+                log.exception("CodeAct: could not save chat %s", self.id)

@@ -107,21 +107,33 @@ class ChatStore:
         return self._read(file)
 
     def save(self, record: ChatRecord) -> None:
-        """Write atomically: a crash mid-write leaves the previous version, never half."""
+        """Encode and write ``record`` now (see :meth:`encode` and :meth:`write`)."""
+        self.write(record.info["id"], self.encode(record))
+
+    def encode(self, record: ChatRecord) -> str:
+        """The record as it will be written; updates its timestamp and the index.
+
+        Separate from :meth:`write` so that a server can encode on its event loop (a
+        consistent snapshot) and write on a thread (no disk wait on the loop).
+        """
         record.info["updated"] = time.time()
+        self._load_index()[record.info["id"]] = dict(record.info)  # type: ignore[assignment]
+        return json.dumps(record.to_json(), ensure_ascii=False)
+
+    def write(self, chat_id: str, text: str) -> None:
+        """Write atomically: a crash mid-write leaves the previous version, never half."""
+        target = self._file(chat_id)
         self.root.mkdir(parents=True, exist_ok=True)
-        target = self._file(record.info["id"])
         handle, temporary = tempfile.mkstemp(dir=self.root, prefix=".chat-", suffix=".tmp")
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(record.to_json(), out, ensure_ascii=False)
+                out.write(text)
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(temporary, target)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
-        self._load_index()[record.info["id"]] = dict(record.info)  # type: ignore[assignment]
 
     def delete(self, chat_id: str) -> bool:
         try:

@@ -4,7 +4,13 @@
  * intents; it never talks to the server or the notebook itself.
  */
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
-import React, { useLayoutEffect, useMemo, useRef, useState } from 'react';
+import React, {
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState
+} from 'react';
 
 import type { ChatManager } from '../manager';
 import { ChatModel, observationsByAction } from '../model';
@@ -13,7 +19,11 @@ import { PathExt } from '@jupyterlab/coreutils';
 import { ChatState } from '../wire';
 import { Composer, ComposerModel } from './composer';
 import { EntryView, IEntryContext } from './entries';
-import { useSignals } from './hooks';
+import {
+  MIN_RENDER_INTERVAL_MS,
+  useSignals,
+  useThrottledSignals
+} from './hooks';
 
 const STATE_LABELS: Record<ChatState, string> = {
   idle: 'Ready',
@@ -72,11 +82,20 @@ function Entries(props: {
   const observations = useMemo(() => observationsByAction(entries), [entries]);
 
   // Keep the newest entry in view, unless the user scrolled up to read.
-  useLayoutEffect(() => {
-    const node = list.current;
-    if (node && atBottom.current) {
-      node.scrollTop = node.scrollHeight;
+  // In the next frame, where the browser lays the page out anyway: reading
+  // scrollHeight right after a render forces a layout of the whole page
+  // (the notebook included) on every streamed token.
+  useEffect(() => {
+    if (!atBottom.current) {
+      return;
     }
+    const frame = requestAnimationFrame(() => {
+      const node = list.current;
+      if (node) {
+        node.scrollTop = node.scrollHeight;
+      }
+    });
+    return () => cancelAnimationFrame(frame);
   });
 
   return (
@@ -118,7 +137,7 @@ export function ChatView(props: IChatViewProps): JSX.Element {
   useSignals(manager.changed, settings.changed);
   const { notebook, session, loading } = manager.view;
   const model = session?.model ?? null;
-  useSignals(model?.changed);
+  useThrottledSignals(MIN_RENDER_INTERVAL_MS, model?.changed);
 
   useLayoutEffect(() => {
     const bump = (): void => setApprovalsVersion(version => version + 1);
