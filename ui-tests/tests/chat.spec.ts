@@ -218,6 +218,33 @@ test('an endpoint error is shown in the panel with the fix', async ({
   ).toBeVisible();
 });
 
+test('a kernel that dies during a cell is reported, and the agent goes on', async ({
+  page
+}) => {
+  await script([
+    '<execute>\nstate = 1\nimport os\nos._exit(1)\n</execute>',
+    "<execute>\nprint('state' in dir())\n</execute>",
+    '<solution>The kernel restarted; state was lost.</solution>'
+  ]);
+  await notebookWithChat(page, 'dies.ipynb');
+  await ask(page, 'Crash the kernel.');
+  // JupyterLab says the kernel is restarting; the chat goes on without it.
+  const dialog = page.locator('.jp-Dialog');
+  await expect(entries(page, 'final')).toContainText('state was lost', {
+    timeout: 60_000
+  });
+  if (await dialog.isVisible()) {
+    await dialog.getByRole('button').first().click();
+  }
+  await expect(entries(page, 'observation').first()).toContainText(
+    'Kernel died'
+  );
+  const requests = await llmRequests();
+  expect(requestText(requests[1])).toContain('kernel died');
+  // The second cell ran in the restarted kernel: the state was gone.
+  await expect(entries(page, 'observation').nth(1)).toContainText('False');
+});
+
 test('reload restores the chat of the notebook', async ({ page }) => {
   await script(['<solution>Remember me.</solution>']);
   await notebookWithChat(page, 'reload.ipynb');
