@@ -31,6 +31,20 @@ def test_only_the_first_action_runs_and_the_rest_is_dropped_from_history() -> No
     assert parsed.ignored_solution
 
 
+def test_code_example_inside_the_answer_is_part_of_the_answer() -> None:
+    answer = "Group by month:\n```python\ndf.groupby('month').revenue.sum()\n```"
+    parsed = parse_reply(f"Here is how.\n<solution>\n{answer}\n</solution>")
+    assert parsed.code is None
+    assert parsed.solution == answer
+
+
+def test_code_before_an_answer_with_an_example_still_runs_first() -> None:
+    reply = "```python\nx = 1\n```\n<solution>```python\nprint(x)\n```</solution>"
+    parsed = parse_reply(reply)
+    assert parsed.code == "x = 1"
+    assert parsed.ignored_solution
+
+
 @pytest.mark.parametrize("info", ["python", "py", "Python3", "ipython", ""])
 def test_fenced_python_block_counts_as_code(info: str) -> None:
     parsed = parse_reply(f"Here:\n```{info}\nx = [1, 2]\nlen(x)\n```\nThat should do.")

@@ -110,6 +110,16 @@ async def test_token_budget_ends_the_run(
     assert len(llm_server.requests) < 5
 
 
+async def test_a_budget_spent_on_the_last_turn_is_reported_as_the_budget(
+    llm: OpenAIChat, llm_server: ScriptedLLM, kernel: KernelExecutor
+) -> None:
+    llm_server.push("<execute>x = 1</execute>")
+    # The system prompt alone is a few hundred tokens: one turn spends this budget.
+    events = await run(Agent(llm, kernel, AgentOptions(max_turns=1, token_budget=100)))
+    done = of(Done, events)[0]
+    assert done.reason == "token_budget" and done.total_tokens > 100
+
+
 async def test_reply_without_action_is_nudged_in_headless_mode(
     llm: OpenAIChat, llm_server: ScriptedLLM, kernel: KernelExecutor
 ) -> None:
@@ -209,6 +219,40 @@ async def test_stop_while_an_action_runs_interrupts_the_kernel(
         # The model will know, next time, that its action was interrupted.
         assert agent.messages[-1]["content"].startswith("Observation:\nworking")
         assert (await kernel.execute("1", timeout=10)).status == "ok"
+
+
+async def test_stop_after_the_reply_but_before_the_action_runs_sends_nothing(
+    llm: OpenAIChat, llm_server: ScriptedLLM, kernel: KernelExecutor
+) -> None:
+    llm_server.push("<execute>ran = True</execute>")
+    agent = Agent(llm, kernel)
+    events: list[AnyEvent] = []
+    async for event in agent.run("task"):
+        events.append(event)
+        if isinstance(event, Action):
+            agent.stop()  # the reply is complete; its code has not gone out yet
+    observation = of(Observation, events)[0]
+    assert observation.status == "skipped"
+    assert events[-1].reason == "cancelled"  # type: ignore[union-attr]
+    assert (await kernel.execute("'ran' in dir()", timeout=10)).outputs[0]["data"] == {
+        "text/plain": "False"
+    }
+
+
+async def test_stop_between_two_steps_asks_the_model_nothing_more(
+    llm: OpenAIChat, llm_server: ScriptedLLM, kernel: KernelExecutor
+) -> None:
+    llm_server.push("<execute>1 + 1</execute>", "<solution>2</solution>")
+    agent = Agent(llm, kernel)
+    events: list[AnyEvent] = []
+    async for event in agent.run("task"):
+        events.append(event)
+        if isinstance(event, Observation):
+            agent.stop()  # between the observation and the next request
+    assert of(Observation, events)[0].status == "ok"
+    assert events[-1].reason == "cancelled"  # type: ignore[union-attr]
+    assert len(llm_server.requests) == 1
+    assert not agent.running
 
 
 async def test_images_reach_vision_models_as_parts(

@@ -20,7 +20,8 @@ def test_solved_in_one_turn_with_a_notebook_transcript(
     llm_server: ScriptedLLM, tmp_path: Path
 ) -> None:
     llm_server.push(
-        "I will compute it.\n<execute>\nanswer = sum(range(10))\nprint(answer)\n</execute>",
+        "I will compute it.\n<execute>\nanswer = sum(range(10))\nprint(answer)\n</execute>"
+        "\nObservation: 46 (imagined by the model)",
         "The sum is 45.\n<solution>45</solution>",
     )
     out = tmp_path / "run.ipynb"
@@ -34,7 +35,7 @@ def test_solved_in_one_turn_with_a_notebook_transcript(
     nbformat.validate(nb)
     kinds = [(cell.cell_type, cell.source) for cell in nb.cells]
     assert kinds[0] == ("markdown", "**Task:** Sum 0..9")
-    assert kinds[1] == ("markdown", "I will compute it.")
+    assert kinds[1] == ("markdown", "I will compute it.")  # not the imagined observation
     assert kinds[2] == ("code", "answer = sum(range(10))\nprint(answer)")
     assert nb.cells[2].outputs[0]["text"] == "45\n"
     assert nb.cells[2].metadata["codeact"]["status"] == "ok"
@@ -194,6 +195,16 @@ def test_config_file_is_read(llm_server: ScriptedLLM, tmp_path: Path) -> None:
     done = run_cli("run", "hi", "--json", server=llm_server, JUPYTER_CONFIG_DIR=str(tmp_path))
     assert done.returncode == 1
     assert json_events(done.stdout)[-1]["reason"] == "max_turns"
+
+
+def test_a_broken_config_file_is_a_usage_error_naming_the_file(
+    llm_server: ScriptedLLM, tmp_path: Path
+) -> None:
+    (tmp_path / "jupyter_codeact_config.py").write_text("c.CodeAct.max_turns = (\n")
+    done = run_cli("run", "hi", server=llm_server, JUPYTER_CONFIG_DIR=str(tmp_path))
+    assert done.returncode == 2
+    assert "jupyter_codeact_config.py" in done.stderr and "Traceback" not in done.stderr
+    assert not llm_server.requests
 
 
 def test_python_dash_m_and_jupyter_subcommand_are_the_same_program() -> None:

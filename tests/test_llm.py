@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 
+import httpx
 import pytest
 
 from jupyter_codeact.core.llm import LLMChunk, LLMError, LLMSettings, OpenAIChat
@@ -110,6 +111,19 @@ async def test_stream_cut_mid_way_is_a_retryable_error(
     assert "".join(received) == "a long r"
     assert caught.value.retryable
     assert "broke in the middle" in caught.value.message
+
+
+@pytest.mark.parametrize("started", [True, False])
+async def test_transport_errors_that_escape_the_client_are_explained(started: bool) -> None:
+    # Older openai releases let httpx's own errors through (a stream cut mid-way is an
+    # httpx.RemoteProtocolError there): they must read like the wrapped ones.
+    llm = OpenAIChat(LLMSettings(model=MODEL, api_key="k", base_url="http://127.0.0.1:9/v1"))
+    cut = httpx.RemoteProtocolError("peer closed connection without sending complete message")
+    error = llm._explain(cut, started=started)
+    await llm.close()
+    assert error.retryable is started
+    assert error.kind == ("server" if started else "unreachable")
+    assert ("broke in the middle" if started else "Could not reach") in error.message
 
 
 async def test_malformed_chunk_is_a_bad_response(llm: OpenAIChat, llm_server: ScriptedLLM) -> None:

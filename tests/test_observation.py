@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from jupyter_codeact.core.executor import ExecutionResult
 from jupyter_codeact.core.observation import (
     collapse_carriage_returns,
@@ -154,3 +156,16 @@ def test_collector_bounds_megabytes_of_stream_output() -> None:
     assert text.startswith("00000000\n")
     assert text.endswith("00009999\n")
     assert "89,000 characters of output dropped" in text
+
+
+@pytest.mark.parametrize("sizes", [(1,), (7, 300, 2), (999, 1, 1, 1500), (5000,)])
+def test_bounded_stream_keeps_exactly_the_head_and_the_tail(sizes: tuple[int, ...]) -> None:
+    text = "".join(chr(ord("a") + i % 26) for i in range(20_000))
+    collector = OutputCollector(max_stream_chars=1000)
+    position, turn = 0, 0
+    while position < len(text):  # the same text, arriving in pieces of varied sizes
+        size = sizes[turn % len(sizes)]
+        collector.add("stream", {"name": "stdout", "text": text[position : position + size]})
+        position, turn = position + size, turn + 1
+    expected = f"{text[:500]}\n... [19,000 characters of output dropped] ...\n{text[-500:]}"
+    assert collector.outputs()[0]["text"] == expected

@@ -72,3 +72,23 @@ async def test_gateway_with_a_wrong_token_says_what_to_set(gateway: tuple[str, s
     url, _ = gateway
     with pytest.raises(ExecutorError, match=r"refused the token.*JUPYTER_GATEWAY_AUTH_TOKEN"):
         await KernelExecutor(GatewayKernel(url, token="wrong")).start()
+
+
+async def test_a_gateway_kernel_deleted_behind_our_back_is_reported_not_raised(
+    gateway: tuple[str, str],
+) -> None:
+    url, token = gateway
+    backend = GatewayKernel(url, token=token)
+    async with KernelExecutor(backend) as kernel:
+        assert (await kernel.execute("1", timeout=30)).status == "ok"
+        # Someone else shuts the kernel down: its channels close and it cannot be restarted.
+        await backend._rest("DELETE", f"/api/kernels/{backend.kernel_id}", doing="delete it")
+        # A request about a kernel the gateway no longer has is an ExecutorError that says
+        # what failed, not an HTTP exception escaping into the agent loop.
+        with pytest.raises(ExecutorError, match=r"could not interrupt the kernel \(HTTP 404"):
+            await backend.interrupt()
+        gone = await kernel.execute("2", timeout=30)
+        assert gone.status == "died"
+        assert "could not be restarted" in gone.note
+        with pytest.raises(ExecutorError, match="died earlier"):
+            await kernel.execute("3", timeout=30)

@@ -9,6 +9,8 @@ from jupyter_core.paths import jupyter_config_path
 from traitlets.config import Config
 from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader
 
+from ..config import ConfigError
+
 CONFIG_NAME = "jupyter_codeact_config"
 
 
@@ -18,7 +20,14 @@ def load_config(paths: list[str] | None = None) -> Config:
     # jupyter_config_path() lists the most specific directory first.
     for directory in reversed(paths if paths is not None else jupyter_config_path()):
         for loader_class, suffix in ((JSONFileConfigLoader, ".json"), (PyFileConfigLoader, ".py")):
-            if (Path(directory) / f"{CONFIG_NAME}{suffix}").is_file():
-                loader = loader_class(f"{CONFIG_NAME}{suffix}", path=directory)
-                config.merge(loader.load_config())
+            file = Path(directory) / f"{CONFIG_NAME}{suffix}"
+            if file.is_file():
+                loader = loader_class(file.name, path=directory)
+                try:
+                    config.merge(loader.load_config())
+                except Exception as error:  # the user's file: a syntax error, bad JSON...
+                    raise ConfigError(
+                        f"Could not read {file} ({type(error).__name__}: {error}): fix or "
+                        "remove it."
+                    ) from error
     return config

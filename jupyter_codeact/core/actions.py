@@ -62,11 +62,14 @@ def _fence_is_code(match: re.Match[str]) -> bool:
 def parse_reply(reply: str) -> ParsedReply:
     """Find the first action in ``reply`` (see the module docstring for the format)."""
     first: tuple[int, int, str] | None = None  # (start, end, code)
+    solution_match = _SOLUTION.search(reply)
+    # A code example inside the answer is part of the answer, not an action.
+    answer_span = solution_match.span() if solution_match else (-1, -1)
     match = _EXECUTE.search(reply)
     if match:
         first = (match.start(), match.end(), match.group(1))
     for fence in _FENCE.finditer(reply):
-        if not _fence_is_code(fence):
+        if not _fence_is_code(fence) or answer_span[0] <= fence.start() < answer_span[1]:
             continue
         if first is None or fence.start() < first[0]:
             # A fence inside an <execute> block is part of it, not a second action.
@@ -79,11 +82,9 @@ def parse_reply(reply: str) -> ParsedReply:
         if nested and _fence_is_code(nested) and inner.strip().startswith("```"):
             inner = nested.group(1)
         code = _dedent_block(inner)
-        solution_match = _SOLUTION.search(reply)
         solution = solution_match.group(1).strip() if solution_match else None
         if code:
             return ParsedReply(text=reply[: first[1]], code=code, solution=solution)
-    solution_match = _SOLUTION.search(reply)
     if solution_match:
         return ParsedReply(text=reply, code=None, solution=solution_match.group(1).strip())
     return ParsedReply(text=reply, code=None, solution=None)

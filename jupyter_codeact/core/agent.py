@@ -28,6 +28,7 @@ from .observation import FormattedObservation, format_observation
 from .prompts import (
     DEFAULT_SYSTEM_PROMPT,
     IGNORED_SOLUTION_NOTE,
+    STOPPED_BEFORE_RUN,
     user_message_with_context,
 )
 
@@ -133,17 +134,13 @@ class Agent:
         options = self.options
         total_tokens = 0
         for turns in range(1, options.max_turns + 1):
+            if self._stop.is_set():  # stopped between turns, with nothing to cancel
+                yield self._cancelled(self.turn, turns - 1, total_tokens, "between two steps")
+                return
             self.turn += 1
             turn = self.turn
-            if options.token_budget and total_tokens >= options.token_budget:
-                yield Done(
-                    turn=turn,
-                    reason="token_budget",
-                    detail=f"The run used {total_tokens:,} tokens, over its budget of "
-                    f"{options.token_budget:,}.",
-                    turns=turns - 1,
-                    total_tokens=total_tokens,
-                )
+            if self._over_budget(total_tokens):
+                yield self._budget_spent(turn, turns - 1, total_tokens)
                 return
             reply: list[str] = []
             usage: TokenUsage | None = None
@@ -211,11 +208,29 @@ class Agent:
                 return
             nudge = parsed.problem or options.action_format.no_action_nudge
             self.messages.append({"role": "user", "content": nudge})
+        if self._over_budget(total_tokens):
+            # The budget ran out on the last turn: that, not the turn count, is what to raise.
+            yield self._budget_spent(self.turn, options.max_turns, total_tokens)
+            return
         yield Done(
             turn=self.turn,
             reason="max_turns",
             detail=f"The model gave no answer within {options.max_turns} turns.",
             turns=options.max_turns,
+            total_tokens=total_tokens,
+        )
+
+    def _over_budget(self, total_tokens: int) -> bool:
+        budget = self.options.token_budget
+        return bool(budget) and total_tokens >= (budget or 0)
+
+    def _budget_spent(self, turn: int, turns: int, total_tokens: int) -> Done:
+        return Done(
+            turn=turn,
+            reason="token_budget",
+            detail=f"The run used {total_tokens:,} tokens, over its budget of "
+            f"{self.options.token_budget:,}.",
+            turns=turns,
             total_tokens=total_tokens,
         )
 
@@ -311,6 +326,9 @@ class Agent:
 
     async def _execute(self, action: Action) -> ExecutionResult:
         """Run the action; on :meth:`stop`, interrupt it and wait (a while) for its outputs."""
+        if self._stop.is_set():
+            # Stopped after the reply was complete but before its code went out: never send it.
+            return ExecutionResult(status="skipped", code=action.code, note=STOPPED_BEFORE_RUN)
         task = asyncio.ensure_future(
             self.executor.execute(action.code, timeout=self.options.cell_timeout, action=action)
         )
@@ -337,6 +355,27 @@ class Agent:
             return task.result()
         finally:
             stopped.cancel()
+            if not task.done():
+                # The run itself was cancelled (its host is shutting down): the code must not
+                # go on running unobserved.
+                task.cancel()
+                _background(self.executor.interrupt())
+
+
+_BACKGROUND: set[asyncio.Future[Any]] = set()
+
+
+def _background(awaitable: Any) -> None:
+    """Run ``awaitable`` to its end without anyone awaiting it (kept referenced, errors logged)."""
+    future = asyncio.ensure_future(awaitable)
+    _BACKGROUND.add(future)
+
+    def done(future: asyncio.Future[Any]) -> None:
+        _BACKGROUND.discard(future)
+        if not future.cancelled() and future.exception() is not None:
+            log.warning("background interrupt failed: %s", future.exception())
+
+    future.add_done_callback(done)
 
 
 def from_stopped(stopped: _Stopped) -> Observation:

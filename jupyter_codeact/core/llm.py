@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import httpx
 import openai
 
 from .events import ErrorKind
@@ -162,7 +163,9 @@ class OpenAIChat:
                 "not overloaded, or raise c.CodeAct.request_timeout.",
                 retryable=started,
             )
-        if isinstance(error, openai.APIConnectionError):
+        # Older openai releases let transport errors through unwrapped (a stream cut
+        # mid-way surfaces as httpx.RemoteProtocolError): they mean the same thing.
+        if isinstance(error, openai.APIConnectionError | httpx.TransportError):
             if started:
                 return LLMError(
                     "server",

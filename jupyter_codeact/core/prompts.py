@@ -40,6 +40,9 @@ IGNORED_SOLUTION_NOTE = (
 )
 
 
+STOPPED_BEFORE_RUN = "(The user pressed Stop before it started.)"
+
+
 def user_message_with_context(message: str, context: str | None) -> str:
     """The user's message, preceded by the host's context (notebook or namespace summary)."""
     if not context:

@@ -50,7 +50,11 @@ class GatewayKernel:
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"token {self.token}"} if self.token else {}
 
-    async def _rest(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    async def _rest(
+        self, method: str, path: str, body: dict[str, Any] | None = None, *, doing: str
+    ) -> Any:
+        """One call to the gateway's REST API; every failure is an ExecutorError that says
+        what we were ``doing`` (e.g. "interrupt the kernel")."""
         request = HTTPRequest(
             f"{self.url}{path}",
             method=method,
@@ -67,7 +71,10 @@ class GatewayKernel:
                     f"The kernel gateway at {self.url} refused the token (HTTP {error.code}): "
                     "set JUPYTER_GATEWAY_AUTH_TOKEN (or --gateway-token)."
                 ) from error
-            raise
+            raise ExecutorError(
+                f"The kernel gateway at {self.url} could not {doing} (HTTP {error.code}"
+                f"{': ' + error.message if error.message else ''})."
+            ) from error
         except OSError as error:
             raise ExecutorError(
                 f"Could not reach the kernel gateway at {self.url} ({error}): check the URL "
@@ -76,13 +83,12 @@ class GatewayKernel:
         return json.loads(response.body) if response.body else None
 
     async def start(self) -> None:
-        try:
-            model = await self._rest("POST", "/api/kernels", {"name": self.kernel_name})
-        except HTTPClientError as error:
-            raise ExecutorError(
-                f"The kernel gateway at {self.url} could not start a '{self.kernel_name}' "
-                f"kernel (HTTP {error.code})."
-            ) from error
+        model = await self._rest(
+            "POST",
+            "/api/kernels",
+            {"name": self.kernel_name},
+            doing=f"start a '{self.kernel_name}' kernel",
+        )
         self.kernel_id = model["id"]
         await self._open_channels()
 
@@ -91,9 +97,15 @@ class GatewayKernel:
         scheme = "wss" if parts.scheme == "https" else "ws"
         path = f"{parts.path}/api/kernels/{quote(self.kernel_id or '')}/channels"
         ws_url = urlunsplit((scheme, parts.netloc, path, f"session_id={self.session}", ""))
-        self._ws = await websocket_connect(
-            HTTPRequest(ws_url, headers=self._headers()), max_message_size=256 * 1024 * 1024
-        )
+        try:
+            self._ws = await websocket_connect(
+                HTTPRequest(ws_url, headers=self._headers()), max_message_size=256 * 1024 * 1024
+            )
+        except (HTTPClientError, OSError) as error:
+            raise ExecutorError(
+                f"Could not connect to {self.description} ({error}): check that the gateway "
+                "allows websocket connections."
+            ) from error
         self._reader = asyncio.ensure_future(self._read())
         await self._wait_ready()
 
@@ -187,18 +199,28 @@ class GatewayKernel:
         if self._dead:
             return False
         try:
-            model = await self._rest("GET", f"/api/kernels/{quote(self.kernel_id or '')}")
-        except HTTPClientError:
+            model = await self._rest(
+                "GET", f"/api/kernels/{quote(self.kernel_id or '')}", doing="find the kernel"
+            )
+        except ExecutorError:
             return False
         return bool(model) and model.get("execution_state") != "dead"
 
     async def interrupt(self) -> None:
-        await self._rest("POST", f"/api/kernels/{quote(self.kernel_id or '')}/interrupt")
+        await self._rest(
+            "POST",
+            f"/api/kernels/{quote(self.kernel_id or '')}/interrupt",
+            doing="interrupt the kernel",
+        )
 
     async def restart(self) -> bool:
         if not self._restarting:
             # Nobody restarted it for us (dead, or stuck): ask the gateway to.
-            await self._rest("POST", f"/api/kernels/{quote(self.kernel_id or '')}/restart")
+            await self._rest(
+                "POST",
+                f"/api/kernels/{quote(self.kernel_id or '')}/restart",
+                doing="restart the kernel",
+            )
         if self._ws is None or self._ws.protocol is None:
             await self._open_channels()
         else:
@@ -213,5 +235,7 @@ class GatewayKernel:
             self._ws = None
         if self.kernel_id is not None:
             with contextlib.suppress(Exception):
-                await self._rest("DELETE", f"/api/kernels/{quote(self.kernel_id)}")
+                await self._rest(
+                    "DELETE", f"/api/kernels/{quote(self.kernel_id)}", doing="shut the kernel down"
+                )
             self.kernel_id = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any
 
 from ..core.executor import Output
@@ -10,31 +11,43 @@ DEFAULT_MAX_STREAM_CHARS = 1_000_000
 
 
 class _BoundedText:
-    """Text that keeps its head and its tail once it passes ``limit`` characters."""
+    """Text that keeps its head and its tail once it passes ``limit`` characters.
+
+    Pieces are kept in lists and joined once, at the end: a chatty cell sends many small
+    stream messages, and re-copying a long string for each would be quadratic.
+    """
 
     def __init__(self, limit: int) -> None:
         self.half = max(limit // 2, 1)
-        self.head = ""
-        self.tail = ""
-        self.dropped = 0
+        self._head: list[str] = []
+        self._head_len = 0
+        self._tail: deque[str] = deque()
+        self._tail_len = 0
+        self._dropped = 0
 
     def add(self, text: str) -> None:
-        if len(self.head) < self.half:
-            room = self.half - len(self.head)
-            self.head += text[:room]
-            text = text[room:]
+        if self._head_len < self.half:
+            piece = text[: self.half - self._head_len]
+            self._head.append(piece)
+            self._head_len += len(piece)
+            text = text[len(piece) :]
         if not text:
             return
-        self.tail += text
-        if len(self.tail) > self.half:
-            extra = len(self.tail) - self.half
-            self.dropped += extra
-            self.tail = self.tail[extra:]
+        self._tail.append(text)
+        self._tail_len += len(text)
+        # Drop whole pieces that the tail no longer needs; value() trims the rest.
+        while self._tail_len - len(self._tail[0]) >= self.half:
+            self._dropped += len(self._tail[0])
+            self._tail_len -= len(self._tail.popleft())
 
     def value(self) -> str:
-        if not self.dropped:
-            return self.head + self.tail
-        return f"{self.head}\n... [{self.dropped:,} characters of output dropped] ...\n{self.tail}"
+        head = "".join(self._head)
+        tail = "".join(self._tail)
+        excess = max(len(tail) - self.half, 0)
+        dropped = self._dropped + excess
+        if not dropped:
+            return head + tail
+        return f"{head}\n... [{dropped:,} characters of output dropped] ...\n{tail[excess:]}"
 
 
 class OutputCollector:
