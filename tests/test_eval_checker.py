@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jupyter_codeact.eval.checker import check, format_answer, parse_list, perturb
+from jupyter_codeact.eval.checker import check, format_answer, parse_list, parse_number, perturb
 from jupyter_codeact.eval.suite import CheckerKind
 
 
@@ -37,6 +37,39 @@ def test_numbers_match_within_tolerance(answer: str, expected: float, tolerance:
 )
 def test_numbers_that_do_not_match(answer: str, expected: float, tolerance: float) -> None:
     assert not check("number", answer, expected, tolerance)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "-$140.00",
+        "$-140",
+        "-140",
+        "\u2212140",
+        "\u2212$140.00",
+        "-€140",
+        "-$ 140",
+        "A loss of -$140.00.",
+        "The net is $-140.",
+        '"-$140.00"',
+    ],
+)
+def test_negative_money_answers_keep_their_sign(answer: str) -> None:
+    assert parse_number(answer) == -140.0
+    assert check("number", answer, -140.0, 0.01)
+    assert not check("number", answer, 140.0, 0.01)
+
+
+@pytest.mark.parametrize("answer", ["$140.00", "140", "+$140", "A gain of $140."])
+def test_positive_money_answers_do_not_pass_for_a_negative_one(answer: str) -> None:
+    assert check("number", answer, 140.0, 0.01)
+    assert not check("number", answer, -140.0, 0.01)
+
+
+def test_negative_money_in_lists() -> None:
+    assert check("list", "[-$140.00, $25]", [-140, 25], 0.01)
+    assert not check("list", "[-$140.00, $25]", [140, 25], 0.01)
+    assert check("set", "$25, \u2212$140", [-140, 25], 0.01)
 
 
 def test_strings_ignore_case_spacing_quotes_and_a_final_full_stop() -> None:

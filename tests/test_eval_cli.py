@@ -93,13 +93,41 @@ def test_a_user_suite_with_a_wrong_reference_fails_validation(
         (["--tasks", "chess/*"], "Error: No task matches 'chess/*': patterns match"),
         (["--suite", "/nonexistent"], "Error: The suite folder /nonexistent does not exist.\n"),
         (["--concurrency", "0"], "Error: --concurrency must be at least 1.\n"),
+        (["--concurrency", "-2", "--list"], "Error: --concurrency must be at least 1.\n"),
+        (["--max-turns", "0"], "Error: --max-turns must be at least 1.\n"),
+        (["--max-turns", "-1", "--validate"], "Error: --max-turns must be at least 1.\n"),
     ],
 )
 def test_usage_errors_are_one_sentence(
-    args: list[str], error: str, capsys: pytest.CaptureFixture[str]
+    args: list[str],
+    error: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert main(["eval", *args]) == 2
-    assert capsys.readouterr().err.startswith(error)
+    # An endpoint and a model are set: the error is the option's, not a missing model's.
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("OPENAI_API_KEY", "k")
+    assert main(["eval", "--model", "m", "--output", str(tmp_path / "out"), *args]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith(error) and captured.out == ""
+
+
+def test_a_turn_limit_below_one_is_a_usage_error_in_a_real_process(tmp_path: Path) -> None:
+    with ScriptedLLM(Oracle(load_suite())) as server:
+        done = run_cli(
+            "eval",
+            "--tasks",
+            "dna/gc-s1",
+            "--max-turns",
+            "0",
+            "--output",
+            str(tmp_path),
+            server=server,
+        )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == "Error: --max-turns must be at least 1.\n"
+    assert server.requests == [] and not (tmp_path / "results.json").exists()
 
 
 def test_an_endpoint_that_refuses_the_key_exits_3_and_keeps_the_results(

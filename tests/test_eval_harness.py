@@ -3,7 +3,9 @@ every mode, a model that answers wrong 0%, and malformed actions are failed turn
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,13 +23,6 @@ from jupyter_codeact.eval.workspace import KernelPool
 from jupyter_codeact.executors.kernel import LocalKernel
 from jupyter_codeact.testing import RecordedRequest, Reply, ScriptedLLM
 from jupyter_codeact.testing.scripted_llm import Responder
-
-# One task per domain, covering stateful tools (go_back), dicts and lists as results, and
-# every checker kind but set.
-SUBSET = (
-    "web_browser/lighter-pack,finance/round-trip-profit,travel/free-in-berlin,"
-    "dna/protein-s2,decoding/crates-m7"
-)
 
 pytestmark = pytest.mark.asyncio
 
@@ -68,10 +63,13 @@ def mode_of(request: RecordedRequest) -> str:
     return next(name for name, mode in MODES.items() if mode.marker in system)
 
 
-async def test_the_oracle_solves_every_task_in_every_mode() -> None:
+# The whole built-in suite in the three modes, as the issue asks: about 13 s at concurrency
+# 4 on 2 cores, well within the 120 s limit of pyproject.toml.
+async def test_the_oracle_solves_every_task_of_the_suite_in_every_mode() -> None:
     suite = load_suite()
-    tasks = suite.select(SUBSET)
-    run, _ = await run_suite(suite, tasks, Oracle(suite))
+    tasks = suite.tasks
+    assert len(tasks) >= 40 and len(suite.domains) >= 5
+    run, _ = await run_suite(suite, tasks, Oracle(suite), concurrency=4)
 
     assert [(r.mode, r.task_id) for r in run.results] == [
         (mode, task.full_id) for mode in MODES for task in tasks
@@ -251,3 +249,64 @@ async def test_tools_that_cannot_load_in_a_kernel_stop_the_run(tmp_path: Path) -
     with pytest.raises(ExecutorError, match="The tools of picky could not be set up") as raised:
         await run_suite(suite, suite.tasks, Oracle(suite), modes=["code"], concurrency=1)
     assert "RuntimeError: not in a kernel" in str(raised.value)
+
+
+def process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+async def test_a_kernel_that_cannot_start_leaves_none_of_the_others_running() -> None:
+    suite = load_suite()
+    pids: list[int] = []
+    others_up = asyncio.Event()
+    half_started: list[Path] = []
+
+    class Kernel(LocalKernel):
+        """A python3 kernel that notes its process once it has started."""
+
+        async def start(self) -> None:
+            await super().start()
+            assert self.manager is not None
+            pid = getattr(self.manager.provisioner, "pid", None)
+            assert isinstance(pid, int)
+            pids.append(pid)
+            if len(pids) == 2:
+                others_up.set()
+
+    class Missing(LocalKernel):
+        """A kernel that is not installed, tried once the two others have started."""
+
+        async def start(self) -> None:
+            await others_up.wait()
+            try:
+                await super().start()
+            finally:
+                if self._ipc_dir is not None:  # made before the kernel could not be found
+                    half_started.append(Path(self._ipc_dir.name))
+
+    backends = [Kernel(), Kernel(), Missing(kernel_name="no-such-kernel-codeact")]
+    make = iter(backends)
+    with ScriptedLLM(Oracle(suite)) as server:
+        llm = OpenAIChat(LLMSettings(model="scripted-model", api_key="k", base_url=server.url))
+        try:
+            with pytest.raises(ExecutorError, match="no-such-kernel-codeact"):
+                await evaluate(
+                    suite,
+                    suite.select("dna/gc-s1"),
+                    [MODES["code"]],
+                    llm=llm,
+                    pool=KernelPool(3, lambda: next(make)),
+                    options=RunOptions(agent=AgentOptions(), concurrency=3),
+                )
+            assert len(pids) == 2 and half_started
+            assert [pid for pid in pids if process_exists(pid)] == []
+            assert not any(folder.exists() for folder in half_started)
+        finally:
+            await llm.close()
+            for backend in backends:  # when the test fails: leave nothing running
+                await backend.shutdown()
+    assert server.requests == []

@@ -1,7 +1,8 @@
 """Does the model's ``<solution>`` match the expected answer?
 
 Comparisons are forgiving about form and strict about content: numbers within a tolerance
-(currency signs and thousands separators ignored), strings case- and whitespace-insensitive
+(currency signs and thousands separators ignored, a minus sign kept on either side of the
+currency sign: "-$140.00", "$-140", "−140"), strings case- and whitespace-insensitive
 (surrounding quotes and a final full stop ignored), lists element by element in order, sets
 in any order.
 """
@@ -18,6 +19,10 @@ from .suite import CheckerKind
 
 _NUMBER = re.compile(r"[-+]?(?:\d[\d,_]*)?\.?\d+(?:[eE][-+]?\d+)?")
 _DECORATION = re.compile(r"^[\s$€£¥]+|[\s%]+$")
+# A sign right before a currency sign ("-$140.00", "+€ 12"): it belongs to the number.
+_SIGN_BEFORE_CURRENCY = re.compile(r"([-+])[$€£¥]\s*(?=[\d.])")
+# Minus signs other than the ASCII hyphen: U+2212 MINUS SIGN, and its small and full-width forms.
+_MINUS_SIGNS = str.maketrans({"\u2212": "-", "\ufe63": "-", "\uff0d": "-"})
 
 
 def check(kind: CheckerKind, answer: str, expected: Any, tolerance: float | None = None) -> bool:
@@ -46,6 +51,7 @@ def normalise(text: str) -> str:
 
 def parse_number(text: str) -> float | None:
     """The number ``text`` states: all of it, else the only number in it, else None."""
+    text = _SIGN_BEFORE_CURRENCY.sub(r"\1", text.translate(_MINUS_SIGNS))
     bare = _DECORATION.sub("", text).replace(",", "").replace("_", "")
     try:
         value = float(bare)

@@ -90,9 +90,10 @@ def add_eval_parser(subparsers: Any) -> None:
 
 def eval_command(args: argparse.Namespace) -> int:
     try:
+        _check_counts(args)
         suite = load_suite(args.suite)
         tasks = suite.select(args.tasks)
-    except SuiteError as error:
+    except (ConfigError, SuiteError) as error:
         print(f"Error: {error}", file=sys.stderr)
         return EXIT_USAGE
     if args.list:
@@ -102,8 +103,6 @@ def eval_command(args: argparse.Namespace) -> int:
     if args.validate:
         return _validate(suite, tasks)
     try:
-        if args.concurrency < 1:
-            raise ConfigError("--concurrency must be at least 1.")
         settings = _settings_from(args)
         settings.check()
     except (ConfigError, ValueError) as error:
@@ -111,6 +110,13 @@ def eval_command(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     output = Path(args.output or Path("eval-results") / time.strftime("%Y%m%d-%H%M%S"))
     return asyncio.run(_eval(args, settings, suite, tasks, output))
+
+
+def _check_counts(args: argparse.Namespace) -> None:
+    """Raise ConfigError for a count that cannot work (argparse only checks that it is an int)."""
+    for option, value in (("--concurrency", args.concurrency), ("--max-turns", args.max_turns)):
+        if value is not None and value < 1:
+            raise ConfigError(f"{option} must be at least 1.")
 
 
 def _validate(suite: Suite, tasks: list[Task]) -> int:

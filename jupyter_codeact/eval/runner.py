@@ -105,8 +105,8 @@ async def evaluate(
     """
     run = run if run is not None else EvalRun()
     began = time.perf_counter()
-    await pool.start()
     try:
+        await pool.start()  # inside the try: if one kernel fails, close the others
         for mode in modes:
             mode_began = time.perf_counter()
             try:

@@ -90,22 +90,43 @@ class KernelPool:
         self._all: list[KernelExecutor] = []
 
     async def start(self) -> None:
-        """Start the kernels (all at once); nothing to do with ``fresh_kernels``."""
+        """Start the kernels (all at once); nothing to do with ``fresh_kernels``.
+
+        If one cannot start, the error is raised once every start has ended; the kernels
+        that did start are left for :meth:`close`, which the caller must call either way.
+        """
         if self.fresh_kernels:
             return
         executors = [KernelExecutor(self.make_backend()) for _ in range(self.size)]
-        self._all.extend(executors)
-        await asyncio.gather(*(executor.start() for executor in executors))
+        outcomes = await asyncio.gather(
+            *(self._start(executor) for executor in executors), return_exceptions=True
+        )
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
         for executor in executors:
             self._idle.put_nowait(executor)
+
+    async def _start(self, executor: KernelExecutor) -> None:
+        """Start ``executor`` and keep it for :meth:`close` (one that cannot start cleans up
+        after itself and raises)."""
+        await executor.start()
+        self._all.append(executor)
 
     @contextlib.asynccontextmanager
     async def kernel(self, domain: Domain) -> AsyncIterator[KernelExecutor]:
         """A kernel ready for a task of ``domain``, for as long as the task runs."""
         if self.fresh_kernels:
-            async with KernelExecutor(self.make_backend()) as executor:
+            executor = KernelExecutor(self.make_backend())
+            await self._start(executor)
+            try:
                 await prepare(executor, domain)
                 yield executor
+            finally:
+                try:
+                    await executor.shutdown()
+                finally:
+                    self._all.remove(executor)
             return
         executor = await self._idle.get()
         try:
@@ -120,12 +141,11 @@ class KernelPool:
             self._idle.put_nowait(executor)
 
     async def _replace(self, executor: KernelExecutor) -> KernelExecutor:
+        self._all.remove(executor)
         with contextlib.suppress(Exception):
             await executor.shutdown()
-        self._all.remove(executor)
         fresh = KernelExecutor(self.make_backend())
-        self._all.append(fresh)
-        await fresh.start()
+        await self._start(fresh)
         return fresh
 
     async def close(self) -> None:
@@ -134,5 +154,9 @@ class KernelPool:
                 await executor.execute(_CLEANUP, timeout=10)
             await executor.shutdown()
 
-        await asyncio.gather(*(close_one(executor) for executor in self._all))
-        self._all.clear()
+        executors, self._all = self._all, []
+        # return_exceptions: every kernel is shut down even if one fails to, and an error
+        # here does not hide the one that ended the run.
+        await asyncio.gather(
+            *(close_one(executor) for executor in executors), return_exceptions=True
+        )

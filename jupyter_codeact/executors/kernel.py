@@ -7,6 +7,7 @@ written once in :class:`KernelExecutor`; a :class:`KernelBackend` only moves mes
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import queue
 import tempfile
@@ -204,7 +205,14 @@ class KernelExecutor:
 
     async def start(self) -> None:
         if not self._started:
-            await self.backend.start()
+            try:
+                await self.backend.start()
+            except BaseException:
+                # Whatever it got as far as (a kernel that never answered, its sockets'
+                # folder) must not outlive the failure.
+                with contextlib.suppress(Exception):
+                    await self.backend.shutdown()
+                raise
             self._started = True
 
     async def shutdown(self) -> None:
