@@ -7,6 +7,7 @@ endpoint and key from its environment, as a user's kernel would.
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from typing import Any
 import nbformat
 import pytest
 
-from jupyter_codeact.magic.approval import NO_STDIN_MESSAGE, PROMPT
+from jupyter_codeact.magic.approval import NO_STDIN_MESSAGE, PROMPT, no_stdin_message
 from jupyter_codeact.testing import Reply, ScriptedLLM
 
 from .conftest import clean_env
@@ -169,6 +170,157 @@ def test_approve_refuses_in_a_kernel_without_stdin(
     assert len(magic_llm.requests) == base  # the model was not even asked
     assert text_of(nb.cells[1]) == "False\n"
     assert NO_STDIN_MESSAGE.endswith(".") and ". " not in NO_STDIN_MESSAGE  # one sentence
+
+
+def test_approval_from_the_configuration_is_named_when_it_cannot_ask(
+    magic_llm: ScriptedLLM, notebooks: NotebookKernel
+) -> None:
+    base = script(magic_llm, "<execute>\nnot_approved = 1\n</execute>", "<solution>1</solution>")
+    try:
+        nb = notebooks.run(
+            [
+                '%config CodeAct.approval_mode = "ask"',
+                "%%codeact --new\nSet a variable",
+                "%%codeact --approve\nSet a variable",
+            ]
+        )
+    finally:
+        notebooks.run(["get_ipython().config.CodeAct.pop('approval_mode', None)"])
+    only_setting = text_of(nb.cells[1])
+    assert only_setting == no_stdin_message(option=False, setting=True) + "\n"
+    assert only_setting.startswith('c.CodeAct.approval_mode = "ask" makes CodeAct ask you')
+    assert "--approve" not in only_setting  # the user did not write it
+    assert '%config CodeAct.approval_mode = "auto"' in only_setting
+    both = text_of(nb.cells[2])
+    assert both.startswith('c.CodeAct.approval_mode = "ask" (and --approve) makes CodeAct')
+    assert "drop --approve" in both
+    for message in (only_setting, both):
+        assert message.endswith(".\n") and ". " not in message  # one sentence
+    assert len(magic_llm.requests) == base
+
+
+def test_a_bad_configuration_value_is_one_line_not_a_traceback(
+    magic_llm: ScriptedLLM, notebooks: NotebookKernel
+) -> None:
+    base = script(magic_llm, "<solution>never asked</solution>")
+    try:
+        nb = notebooks.run(['%config CodeAct.max_turns = "many"', "%%codeact --new\nAnything"])
+    finally:
+        notebooks.run(["get_ipython().config.CodeAct.pop('max_turns', None)"])
+    (output,) = nb.cells[1].outputs  # no error output: the notebook ran on
+    assert output["name"] == "stderr"
+    assert output["text"] == (
+        "CodeAct: invalid configuration: The 'max_turns' trait of a CodeAct instance expected "
+        "an int, not the str 'many'; correct it in ipython_config.py (or with %config "
+        "CodeAct.<name> = <value>) and run the cell again.\n"
+    )
+    assert len(magic_llm.requests) == base
+
+
+def test_a_bug_during_a_run_finishes_the_view_and_the_conversation_goes_on(
+    magic_llm: ScriptedLLM, notebooks: NotebookKernel
+) -> None:
+    base = script(magic_llm, "<solution>after the bug</solution>")
+    nb = notebooks.run(
+        [
+            # A bug on the agent's side of the run (in the model client).
+            "import jupyter_codeact.core.llm as llm_module\n"
+            "real_stream = llm_module.OpenAIChat.stream\n"
+            "async def broken_stream(self, messages):\n"
+            "    raise RuntimeError('simulated bug')\n"
+            "    yield\n"
+            "llm_module.OpenAIChat.stream = broken_stream",
+            "try:\n"
+            "    get_ipython().run_cell_magic('codeact', '--new', 'First request')\n"
+            "except RuntimeError as error:\n"
+            "    print('raised:', error)\n"
+            "finally:\n"
+            "    llm_module.OpenAIChat.stream = real_stream",
+            "%%codeact\nSecond request",
+        ]
+    )
+    view, printed = nb.cells[1].outputs
+    assert printed["text"] == "raised: simulated bug\n"  # a bug: its exception goes on up
+    failure = (
+        "CodeAct broke off on an internal error (RuntimeError: simulated bug); this is a bug "
+        "in CodeAct, and the traceback below is what to report."
+    )
+    assert view["data"]["text/plain"] == f"CodeAct: First request\nError: {failure}\n[failed]"
+    values = html_values(nb)
+    assert any(failure in v and "border-left" in v for v in values)
+    assert any(">Failed</div>" in v for v in values)  # the footer
+    # The same agent takes the follow-up, with the failed request in its conversation.
+    (request,) = magic_llm.requests[base:]
+    assert any("First request" in str(m["content"]) for m in request.messages)
+    assert request.last_user_text.endswith("Second request")
+    assert nb.cells[2].outputs[-1]["data"]["text/plain"] == "after the bug"
+
+
+def test_a_failing_view_stops_the_run_and_leaves_no_agent_running(
+    magic_llm: ScriptedLLM, notebooks: NotebookKernel
+) -> None:
+    script(
+        magic_llm,
+        "<execute>\nbefore_the_display_bug = 1\n</execute>",
+        # Whether the stopped run's next request reached the server is a matter of timing:
+        # the follow-up gets the same reply either way.
+        "<solution>settled</solution>",
+        "<solution>settled</solution>",
+    )
+    nb = notebooks.run(
+        [
+            "from jupyter_codeact.magic.display import WidgetView\n"
+            "real_finish_step = WidgetView._finish_step\n"
+            "def broken_finish_step(self, observation):\n"
+            "    raise ValueError('display bug')\n"
+            "WidgetView._finish_step = broken_finish_step\n"
+            "session = get_ipython().magics_manager.registry['CodeActMagics'].session\n"
+            "try:\n"
+            "    get_ipython().run_cell_magic('codeact', '--new', 'Set a value')\n"
+            "except ValueError as error:\n"
+            "    print('raised:', error, '| agent running:', session.agent.running)\n"
+            "finally:\n"
+            "    WidgetView._finish_step = real_finish_step",
+            "print(before_the_display_bug)",
+            "%%codeact\nAgain",
+        ]
+    )
+    view, printed = nb.cells[0].outputs
+    assert printed["text"] == "raised: display bug | agent running: False\n"
+    fallback = view["data"]["text/plain"]
+    assert "Step 1 (ok):" in fallback
+    assert "Error: CodeAct broke off on an internal error (ValueError: display bug)" in fallback
+    # The run was served to its end (recorded, no longer shown): it says how it ended.
+    assert re.search(r"\n\[(stopped|answered) · \d turns · [\d,]+ tokens[^\n]*\]$", fallback)
+    assert re.search(r">(Stopped|Answered) · \d turns", "".join(html_values(nb)))  # footer
+    assert step_titles(nb)[0] == "Step 1 · ok"  # from the record, past the broken view
+    assert text_of(nb.cells[1]) == "1\n"
+    assert nb.cells[2].outputs[-1]["data"]["text/plain"] == "settled"
+
+
+def test_a_stop_as_an_action_starts_leaves_nothing_armed(notebooks: NotebookKernel) -> None:
+    # The front end's Stop landing in the executor after it became interruptible and
+    # before the user's code started (here: as the timeout's timer starts).
+    nb = notebooks.run(
+        [
+            "from jupyter_codeact.executors.main_thread import MainThreadQueue\n"
+            "from jupyter_codeact.executors.shell import ShellExecutor\n"
+            "class StopAsTheTimerStarts:\n"
+            "    cancelled = False\n"
+            "    def start(self):\n"
+            "        raise KeyboardInterrupt\n"
+            "    def cancel(self):\n"
+            "        self.cancelled = True\n"
+            "timer = StopAsTheTimerStarts()\n"
+            "executor = ShellExecutor(get_ipython(), MainThreadQueue())\n"
+            "executor._timer = lambda timeout: timer\n"
+            "result = executor.run_now('never_ran = 1', timeout=5)\n"
+            "print(result.status, executor.interruptible, timer.cancelled, 'never_ran' in dir())"
+        ]
+    )
+    # Not left interruptible (a later Stop would raise into our own code), and the timer
+    # is cancelled (else it would interrupt whatever runs when it fires).
+    assert text_of(nb.cells[0]) == "interrupted False True False\n"
 
 
 def test_approve_asks_through_the_front_end_before_each_action(

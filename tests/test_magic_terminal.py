@@ -88,3 +88,29 @@ def test_nothing_configured_says_what_to_set_in_one_line(tmp_path: Path) -> None
     assert "UsageError: Unknown option --frobnicate; the options are --approve," in shown
     assert f"CodeAct: {NO_MODEL_MESSAGE}\n" in done.stderr
     assert "Traceback" not in shown
+
+
+def test_a_bug_during_a_run_is_said_before_its_traceback(
+    llm_server: ScriptedLLM, tmp_path: Path
+) -> None:
+    llm_server.push("<solution>after the bug</solution>")
+    done = ipython(
+        [
+            "%load_ext jupyter_codeact",
+            "import jupyter_codeact.core.llm as llm_module",
+            "real_stream = llm_module.OpenAIChat.stream",
+            'exec(\'async def broken(self, messages):\\n    raise RuntimeError("simulated")\\n'
+            "    yield')",
+            "llm_module.OpenAIChat.stream = broken",
+            "%codeact First",
+            "llm_module.OpenAIChat.stream = real_stream",
+            "%codeact Second",
+        ],
+        tmp_path,
+        llm_server,
+    )
+    shown = done.stdout + done.stderr
+    failure = "Error: CodeAct broke off on an internal error (RuntimeError: simulated)"
+    assert failure in done.stderr, shown
+    assert "RuntimeError" in done.stdout and "broken" in done.stdout  # a bug: its traceback
+    assert "Answer: after the bug" in done.stdout  # the session goes on

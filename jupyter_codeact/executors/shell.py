@@ -142,9 +142,9 @@ class ShellExecutor:
         not_started = ExecutionResult(status="interrupted", code=code, note=STOPPED_BEFORE_START)
         if self.approve is not None:
             try:
-                if not self._enter(None):
-                    return not_started
-                try:
+                try:  # _enter inside: a Stop that lands as it returns must still be left
+                    if not self._enter(None):
+                        return not_started
                     approved = self.approve(action, code)
                 finally:
                     self._leave(None)
@@ -160,9 +160,12 @@ class ShellExecutor:
         try:
             with context, capture:
                 timer = self._timer(timeout)
-                if not self._enter(timer):
-                    return not_started
+                # _enter inside the try: a Stop landing between it and the user's code
+                # (starting the timer waits for its thread) must not leave us interruptible
+                # with the timer running, to fire into whatever runs next.
                 try:
+                    if not self._enter(timer):
+                        return not_started
                     result = self._run_cell(code)
                 finally:
                     self._leave(timer)

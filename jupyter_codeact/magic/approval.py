@@ -13,11 +13,36 @@ from typing import Any
 
 from ..core.events import Action
 
-NO_STDIN_MESSAGE = (
-    "--approve must ask you before each action, but this front end cannot answer input "
-    "prompts (it runs cells without stdin, as nbclient and nbconvert do), so nothing was "
-    "run: run the cell without --approve, or from JupyterLab, Notebook or a terminal."
-)
+APPROVAL_SETTING = 'c.CodeAct.approval_mode = "ask"'
+
+
+def no_stdin_message(*, option: bool, setting: bool) -> str:
+    """Why nothing ran: approval is on (through ``--approve``, the configuration's
+    ``approval_mode``, or both) but the front end cannot answer ``input()``. One sentence,
+    naming what the user set and what to change."""
+    if setting:
+        cause = f"{APPROVAL_SETTING} (and --approve)" if option else APPROVAL_SETTING
+        change = (
+            'drop --approve and set approval_mode to "auto"'
+            if option
+            else 'set approval_mode to "auto"'
+        )
+        fix = (
+            f'{change} (%config CodeAct.approval_mode = "auto" does it for this kernel), '
+            "or run the cell from JupyterLab, Notebook or a terminal"
+        )
+    else:
+        cause = "--approve"
+        fix = "run the cell without --approve, or from JupyterLab, Notebook or a terminal"
+    return (
+        f"{cause} makes CodeAct ask you before each action, but this front end cannot "
+        "answer input prompts (it runs cells without stdin, as nbclient and nbconvert do), "
+        f"so nothing was run: {fix}."
+    )
+
+
+NO_STDIN_MESSAGE = no_stdin_message(option=True, setting=False)
+"""The message for ``--approve`` alone."""
 
 PROMPT = "Run this code? [Y]es / [n]o, skip it / [a]ll, stop asking / [q]uit: "
 

@@ -68,7 +68,9 @@ class RunView(Protocol):
 
     def note(self, text: str) -> None: ...
 
-    def finish(self, record: RunRecord) -> None: ...
+    def finish(self, record: RunRecord) -> None:
+        """The run is over, however it ended: ``record.failure`` says if it broke off."""
+        ...
 
 
 def widgets_available(shell: Any) -> bool:
@@ -122,7 +124,10 @@ class TextView:
         self._live.line(self._live.style(text, "2"))
 
     def finish(self, record: RunRecord) -> None:
-        pass
+        if record.failure is not None:
+            live = self._live
+            live.err.write(live.style("Error: ", "1;31") + record.failure + "\n")
+            live.err.flush()
 
 
 @dataclass
@@ -183,7 +188,18 @@ class WidgetView:
         self._append(self._widgets.HTML(_html(_MUTED, text)))
 
     def finish(self, record: RunRecord) -> None:
-        """Front ends without a widget manager show the plain-text form of the run."""
+        """Nothing is left saying "running"; front ends without a widget manager show the
+        plain-text form of the run."""
+        if record.failure is not None:
+            # The steps as the record has them (a failing view may have missed some).
+            statuses = {o.action_id: o.status for o in record.observations}
+            for action_id, step in self._steps.items():
+                status = statuses.get(action_id, "did not finish")
+                step.status.value = _html(_MUTED, status)
+                step.accordion.set_title(0, f"Step {step.number} · {status}")
+            self._append(self._widgets.HTML(_html(_ERROR, record.failure)))
+        summary = record.summary()  # as the Done event said, if the view could show it
+        self.footer.value = _html(_MUTED, summary[:1].upper() + summary[1:])
         if self._handle is not None:
             self._handle.update(self._bundle(record.text()), raw=True)
 

@@ -51,10 +51,17 @@ class RunRecord:
     request: str
     model: str = ""
     events: list[AnyEvent] = field(default_factory=list)
+    failure: str | None = None
+    """Why the run broke off, if it did not end as the agent says (with a :class:`Done`)."""
 
     def add(self, event: AnyEvent) -> None:
         if not isinstance(event, TextDelta):
             self.events.append(event)
+
+    def fail(self, message: str) -> None:
+        """The run broke off (an error of the host, not of the model or the code)."""
+        if self.failure is None:
+            self.failure = message
 
     @property
     def answer(self) -> str | None:
@@ -79,7 +86,9 @@ class RunRecord:
     def summary(self) -> str:
         """The run's last line: how it ended, turns and tokens."""
         done = self.done
-        return describe_done(done) if done else "running"
+        if done is not None:
+            return describe_done(done)
+        return "failed" if self.failure is not None else "running"
 
     def text(self) -> str:
         """The run as plain text (front ends without widgets show this)."""
@@ -94,6 +103,8 @@ class RunRecord:
                 lines.append(f"Answer: {event.answer}")
             elif isinstance(event, Error):
                 lines.append(f"Error: {event.message}")
+        if self.failure is not None:
+            lines.append(f"Error: {self.failure}")
         lines.append(f"[{self.summary()}]")
         return "\n".join(lines)
 
@@ -143,6 +154,8 @@ class History:
                 transcript.add_markdown(f"**Task:** {run.request}")
             for event in run.events:
                 transcript.add(event)
+            if run.failure is not None:
+                transcript.add_markdown(f"**Error:** {run.failure}")
         return transcript
 
     def __repr__(self) -> str:
@@ -167,6 +180,8 @@ class History:
                     parts.append(f"**Answer:** {event.answer}")
                 elif isinstance(event, Error):
                     parts.append(f"**Error:** {event.message}")
+            if run.failure is not None:
+                parts.append(f"**Error:** {run.failure}")
             parts.append(f"*{run.summary()}*")
         return "\n\n".join(parts)
 

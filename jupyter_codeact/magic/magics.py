@@ -8,17 +8,26 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
+from traitlets import TraitError
 
 from ..config import CodeAct, ConfigError
-from .approval import NO_STDIN_MESSAGE, stdin_available
+from .approval import no_stdin_message, stdin_available
 from .history import Answer, History
 from .options import parse_line
-from .session import RunOptions, ShellSession
+from .session import RunError, RunOptions, ShellSession
 
 USAGE = (
     "Give the agent a request: `%codeact <request>`, or a `%%codeact` cell whose body is "
     "the request (`%codeact?` lists the options)."
 )
+
+
+def invalid_config_message(error: TraitError) -> str:
+    """One line for a bad ``c.CodeAct`` value (traitlets says which and why)."""
+    return (
+        f"CodeAct: invalid configuration: {str(error).rstrip('.')}; correct it in "
+        "ipython_config.py (or with %config CodeAct.<name> = <value>) and run the cell again."
+    )
 
 
 @magics_class
@@ -86,14 +95,19 @@ class CodeActMagics(Magics):
                 return None
         if not request:
             raise UsageError(USAGE)
-        settings = self._settings(args)
-        approve = args.approve or settings.approval_mode == "ask"
+        try:
+            settings = self._settings(args)
+        except TraitError as error:  # a bad value in ipython_config.py or %config
+            print(invalid_config_message(error), file=sys.stderr)
+            return None
+        configured = settings.approval_mode == "ask"
+        approve = args.approve or configured
         if approve and not stdin_available(self.shell):
-            print(NO_STDIN_MESSAGE, file=sys.stderr)
+            print(no_stdin_message(option=args.approve, setting=configured), file=sys.stderr)
             return None
         try:
             return session.run(request, settings, RunOptions(approve=approve, insert=args.insert))
-        except ConfigError as error:
+        except (ConfigError, RunError) as error:
             print(f"CodeAct: {error}", file=sys.stderr)
             return None
 

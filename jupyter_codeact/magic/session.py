@@ -15,10 +15,11 @@ from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from ..config import CodeAct
+from ..config import CodeAct, ConfigError
 from ..core.agent import Agent
 from ..core.events import AnyEvent, Done
-from ..core.llm import LLMSettings, OpenAIChat
+from ..core.executor import ExecutorError
+from ..core.llm import LLMError, LLMSettings, OpenAIChat
 from ..executors.main_thread import MainThreadQueue
 from ..executors.shell import ShellExecutor
 from ..namespace import summarize_namespace
@@ -29,6 +30,16 @@ from .history import Answer, History, RunRecord
 T = TypeVar("T")
 
 STOPPED_EARLY = "Stopped by the user before the model was asked."
+
+STILL_STOPPING = "The previous request is still stopping; run the cell again in a moment."
+
+
+class RunError(Exception):
+    """The agent cannot take this request; the message says why, in a sentence."""
+
+
+EXPLAINED_ERRORS: tuple[type[Exception], ...] = (ConfigError, RunError, LLMError, ExecutorError)
+"""Errors whose message is written for the user: shown as they are, without a traceback."""
 
 NAMESPACE_HEADER = (
     "Your code runs in the user's own IPython kernel. These variables are in its namespace "
@@ -99,8 +110,15 @@ class ShellSession:
     def run(self, request: str, settings: CodeAct, options: RunOptions) -> Answer | None:
         """Run ``request`` to its end on the main thread; the answer, if any.
 
-        Raises :class:`~jupyter_codeact.config.ConfigError` when nothing can be reached.
+        Raises :class:`~jupyter_codeact.config.ConfigError` when nothing can be reached and
+        :class:`RunError` when the agent cannot take a request now; nothing is shown then.
+        Once the run's view is up, the view always finishes: an error whose message is
+        written for the user ends the run with that message (and no exception); any other
+        exception (a bug) is shown in the view and re-raised, with the agent stopped.
         """
+        if self.agent is not None and self.agent.running:
+            # Only if the last run broke off in a way that kept it from serving to the end.
+            raise RunError(STILL_STOPPING)
         llm = self._llm_for(settings.llm_settings())
         agent_options = settings.agent_options(require_solution=False)
         if self.agent is None:
@@ -125,30 +143,28 @@ class ShellSession:
         )
         self._stop_requested = False
         self._busy = True
-
-        def show(events: Sequence[AnyEvent]) -> None:
-            for event in events:
-                record.add(event)
-            view.show(events)
-
+        # Until the view has finished: a Stop in our own code stops the run, and never
+        # raises into the middle of it.
         restore_sigint = _handle_sigint(self._on_sigint)
         try:
             view.start()
-            run = self.thread.submit(self._drive(agent, main, request, self._context()))
-            try:
-                main.serve(show, until=run, on_interrupt=self.request_stop)
-            except BaseException:
-                self.request_stop()  # our display failed: do not leave the agent running
-                raise
-            run.result()
+            self._serve(agent, main, request, record, view)
+        except BaseException as error:
+            record.fail(_failure_message(error))
+            with contextlib.suppress(Exception):  # a broken view must not hide the error
+                view.finish(record)
+            if isinstance(error, EXPLAINED_ERRORS):
+                return None
+            raise
+        else:
+            view.finish(record)
+            if options.insert:
+                self._insert(record, view)
         finally:
-            restore_sigint()
             self._busy = False
             executor.approve = None
             executor.output_context = None
-        view.finish(record)
-        if options.insert:
-            self._insert(record, view)
+            restore_sigint()
         answer = record.answer
         return Answer(answer) if answer is not None else None
 
@@ -173,6 +189,37 @@ class ShellSession:
         if self.executor.interruptible:
             raise KeyboardInterrupt
         self.request_stop()
+
+    def _serve(
+        self, agent: Agent, main: MainThreadQueue, request: str, record: RunRecord, view: RunView
+    ) -> None:
+        """Start the run on the agent's thread and serve it here until it has ended.
+
+        If the view fails, the run is stopped and served (recorded, no longer shown) to its
+        end, so that no agent is left running; then the view's error is raised.
+        """
+        view_error: list[Exception] = []
+
+        def show(events: Sequence[AnyEvent]) -> None:
+            for event in events:
+                record.add(event)
+            if view_error:
+                return
+            try:
+                view.show(events)
+            except Exception as error:
+                view_error.append(error)
+                self.request_stop()
+
+        run = self.thread.submit(self._drive(agent, main, request, self._context()))
+        try:
+            main.serve(show, until=run, on_interrupt=self.request_stop)
+        except BaseException:
+            self.request_stop()  # the main thread cannot serve the run: do not leave it going
+            raise
+        run.result()
+        if view_error:
+            raise view_error[0]
 
     async def _drive(
         self, agent: Agent, main: MainThreadQueue, request: str, context: str | None
@@ -210,6 +257,19 @@ class ShellSession:
         first = record.request.strip().splitlines()[0][:80]
         self.shell.set_next_input(f"# CodeAct: {first}\n" + "\n\n".join(codes), replace=False)
         view.note("The code that ran is in a new cell below.")
+
+
+def _failure_message(error: BaseException) -> str:
+    """What the view says about the exception that broke a run off."""
+    if isinstance(error, EXPLAINED_ERRORS):
+        return str(error)
+    if isinstance(error, KeyboardInterrupt):
+        return "Stopped by the user."
+    detail = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    return (
+        f"CodeAct broke off on an internal error ({detail}); this is a bug in CodeAct, and "
+        "the traceback below is what to report."
+    )
 
 
 def _handle_sigint(handler: Callable[[int, Any], None]) -> Callable[[], None]:
