@@ -113,6 +113,14 @@ export interface IPendingApproval {
  */
 export type ApprovalDecision = { run: true; code: string } | { run: false };
 
+/**
+ * What the caller of `execute` hears about a request as it goes.
+ */
+export interface IExecuteCallbacks {
+  /** The user pressed Run on the request: its cell runs now. */
+  onApproved?: () => void;
+}
+
 export interface INotebookExecutorOptions {
   tracker: INotebookTracker;
   docManager: IDocumentManager;
@@ -180,13 +188,14 @@ export class NotebookExecutor {
    */
   execute(
     chatId: string,
-    request: IExecuteMessage
+    request: IExecuteMessage,
+    callbacks: IExecuteCallbacks = {}
   ): Promise<IExecuteResultMessage> {
     const known = this._runs.get(request.request_id);
     if (known) {
       return known;
     }
-    const run = this._run(chatId, request)
+    const run = this._run(chatId, request, callbacks)
       .catch((reason): IExecuteResultMessage =>
         this._failure(
           request,
@@ -292,7 +301,8 @@ export class NotebookExecutor {
 
   private async _run(
     chatId: string,
-    request: IExecuteMessage
+    request: IExecuteMessage,
+    callbacks: IExecuteCallbacks
   ): Promise<IExecuteResultMessage> {
     let code = request.code;
     if (request.approval === 'ask') {
@@ -309,6 +319,7 @@ export class NotebookExecutor {
         };
       }
       code = decision.code;
+      callbacks.onApproved?.();
     }
     const panel = await this._notebook(request.path);
     if (!panel) {

@@ -98,10 +98,16 @@ export class ChatSession implements IDisposable {
     switch (message.type) {
       case 'execute': {
         const start = performance.now();
-        void this._executor.execute(this.id, message).then(result => {
-          this._sendResult(result);
-          measure('codeact:execute', start);
-        });
+        const requestId = message.request_id;
+        const onApproved = (): void => {
+          this._socket.send({ type: 'approved', request_id: requestId });
+        };
+        void this._executor
+          .execute(this.id, message, { onApproved })
+          .then(result => {
+            this._sendResult(result);
+            measure('codeact:execute', start);
+          });
         break;
       }
       case 'interrupt':

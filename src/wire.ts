@@ -79,7 +79,8 @@ export interface IChatInfo {
  *   blocks), `turn`, `streaming`
  * - action: `code`, `turn`, `action_id`, `request_id`, `phase`, `cell_id`
  * - observation: `action_id`, `turn`, `status`, `text`, `code`, `outputs`,
- *   `execution_count`, `duration_ms`, `cell_id`
+ *   `execution_count`, `duration_ms`, `cell_id`, `note` (what the status
+ *   means, when it is not `ok` or `error`)
  * - final: `text`, `turn`
  * - error: `text`, `kind`
  */
@@ -99,6 +100,7 @@ export interface IChatEntry {
   outputs?: nbformat.IOutput[];
   execution_count?: number | null;
   duration_ms?: number;
+  note?: string;
   kind?: string;
 }
 
@@ -154,6 +156,14 @@ export interface IStopMessage {
   type: 'stop';
 }
 
+/**
+ * The user pressed Run on an action waiting for approval: its cell runs now.
+ */
+export interface IApprovedMessage {
+  type: 'approved';
+  request_id: string;
+}
+
 export interface IExecuteResultMessage {
   type: 'execute_result';
   request_id: string;
@@ -165,7 +175,11 @@ export interface IExecuteResultMessage {
 }
 
 export type ClientMessage =
-  IHelloMessage | IUserMessage | IStopMessage | IExecuteResultMessage;
+  | IHelloMessage
+  | IUserMessage
+  | IStopMessage
+  | IApprovedMessage
+  | IExecuteResultMessage;
 
 // -- server -> client -------------------------------------------------------
 
@@ -291,6 +305,7 @@ export function isChatEntry(value: unknown): value is IChatEntry {
     ['outputs', v => Array.isArray(v) && v.every(isObject)],
     ['execution_count', v => v === null || isNumber(v)],
     ['duration_ms', isNumber],
+    ['note', isString],
     ['kind', isString]
   ];
   return optional.every(

@@ -160,6 +160,7 @@ async def test_stop_during_a_long_cell_interrupts_it(
     await client.until_state("idle")
     entries = client.entries()
     assert entries[-2]["role"] == "observation" and entries[-2]["status"] == "interrupted"
+    assert entries[-2]["note"] == "The cell was interrupted before it finished."
     assert entries[-1]["role"] == "error" and entries[-1]["kind"] == "stopped"
     await client.close()
 
@@ -255,6 +256,42 @@ async def test_a_page_that_reconnects_can_still_deliver_its_result(
     await again.close()
 
 
+async def test_a_page_that_reconnects_gets_an_execute_it_may_have_lost(
+    jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM, kernel: KernelExecutor
+) -> None:
+    llm_server.push("<execute>print('hi')</execute>", "<solution>hi</solution>")
+    chat_id = await new_chat(jp_fetch)
+    first = await ChatClient.connect(jp_ws_fetch, chat_id, client_id="page-1")
+    first.ask("say hi")
+    lost = await first.next("execute")  # as if it died with the socket, unanswered
+    await first.close()
+    again = await ChatClient.connect(jp_ws_fetch, chat_id, kernel=kernel, client_id="page-1")
+    resent = await again.next("execute")
+    assert resent == lost  # the same request: the page runs each request id once
+    await again.until_state("done")
+    assert again.executed == [lost["request_id"]]
+    await again.close()
+
+
+async def test_a_page_that_reconnects_before_its_old_socket_is_noticed_drives_the_run(
+    jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM, kernel: KernelExecutor
+) -> None:
+    llm_server.push(
+        Reply(content="<execute>print('hi')</execute>", delay=1.0), "<solution>hi</solution>"
+    )
+    chat_id = await new_chat(jp_fetch)
+    old = await ChatClient.connect(jp_ws_fetch, chat_id, client_id="page-1")
+    old.ask("say hi")
+    await asyncio.to_thread(llm_server.wait_for_requests, 1)
+    # The page reconnected (a network blip) while its old socket still looks open.
+    new = await ChatClient.connect(jp_ws_fetch, chat_id, kernel=kernel, client_id="page-1")
+    await new.until_state("done")
+    assert len(new.executed) == 1
+    assert not any(m["type"] == "execute" for m in old.received)
+    await old.close()
+    await new.close()
+
+
 async def test_ask_before_run_reports_edits_and_skips(
     jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM, kernel: KernelExecutor
 ) -> None:
@@ -272,6 +309,7 @@ async def test_ask_before_run_reports_edits_and_skips(
         base = {"type": "execute_result", "request_id": request["request_id"]}
         if next(decisions) == "skip":
             return {**base, "status": "skipped", "outputs": [], "code": request["code"]}
+        client.send({"type": "approved", "request_id": request["request_id"]})
         result = await kernel.execute("print('as edited')", timeout=30)
         return {**base, "status": result.status, "outputs": result.outputs, "code": result.code}
 
@@ -279,6 +317,13 @@ async def test_ask_before_run_reports_edits_and_skips(
     client.ask("go", approval="ask")
     await client.until_state("waiting_approval")
     await client.until_state("done")
+    # Edited and run: the panel said so, and the step stopped waiting for approval.
+    running = [
+        m["entry"]["phase"]
+        for m in client.received
+        if m["type"] == "entry" and m["entry"]["role"] == "action"
+    ]
+    assert running[:2] == ["waiting_approval", "running"]
     told = [llm_server.requests[i].messages[-1]["content"] for i in (1, 2)]
     assert "edited the code" in told[0] and "print('as edited')" in told[0]
     assert "chose not to run" in told[1]
@@ -398,3 +443,64 @@ async def test_context_expression_summarises_a_kernel_silently(
     )
     leaked = await kernel.execute("[n for n in globals() if 'codeact' in n.lower()]", timeout=30)
     assert leaked.outputs[0]["data"]["text/plain"] == "[]"
+
+
+async def test_a_run_cut_short_by_a_server_stop_is_closed_on_load(
+    jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM, chats_dir: Path
+) -> None:
+    chat_id = await new_chat(jp_fetch)
+    # What the file holds when the server stopped while the agent's cell was running.
+    file = chats_dir / f"{chat_id}.json"
+    saved = json.loads(file.read_text())
+    now = saved["info"]["updated"]
+    saved["entries"] = [
+        {"id": "u", "role": "user", "time": now, "text": "count"},
+        {"id": "a", "role": "assistant", "time": now, "text": "<execute>1</execute>"},
+        {"id": "action-x", "role": "action", "time": now, "code": "1", "phase": "running"},
+    ]
+    saved["messages"] = [
+        {"role": "system", "content": "prompt"},
+        {"role": "user", "content": "count"},
+        {"role": "assistant", "content": "<execute>1</execute>"},
+    ]
+    file.write_text(json.dumps(saved))
+    client = await ChatClient.connect(jp_ws_fetch, chat_id)
+    snapshot = await client.next("snapshot")
+    assert snapshot["entries"][2]["phase"] == "finished"
+    assert snapshot["entries"][-1]["role"] == "error"
+    assert "server stopped" in snapshot["entries"][-1]["text"]
+    llm_server.push("<solution>1</solution>")
+    client.ask("go on")
+    await client.until_state("done")
+    # The model hears that its last action's outcome is unknown, before the follow-up.
+    told = [m["content"] for m in llm_server.requests[0].messages[-2:]]
+    assert "server stopped" in told[0] and told[1] == "go on"
+    await client.close()
+
+
+async def test_an_unanswered_action_does_not_borrow_the_previous_cell(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from jupyter_codeact.server import notebook_executor
+    from jupyter_codeact.server.notebook_executor import NotebookExecutor
+
+    class Page:
+        closed = False
+
+        def __init__(self) -> None:
+            self.sent: list[dict[str, Any]] = []
+
+        def send(self, message: dict[str, Any]) -> None:
+            self.sent.append(message)
+
+    monkeypatch.setattr(notebook_executor, "_REPORT_GRACE", 0.0)
+    page = Page()
+    executor = NotebookExecutor(path=lambda: "nb.ipynb", driver=lambda: page, on_sent=print)
+    answered = asyncio.ensure_future(executor.execute("1", timeout=30))
+    await asyncio.sleep(0)  # let the request go out (not waiting for a result)
+    executor.resolve({"request_id": page.sent[0]["request_id"], "status": "ok", "cell_id": "c1"})
+    assert (await answered).status == "ok"
+    assert executor.last_round_trip is not None and executor.last_round_trip.cell_id == "c1"
+    unanswered = await executor.execute("2", timeout=0.01)
+    assert unanswered.status == "timeout"
+    assert executor.last_round_trip is None

@@ -353,13 +353,14 @@ class Agent:
                     note="The action did not stop when interrupted; its outcome is unknown.",
                 )
             return task.result()
+        except asyncio.CancelledError:
+            # The run itself was cancelled (its host is shutting down): the code must not go
+            # on running unobserved.
+            task.cancel()
+            _background(self.executor.interrupt())
+            raise
         finally:
             stopped.cancel()
-            if not task.done():
-                # The run itself was cancelled (its host is shutting down): the code must not
-                # go on running unobserved.
-                task.cancel()
-                _background(self.executor.interrupt())
 
 
 _BACKGROUND: set[asyncio.Future[Any]] = set()

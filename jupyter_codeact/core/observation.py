@@ -22,6 +22,14 @@ STATUS_NOTES = {
 }
 
 
+def status_note(status: str, timeout: float | None = None) -> str:
+    """What an execution status means, in a sentence ("" for ``ok`` and ``error``)."""
+    if status not in STATUS_NOTES:
+        return ""
+    limit = f"{timeout:g} seconds" if timeout else "the time limit"
+    return STATUS_NOTES[status].format(timeout=limit)
+
+
 def strip_ansi(text: str) -> str:
     """Remove terminal colour and cursor codes (IPython tracebacks are full of them)."""
     return _ANSI.sub("", text)
@@ -117,10 +125,7 @@ def format_observation(
     """Build the observation for ``result``, bounded to about ``max_chars`` characters."""
     parts = [strip_ansi(output_text(output)).rstrip("\n") for output in result.outputs]
     body = "\n".join(part for part in parts if part)
-    notes = []
-    if result.status in STATUS_NOTES:
-        limit = f"{timeout:g} seconds" if timeout else "the time limit"
-        notes.append(STATUS_NOTES[result.status].format(timeout=limit))
+    notes = [note] if (note := status_note(result.status, timeout)) else []
     if result.note:
         notes.append(result.note)
     if result.status != "skipped" and not body:

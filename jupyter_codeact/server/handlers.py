@@ -170,6 +170,8 @@ class ChatSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
                 self.send({"type": "problem", "message": problem})
         elif kind == "stop":
             self.session.stop()
+        elif kind == "approved":
+            self.session.approved(parsed["request_id"])
         elif kind == "execute_result":
             self.session.execute_result(parsed)
 

@@ -1,9 +1,10 @@
 """The server's half of the notebook executor: ask the browser to run a cell, await its outputs.
 
 The browser that sent the request owns the notebook: it inserts the cell, runs it in the
-notebook's own kernel and answers with the cell's outputs. An ``execute`` is sent once and
-never again, so nothing runs twice; if that browser goes away and no page answers within
-``orphan_timeout``, the action fails with a plain message.
+notebook's own kernel and answers with the cell's outputs. An ``execute`` goes only to that
+page (again if the same page reconnects: it runs each request id once), so nothing runs
+twice; if that page goes away and does not come back within ``orphan_timeout``, the action
+fails with a plain message.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class Peer(Protocol):
 @dataclass
 class _Pending:
     request_id: str
+    message: dict[str, Any]
     peer: Peer
     future: asyncio.Future[dict[str, Any]]
     sent_at: float
@@ -92,23 +94,23 @@ class NotebookExecutor:
         peer = self._driver()
         if peer is None or peer.closed:
             raise ExecutorError(NO_BROWSER)
+        self.last_round_trip = None
         loop = asyncio.get_running_loop()
         request_id = uuid.uuid4().hex
-        pending = _Pending(request_id, peer, loop.create_future(), time.perf_counter())
-        self._pending[request_id] = pending
         approval = self.approval
-        peer.send(
-            {
-                "type": "execute",
-                "request_id": request_id,
-                "action_id": action.action_id if action else "",
-                "turn": action.turn if action else 0,
-                "code": code,
-                "timeout": timeout,
-                "approval": approval,
-                "path": self._path(),
-            }
-        )
+        message = {
+            "type": "execute",
+            "request_id": request_id,
+            "action_id": action.action_id if action else "",
+            "turn": action.turn if action else 0,
+            "code": code,
+            "timeout": timeout,
+            "approval": approval,
+            "path": self._path(),
+        }
+        pending = _Pending(request_id, message, peer, loop.create_future(), time.perf_counter())
+        self._pending[request_id] = pending
+        peer.send(message)
         if action is not None:
             self._on_sent(action, request_id, approval)
         # Waiting for a person to approve has no deadline; a running cell has the browser's.
@@ -160,13 +162,20 @@ class NotebookExecutor:
                 )
 
     def peer_back(self, old: Peer, new: Peer) -> None:
-        """The same page reconnected: it still owns what it was running."""
+        """The same page reconnected: it still owns what it was running.
+
+        The ``execute`` goes to it again, since it may have been lost with the old socket:
+        the page runs each request id once (and reports a finished one), so this never runs
+        anything twice.
+        """
         for pending in self._pending.values():
             if pending.peer is old:
                 pending.peer = new
                 if pending.orphan_timer is not None:
                     pending.orphan_timer.cancel()
                     pending.orphan_timer = None
+                if not pending.future.done():
+                    new.send(pending.message)
                 if pending.interrupted:
                     new.send({"type": "interrupt", "request_id": pending.request_id})
 

@@ -21,6 +21,8 @@ client -> server (:data:`ClientMessage`):
   bounds it); ``approval`` the mode chosen in the panel. Refused (a ``problem``) while a run
   is going on.
 - ``{"type": "stop"}``: cancel the run (LLM stream cancelled, running cell interrupted).
+- ``{"type": "approved", "request_id": str}``: the user pressed Run on an action that was
+  waiting for approval; its cell is running now (its ``execute_result`` follows).
 - ``{"type": "execute_result", "request_id": str, "status": ExecutionStatus,
   "outputs": [nbformat output...], "code": str, "execution_count": int|null,
   "cell_id": str|null}``: the answer to an ``execute``; ``code`` is what ran (the user may
@@ -80,10 +82,12 @@ class ChatEntry(TypedDict, total=False):
       (``pending`` | ``running`` | ``waiting_approval`` | ``finished``), ``cell_id``
     - observation: ``action_id``, ``turn``, ``status``, ``text`` (what the model read),
       ``code`` (what ran), ``outputs`` (nbformat, bounded), ``execution_count``,
-      ``duration_ms`` (from sending ``execute`` to receiving its result), ``cell_id``
+      ``duration_ms`` (from sending ``execute`` to receiving its result), ``cell_id``,
+      ``note`` (what the status means for the user, when it is not ``ok`` or ``error``)
     - final: ``text``, ``turn``
     - error: ``text`` (one sentence with the fix), ``kind`` (an ErrorKind, or
-      ``max_turns`` | ``token_budget`` | ``stopped`` | ``browser_gone``)
+      ``max_turns`` | ``token_budget`` | ``stopped`` | ``interrupted`` (the server stopped
+      mid-run) | ``internal``)
     """
 
     id: str
@@ -101,6 +105,7 @@ class ChatEntry(TypedDict, total=False):
     outputs: list[dict[str, Any]]
     execution_count: int | None
     duration_ms: float
+    note: str
     kind: str
 
 
@@ -139,6 +144,8 @@ def parse_client_message(message: Any) -> dict[str, Any]:
         }
     if kind == "stop":
         return {"type": "stop"}
+    if kind == "approved":
+        return {"type": "approved", "request_id": _string(message, "request_id")}
     if kind == "execute_result":
         status = message.get("status")
         if status not in EXECUTION_STATUSES:

@@ -28,7 +28,7 @@ from ..core.events import (
     Usage,
 )
 from ..core.llm import LLM
-from ..core.observation import truncate_middle
+from ..core.observation import status_note, truncate_middle
 from .notebook_executor import NotebookExecutor, Peer
 from .protocol import ChatEntry, ChatState
 from .store import ChatRecord, ChatStore
@@ -39,6 +39,10 @@ MAX_CONTEXT_CHARS = 12_000
 MAX_ENTRY_OUTPUT_CHARS = 4_000
 SAVE_DELAY = 0.5
 BUSY = "The agent is still working on the last request: wait for it, or press Stop."
+SERVER_STOPPED = (
+    "The server stopped while the agent was working, so its last step did not finish: check "
+    "the notebook's last cells, then ask again to continue."
+)
 
 _LIMIT_ADVICE = {
     "max_turns": "ask it to go on, or raise c.CodeAct.max_turns.",
@@ -113,6 +117,37 @@ class ChatSession:
         self._dirty = False
         self._flush_later: asyncio.TimerHandle | None = None
         self._write_lock = asyncio.Lock()
+        self._recover()
+
+    def _recover(self) -> None:
+        """Close what a run left open when the server stopped in the middle of it.
+
+        Entries saved mid-run would otherwise show "Running..." forever, and the model's
+        history would end with an action whose outcome it never heard.
+        """
+        unfinished = False
+        for entry in self.record.entries:
+            if entry.get("streaming"):
+                entry["streaming"] = False
+                unfinished = True
+            if entry.get("role") == "action" and entry.get("phase") != "finished":
+                entry["phase"] = "finished"
+                unfinished = True
+        if not unfinished:
+            return
+        self.record.entries.append(
+            {
+                "id": uuid.uuid4().hex,
+                "time": time.time(),
+                "role": "error",
+                "kind": "interrupted",
+                "text": SERVER_STOPPED,
+            }
+        )
+        messages = self.record.messages
+        if messages and messages[-1].get("role") == "assistant":
+            messages.append({"role": "user", "content": f"Observation:\n{SERVER_STOPPED}"})
+        self.store.save(self.record)
 
     @property
     def id(self) -> str:
@@ -138,7 +173,9 @@ class ChatSession:
     def hello(self, peer: Peer, client_id: str) -> None:
         """A page said who it is; if it is the driver coming back, it drives again."""
         for old, known in list(self.peers.items()):
-            if old is not peer and known == client_id and old.closed:
+            # A page keeps one socket per chat: an older one with its id is gone, even if the
+            # server has not noticed yet.
+            if old is not peer and known == client_id:
                 self.peers.pop(old, None)
                 if self.driver is old:
                     self.driver = peer
@@ -190,6 +227,15 @@ class ChatSession:
         if self._agent is not None and self.running:
             self._agent.stop()
 
+    def approved(self, request_id: str) -> None:
+        """The user pressed Run: the action waiting for approval is running now."""
+        for entry in reversed(self.record.entries):
+            if entry.get("request_id") == request_id:
+                if entry.get("phase") == "waiting_approval":
+                    self._replace(entry["id"], phase="running")
+                    self._set_state("running")
+                return
+
     def execute_result(self, result: dict[str, Any]) -> None:
         if not self.executor.resolve(result):
             log.info("CodeAct: ignoring a result for unknown request %s", result["request_id"])
@@ -197,6 +243,8 @@ class ChatSession:
     def renamed(self, info: dict[str, Any]) -> None:
         self.record.info.update(info)  # type: ignore[typeddict-item]
         self.broadcast({"type": "chat", "chat": self.record.info})
+        # A save encoded before the rename may land after the store's: write the new path last.
+        self._save()
 
     async def close(self) -> None:
         """The server is stopping: stop the run and keep what happened."""
@@ -322,6 +370,8 @@ class ChatSession:
         }
         if trip is not None:
             entry["duration_ms"] = round(trip.duration_ms, 2)
+        if note := status_note(event.status, self.settings.cell_timeout or None):
+            entry["note"] = note
         self._add(entry)
         self._set_state("thinking")
 

@@ -88,8 +88,9 @@ describe('NotebookExecutor approvals', () => {
   it('waits for approval, and a skip runs nothing', async () => {
     const { executor, tracker } = make();
     const changes = jest.fn();
+    const onApproved = jest.fn();
     executor.approvalsChanged.connect(changes);
-    const result = executor.execute('c1', request('r1'));
+    const result = executor.execute('c1', request('r1'), { onApproved });
     expect(executor.pendingApproval('r1')).toEqual({
       requestId: 'r1',
       code: 'print(1)',
@@ -109,6 +110,7 @@ describe('NotebookExecutor approvals', () => {
     expect(executor.pendingApproval('r1')).toBeUndefined();
     expect(changes).toHaveBeenCalledTimes(2);
     expect(executor.result('r1')?.status).toBe('skipped');
+    expect(onApproved).not.toHaveBeenCalled();
   });
 
   it('treats an interrupt during approval as a skip', async () => {
@@ -120,9 +122,12 @@ describe('NotebookExecutor approvals', () => {
 
   it('runs the edited code and reports it (here: no notebook to run in)', async () => {
     const { executor, docManager } = make();
-    const result = executor.execute('c1', request('r3'));
+    const onApproved = jest.fn();
+    const result = executor.execute('c1', request('r3'), { onApproved });
+    expect(onApproved).not.toHaveBeenCalled();
     executor.decide('r3', { run: true, code: 'print(2)' });
     const answer = await result;
+    expect(onApproved).toHaveBeenCalledTimes(1);
     expect(docManager.openOrReveal).toHaveBeenCalledWith('missing.ipynb');
     expect(answer.status).toBe('error');
     expect(answer.code).toBe('print(2)');

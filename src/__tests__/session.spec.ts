@@ -104,8 +104,28 @@ describe('ChatSession', () => {
     FakeSocket.last.open();
     FakeSocket.last.receive(execute('r1'));
     await flush();
-    expect(executor.execute).toHaveBeenCalledWith('c1', execute('r1'));
+    expect(executor.execute).toHaveBeenCalledWith(
+      'c1',
+      execute('r1'),
+      expect.anything()
+    );
     expect(FakeSocket.last.sent).toContainEqual(resultOf('r1'));
+  });
+
+  it('tells the server when the user approves an action', async () => {
+    FakeSocket.last.open();
+    executor.execute.mockImplementationOnce(async (_, message, callbacks) => {
+      callbacks?.onApproved?.();
+      return resultOf(message.request_id);
+    });
+    FakeSocket.last.receive({ ...execute('r2'), approval: 'ask' });
+    await flush();
+    const sent = FakeSocket.last.sent as { type: string }[];
+    const approved = sent.findIndex(m => m.type === 'approved');
+    expect(sent[approved]).toEqual({ type: 'approved', request_id: 'r2' });
+    expect(approved).toBeLessThan(
+      sent.findIndex(m => m.type === 'execute_result')
+    );
   });
 
   it('passes interrupts to the executor', () => {

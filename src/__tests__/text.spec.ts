@@ -89,6 +89,15 @@ describe('escapeHtmlInMarkdown', () => {
     );
   });
 
+  it('turns images into links, so that showing text fetches nothing', () => {
+    expect(escapeHtmlInMarkdown('see ![chart](https://x.test/?q=secret)')).toBe(
+      'see &#33;[chart](https://x.test/?q=secret)'
+    );
+    expect(escapeHtmlInMarkdown('\\![a][ref] and `![code](span)`')).toBe(
+      '\\&#33;[a][ref] and `![code](span)`'
+    );
+  });
+
   it('keeps markdown syntax such as quotes and emphasis', () => {
     expect(escapeHtmlInMarkdown('> quoted *text*')).toBe('> quoted *text*');
   });

@@ -167,6 +167,15 @@ describe('ChatView', () => {
         execution_count: 3,
         duration_ms: 12.4
       },
+      {
+        id: 'o2',
+        role: 'observation',
+        time: 4,
+        action_id: 'a2',
+        status: 'died',
+        outputs: [],
+        note: 'The kernel died while running the cell.'
+      },
       { id: 'f', role: 'final', time: 5, text: 'Install pandas.' },
       { id: 'e', role: 'error', time: 6, text: 'Stopped.', kind: 'stopped' }
     ]);
@@ -179,6 +188,7 @@ describe('ChatView', () => {
       'user',
       'assistant',
       'action',
+      'observation',
       'observation',
       'final',
       'error'
@@ -194,6 +204,11 @@ describe('ChatView', () => {
       "ModuleNotFoundError: No module named 'pandas'"
     );
     expect(role('observation').textContent).toContain('[3] · 12 ms');
+    // A status with no output to show says what happened.
+    const died = host.querySelectorAll('[data-codeact-role="observation"]')[1];
+    expect(died.textContent).toBe(
+      'Kernel diedThe kernel died while running the cell.'
+    );
     (
       role('action').querySelector('.jp-CodeAct-cellLink') as HTMLElement
     ).click();

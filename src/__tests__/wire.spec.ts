@@ -79,9 +79,11 @@ describe('isChatEntry', () => {
       outputs: [{ output_type: 'stream', name: 'stdout', text: 'x' }],
       execution_count: null,
       cell_id: null,
-      duration_ms: 12.5
+      duration_ms: 12.5,
+      note: 'The cell was interrupted before it finished.'
     };
     expect(isChatEntry(observation)).toBe(true);
+    expect(isChatEntry({ ...observation, note: 3 })).toBe(false);
     expect(isChatEntry({ ...observation, status: 'exploded' })).toBe(false);
     expect(isChatEntry({ ...observation, outputs: ['x'] })).toBe(false);
     expect(isChatEntry({ ...observation, streaming: 'yes' })).toBe(false);
@@ -131,6 +133,7 @@ describe('the mirror of protocol.py', () => {
       'hello',
       'user_message',
       'stop',
+      'approved',
       'execute_result'
     ];
     expect(types.sort()).toEqual(ours.sort());

@@ -217,6 +217,7 @@ function ObservationEntry(props: { entry: IChatEntry }): JSX.Element {
         {details && <span className="jp-CodeAct-stepDetails">{details}</span>}
       </div>
       {output && <pre className="jp-CodeAct-output">{output}</pre>}
+      {entry.note && <div className="jp-CodeAct-stepNote">{entry.note}</div>}
     </Entry>
   );
 }

