@@ -107,6 +107,7 @@ async def test_every_handler_requires_authentication(
         chat = await server.fetch("codeact/chats", method="POST", body='{"path": "nb.ipynb"}')
         for path, kw in [
             ("codeact/config", {}),
+            ("codeact/context/expression", {}),
             ("codeact/chats?path=nb.ipynb", {}),
             ("codeact/chats", {"method": "POST", "body": '{"path": "x.ipynb"}'}),
             (f"codeact/chats/{chat['id']}", {}),
@@ -128,8 +129,10 @@ async def test_every_handler_is_authorized(tmp_path: Path, llm_server: ScriptedL
         assert (await server.fetch("api/status"))["started"]  # the user is authenticated
         for path, kw in [
             ("codeact/config", {}),
+            ("codeact/context/expression", {}),
             ("codeact/chats?path=nb.ipynb", {}),
             ("codeact/chats", {"method": "POST", "body": '{"path": "x.ipynb"}'}),
+            (f"codeact/chats/{'a' * 32}", {}),
             (f"codeact/chats/{'a' * 32}", {"method": "DELETE"}),
         ]:
             with pytest.raises(HTTPClientError) as refused:
