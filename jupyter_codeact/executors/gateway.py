@@ -43,6 +43,7 @@ class GatewayKernel:
         self._ws: WebSocketClientConnection | None = None
         self._iopub: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._replies: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._iopub_seen: dict[str, asyncio.Future[None]] = {}
         self._reader: asyncio.Task[None] | None = None
         self._restarting = False
         self._dead = False
@@ -120,6 +121,10 @@ class GatewayKernel:
             msg = json.loads(raw)
             channel = msg.get("channel")
             if channel == "iopub":
+                parent = msg.get("parent_header", {}).get("msg_id")
+                seen = self._iopub_seen.pop(parent, None)
+                if seen is not None and not seen.done():
+                    seen.set_result(None)
                 self._iopub.put_nowait(msg)
             elif channel in ("shell", "control"):
                 parent = msg.get("parent_header", {}).get("msg_id")
@@ -152,16 +157,26 @@ class GatewayKernel:
         return msg_id
 
     async def _wait_ready(self) -> None:
-        """Ask for kernel_info until it answers (the kernel may still be starting)."""
+        """Ask for kernel_info until the kernel answers on the shell channel *and* its
+        IOPub messages reach us: after a restart the server's IOPub subscription can come
+        back later than the shell, and the outputs of an execution sent before that would
+        be lost (the run would wait for them until its timeout)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.startup_timeout
         while loop.time() < deadline:
-            future: asyncio.Future[dict[str, Any]] = loop.create_future()
-            self._replies[self._send("shell", "kernel_info_request", {})] = future
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(future, timeout=2.0)
-                self._restarting = self._dead = False
-                return
+            msg_id = self._send("shell", "kernel_info_request", {})
+            reply: asyncio.Future[dict[str, Any]] = loop.create_future()
+            seen: asyncio.Future[None] = loop.create_future()
+            self._replies[msg_id], self._iopub_seen[msg_id] = reply, seen
+            try:
+                await asyncio.wait_for(asyncio.gather(reply, seen), timeout=2.0)
+            except asyncio.TimeoutError:
+                continue
+            finally:
+                self._replies.pop(msg_id, None)
+                self._iopub_seen.pop(msg_id, None)
+            self._restarting = self._dead = False
+            return
         raise ExecutorError(
             f"{self.description.capitalize()} did not answer within {self.startup_timeout:g} "
             "seconds."
