@@ -10,7 +10,6 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 JS_SOURCES := $(shell find src style schema -type f 2>/dev/null) package.json tsconfig.json
-PY_SOURCES := $(shell find jupyter_codeact -name '*.py' 2>/dev/null)
 
 .PHONY: lab test install lint test-py test-js test-ui bench clean
 

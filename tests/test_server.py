@@ -82,7 +82,8 @@ async def test_a_run_inserts_actions_gets_outputs_and_answers(
     chats_dir: Path,
 ) -> None:
     llm_server.push(
-        "Computing.\n<execute>\ntotal = sum([1, 2, 3])\nprint(total)\n</execute>",
+        "Computing.\n<execute>\ntotal = sum([1, 2, 3])\nprint(total)\n</execute>"
+        "\nObservation: 7 (imagined)",
         "The total is 6.\n<solution>6</solution>",
     )
     chat_id = await new_chat(jp_fetch)
@@ -100,6 +101,8 @@ async def test_a_run_inserts_actions_gets_outputs_and_answers(
     assert observation["duration_ms"] > 0
     assert observation["cell_id"] == f"cell-{execute['request_id'][:8]}"
     assert entries[2]["phase"] == "finished"
+    # The reply as the model reads it back, without what it imagined after its action.
+    assert entries[1]["text"].endswith("</execute>")
     assert entries[5]["text"] == "6"
     assert any(m["type"] == "delta" for m in client.received)  # text streamed as it came
     # The page hears of the action by its `execute` first, so the cell starts before the

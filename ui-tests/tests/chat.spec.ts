@@ -77,6 +77,26 @@ test('ask: a cell is inserted and run in the notebook, and the answer shown', as
   ).toContainText('print(6 * 7)');
 });
 
+test('with no notebook open, asking opens a new one and the agent works there', async ({
+  page
+}) => {
+  await script([
+    '<execute>\nprint("in a new notebook")\n</execute>',
+    '<solution>done</solution>'
+  ]);
+  await command(page, 'codeact:open');
+  await expect(chatPanel(page)).toBeVisible();
+  await expect(page.locator('.jp-NotebookPanel')).toHaveCount(0);
+  await ask(page, 'Print something.');
+
+  await expect(entries(page, 'final')).toContainText('done');
+  await expect(chatPanel(page).locator('.jp-CodeAct-notebook')).toHaveText(
+    /^Untitled\d*\.ipynb$/
+  );
+  const cells = await agentCells(page);
+  expect(cells.map(cell => cell.output)).toEqual(['in a new notebook\n']);
+});
+
 test('commands: fix the error in a cell, and the shortcut to the input', async ({
   page
 }) => {
