@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -42,6 +44,7 @@ async def kernel() -> AsyncIterator[KernelExecutor]:
 
 
 _CONFIG_DIR = tempfile.mkdtemp(prefix="codeact-test-config-")
+atexit.register(shutil.rmtree, _CONFIG_DIR, ignore_errors=True)
 
 
 def clean_env(**extra: str) -> dict[str, str]:

@@ -7,7 +7,8 @@ import asyncio
 import json
 import os
 import re
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,20 @@ from jupyter_codeact.testing import RecordedRequest, Reply, ScriptedLLM
 from jupyter_codeact.testing.scripted_llm import Responder
 
 pytestmark = pytest.mark.asyncio
+
+
+@pytest.fixture
+def no_task_folder_left() -> Iterator[None]:
+    """Each task runs in a folder of its own in the kernel; none may outlive the run."""
+
+    def folders() -> set[str]:
+        return {
+            name for name in os.listdir(tempfile.gettempdir()) if name.startswith("codeact-eval-")
+        }
+
+    before = folders()
+    yield
+    assert folders() - before == set()
 
 
 async def run_suite(
@@ -93,6 +108,7 @@ async def test_the_oracle_solves_every_task_of_the_suite_in_every_mode() -> None
     assert set(summary["modes"]["text"]["domains"]) == set(suite.domains)
 
 
+@pytest.mark.usefixtures("no_task_folder_left")
 async def test_a_model_that_answers_wrong_scores_zero(tmp_path: Path) -> None:
     suite = load_suite()
     tasks = suite.select("finance/above-100,travel/earliest-arrival,dna/gc-s1")
@@ -235,6 +251,7 @@ async def test_an_endpoint_that_refuses_the_key_stops_the_run() -> None:
     assert run.results == []
 
 
+@pytest.mark.usefixtures("no_task_folder_left")
 async def test_tools_that_cannot_load_in_a_kernel_stop_the_run(tmp_path: Path) -> None:
     (tmp_path / "picky").mkdir()
     (tmp_path / "picky" / "tools.py").write_text(

@@ -124,7 +124,7 @@ class KernelPool:
                 yield executor
             finally:
                 try:
-                    await executor.shutdown()
+                    await _retire(executor)
                 finally:
                     self._all.remove(executor)
             return
@@ -143,20 +143,20 @@ class KernelPool:
     async def _replace(self, executor: KernelExecutor) -> KernelExecutor:
         self._all.remove(executor)
         with contextlib.suppress(Exception):
-            await executor.shutdown()
+            await _retire(executor)
         fresh = KernelExecutor(self.make_backend())
         await self._start(fresh)
         return fresh
 
     async def close(self) -> None:
-        async def close_one(executor: KernelExecutor) -> None:
-            with contextlib.suppress(Exception):
-                await executor.execute(_CLEANUP, timeout=10)
-            await executor.shutdown()
-
         executors, self._all = self._all, []
         # return_exceptions: every kernel is shut down even if one fails to, and an error
         # here does not hide the one that ended the run.
-        await asyncio.gather(
-            *(close_one(executor) for executor in executors), return_exceptions=True
-        )
+        await asyncio.gather(*(_retire(executor) for executor in executors), return_exceptions=True)
+
+
+async def _retire(executor: KernelExecutor) -> None:
+    """Remove the kernel's task folder (if it can still run code), then shut it down."""
+    with contextlib.suppress(Exception):
+        await executor.execute(_CLEANUP, timeout=10)
+    await executor.shutdown()

@@ -269,10 +269,23 @@ test('a kernel that dies during a cell is reported, and the agent goes on', asyn
 });
 
 test('reload restores the chat of the notebook', async ({ page }) => {
+  // JupyterLab saves its layout a moment after it changes; a user does not
+  // reload that fast, the test must wait for the open sidebar to be saved.
+  let sidebarSaved = false;
+  page.on('request', request => {
+    if (
+      request.method() === 'PUT' &&
+      request.url().includes('/api/workspaces/')
+    ) {
+      const layout = request.postDataJSON()?.data?.['layout-restorer:data'];
+      sidebarSaved = layout?.right?.collapsed === false;
+    }
+  });
   await script(['<solution>Remember me.</solution>']);
   await notebookWithChat(page, 'reload.ipynb');
   await ask(page, 'Say something memorable.');
   await expect(entries(page, 'final')).toContainText('Remember me.');
+  await expect.poll(() => sidebarSaved).toBe(true);
 
   // The notebook comes back instead of the launcher Galata waits for.
   // (Galata's own `reload`, which the fixture's type hides behind Page's.)
