@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .core.actions import parse_reply, prose
+from .core.actions import prose
 from .core.events import AnyEvent, AssistantMessage, Done, Error, FinalAnswer, Observation
 
 if TYPE_CHECKING:
@@ -76,9 +76,7 @@ class Transcript:
 
     def add(self, event: AnyEvent) -> None:
         if isinstance(event, AssistantMessage):
-            # What the model read back: text after its action (an imagined observation) is
-            # dropped from the history, and from the transcript too.
-            text = prose(parse_reply(event.text).text)
+            text = prose(event.text)
             if text:
                 self.add_markdown(text, {"codeact": {"turn": event.turn}})
         elif isinstance(event, Observation):

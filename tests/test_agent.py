@@ -221,6 +221,34 @@ async def test_stop_while_an_action_runs_interrupts_the_kernel(
         assert (await kernel.execute("1", timeout=10)).status == "ok"
 
 
+async def test_a_run_cancelled_by_its_host_interrupts_the_running_action(
+    llm: OpenAIChat, llm_server: ScriptedLLM
+) -> None:
+    started = asyncio.Event()
+    llm_server.push("<execute>import time\nprint('working', flush=True)\ntime.sleep(60)</execute>")
+
+    def on_message(kind: str, content: dict) -> None:
+        if "working" in content.get("text", ""):
+            started.set()
+
+    async with KernelExecutor(on_message=on_message) as kernel:
+        agent = Agent(llm, kernel)
+
+        async def consume() -> None:
+            async for _ in agent.run("task"):
+                pass
+
+        task = asyncio.ensure_future(consume())
+        await asyncio.wait_for(started.wait(), timeout=30)
+        task.cancel()  # the host goes away (server shutdown), not the user's Stop
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        # The sleeping cell was interrupted: the kernel answers at once, not in a minute
+        # (the first request may be aborted, if it was queued behind the interrupted cell).
+        await asyncio.wait_for(kernel.execute("1", timeout=10), timeout=20)
+        assert (await asyncio.wait_for(kernel.execute("1", timeout=10), timeout=20)).status == "ok"
+
+
 async def test_stop_after_the_reply_but_before_the_action_runs_sends_nothing(
     llm: OpenAIChat, llm_server: ScriptedLLM, kernel: KernelExecutor
 ) -> None:

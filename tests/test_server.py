@@ -498,7 +498,9 @@ async def test_an_unanswered_action_does_not_borrow_the_previous_cell(
 
     monkeypatch.setattr(notebook_executor, "_REPORT_GRACE", 0.0)
     page = Page()
-    executor = NotebookExecutor(path=lambda: "nb.ipynb", driver=lambda: page, on_sent=print)
+    executor = NotebookExecutor(
+        path=lambda: "nb.ipynb", driver=lambda: page, on_sent=lambda *_: None
+    )
     answered = asyncio.ensure_future(executor.execute("1", timeout=30))
     await asyncio.sleep(0)  # let the request go out (not waiting for a result)
     executor.resolve({"request_id": page.sent[0]["request_id"], "status": "ok", "cell_id": "c1"})

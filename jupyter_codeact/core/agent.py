@@ -164,7 +164,8 @@ class Agent:
                 )
                 return
             text = "".join(reply)
-            yield AssistantMessage(turn=turn, text=text)
+            parsed = options.action_format.parse(text)
+            yield AssistantMessage(turn=turn, text=parsed.text)
             estimated = usage is None
             if usage is None:
                 usage = _estimate_usage(self.messages, text)
@@ -177,7 +178,6 @@ class Agent:
                 run_total_tokens=total_tokens,
                 estimated=estimated,
             )
-            parsed = options.action_format.parse(text)
             self.messages.append({"role": "assistant", "content": parsed.text})
             if parsed.code is not None:
                 action = Action(turn=turn, code=parsed.code, action_id=uuid.uuid4().hex[:12])
@@ -222,7 +222,7 @@ class Agent:
 
     def _over_budget(self, total_tokens: int) -> bool:
         budget = self.options.token_budget
-        return bool(budget) and total_tokens >= (budget or 0)
+        return budget is not None and 0 < budget <= total_tokens
 
     def _budget_spent(self, turn: int, turns: int, total_tokens: int) -> Done:
         return Done(

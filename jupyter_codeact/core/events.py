@@ -63,7 +63,9 @@ class Retry(Event):
 
 @dataclass(frozen=True)
 class AssistantMessage(Event):
-    """The assistant's whole reply for this turn."""
+    """The assistant's reply for this turn, as the model will read it back: cut after its
+    first action (what it wrote beyond, such as an imagined observation, is dropped; the
+    text deltas carried all of it)."""
 
     type: ClassVar[str] = "message"
     text: str

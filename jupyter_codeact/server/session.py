@@ -308,13 +308,10 @@ class ChatSession:
             if self._assistant_id is not None:
                 self._replace(self._assistant_id, text="")
         elif isinstance(event, AssistantMessage):
-            # As the model will read it back: what it wrote after its action (an imagined
-            # observation, say) is dropped.
-            text = self.agent().options.action_format.parse(event.text).text
             if self._assistant_id is None:
-                self._add({"role": "assistant", "turn": event.turn, "text": text})
+                self._add({"role": "assistant", "turn": event.turn, "text": event.text})
             else:
-                self._replace(self._assistant_id, text=text, streaming=False)
+                self._replace(self._assistant_id, text=event.text, streaming=False)
             self._assistant_id = None
         elif isinstance(event, Usage):
             self.tokens = event.run_total_tokens
