@@ -123,3 +123,46 @@ async def test_unknown_kernel_name_is_a_clear_error() -> None:
     executor = KernelExecutor(LocalKernel(kernel_name="no-such-kernel"))
     with pytest.raises(ExecutorError, match=r"no-such-kernel.*kernelspec list"):
         await executor.start()
+
+
+# Makes the kernel's next execute request end the way a SIGINT landing in ipykernel's own
+# code (not the user's) ends it: swallowed, idle, no error output, no reply.
+SWALLOW_NEXT_REQUEST = """
+kernel = get_ipython().kernel
+handler = kernel.shell_handlers["execute_request"]
+async def swallowed(*args):
+    kernel.shell_handlers["execute_request"] = handler
+    raise KeyboardInterrupt
+kernel.shell_handlers["execute_request"] = swallowed
+"""
+
+
+async def test_a_request_the_kernel_drops_is_not_reported_as_ran(kernel: KernelExecutor) -> None:
+    assert (await kernel.execute(SWALLOW_NEXT_REQUEST, timeout=30)).status == "ok"
+    dropped = await kernel.execute("ran = True", timeout=30)
+    assert dropped.status == "error"
+    assert "without running the code" in dropped.note
+    assert (await kernel.execute("'ran' in dir()", timeout=30)).outputs[0]["data"] == {
+        "text/plain": "False"
+    }
+
+
+async def test_an_interrupt_swallowed_by_the_kernel_is_an_interruption(
+    kernel: KernelExecutor,
+) -> None:
+    assert (await kernel.execute(SWALLOW_NEXT_REQUEST, timeout=30)).status == "ok"
+    running = asyncio.ensure_future(kernel.execute("ran = True", timeout=30))
+    await asyncio.sleep(0)  # let the request go out before the user's Stop
+    await kernel.interrupt()
+    assert (await running).status == "interrupted"
+
+
+async def test_a_request_aborted_behind_a_failing_one_says_so(kernel: KernelExecutor) -> None:
+    # Someone else's request (an earlier, abandoned action) fails while ours waits behind it.
+    kernel.backend.execute("import time\ntime.sleep(0.5)\n1 / 0")
+    aborted = await kernel.execute("ran = True", timeout=30)
+    assert aborted.status == "error"
+    assert "aborted the request" in aborted.note
+    assert (await kernel.execute("'ran' in dir()", timeout=30)).outputs[0]["data"] == {
+        "text/plain": "False"
+    }

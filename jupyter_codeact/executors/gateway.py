@@ -128,7 +128,7 @@ class GatewayKernel:
                 self._iopub.put_nowait(msg)
             elif channel in ("shell", "control"):
                 parent = msg.get("parent_header", {}).get("msg_id")
-                future = self._replies.pop(parent, None)
+                future = self._replies.get(parent)  # its waiter removes it
                 if future is not None and not future.done():
                     future.set_result(msg)
 
@@ -191,7 +191,9 @@ class GatewayKernel:
             "allow_stdin": False,
             "stop_on_error": True,
         }
-        return self._send("shell", "execute_request", content)
+        msg_id = self._send("shell", "execute_request", content)
+        self._replies[msg_id] = asyncio.get_running_loop().create_future()
+        return msg_id
 
     async def next_message(self, timeout: float) -> dict[str, Any] | None:
         try:
@@ -209,6 +211,19 @@ class GatewayKernel:
                 self._dead = state == "dead"
                 raise KernelDied()
         return msg
+
+    async def reply(self, msg_id: str, timeout: float) -> dict[str, Any] | None:
+        future = self._replies.get(msg_id)
+        if future is None:
+            return None
+        try:
+            msg = await asyncio.wait_for(asyncio.shield(future), timeout=timeout)
+        except asyncio.TimeoutError:
+            return None
+        finally:
+            self._replies.pop(msg_id, None)
+        content: dict[str, Any] = msg.get("content", {})
+        return content
 
     async def is_alive(self) -> bool:
         if self._dead:

@@ -27,6 +27,17 @@ log = logging.getLogger(__name__)
 
 # How often a wait for output checks that the kernel is still alive.
 _LIVENESS_INTERVAL = 1.0
+# A kernel sends its execute reply before it goes idle; this covers the two channels'
+# delivery order. A reply missing past it means the request died in the kernel itself.
+_REPLY_GRACE = 2.0
+
+NOT_RUN_NOTE = (
+    "The kernel ended the request without running the code to its end (it sent no reply)."
+)
+ABORTED_NOTE = (
+    "The kernel did not run the code: it aborted the request, because the one before it "
+    "failed or was interrupted."
+)
 
 RESTARTED_NOTE = (
     "It was restarted: every variable, import and loaded file is lost; re-run what you need "
@@ -54,6 +65,11 @@ class KernelBackend(Protocol):
 
         Raises :class:`KernelDied` when the backend learns the kernel is gone.
         """
+        ...
+
+    async def reply(self, msg_id: str, timeout: float) -> dict[str, Any] | None:
+        """The content of the shell reply to request ``msg_id``, or None if none came
+        within ``timeout`` seconds."""
         ...
 
     async def is_alive(self) -> bool: ...
@@ -136,6 +152,19 @@ class LocalKernel:
             return None
         return msg
 
+    async def reply(self, msg_id: str, timeout: float) -> dict[str, Any] | None:
+        assert self.client is not None
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                msg: dict[str, Any] = await self.client.get_shell_msg(timeout=left)
+            except queue.Empty:
+                return None
+            if msg.get("parent_header", {}).get("msg_id") == msg_id:
+                content: dict[str, Any] = msg.get("content", {})
+                return content
+        return None
+
     async def is_alive(self) -> bool:
         if self.manager is not None:
             return bool(await self.manager.is_alive())
@@ -195,6 +224,7 @@ class KernelExecutor:
         self._lock = asyncio.Lock()
         self._started = False
         self._usable = True
+        self._interrupt_requested = False
 
     async def __aenter__(self) -> KernelExecutor:
         await self.start()
@@ -222,6 +252,7 @@ class KernelExecutor:
 
     async def interrupt(self) -> None:
         if self._started:
+            self._interrupt_requested = True
             await self.backend.interrupt()
 
     async def execute(
@@ -239,6 +270,7 @@ class KernelExecutor:
     async def _execute(self, code: str, timeout: float | None) -> ExecutionResult:
         backend = self.backend
         collector = OutputCollector(max_stream_chars=self.max_stream_chars)
+        self._interrupt_requested = False
         msg_id = backend.execute(code)
         deadline = None if not timeout else time.monotonic() + timeout
         interrupted_at: float | None = None
@@ -286,6 +318,13 @@ class KernelExecutor:
                 "interrupted" if collector.error.get("ename") == "KeyboardInterrupt" else "error"
             )
             return self._result(status, code, collector)
+        reply = await backend.reply(msg_id, _REPLY_GRACE)
+        if reply is None or reply.get("status") != "ok":
+            # An interrupt that lands in the kernel's own code, just before or after the
+            # user's, is swallowed there: idle, no error output, and no reply. Not "ok".
+            status = "interrupted" if self._interrupt_requested else "error"
+            note = ABORTED_NOTE if reply and reply.get("status") == "aborted" else NOT_RUN_NOTE
+            return self._result(status, code, collector, note)
         return self._result("ok", code, collector)
 
     def _result(
