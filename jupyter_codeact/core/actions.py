@@ -71,6 +71,7 @@ Choices where the corpus of real replies allows either way:
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -132,6 +133,7 @@ def _dedent_block(code: str) -> str:
     return "\n".join(line[cut:] for line in lines).rstrip()
 
 
+@functools.lru_cache(maxsize=64)  # a reply is parsed, then its prose taken: parse once
 def looks_like_python(code: str) -> bool:
     """Whether a bare fence's content is Python worth running (see the module docstring)."""
     if code.lstrip().startswith("%%"):
@@ -142,13 +144,8 @@ def looks_like_python(code: str) -> bool:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
-    doing = [
-        node
-        for statement in tree.body
-        for node in ast.walk(statement)
-        if not isinstance(node, (ast.Expr, *_TRIVIAL_NODES))
-    ]
-    return bool(doing)
+    trivial = (ast.Module, ast.Expr, *_TRIVIAL_NODES)
+    return any(not isinstance(node, trivial) for node in ast.walk(tree))
 
 
 def _tag_code(token: Token) -> str:

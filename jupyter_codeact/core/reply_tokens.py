@@ -93,21 +93,30 @@ def _fence_closer(fence: str) -> re.Pattern[str]:
 
 
 def _at_line_start(source: str, index: int) -> bool:
-    line_start = source.rfind("\n", 0, index) + 1
-    return not source[line_start:index].strip()
+    """Whether only blanks stand between the start of its line and ``index``."""
+    while index > 0 and source[index - 1] in " \t":
+        index -= 1
+    return index == 0 or source[index - 1] == "\n"
+
+
+def _at_line_end(source: str, index: int) -> bool:
+    """Whether only blanks stand between ``index`` and the end of its line."""
+    while index < len(source) and source[index] in " \t\r":
+        index += 1
+    return index == len(source) or source[index] == "\n"
 
 
 def tokenize(source: str) -> list[Token]:
     """The tokens of ``source``, in order; together they cover it exactly."""
     tokens: list[Token] = []
     position = 0
+    only_prose = True
 
     def prose(end: int) -> None:
         if end > position:
             tokens.append(Token("prose", position, end))
 
     while position < len(source):
-        only_prose = all(token.kind == "prose" for token in tokens)
         match = _OPENER.search(source, position)
         while match is not None and not _opens(source, match, only_prose=only_prose):
             match = _OPENER.search(source, match.start() + 1)
@@ -125,6 +134,7 @@ def tokenize(source: str) -> list[Token]:
             tokens.clear()
             token = Token("reasoning", start, match.end(), "think", source[start : match.start()])
         tokens.append(token)
+        only_prose = False
         position = token.end
     prose(len(source))
     return tokens
@@ -137,9 +147,7 @@ def _opens(source: str, match: re.Match[str], *, only_prose: bool) -> bool:
     if match.group("unmatched"):
         # An unmatched `</think>` ends reasoning the chat template opened when it stands on
         # a line of its own, as models write it, or when nothing but prose came before it.
-        line_end = source.find("\n", match.end())
-        rest_of_line = source[match.end() : line_end if line_end >= 0 else len(source)]
-        alone = _at_line_start(source, match.start()) and not rest_of_line.strip()
+        alone = _at_line_start(source, match.start()) and _at_line_end(source, match.end())
         return only_prose or alone
     name = match.group("name").lower()
     if not _known_tag(name):
