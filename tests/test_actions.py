@@ -332,3 +332,9 @@ def test_the_first_action_wins_whatever_its_kind() -> None:
 def test_an_imagined_observation_after_the_action_is_dropped() -> None:
     reply = "<execute>\nprint(len(rows))\n</execute>\nObservation: 12\n\nSo there are 12 rows."
     assert parse_reply(reply).text == "<execute>\nprint(len(rows))\n</execute>"
+
+
+def test_a_stray_closing_think_after_the_reasoning_changes_nothing() -> None:
+    reply = "<think>plan</think>\n<execute>\nprint(1)\n</execute>\n</think>\n"
+    parsed = parse_reply(reply)
+    assert parsed.code == "print(1)" and parsed.reasoning == "plan"

@@ -111,6 +111,7 @@ def tokenize(source: str) -> list[Token]:
     tokens: list[Token] = []
     position = 0
     only_prose = True
+    reasoned = False  # a `</think>` after reasoning closed is a stray one
 
     def prose(end: int) -> None:
         if end > position:
@@ -118,7 +119,9 @@ def tokenize(source: str) -> list[Token]:
 
     while position < len(source):
         match = _OPENER.search(source, position)
-        while match is not None and not _opens(source, match, only_prose=only_prose):
+        while match is not None and not _opens(
+            source, match, only_prose=only_prose, reasoned=reasoned
+        ):
             match = _OPENER.search(source, match.start() + 1)
         if match is None:
             break
@@ -135,18 +138,21 @@ def tokenize(source: str) -> list[Token]:
             token = Token("reasoning", start, match.end(), "think", source[start : match.start()])
         tokens.append(token)
         only_prose = False
+        reasoned = reasoned or token.kind == "reasoning"
         position = token.end
     prose(len(source))
     return tokens
 
 
-def _opens(source: str, match: re.Match[str], *, only_prose: bool) -> bool:
+def _opens(source: str, match: re.Match[str], *, only_prose: bool, reasoned: bool) -> bool:
     """Whether an opener candidate really opens a token where it is."""
     if match.group("fence"):
         return not (match.group("fence")[0] == "`" and "`" in match.group("info"))
     if match.group("unmatched"):
         # An unmatched `</think>` ends reasoning the chat template opened when it stands on
         # a line of its own, as models write it, or when nothing but prose came before it.
+        if reasoned:
+            return False
         alone = _at_line_start(source, match.start()) and _at_line_end(source, match.end())
         return only_prose or alone
     name = match.group("name").lower()
