@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -31,6 +32,7 @@ from .prompts import (
     STOPPED_BEFORE_RUN,
     user_message_with_context,
 )
+from .redact import Redactor
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -61,6 +63,9 @@ class AgentOptions:
     action_format: ActionFormat = field(default_factory=CodeActions)
     """How replies are parsed into actions (the evaluation harness swaps in JSON or text
     tool calls; every host uses the default)."""
+    redactor: Redactor = field(default_factory=Redactor)
+    """Secrets and patterns replaced by ``[redacted]`` in everything the model reads and
+    every event (the code of an action still runs as written)."""
 
 
 class _Stopped(Exception):
@@ -89,7 +94,8 @@ class Agent:
         self.llm = llm
         self.executor = executor
         self.options = options or AgentOptions()
-        self.messages: list[Message] = history or [
+        redactor = self.options.redactor
+        self.messages: list[Message] = [redactor.redact_value(m) for m in history or ()] or [
             {"role": "system", "content": self.options.system_prompt}
         ]
         self.turn = turn
@@ -119,12 +125,16 @@ class Agent:
             raise RuntimeError("This agent is already running; stop it or wait for it to finish.")
         self._running = True
         self._stop = asyncio.Event()
+        redact = self.options.redactor.redact
         self.messages.append(
-            {"role": "user", "content": user_message_with_context(message, context)}
+            {
+                "role": "user",
+                "content": redact(user_message_with_context(message, context)),
+            }
         )
         try:
             async for event in self._loop():
-                yield event
+                yield self.options.redactor.redact_fields(event)
         finally:
             self._running = False
             for task in list(self._tasks):
@@ -178,7 +188,9 @@ class Agent:
                 run_total_tokens=total_tokens,
                 estimated=estimated,
             )
-            self.messages.append({"role": "assistant", "content": parsed.text})
+            self.messages.append(
+                {"role": "assistant", "content": options.redactor.redact(parsed.text)}
+            )
             if parsed.code is not None:
                 action = Action(turn=turn, code=parsed.code, action_id=uuid.uuid4().hex[:12])
                 yield action
@@ -295,7 +307,7 @@ class Agent:
         Raises :class:`_Stopped` carrying the observation when the user stopped the run
         while the action was running: the model still learns what happened.
         """
-        result = await self._execute(action)
+        result = self._redacted(await self._execute(action))
         formatted = format_observation(
             result,
             max_chars=self.options.max_observation_chars,
@@ -305,7 +317,7 @@ class Agent:
         if parsed.ignored_solution:
             formatted.text += "\n" + IGNORED_SOLUTION_NOTE
         ran = result.code or action.code
-        if ran != action.code:
+        if ran != action.code and ran != self.options.redactor.redact(action.code):
             formatted.text = (
                 f"The user edited the code before running it; what ran was:\n{ran}\n\n"
                 f"{formatted.text}"
@@ -323,6 +335,19 @@ class Agent:
         if self._stop.is_set():
             raise _Stopped(observation)
         return observation
+
+    def _redacted(self, result: ExecutionResult) -> ExecutionResult:
+        """The result with secrets out of its outputs, code and note, before the model or
+        any host sees it."""
+        redactor = self.options.redactor
+        if not redactor:
+            return result
+        return dataclasses.replace(
+            result,
+            outputs=redactor.redact_value(result.outputs),
+            code=redactor.redact(result.code),
+            note=redactor.redact(result.note),
+        )
 
     async def _execute(self, action: Action) -> ExecutionResult:
         """Run the action; on :meth:`stop`, interrupt it and wait (a while) for its outputs."""
