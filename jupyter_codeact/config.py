@@ -12,7 +12,19 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from traitlets import Bool, Dict, Enum, Float, Int, List, TraitError, Unicode, default, validate
+from traitlets import (
+    Bool,
+    Dict,
+    Enum,
+    Float,
+    Int,
+    List,
+    TraitError,
+    Unicode,
+    default,
+    observe,
+    validate,
+)
 from traitlets.config import Configurable
 
 from .core.agent import AgentOptions
@@ -176,13 +188,18 @@ class CodeAct(Configurable):
     def redactor(self) -> Redactor:
         """The redactor of these settings: the API key and ``redact_patterns``. One instance
         per settings object, so that a secret another part adds applies to every chat."""
-        redactor = self._redactor
-        if redactor is None:
-            redactor = self._redactor = Redactor()
-        redactor.add_secret(self.api_key)  # a key set after start-up is added, none removed
-        if redactor.patterns != tuple(self.redact_patterns):
-            redactor.set_patterns(self.redact_patterns)
-        return redactor
+        if self._redactor is None:
+            self._redactor = Redactor(secrets=[self.api_key], patterns=self.redact_patterns)
+        return self._redactor
+
+    @observe("api_key", "redact_patterns")
+    def _update_redactor(self, change: Any) -> None:
+        if self._redactor is None:
+            return
+        if change["name"] == "api_key":
+            self._redactor.add_secret(change["new"])  # an old key stays redacted too
+        else:
+            self._redactor.set_patterns(change["new"])
 
     def kernel_env(self, base: dict[str, str] | None = None) -> dict[str, str] | None:
         """The environment for a kernel the agent's code runs in: ``base`` (default: this

@@ -32,7 +32,7 @@ from .prompts import (
     STOPPED_BEFORE_RUN,
     user_message_with_context,
 )
-from .redact import Redactor
+from .redact import Redactor, StreamRedactor
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -257,15 +257,20 @@ class Agent:
 
     async def _ask(self, turn: int, reply: list[str]) -> AsyncIterator[AnyEvent | TokenUsage]:
         """Stream one reply into ``reply``, retrying a stream that broke mid-way."""
+        shown = StreamRedactor(self.options.redactor)
         for attempt in range(self.options.stream_retries + 1):
             reply.clear()
+            shown.reset()
             try:
                 async for chunk in self._cancellable_iter(self.llm.stream(self.messages)):
                     if chunk.text:
                         reply.append(chunk.text)
-                        yield TextDelta(turn=turn, text=chunk.text)
+                        if text := shown.feed(chunk.text):
+                            yield TextDelta(turn=turn, text=text)
                     if chunk.usage is not None:
                         yield chunk.usage
+                if text := shown.flush():
+                    yield TextDelta(turn=turn, text=text)
                 return
             except LLMError as error:
                 if not error.retryable or attempt == self.options.stream_retries:

@@ -148,3 +148,40 @@ class Redactor:
             if secret in text:
                 text = text.replace(secret, REDACTED)
         return text
+
+
+class StreamRedactor:
+    """Redacts a text that arrives in pieces (a streamed reply): a secret split across two
+    pieces is still caught, by holding back the last few characters (one less than the
+    longest secret) until the next piece or :meth:`flush`. Patterns apply to each piece
+    released (the whole reply is redacted again once complete)."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        self.redactor = redactor
+        self._hold = max((len(secret) for secret in redactor.secrets), default=1) - 1
+        self._pending = ""
+
+    def feed(self, text: str) -> str:
+        """What can be shown of the text so far, beyond what was already released."""
+        if not self._hold:
+            return self.redactor.redact(text)
+        # Complete secrets are replaced first; one still arriving starts in the held tail.
+        pending = self._redact_secrets(self._pending + text)
+        cut = max(len(pending) - self._hold, 0)
+        self._pending = pending[cut:]
+        return self.redactor.redact(pending[:cut]) if cut else ""
+
+    def flush(self) -> str:
+        """The rest (the stream ended)."""
+        rest, self._pending = self._pending, ""
+        return self.redactor.redact(rest) if rest else ""
+
+    def reset(self) -> None:
+        """Drop what is held (the stream restarts)."""
+        self._pending = ""
+
+    def _redact_secrets(self, text: str) -> str:
+        for secret in self.redactor.secrets:
+            if secret in text:
+                text = text.replace(secret, REDACTED)
+        return text
