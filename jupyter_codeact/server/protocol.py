@@ -5,7 +5,12 @@ Change both files together. Everything is JSON.
 REST (all under ``{base_url}codeact/``, authenticated and authorized):
 
 - ``GET config``: :func:`~jupyter_codeact.config.CodeAct.public_settings` (never the key).
-- ``GET chats?path=P``: ``{"chats": [ChatInfo...]}`` of notebook ``P``, newest first.
+- ``GET chats?path=P``: ``{"chats": [ChatInfo...], "problems": [str...]}`` of notebook
+  ``P``, newest first; ``problems`` says which of its chat files could not be read and
+  where they were moved.
+
+Every body, query value and websocket message is bounded (:mod:`.limits`): what breaks a
+limit gets a 400 (REST) or a ``problem`` (websocket) that names it.
 - ``POST chats`` with ``{"path": P}``: a new, empty chat for notebook ``P`` (ChatInfo, 201).
 - ``GET chats/{id}``: ``{"chat": ChatInfo, "entries": [ChatEntry...], "state": ChatState}``.
 - ``DELETE chats/{id}``: forget a chat (204).
