@@ -128,6 +128,8 @@ export interface INotebookExecutorOptions {
   settings: () => ICodeActSettings;
   /** The expression that summarises the kernel's variables (from the server). */
   variablesExpression: () => Promise<string | null>;
+  /** Whether to render the agent's cells' outputs untrusted (sanitized). */
+  untrustedOutputs?: () => boolean;
 }
 
 interface IRunning {
@@ -468,6 +470,11 @@ export class NotebookExecutor {
         deletedCells: panel.content.model?.deletedCells ?? [],
         recordTiming: panel.content.notebookConfig.recordTiming
       }) as Promise<KernelMessage.IExecuteReplyMsg | void>;
+      if (this._options.untrustedOutputs?.()) {
+        // `execute` trusts the cell before its outputs arrive: undo that, so that they
+        // render sanitized, with no script run.
+        cell.model.trusted = false;
+      }
       // Show the cell once its execution request is on its way. Scroll
       // only: `scrollToCell` would also select it and take the focus away
       // from wherever the user is typing.

@@ -397,3 +397,20 @@ async def test_a_plain_answer_after_empty_reasoning_is_the_answer_without_it(
     events = await run(Agent(llm, kernel, AgentOptions(require_solution=False)))
     assert of(FinalAnswer, events)[0].answer == "Which file should I load?"
     assert of(Thinking, events) == [] and of(ThinkingDelta, events) == []
+
+
+async def test_a_secret_in_the_reasoning_is_redacted_even_split_across_pieces(
+    llm: OpenAIChat, llm_server: ScriptedLLM, kernel: KernelExecutor
+) -> None:
+    from jupyter_codeact.core.redact import Redactor
+
+    secret = "sk-reasoning-secret-0123456789"
+    llm_server.push(
+        Reply(reasoning=f"The key is {secret}, keep it.", content="<solution>ok</solution>")
+    )
+    options = AgentOptions(redactor=Redactor(secrets=[secret]))
+    events = await run(Agent(llm, kernel, options))
+    deltas = [d.text for d in of(ThinkingDelta, events)]
+    assert len(deltas) > 1  # it streamed in pieces, the secret across several of them
+    assert "".join(deltas) == "The key is [redacted], keep it."
+    assert of(Thinking, events)[0].text == "The key is [redacted], keep it."

@@ -79,12 +79,18 @@ def settings_from(args: argparse.Namespace) -> CodeAct:
     return settings
 
 
-def make_backend(args: argparse.Namespace) -> KernelBackend:
+def make_backend(args: argparse.Namespace, settings: CodeAct) -> KernelBackend:
+    """The kernel to run on. A kernel we start gets no API key (``settings.kernel_env``); a
+    gateway's kernels get none of our environment."""
     if args.gateway_url:
         from ..executors.gateway import GatewayKernel
 
         return GatewayKernel(args.gateway_url, kernel_name=args.kernel, token=args.gateway_token)
-    return LocalKernel(kernel_name=args.kernel, connection_file=args.connection_file)
+    return LocalKernel(
+        kernel_name=args.kernel,
+        connection_file=args.connection_file,
+        env=settings.kernel_env(),
+    )
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -100,13 +106,18 @@ def run_command(args: argparse.Namespace) -> int:
 async def _run(args: argparse.Namespace, settings: CodeAct) -> int:
     view = JSONLinesView() if args.json else LiveView()
     llm = settings.make_llm()
-    executor = KernelExecutor(make_backend(args))
+    executor = KernelExecutor(make_backend(args, settings))
     try:
         await executor.start()
     except ExecutorError as error:
         print(f"Error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    transcript = Transcript(args.task, model=settings.model, kernelspec=_kernelspec(args.kernel))
+    transcript = Transcript(
+        args.task,
+        model=settings.model,
+        kernelspec=_kernelspec(args.kernel),
+        redactor=settings.redactor(),
+    )
     agent = Agent(llm, executor, settings.agent_options(require_solution=True))
     loop = asyncio.get_running_loop()
     with contextlib.suppress(NotImplementedError):

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from typing import Literal
 
 from .events import Thinking, ThinkingDelta
+from .redact import Redactor, StreamRedactor
 
 Piece = tuple[Literal["reasoning", "text"], str]
 
@@ -120,10 +121,12 @@ class Thoughts:
     """The reasoning of one reply, as events: live pieces, then the whole with its duration.
 
     Blank reasoning (Qwen3's empty ``<think></think>`` when thinking is off) is no thought.
+    The live pieces are redacted as they stream (a secret split across two pieces too).
     """
 
-    def __init__(self, turn: int) -> None:
+    def __init__(self, turn: int, redactor: Redactor | None = None) -> None:
         self.turn = turn
+        self._shown_text = StreamRedactor(redactor or Redactor())
         self._pieces: list[str] = []
         self._started = 0.0
         self._shown = False
@@ -132,15 +135,19 @@ class Thoughts:
         if not self._pieces:
             self._started = time.monotonic()
         self._pieces.append(text)
-        if self._shown:
-            yield ThinkingDelta(turn=self.turn, text=text)
-        elif "".join(self._pieces).strip():
+        if not self._shown:
+            if not "".join(self._pieces).strip():
+                return
             self._shown = True
-            yield ThinkingDelta(turn=self.turn, text="".join(self._pieces).lstrip())
+            text = "".join(self._pieces).lstrip()
+        if visible := self._shown_text.feed(text):
+            yield ThinkingDelta(turn=self.turn, text=visible)
 
-    def end(self) -> Iterator[Thinking]:
+    def end(self) -> Iterator[ThinkingDelta | Thinking]:
         """The reasoning is over (text follows, or the reply ended)."""
         if self._shown:
+            if rest := self._shown_text.flush():
+                yield ThinkingDelta(turn=self.turn, text=rest)
             seconds = round(time.monotonic() - self._started, 3)
             yield Thinking(turn=self.turn, text="".join(self._pieces).strip(), seconds=seconds)
         self.reset()
@@ -148,3 +155,4 @@ class Thoughts:
     def reset(self) -> None:
         self._pieces = []
         self._shown = False
+        self._shown_text.reset()

@@ -139,7 +139,7 @@ async def _eval(
         model=settings.model,
     )
     pool = KernelPool(
-        args.concurrency, lambda: make_backend(args), fresh_kernels=args.fresh_kernels
+        args.concurrency, lambda: make_backend(args, settings), fresh_kernels=args.fresh_kernels
     )
     progress = Progress(len(tasks) * len(modes))
     run = EvalRun()
