@@ -81,6 +81,7 @@ test-ui: install /usr/bin/chromium $(STAMPS)/ui-deps
 ## bench: the benchmarks (figures, not pass/fail)
 bench: install
 	python benchmarks/loop_overhead.py
+	python benchmarks/prompt_size.py
 	python benchmarks/eval_suite.py
 	python benchmarks/redaction.py
 

@@ -160,6 +160,39 @@ class CodeAct(Configurable):
         help="Extra JSON fields sent with every request (endpoint-specific options)."
     ).tag(config=True)
 
+    action_style = Enum(
+        ["auto", "tags", "tools"],
+        default_value="auto",
+        help="How the model acts. tags: it writes code in <execute> blocks. tools: native "
+        "tool calls, one function whose argument is the code (still code actions). auto: "
+        "tools where the endpoint takes them for the model (learned once), else tags: "
+        "Ollama and llama.cpp refuse tools for some models, and some models write their "
+        "calls as text.",
+    ).tag(config=True)
+
+    context_window = Int(
+        0,
+        help="The model's context window in tokens; 0: what the endpoint reports in "
+        "/v1/models (vLLM, llama.cpp, LM Studio, OpenRouter...), else 32768. Ollama reports "
+        "none and cuts longer prompts silently: set it to the model's num_ctx there. Past "
+        "condense_at of the window, older steps are condensed for the model (the chat keeps "
+        "them).",
+    ).tag(config=True)
+
+    condense_at = Float(
+        0.75,
+        help="Share of the context window past which older steps (their outputs first, "
+        "then their code) are condensed into summary lines for the model; the system "
+        "prompt, your requests and the recent steps are always sent in full.",
+    ).tag(config=True)
+
+    @validate("condense_at")
+    def _check_condense_at(self, proposal: Any) -> float:
+        value = float(proposal["value"])
+        if not 0.1 <= value <= 0.95:
+            raise TraitError("c.CodeAct.condense_at must be between 0.1 and 0.95.")
+        return value
+
     _redactor: Redactor | None = None
 
     share_key_with_kernels = Bool(
@@ -238,6 +271,7 @@ class CodeAct(Configurable):
             stop=tuple(self.stop_sequences),
             extra_body=dict(self.extra_body) or None,
             reasoning_effort=self.reasoning_effort or None,
+            context_window=self.context_window or None,
         )
 
     def make_llm(self) -> OpenAIChat:
@@ -256,6 +290,8 @@ class CodeAct(Configurable):
             "include_images": images,
             "system_prompt": self.system_prompt or DEFAULT_SYSTEM_PROMPT,
             "redactor": self.redactor(),
+            "action_style": self.action_style,
+            "condense_at": self.condense_at,
         }
         values.update(overrides)
         return AgentOptions(**values)
@@ -270,6 +306,7 @@ class CodeAct(Configurable):
             "max_turns": self.max_turns,
             "cell_timeout": self.cell_timeout,
             "approval_mode": self.approval_mode,
+            "action_style": self.action_style,
             "untrusted_agent_outputs": self.untrusted_agent_outputs,
             "problem": None if (self.api_key or self.base_url) else NO_MODEL_MESSAGE,
         }

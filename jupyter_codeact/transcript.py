@@ -18,6 +18,7 @@ from .core.actions import prose
 from .core.events import (
     AnyEvent,
     AssistantMessage,
+    Condensed,
     Done,
     Error,
     FinalAnswer,
@@ -106,8 +107,18 @@ class Transcript:
     def add_markdown(self, text: str, metadata: dict[str, Any] | None = None) -> None:
         self.nb["cells"].append(_cell("markdown", self.redactor.redact(text), metadata))
 
+    def set_action_style(self, style: str) -> None:
+        """Record how the model acted (``tags`` or ``tools``) in the notebook's metadata."""
+        self.nb["metadata"]["codeact"]["action_style"] = style
+
     def add(self, event: AnyEvent) -> None:
-        if isinstance(event, Thinking):
+        if isinstance(event, Condensed):
+            # One note per condensing, where it happened: the cells keep every step.
+            self.add_markdown(
+                f"*{event.describe()}*",
+                {"codeact": {"turn": event.turn, "condensed": event.steps}},
+            )
+        elif isinstance(event, Thinking):
             self.add_markdown(
                 thinking_markdown(event), {"codeact": {"turn": event.turn, "thinking": True}}
             )

@@ -89,6 +89,7 @@ function activate(
     executor,
     settings: () => settings.current,
     userApprovalMode: () => settings.userApprovalMode,
+    userActionStyle: () => settings.userActionStyle,
     createNotebook: async () => {
       const kernelName =
         app.serviceManager.kernelspecs.specs?.default ?? undefined;

@@ -10,7 +10,12 @@ import { api } from './api';
 import type { NotebookExecutor } from './executor';
 import { ChatModel } from './model';
 import { ChatSession } from './session';
-import { ApprovalMode, ICodeActChats, ICodeActSettings } from './tokens';
+import {
+  ActionStyle,
+  ApprovalMode,
+  ICodeActChats,
+  ICodeActSettings
+} from './tokens';
 import { IChatInfo, IPublicConfig } from './wire';
 
 export interface IChatManagerOptions {
@@ -18,6 +23,8 @@ export interface IChatManagerOptions {
   settings: () => ICodeActSettings;
   /** The approval mode the user chose, or null to follow the server's. */
   userApprovalMode: () => ApprovalMode | null;
+  /** The action style the user set, or null to follow the server's. */
+  userActionStyle?: () => ActionStyle | null;
   /** Open a new notebook, for a message sent while none is open. */
   createNotebook: () => Promise<NotebookPanel | null>;
 }
@@ -170,7 +177,12 @@ export class ChatManager implements ICodeActChats {
     } catch (error) {
       console.warn('CodeAct: cannot read the notebook context', error);
     }
-    session.send(text, context, this.approvalMode);
+    session.send(
+      text,
+      context,
+      this.approvalMode,
+      this._options.userActionStyle?.() ?? null
+    );
   }
 
   stop(): void {

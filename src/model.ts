@@ -67,20 +67,22 @@ export function reduce(
         entries: upsert(snapshot.entries, message.entry)
       };
     case 'delta': {
+      const key = message.field ?? 'text';
       const index = snapshot.entries.findIndex(e => e.id === message.id);
-      const entry: IChatEntry =
+      const base: IChatEntry =
         index < 0
           ? {
               id: message.id,
               role: 'assistant',
               time: now(),
-              text: message.text,
+              text: '',
               streaming: true
             }
-          : {
-              ...snapshot.entries[index],
-              text: (snapshot.entries[index].text ?? '') + message.text
-            };
+          : snapshot.entries[index];
+      const entry: IChatEntry = {
+        ...base,
+        [key]: (base[key] ?? '') + message.text
+      };
       return { ...snapshot, entries: upsert(snapshot.entries, entry) };
     }
     case 'state':

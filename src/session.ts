@@ -8,6 +8,7 @@ import { ChatSocket, IChatSocketOptions } from './api';
 import type { NotebookExecutor } from './executor';
 import { ChatModel } from './model';
 import {
+  ActionStyle,
   ApprovalMode,
   IChatInfo,
   IExecuteResultMessage,
@@ -71,11 +72,23 @@ export class ChatSession implements IDisposable {
   }
 
   /**
-   * Send a user message, with the notebook context and approval mode.
+   * Send a user message, with the notebook context, the approval mode and
+   * the action style the user chose (null: the server's).
    */
-  send(text: string, context: string | null, approval: ApprovalMode): void {
+  send(
+    text: string,
+    context: string | null,
+    approval: ApprovalMode,
+    actionStyle: ActionStyle | null = null
+  ): void {
     this.model.clearProblem();
-    this._socket.send({ type: 'user_message', text, context, approval });
+    this._socket.send({
+      type: 'user_message',
+      text,
+      context,
+      approval,
+      ...(actionStyle ? { action_style: actionStyle } : {})
+    });
   }
 
   /**

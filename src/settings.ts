@@ -5,7 +5,12 @@
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { ApprovalMode, ICodeActSettings, normalizeSettings } from './tokens';
+import {
+  ActionStyle,
+  ApprovalMode,
+  ICodeActSettings,
+  normalizeSettings
+} from './tokens';
 
 export class SettingsModel {
   get current(): ICodeActSettings {
@@ -25,6 +30,14 @@ export class SettingsModel {
   }
 
   /**
+   * The action style the user set in the settings, or null: then the
+   * server's `c.CodeAct.action_style` applies.
+   */
+  get userActionStyle(): ActionStyle | null {
+    return this._userActionStyle;
+  }
+
+  /**
    * Follow `settings` from the registry (null: keep the defaults, in memory).
    */
   connect(settings: ISettingRegistry.ISettings | null): void {
@@ -35,6 +48,11 @@ export class SettingsModel {
         const user = settings.user.approvalMode;
         this._userApprovalMode =
           user === 'auto' || user === 'ask' ? user : null;
+        const style = settings.user.actionStyle;
+        this._userActionStyle =
+          style === 'auto' || style === 'tags' || style === 'tools'
+            ? style
+            : null;
         this._changed.emit(undefined);
       };
       settings.changed.connect(update);
@@ -62,5 +80,6 @@ export class SettingsModel {
   private _current: ICodeActSettings = normalizeSettings(null);
   private _settings: ISettingRegistry.ISettings | null = null;
   private _userApprovalMode: ApprovalMode | null = null;
+  private _userActionStyle: ActionStyle | null = null;
   private _changed = new Signal<this, void>(this);
 }

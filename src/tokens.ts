@@ -7,7 +7,7 @@ import { ReadonlyPartialJSONObject, Token } from '@lumino/coreutils';
 import { ISignal } from '@lumino/signaling';
 
 import type { ChatModel } from './model';
-import type { ApprovalMode } from './wire';
+import type { ActionStyle, ApprovalMode } from './wire';
 
 /**
  * The id of the main plugin. Its settings schema is `schema/plugin.json`.
@@ -40,7 +40,7 @@ export namespace CommandIDs {
  * Whether each cell written by the agent runs immediately or waits for
  * the user's approval (defined with the wire protocol).
  */
-export type { ApprovalMode };
+export type { ActionStyle, ApprovalMode };
 
 /**
  * Where the agent inserts the cells it writes.
@@ -52,6 +52,8 @@ export type InsertPosition = 'belowLast' | 'end';
  */
 export interface ICodeActSettings {
   approvalMode: ApprovalMode;
+  /** How the model acts (sent with each request only when the user set it). */
+  actionStyle: ActionStyle;
   insertPosition: InsertPosition;
   contextCells: number;
   /** Render the outputs of the agent's cells untrusted (sanitized). */
@@ -69,6 +71,7 @@ export const CONTEXT_CELLS_MAX = 50;
  */
 export const DEFAULT_SETTINGS: Readonly<ICodeActSettings> = Object.freeze({
   approvalMode: 'auto',
+  actionStyle: 'auto',
   insertPosition: 'belowLast',
   contextCells: 5,
   untrustedAgentOutputs: false
@@ -155,6 +158,13 @@ export function normalizeSettings(
   }
   if (raw.approvalMode === 'auto' || raw.approvalMode === 'ask') {
     settings.approvalMode = raw.approvalMode;
+  }
+  if (
+    raw.actionStyle === 'auto' ||
+    raw.actionStyle === 'tags' ||
+    raw.actionStyle === 'tools'
+  ) {
+    settings.actionStyle = raw.actionStyle;
   }
   if (raw.insertPosition === 'belowLast' || raw.insertPosition === 'end') {
     settings.insertPosition = raw.insertPosition;

@@ -31,7 +31,8 @@ export type Role =
   | 'observation'
   | 'final'
   | 'error'
-  | 'thinking';
+  | 'thinking'
+  | 'condensed';
 
 export const ROLES: readonly Role[] = [
   'user',
@@ -40,7 +41,8 @@ export const ROLES: readonly Role[] = [
   'observation',
   'final',
   'error',
-  'thinking'
+  'thinking',
+  'condensed'
 ];
 
 /**
@@ -68,6 +70,15 @@ export type ActionPhase =
 /** Whether each action runs at once or waits for the user's approval. */
 export type ApprovalMode = 'auto' | 'ask';
 
+/**
+ * How the model acts: code in `<execute>` tags, native tool calls (one
+ * function whose argument is the code), or `auto` (tools where the
+ * endpoint takes them, else tags).
+ */
+export type ActionStyle = 'auto' | 'tags' | 'tools';
+
+export const ACTION_STYLES: readonly ActionStyle[] = ['auto', 'tags', 'tools'];
+
 export interface IChatInfo {
   id: string;
   /** The notebook this chat belongs to (follows renames). */
@@ -77,6 +88,8 @@ export interface IChatInfo {
   updated: number;
   /** The real path of the server root `path` is relative to. */
   root?: string;
+  /** How the model acted in the last run (`tags` or `tools`). */
+  action_style?: string;
 }
 
 /**
@@ -86,7 +99,8 @@ export interface IChatInfo {
  * - user: `text`
  * - assistant: `text` (the raw reply with `<execute>` / `<solution>`
  *   blocks), `turn`, `streaming`, `prose` (once complete: what to show of
- *   it, as the server's reply grammar reads it)
+ *   it, as the server's reply grammar reads it), `code` (while streaming:
+ *   the code of a native tool call as it arrives)
  * - thinking: `text` (the model's reasoning), `turn`, `streaming`,
  *   `duration_ms` (how long it took, once known)
  * - action: `code`, `turn`, `action_id`, `request_id`, `phase`, `cell_id`
@@ -94,6 +108,8 @@ export interface IChatInfo {
  *   `execution_count`, `duration_ms`, `cell_id`, `note` (what the status
  *   means, when it is not `ok` or `error`)
  * - final: `text`, `turn`
+ * - condensed: `text` (older steps were condensed for the model to fit its
+ *   context window; the chat keeps them all), `turn`
  * - error: `text`, `kind`
  */
 export interface IChatEntry {
@@ -130,6 +146,8 @@ export interface IPublicConfig {
   max_turns: number;
   cell_timeout: number;
   approval_mode: ApprovalMode;
+  /** `c.CodeAct.action_style`. */
+  action_style?: ActionStyle;
   /** Render the agent's cells' outputs untrusted (`c.CodeAct.untrusted_agent_outputs`). */
   untrusted_agent_outputs?: boolean;
   /** Why no model can be used, with the fix; null when configured. */
@@ -167,6 +185,8 @@ export interface IUserMessage {
   text: string;
   context?: string | null;
   approval?: ApprovalMode | null;
+  /** The panel's choice; absent: the server's `c.CodeAct.action_style`. */
+  action_style?: ActionStyle | null;
 }
 
 export interface IStopMessage {
@@ -216,6 +236,8 @@ export interface IDeltaMessage {
   type: 'delta';
   id: string;
   text: string;
+  /** What the text extends: the entry's `text` (default) or its `code`. */
+  field?: 'text' | 'code';
 }
 
 export interface IStateMessage {
@@ -343,7 +365,12 @@ function checkServerMessage(message: Json): boolean {
     case 'entry':
       return isChatEntry(message.entry);
     case 'delta':
-      return isString(message.id) && isString(message.text);
+      return (
+        isString(message.id) &&
+        isString(message.text) &&
+        (message.field === undefined ||
+          isOneOf(message.field, ['text', 'code'] as const))
+      );
     case 'state':
       return isOneOf(message.state, CHAT_STATES) && isNumber(message.tokens);
     case 'execute':

@@ -125,7 +125,8 @@ class ChatClient:
                 entries[message["entry"]["id"]] = dict(message["entry"])
             elif message["type"] == "delta":
                 entry = entries[message["id"]]
-                entry["text"] = entry.get("text", "") + message["text"]
+                key = message.get("field", "text")
+                entry[key] = entry.get(key, "") + message["text"]
         return list(entries.values())
 
     def roles(self) -> list[str]:

@@ -79,7 +79,8 @@ async def test_a_malformed_action_is_never_the_answer_in_chat_hosts(
 
 def test_the_default_format_is_codeact() -> None:
     options = AgentOptions()
-    assert isinstance(options.action_format, CodeActions)
-    assert options.action_format.no_action_nudge == NO_ACTION_NUDGE
-    parsed = options.action_format.parse("<execute>x = 1</execute>")
+    assert (options.action_style, options.action_format) == ("tags", None)
+    format = CodeActions()
+    assert format.no_action_nudge == NO_ACTION_NUDGE
+    parsed = format.parse("<execute>x = 1</execute>")
     assert (parsed.code, parsed.problem) == ("x = 1", "")

@@ -187,6 +187,40 @@ def test_the_live_view_is_readable(llm_server: ScriptedLLM) -> None:
     assert "\x1b[" not in done.stdout  # not a terminal: no colour codes
 
 
+def test_tools_style_headless_streams_the_code_and_records_the_style(
+    llm_server: ScriptedLLM, tmp_path: Path
+) -> None:
+    code = "total = sum(range(10))\nprint(total)"
+    llm_server.push(
+        Reply(
+            content="Summing.",
+            tool_calls=[{"name": "execute_python", "arguments": {"code": code}}],
+            chunk_size=4,
+        ),
+        "The sum is 45.",
+    )
+    out = tmp_path / "run.ipynb"
+    done = run_cli(
+        "run", "Sum 0..9", "--action-style", "tools", "--json", "-o", str(out), server=llm_server
+    )
+    assert done.returncode == 0, done.stderr
+    events = json_events(done.stdout)
+    assert "".join(e["text"] for e in events_of("action_delta", events)) == code
+    assert [e["text"] for e in events_of("observation", events)] == ["Observation:\n45"]
+    assert events_of("final", events)[0]["answer"] == "The sum is 45."
+    assert llm_server.requests[1].messages[-1]["role"] == "tool"
+    nb = nbformat.read(out, as_version=4)
+    assert nb.metadata["codeact"]["action_style"] == "tools"
+    assert [c.source for c in nb.cells if c.cell_type == "code"] == [code]
+    # The live view shows the code as it is written, then runs it.
+    llm_server.push(Reply(tool_calls=[{"name": "execute_python", "arguments": {"code": "6*7"}}]))
+    llm_server.push("42")
+    live = run_cli("run", "6*7", "--action-style", "tools", server=llm_server)
+    assert (
+        "── writing code (turn 1) ──\n6*7\n\n── running it ──\n── ok ──\nOut[1]: 42" in live.stdout
+    )
+
+
 def test_config_file_is_read(llm_server: ScriptedLLM, tmp_path: Path) -> None:
     (tmp_path / "jupyter_codeact_config.json").write_text(
         json.dumps({"CodeAct": {"max_turns": 1, "model": "scripted-model"}})

@@ -35,7 +35,7 @@ def test_all_modes_with_results_table_progress_and_transcripts(tmp_path: Path) -
     results = json.loads((out / "results.json").read_text())
     assert results["model"] == "scripted-model" and results["max_turns"] == 10
     assert results["domains"] == ["dna", "web_browser"] and results["stopped_early"] is None
-    for mode in ("code", "json", "text"):
+    for mode in ("code", "json", "text", "tools"):
         figures = results["modes"][mode]
         assert (figures["n_tasks"], figures["success_rate"]) == (2, 1.0)
         assert figures["total_tokens"] > 0 and figures["wall_time_s"] > 0
@@ -44,21 +44,29 @@ def test_all_modes_with_results_table_progress_and_transcripts(tmp_path: Path) -
     assert results["modes"]["json"]["avg_turns"] == 2.5  # 2 calls + 1, and 1 call + 1
     assert [(t["mode"], t["task_id"], t["solved"]) for t in results["tasks"]] == [
         (mode, task, True)
-        for mode in ("code", "json", "text")
+        for mode in ("code", "json", "text", "tools")
         for task in ("dna/gc-s1", "web_browser/return-days")
     ]
     table = (out / "results.md").read_text()
     assert "| code | 100.0% | 2/2 | 2.00 |" in table
-    assert "| dna | 100.0% (2.00) | 100.0% (3.00) | 100.0% (3.00) |" in table
+    assert "| tools | 100.0% | 2/2 | 2.50 |" in table
+    assert "| domain | code | json | text | tools |" in table
+    assert "| dna | 100.0% (2.00) | 100.0% (3.00) | 100.0% (3.00) | 100.0% (3.00) |" in table
     assert table in done.stdout
     # Not a terminal: one progress line a task, on stderr.
     progress = [line for line in done.stderr.splitlines() if line.startswith("[")]
-    assert len(progress) == 6 and progress[-1].startswith("[6/6] text ")
+    assert len(progress) == 8 and progress[-1].startswith("[8/8] tools ")
     notebook = nbformat.read(out / "transcripts" / "json" / "dna--gc-s1.ipynb", as_version=4)
     nbformat.validate(notebook)
     assert [c.source for c in notebook.cells if c.cell_type == "code"] == [
         "print(get_sequence('S1'))",
         "print(gc_content('TTTCCTCATGCAATTCAAAACCATGTCCGTAATGTAGGCGAAATAGTA'))",
+    ]
+    # Native calls run as the same code, named arguments.
+    notebook = nbformat.read(out / "transcripts" / "tools" / "dna--gc-s1.ipynb", as_version=4)
+    assert [c.source for c in notebook.cells if c.cell_type == "code"] == [
+        "print(get_sequence(sample_id='S1'))",
+        "print(gc_content(sequence='TTTCCTCATGCAATTCAAAACCATGTCCGTAATGTAGGCGAAATAGTA'))",
     ]
 
 

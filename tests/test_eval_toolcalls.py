@@ -120,3 +120,32 @@ def test_text_call_text_is_cut_after_the_call() -> None:
 def test_malformed_text_calls_run_nothing_and_say_why(reply: str, problem: str) -> None:
     parsed = TEXT.parse(reply)
     assert parsed.code is None and problem in parsed.problem
+
+
+def test_native_tools_are_typed_from_their_signatures_and_called_by_name() -> None:
+    from jupyter_codeact.core.tool_calls import ToolCall
+    from jupyter_codeact.eval.native import NativeToolCalls
+    from jupyter_codeact.eval.suite import load_suite
+
+    domain = load_suite().domains["finance"]
+    native = NativeToolCalls(domain)
+    functions = {tool["function"]["name"]: tool["function"] for tool in native.tools}
+    assert set(functions) == set(domain.tool_names)
+    convert = functions["convert_currency"]
+    assert convert["parameters"] == {
+        "type": "object",
+        "properties": {
+            "amount": {"type": "number"},
+            "base": {"type": "string"},
+            "quote": {"type": "string"},
+            "date": {"type": "string"},
+        },
+        "required": ["amount", "base", "quote", "date"],
+    }
+    assert convert["description"].startswith("Convert")
+    call = ToolCall("c1", "get_price", '{"ticker": "ACME", "date": "2024-03-04"}')
+    assert native.action(call).code == "print(get_price(ticker='ACME', date='2024-03-04'))"
+    # Arguments are data: a key that is not a name, or no such tool, is a problem.
+    odd = native.action(ToolCall("c2", "get_price", '{"ticker) or (1": 1}'))
+    assert odd.code is None and "not a parameter name" in odd.problem
+    assert "no tool named 'rm'" in native.action(ToolCall("c3", "rm", "{}")).problem

@@ -497,6 +497,34 @@ def test_reasoning_is_shown_folded_and_never_runs(
     assert any("Set it? &lt;execute&gt;leaked = True" in v for v in html_values(nb))
 
 
+def test_tools_style_runs_native_calls_in_the_users_kernel(
+    magic_llm: ScriptedLLM, notebooks: NotebookKernel
+) -> None:
+    code = "tool_value = 6 * 7\nprint(tool_value)"
+    native = {"name": "execute_python", "arguments": {"code": code}}
+    base = script(
+        magic_llm,
+        Reply(content="Setting it.", tool_calls=[native], chunk_size=5),
+        "tool_value is 42.",
+    )
+    nb = notebooks.run(
+        ["%%codeact --new --action-style tools\nSet tool_value", "print(tool_value)"]
+    )
+    assert text_of(nb.cells[1]) == "42\n"  # it ran in the user's namespace
+    first, second = magic_llm.requests[base:]
+    assert [t["function"]["name"] for t in first.body["tools"]] == ["execute_python"]
+    call_id = second.messages[-2]["tool_calls"][0]["id"]
+    assert second.messages[-1] == {
+        "role": "tool",
+        "tool_call_id": call_id,
+        "content": "Observation:\n42",
+    }
+    assert step_titles(nb) == ["Step 1 · ok"]
+    assert nb.cells[0].outputs[-1]["data"]["text/markdown"] == "tool_value is 42."
+    # The code streamed into a draft that gave way to the step showing it.
+    assert any(code.split("\n")[0] in v for v in html_values(nb))
+
+
 def test_the_server_side_never_imports_ipython() -> None:
     code = (
         "import sys, jupyter_codeact, jupyter_codeact.config, jupyter_codeact.namespace\n"

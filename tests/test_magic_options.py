@@ -51,7 +51,10 @@ def test_the_cell_body_follows_the_line() -> None:
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ("--frobnicate now", "Unknown option --frobnicate; the options are --approve,"),
+        (
+            "--frobnicate now",
+            "Unknown option --frobnicate; the options are --action-style, --approve,",
+        ),
         ("--max-turns", "Option --max-turns needs a value."),
         ("--max-turns many go", "invalid int value: 'many'"),
         ("--max-turns 0 go", "--max-turns must be at least 1."),

@@ -85,7 +85,10 @@ def test_nothing_configured_says_what_to_set_in_one_line(tmp_path: Path) -> None
     )
     shown = done.stdout + done.stderr
     assert "UsageError: Give the agent a request" in shown
-    assert "UsageError: Unknown option --frobnicate; the options are --approve," in shown
+    assert (
+        "UsageError: Unknown option --frobnicate; the options are --action-style, --approve,"
+        in shown
+    )
     assert f"CodeAct: {NO_MODEL_MESSAGE}\n" in done.stderr
     assert "Traceback" not in shown
 

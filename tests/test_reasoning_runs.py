@@ -65,9 +65,10 @@ def test_a_think_block_with_code_in_the_content(llm_server: ScriptedLLM, tmp_pat
         "</think>\n<execute>\nprint(6 * 7)\n</execute>"
     )
     # The default stop sequence </execute> ends the first reply inside its reasoning: the
-    # model is asked again without stop sequences, and answers the same way.
+    # model is asked again without stop sequences, and answers the same way. (Stop sequences
+    # belong to the tags style: native tool calls send none.)
     llm_server.push(reply, reply, "<think>\n\n</think>\n\n<solution>42</solution>")
-    done = run_cli("run", "6*7", "--json", server=llm_server)
+    done = run_cli("run", "6*7", "--action-style", "tags", "--json", server=llm_server)
     assert done.returncode == 0, done.stderr
     events = json_events(done.stdout)
     assert not marker.exists()
@@ -89,7 +90,7 @@ def test_an_endpoint_refusing_temperature_and_stop_just_works() -> None:
             Reply(reasoning="Multiply.", content="<execute>\nprint(6 * 7)\n</execute>"),
             "<solution>42</solution>",
         )
-        done = run_cli("run", "6*7", server=server)
+        done = run_cli("run", "6*7", "--action-style", "tags", server=server)
     assert done.returncode == 0, done.stderr
     assert "Answer: 42" in done.stdout
     assert "[thinking]\nMultiply.\n[thought for " in done.stdout

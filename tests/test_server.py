@@ -555,3 +555,52 @@ async def test_reasoning_is_an_entry_of_its_own_stored_and_never_sent_back(
     assert "row count" not in json.dumps(saved["messages"])
     assert "row count" not in json.dumps(llm_server.requests[1].messages)
     await client.close()
+
+
+async def test_tools_style_streams_the_code_runs_it_and_records_the_style(
+    jp_fetch: Any,
+    jp_ws_fetch: Any,
+    llm_server: ScriptedLLM,
+    kernel: KernelExecutor,
+    chats_dir: Path,
+) -> None:
+    code = "total = sum([1, 2, 3])\nprint(total)"
+    call = {"name": "execute_python", "arguments": {"code": code}}
+    llm_server.push(Reply(content="Computing.", tool_calls=[call], chunk_size=4), "It is 6.")
+    chat_id = await new_chat(jp_fetch)
+    client = await ChatClient.connect(jp_ws_fetch, chat_id, kernel=kernel)
+    await client.next("snapshot")
+    client.ask("add 1, 2 and 3", action_style="tools")  # the panel's setting
+    execute = await client.next("execute")
+    assert execute["code"] == code
+    await client.until_state("done")
+    pieces = [m for m in client.received if m["type"] == "delta" and m.get("field") == "code"]
+    assert len(pieces) > 3 and "".join(m["text"] for m in pieces) == code
+    assert client.roles() == ["user", "assistant", "action", "observation", "assistant", "final"]
+    reply = client.entries()[1]
+    assert reply["prose"] == "Computing." and "code" not in reply  # the step shows it now
+    saved = json.loads((chats_dir / f"{chat_id}.json").read_text())
+    assert saved["info"]["action_style"] == "tools"
+    calls = [m for m in saved["messages"] if m.get("tool_calls")]
+    results = [m for m in saved["messages"] if m["role"] == "tool"]
+    assert [r["tool_call_id"] for r in results] == [calls[0]["tool_calls"][0]["id"]]
+    assert results[0]["content"] == "Observation:\n6"
+    await client.close()
+
+
+async def test_the_chat_says_when_older_steps_were_condensed(
+    jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM, kernel: KernelExecutor
+) -> None:
+    llm_server.context_window = 1200  # reported in /v1/models, as vLLM does
+    steps = [f"<execute>\nprint('step {i} ' + 'y' * 700)\n</execute>" for i in range(5)]
+    llm_server.push(*steps, "<solution>done</solution>")
+    chat_id = await new_chat(jp_fetch)
+    client = await ChatClient.connect(jp_ws_fetch, chat_id, kernel=kernel)
+    client.ask("print the steps", action_style="tags")
+    await client.until_state("done")
+    notes = [e for e in client.entries() if e["role"] == "condensed"]
+    assert notes and notes[0]["text"].startswith("Older steps were condensed for the model")
+    assert client.roles().count("observation") == 5  # the chat keeps every step
+    assert all("prompt_tokens" not in e for e in notes)
+    assert max(len(json.dumps(r.body["messages"])) // 4 for r in llm_server.requests) < 1200
+    await client.close()

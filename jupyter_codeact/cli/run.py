@@ -57,6 +57,12 @@ def add_run_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--gateway-token", help="token for the gateway (default: $JUPYTER_GATEWAY_AUTH_TOKEN)"
     )
+    parser.add_argument(
+        "--action-style",
+        choices=["auto", "tags", "tools"],
+        help="how the model acts: code in <execute> tags, native tool calls, or auto "
+        "(tools where the endpoint takes them; default: c.CodeAct.action_style)",
+    )
     parser.add_argument("--output", "-o", metavar="FILE.ipynb", help="write the run as a notebook")
     parser.add_argument("--json", action="store_true", help="print one JSON object per event")
     parser.set_defaults(handler=run_command)
@@ -72,6 +78,7 @@ def settings_from(args: argparse.Namespace) -> CodeAct:
         "max_turns": args.max_turns,
         "cell_timeout": getattr(args, "timeout", None),
         "token_budget": getattr(args, "token_budget", None),
+        "action_style": getattr(args, "action_style", None),
     }
     for name, value in overrides.items():
         if value is not None:
@@ -140,6 +147,7 @@ async def _run(args: argparse.Namespace, settings: CodeAct) -> int:
         with contextlib.suppress(NotImplementedError):
             loop.remove_signal_handler(signal.SIGINT)
         if args.output:
+            transcript.set_action_style(agent.action_style)
             transcript.write(args.output)
         await executor.shutdown()
         await llm.close()

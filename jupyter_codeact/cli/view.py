@@ -9,8 +9,10 @@ from typing import TextIO
 
 from ..core.events import (
     Action,
+    ActionDelta,
     AnyEvent,
     AssistantMessage,
+    Condensed,
     Done,
     Error,
     FinalAnswer,
@@ -43,6 +45,7 @@ class LiveView:
         self.color = self.out.isatty() and not os.environ.get("NO_COLOR")
         self._at_line_start = True
         self._thinking = False
+        self._writing_code = False
 
     def style(self, text: str, code: str) -> str:
         """``text`` in the ANSI style ``code`` when writing to a terminal, else as is."""
@@ -65,13 +68,22 @@ class LiveView:
             self._show_thinking(event)
         elif isinstance(event, TextDelta):
             self._write(event.text)
+        elif isinstance(event, ActionDelta):
+            if not self._writing_code:
+                self._writing_code = True
+                self.line(self.style(f"── writing code (turn {event.turn}) ──", "36"))
+            self._write(event.text)
         elif isinstance(event, Retry):
-            self._thinking = False
+            self._thinking = self._writing_code = False
             self.line(self.style(f"[the reply broke off; asking again ({event.attempt})]", "33"))
         elif isinstance(event, AssistantMessage):
             self.line("")
+        elif isinstance(event, Condensed):
+            self.line(self.style(f"[{event.describe()}]", "2"))
         elif isinstance(event, Action):
-            self.line(self.style(f"── running action (turn {event.turn}) ──", "36"))
+            header = "running it" if self._writing_code else f"running action (turn {event.turn})"
+            self._writing_code = False
+            self.line(self.style(f"── {header} ──", "36"))
         elif isinstance(event, Observation):
             colour = "32" if event.status == "ok" else "31"
             self.line(self.style(f"── {event.status} ──", colour))

@@ -8,8 +8,10 @@ from .actions import ActionFormat, CodeActions, ParsedReply, parse_reply, prose
 from .agent import Agent, AgentOptions
 from .events import (
     Action,
+    ActionDelta,
     AnyEvent,
     AssistantMessage,
+    Condensed,
     Done,
     Error,
     Event,
@@ -30,12 +32,14 @@ from .observation import format_observation
 __all__ = [
     "LLM",
     "Action",
+    "ActionDelta",
     "ActionFormat",
     "Agent",
     "AgentOptions",
     "AnyEvent",
     "AssistantMessage",
     "CodeActions",
+    "Condensed",
     "Done",
     "Error",
     "Event",

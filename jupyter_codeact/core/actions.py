@@ -78,6 +78,7 @@ from typing import Protocol
 
 from .prompts import FOREIGN_ACTION_NUDGE, NO_ACTION_NUDGE
 from .reply_tokens import ACTION_TAGS, FINISH_TAGS, Token, tokenize
+from .tool_calls import ToolCall
 
 PYTHON_FENCES = frozenset({"python", "python3", "py", "py3", "ipython", "ipython3"})
 _COPY_ARTEFACT = re.compile(r"\A\s*[A-Za-z+#]*Copy code`?")
@@ -111,6 +112,10 @@ class ParsedReply:
     model attempted cannot be run; the loop tells the model that instead of its generic
     nudge. ``attributes`` are the action tag's attributes, ``reasoning`` the reasoning
     found in the reply (the hosts show it; it is never run or sent back).
+
+    Native tool calls (the tools style): ``tool_calls`` are all the calls of the reply,
+    ``call_id`` the one whose result the observation is (the first; the others are
+    answered with a note). Without calls, ``call_id`` is None.
     """
 
     text: str
@@ -119,6 +124,8 @@ class ParsedReply:
     problem: str = ""
     attributes: dict[str, str] = field(default_factory=dict)
     reasoning: str = ""
+    tool_calls: tuple[ToolCall, ...] = ()
+    call_id: str | None = None
 
     @property
     def ignored_solution(self) -> bool:

@@ -1,4 +1,10 @@
-"""The CodeAct loop: ask the model, run its code, show it the outputs, until it answers."""
+"""The CodeAct loop: ask the model, run its code, show it the outputs, until it answers.
+
+One loop for every action style (:mod:`.styles`): the style decides what the request
+offers and how replies and observations are shaped as messages; the executor, the
+observation's text and the reasoning stream are the same. Before each request the
+conversation is condensed to fit the model's context window (:mod:`.condense`).
+"""
 
 from __future__ import annotations
 
@@ -6,35 +12,38 @@ import asyncio
 import dataclasses
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from .actions import ActionFormat, CodeActions, ParsedReply
+from .code_tool import CallFormat, CodeTool
+from .condense import Condenser
 from .events import (
     Action,
     AnyEvent,
     AssistantMessage,
+    Condensed,
     Done,
     Error,
     FinalAnswer,
     Observation,
     Retry,
-    TextDelta,
     Thinking,
     Usage,
 )
 from .executor import ExecutionResult, Executor, ExecutorError
-from .llm import LLM, LLMError, Message, TokenUsage
-from .observation import FormattedObservation, format_observation
+from .llm import LLM, ContextOverflow, LLMError, Message, Prompt, TokenUsage, ToolsRefused
+from .observation import format_observation
 from .prompts import (
     DEFAULT_SYSTEM_PROMPT,
     IGNORED_SOLUTION_NOTE,
     STOPPED_BEFORE_RUN,
     user_message_with_context,
 )
-from .reasoning import Thoughts
-from .redact import Redactor, StreamRedactor
+from .redact import Redactor
+from .reply_stream import ReplyStream
+from .styles import ActionStyle, Style, TextStyle, ToolStyle
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -56,15 +65,25 @@ class AgentOptions:
     """Send images from outputs to the model (for vision-capable models)."""
     require_solution: bool = True
     """True: a reply without code or ``<solution>`` is nudged and the loop goes on
-    (headless runs). False: such a reply is the answer to the user (chat hosts)."""
+    (headless runs). False: such a reply is the answer to the user (chat hosts). In the
+    tools style a reply without a call is the answer either way."""
     system_prompt: str = DEFAULT_SYSTEM_PROMPT
+    """The system prompt, as written for the tags style (the tools style rewrites the
+    built-in instructions on how to act, :func:`~.prompts.tools_system_prompt`)."""
     stream_retries: int = 2
     """Times a reply whose stream broke mid-way is requested again."""
     interrupt_grace: float = 10.0
     """Seconds to wait for an interrupted action to come back before giving up on it."""
-    action_format: ActionFormat = field(default_factory=CodeActions)
-    """How replies are parsed into actions (the evaluation harness swaps in JSON or text
-    tool calls; every host uses the default)."""
+    action_style: ActionStyle = "tags"
+    """How the model acts: ``tags`` (code in ``<execute>``), ``tools`` (native tool calls
+    with one function whose argument is the code), ``auto`` (tools where the endpoint takes
+    them for this model, learned once, else tags)."""
+    action_format: ActionFormat | CallFormat | None = None
+    """A format of the host's own instead of the style's (the evaluation harness's JSON,
+    text and native tool calls): a text format (``parse``) or a native one (``tools`` and
+    ``action``)."""
+    condense_at: float = 0.75
+    """Share of the context window past which older steps are condensed for the model."""
     redactor: Redactor = field(default_factory=Redactor)
     """Secrets and patterns replaced by ``[redacted]`` in everything the model reads and
     every event (the code of an action still runs as written)."""
@@ -75,6 +94,10 @@ class _Stopped(Exception):
 
 
 _END = object()
+
+
+def _is_call_format(format: object) -> bool:
+    return callable(getattr(format, "action", None)) and hasattr(format, "tools")
 
 
 class Agent:
@@ -98,10 +121,15 @@ class Agent:
         self.options = options or AgentOptions()
         redactor = self.options.redactor
         self.messages: list[Message] = [redactor.redact_value(m) for m in history or ()] or [
-            {"role": "system", "content": self.options.system_prompt}
+            {"role": "system", "content": ""}
         ]
         self.turn = turn
         """Turns taken in this conversation (across runs); event turns count from here."""
+        self._styles: dict[str, Style] = {}
+        self._styles_of = self.options
+        self._style = self._current_style()
+        self._set_system_prompt(self._style)
+        self._condenser = Condenser(self.messages, trigger=self.options.condense_at)
         self._stop = asyncio.Event()
         self._tasks: set[asyncio.Future[Any]] = set()
         self._running = False
@@ -109,6 +137,11 @@ class Agent:
     @property
     def running(self) -> bool:
         return self._running
+
+    @property
+    def action_style(self) -> str:
+        """The style of the last request (``tags`` or ``tools``), for hosts' records."""
+        return self._style.name
 
     def stop(self) -> None:
         """Stop the current run: cancel the LLM stream, interrupt a running action.
@@ -127,6 +160,11 @@ class Agent:
             raise RuntimeError("This agent is already running; stop it or wait for it to finish.")
         self._running = True
         self._stop = asyncio.Event()
+        if self.options is not self._styles_of:  # a host changed the options between runs
+            self._styles, self._styles_of = {}, self.options
+            self._condenser.trigger = self.options.condense_at
+        self._style = self._current_style()
+        self._set_system_prompt(self._style)
         redact = self.options.redactor.redact
         self.messages.append(
             {
@@ -142,6 +180,49 @@ class Agent:
             for task in list(self._tasks):
                 task.cancel()
 
+    # -- the style ---------------------------------------------------------------------------
+    def _current_style(self) -> Style:
+        """The style for the next request: the host's format, or the configured style
+        (``auto`` resolved by what the endpoint is known to accept)."""
+        options = self.options
+        if options.action_format is not None:
+            key = "format"
+        elif options.action_style == "auto":
+            key = "tags" if self.llm.quirks.tools is False else "auto-tools"
+        else:
+            key = options.action_style
+        if key not in self._styles:
+            self._styles[key] = self._make_style(key)
+        return self._styles[key]
+
+    def _make_style(self, key: str) -> Style:
+        custom = self.options.action_format
+        if key == "format" and custom is not None:
+            if _is_call_format(custom):
+                return ToolStyle(custom)  # type: ignore[arg-type]
+            return TextStyle(custom)  # type: ignore[arg-type]
+        if key == "tags":
+            return TextStyle(CodeActions())
+        return ToolStyle(CodeTool(), text_fallback=key == "auto-tools")
+
+    def _set_system_prompt(self, style: Style) -> None:
+        """The system message says how to act in ``style`` (and follows the settings)."""
+        content = self.options.redactor.redact(style.system_prompt(self.options.system_prompt))
+        first = self.messages[0]
+        if first.get("role") == "system" and first.get("content") != content:
+            self.messages[0] = {"role": "system", "content": content}
+
+    def _switch_style(self) -> bool:
+        """After the endpoint refused native tools: the style ``auto`` falls back to.
+        False when there is no other style to take (tools were asked for explicitly)."""
+        style = self._current_style()
+        if style is self._style:
+            return False
+        self._style = style
+        self._set_system_prompt(style)
+        return True
+
+    # -- the loop ----------------------------------------------------------------------------
     async def _loop(self) -> AsyncIterator[AnyEvent]:
         options = self.options
         total_tokens = 0
@@ -154,14 +235,11 @@ class Agent:
             if self._over_budget(total_tokens):
                 yield self._budget_spent(turn, turns - 1, total_tokens)
                 return
-            reply: list[str] = []
-            usage: TokenUsage | None = None
+            stream = ReplyStream(turn, options.redactor)
+            prompts: list[Prompt] = []
             try:
-                async for event in self._ask(turn, reply):
-                    if isinstance(event, TokenUsage):
-                        usage = event
-                    else:
-                        yield event
+                async for event in self._ask(turn, stream, prompts):
+                    yield event
             except _Stopped:
                 yield self._cancelled(turn, turns, total_tokens, "while the model was replying")
                 return
@@ -175,15 +253,14 @@ class Agent:
                     total_tokens=total_tokens,
                 )
                 return
-            text = "".join(reply)
-            parsed = options.action_format.parse(text)
+            style = self._style
+            parsed = style.read(stream.reply())
+            self._learn_from(style, parsed)
             if parsed.reasoning:
                 # Reasoning the stream could not tell apart (not at the start of the reply).
                 yield Thinking(turn=turn, text=parsed.reasoning)
             yield AssistantMessage(turn=turn, text=parsed.text)
-            estimated = usage is None
-            if usage is None:
-                usage = _estimate_usage(self.messages, text)
+            usage = self._usage(stream.usage, prompts[-1], stream.reply().text)
             total_tokens += usage.total_tokens
             yield Usage(
                 turn=turn,
@@ -191,16 +268,14 @@ class Agent:
                 completion_tokens=usage.completion_tokens,
                 total_tokens=usage.total_tokens,
                 run_total_tokens=total_tokens,
-                estimated=estimated,
+                estimated=stream.usage is None,
             )
-            self.messages.append(
-                {"role": "assistant", "content": options.redactor.redact(parsed.text)}
-            )
+            self._record(style.assistant_message(parsed))
             if parsed.code is not None:
                 action = Action(turn=turn, code=parsed.code, action_id=uuid.uuid4().hex[:12])
                 yield action
                 try:
-                    yield await self._act(action, parsed)
+                    yield await self._act(action, parsed, style)
                 except _Stopped as stopped:
                     yield from_stopped(stopped)
                     yield self._cancelled(turn, turns, total_tokens, "while an action was running")
@@ -223,8 +298,7 @@ class Agent:
                 yield FinalAnswer(turn=turn, answer=answer)
                 yield Done(turn=turn, reason="answered", turns=turns, total_tokens=total_tokens)
                 return
-            nudge = parsed.problem or options.action_format.no_action_nudge
-            self.messages.append({"role": "user", "content": nudge})
+            self._record(*style.problem_messages(parsed, parsed.problem or style.no_action_nudge))
         if self._over_budget(total_tokens):
             # The budget ran out on the last turn: that, not the turn count, is what to raise.
             yield self._budget_spent(self.turn, options.max_turns, total_tokens)
@@ -236,6 +310,29 @@ class Agent:
             turns=options.max_turns,
             total_tokens=total_tokens,
         )
+
+    def _record(self, *messages: Message) -> None:
+        """Add to the conversation (redacted: the model never reads a secret back)."""
+        self.messages.extend(self.options.redactor.redact_value(m) for m in messages)
+
+    def _learn_from(self, style: Style, parsed: ParsedReply) -> None:
+        quirks = self.llm.quirks
+        if parsed.tool_calls:
+            quirks.tools_work()
+        elif (
+            isinstance(style, ToolStyle)
+            and style.text_fallback
+            and style.wrote_call_in_text(parsed)
+        ):
+            # It was run as written; from the next request on, this model acts through tags.
+            quirks.refuse_tools("the model wrote its tool call in the reply's text")
+            self._switch_style()
+
+    def _usage(self, reported: TokenUsage | None, prompt: Prompt, reply: str) -> TokenUsage:
+        if reported is None:  # about four bytes a token, for endpoints that report none
+            return TokenUsage(prompt_tokens=prompt.size // 4, completion_tokens=len(reply) // 4)
+        self.llm.quirks.calibrate(prompt.size, reported.prompt_tokens)
+        return reported
 
     def _over_budget(self, total_tokens: int) -> bool:
         budget = self.options.token_budget
@@ -260,39 +357,75 @@ class Agent:
             total_tokens=total_tokens,
         )
 
-    async def _ask(self, turn: int, reply: list[str]) -> AsyncIterator[AnyEvent | TokenUsage]:
-        """Stream one reply into ``reply``, retrying a stream that broke mid-way.
-
-        Reasoning streams as thinking events and stays out of ``reply``.
-        """
-        shown = StreamRedactor(self.options.redactor)
-        thoughts = Thoughts(turn, self.options.redactor)
-        for attempt in range(self.options.stream_retries + 1):
-            reply.clear()
-            shown.reset()
-            thoughts.reset()
+    async def _ask(
+        self, turn: int, stream: ReplyStream, prompts: list[Prompt]
+    ) -> AsyncIterator[AnyEvent]:
+        """Stream one reply into ``stream``: retry a stream that broke mid-way, fall back to
+        tags where the endpoint refuses tools (style ``auto``), and condense harder once
+        where it refuses the prompt as too long. ``prompts`` gets each prompt sent."""
+        attempt, fell_back, condensed_harder = 0, False, False
+        prompt = None
+        while True:
+            if prompt is None:
+                prompt, condensed = await self._prompt(turn, retry=condensed_harder)
+                if condensed is not None:
+                    yield condensed
+            prompts.append(prompt)
+            stream.reset(self._style.streamed_argument)
             try:
-                async for chunk in self._cancellable_iter(self.llm.stream(self.messages)):
-                    if chunk.reasoning:
-                        for delta in thoughts.reasoning(chunk.reasoning):
-                            yield delta
-                    if chunk.text:
-                        for thinking in thoughts.end():
-                            yield thinking
-                        reply.append(chunk.text)
-                        if text := shown.feed(chunk.text):
-                            yield TextDelta(turn=turn, text=text)
-                    if chunk.usage is not None:
-                        yield chunk.usage
-                for thinking in thoughts.end():
-                    yield thinking
-                if text := shown.flush():
-                    yield TextDelta(turn=turn, text=text)
+                async for chunk in self._cancellable_iter(self.llm.stream(prompt)):
+                    for event in stream.feed(chunk):
+                        yield event
+                for event in stream.finish():
+                    yield event
                 return
+            except ToolsRefused:
+                if fell_back or not self._switch_style():
+                    raise
+                fell_back, prompt = True, None
+            except ContextOverflow as error:
+                if condensed_harder:
+                    raise
+                condensed_harder, prompt = True, None
+                if error.overflow.prompt_tokens:
+                    self.llm.quirks.calibrate(prompts[-1].size, error.overflow.prompt_tokens)
+                self._condenser.harder()
             except LLMError as error:
                 if not error.retryable or attempt == self.options.stream_retries:
                     raise
-                yield Retry(turn=turn, reason=error.message, attempt=attempt + 1)
+                attempt += 1
+                yield Retry(turn=turn, reason=error.message, attempt=attempt)
+
+    async def _prompt(self, turn: int, *, retry: bool) -> tuple[Prompt, Condensed | None]:
+        """The prompt for this request, condensed to the window if need be."""
+        window = await self._cancellable(self.llm.context_window())
+        style = self._style
+        prompt, condensing = self._condenser.prompt(
+            window=window, tokens_per_byte=self.llm.quirks.tokens_per_byte, tools=style.tools
+        )
+        if not condensing.changed and not retry:
+            return prompt, None
+        event = Condensed(
+            turn=turn,
+            steps=condensing.steps,
+            prompt_tokens=condensing.prompt_tokens,
+            window=window,
+            retry=retry,
+        )
+        return prompt, event
+
+    async def _cancellable(self, awaitable: Awaitable[T]) -> T:
+        """Await in a task of its own so that :meth:`stop` can cancel it."""
+        task = asyncio.ensure_future(awaitable)
+        self._tasks.add(task)
+        try:
+            return await task
+        except asyncio.CancelledError:
+            if task.cancelled() and self._stop.is_set():
+                raise _Stopped() from None
+            raise
+        finally:
+            self._tasks.discard(task)
 
     async def _cancellable_iter(self, source: AsyncIterator[T]) -> AsyncIterator[T]:
         """Iterate ``source`` in a task of its own so that :meth:`stop` can cancel it."""
@@ -323,7 +456,7 @@ class Agent:
             self._tasks.discard(task)
             task.cancel()
 
-    async def _act(self, action: Action, parsed: ParsedReply) -> Observation:
+    async def _act(self, action: Action, parsed: ParsedReply, style: Style) -> Observation:
         """Run the action; return its observation (and record it for the model).
 
         Raises :class:`_Stopped` carrying the observation when the user stopped the run
@@ -344,7 +477,7 @@ class Agent:
                 f"The user edited the code before running it; what ran was:\n{ran}\n\n"
                 f"{formatted.text}"
             )
-        self.messages.append(_observation_message(formatted))
+        self._record(*style.observation_messages(parsed, formatted))
         observation = Observation(
             turn=action.turn,
             action_id=action.action_id,
@@ -430,18 +563,3 @@ def from_stopped(stopped: _Stopped) -> Observation:
     observation = stopped.args[0]
     assert isinstance(observation, Observation)
     return observation
-
-
-def _observation_message(observation: FormattedObservation) -> Message:
-    if not observation.images:
-        return {"role": "user", "content": observation.text}
-    parts: list[dict[str, Any]] = [{"type": "text", "text": observation.text}]
-    for mime, data in observation.images:
-        parts.append({"type": "image_url", "image_url": {"url": f"data:{mime};base64,{data}"}})
-    return {"role": "user", "content": parts}
-
-
-def _estimate_usage(messages: list[Message], reply: str) -> TokenUsage:
-    """About four characters a token, for endpoints that report no usage."""
-    prompt_chars = sum(len(str(message.get("content", ""))) for message in messages)
-    return TokenUsage(prompt_tokens=prompt_chars // 4, completion_tokens=len(reply) // 4)

@@ -99,6 +99,43 @@ class Action(Event):
 
 
 @dataclass(frozen=True)
+class ActionDelta(Event):
+    """A piece of the code of the action the model is writing, as it streams (native tool
+    calls: the code argument as its pieces arrive). :class:`Action` follows with the whole
+    code once the reply is complete; hosts show the pieces until then."""
+
+    type: ClassVar[str] = "action_delta"
+    text: str
+
+
+@dataclass(frozen=True)
+class Condensed(Event):
+    """Older steps of the conversation were condensed for the model, to keep the prompt
+    within the context window: their outputs (and, if need be, their code) are sent as
+    short summaries. The conversation kept by the host (chat, transcript) is complete.
+
+    ``steps``: how many older actions are summarized now; ``prompt_tokens``: the prompt's
+    estimated size after condensing; ``window``: the model's context window; ``retry``:
+    the endpoint refused a prompt as too long and it was condensed further."""
+
+    type: ClassVar[str] = "condensed"
+    steps: int
+    prompt_tokens: int
+    window: int
+    retry: bool = False
+
+    def describe(self) -> str:
+        """What hosts tell the user, in a sentence."""
+        why = "The endpoint refused the prompt as too long, so older" if self.retry else "Older"
+        plural = "s" if self.steps != 1 else ""
+        return (
+            f"{why} steps were condensed for the model to fit its context window: "
+            f"{self.steps} earlier step{plural} summarized, the prompt is now about "
+            f"{self.prompt_tokens:,} of {self.window:,} tokens (the full steps are kept)."
+        )
+
+
+@dataclass(frozen=True)
 class Observation(Event):
     """What running an action produced, as the model will read it.
 
@@ -167,4 +204,6 @@ AnyEvent = (
     | Done
     | ThinkingDelta
     | Thinking
+    | ActionDelta
+    | Condensed
 )

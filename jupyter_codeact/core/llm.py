@@ -1,29 +1,57 @@
 """Streaming chat completions from any OpenAI-compatible endpoint.
 
-HTTP-level retries (429 and 5xx, honouring Retry-After, with exponential backoff) are the
-``openai`` client's own; a parameter the endpoint refuses is learned and left out
-(:mod:`.endpoint`); reasoning, however the endpoint sends it, streams apart from the text
-(:mod:`.reasoning`). What is left becomes :class:`LLMError` with one plain sentence that
+HTTP-level retries (429 and 5xx, honouring Retry-After, with exponential backoff), errors
+and the streaming types are the ``openai`` client's own; the body is sent as bytes built
+from the encoding of each message, made once (:mod:`.request`), so that the client's
+per-message validation is not paid again on every turn. A parameter the endpoint refuses
+is learned and left out, a refusal of native tools and a prompt too long for the window
+are recognised (:mod:`.endpoint`); reasoning, however the endpoint sends it, streams apart
+from the text (:mod:`.reasoning`); native tool calls stream as their pieces
+(:mod:`.tool_calls`). What is left becomes :class:`LLMError` with one plain sentence that
 says what to fix.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import httpx
 import openai
+from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
-from .endpoint import EndpointQuirks, quirks_for
+from .endpoint import (
+    DEFAULT_CONTEXT_WINDOW,
+    EndpointQuirks,
+    Overflow,
+    context_overflow,
+    quirks_for,
+    tools_refusal,
+    window_in_models,
+)
 from .events import ErrorKind
 from .reasoning import Piece, ThinkSplitter
+from .request import Message, Prompt
+from .tool_calls import ToolCallDelta
 
-Message = dict[str, Any]
-"""One chat message in the OpenAI wire form (``role`` and ``content``)."""
+__all__ = [
+    "LLM",
+    "ContextOverflow",
+    "LLMChunk",
+    "LLMError",
+    "LLMSettings",
+    "Message",
+    "OpenAIChat",
+    "Prompt",
+    "TokenUsage",
+    "ToolsRefused",
+]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -44,6 +72,8 @@ class LLMChunk:
     usage: TokenUsage | None = None
     reasoning: str = ""
     """The model's reasoning (never part of ``text``; never sent back to the model)."""
+    tool_call: ToolCallDelta | None = None
+    """A piece of a native tool call."""
 
 
 class LLMError(Exception):
@@ -59,14 +89,41 @@ class LLMError(Exception):
         self.retryable = retryable
 
 
+class ToolsRefused(LLMError):
+    """The endpoint does not take native tools for this model (learned in its quirks)."""
+
+    def __init__(self, message: str, said: str) -> None:
+        super().__init__("bad_response", message)
+        self.said = said
+
+
+class ContextOverflow(LLMError):
+    """The prompt is longer than the model's context window."""
+
+    def __init__(self, message: str, overflow: Overflow) -> None:
+        super().__init__("bad_response", message)
+        self.overflow = overflow
+
+
 class LLM(Protocol):
     """What the agent loop needs from a model."""
 
     @property
     def model(self) -> str: ...
 
-    def stream(self, messages: list[Message]) -> AsyncIterator[LLMChunk]:
-        """Stream the reply to ``messages``; raise :class:`LLMError` on failure."""
+    @property
+    def quirks(self) -> EndpointQuirks:
+        """What the endpoint accepts for this model, as learned so far."""
+        ...
+
+    async def context_window(self) -> int:
+        """The model's context window in tokens (configured, reported, or a default)."""
+        ...
+
+    def stream(self, prompt: Prompt | Sequence[Message]) -> AsyncIterator[LLMChunk]:
+        """Stream the reply to ``prompt``; raise :class:`LLMError` on failure
+        (:class:`ToolsRefused` and :class:`ContextOverflow` are the ones a caller can
+        act on)."""
         ...
 
 
@@ -81,6 +138,8 @@ class LLMSettings:
     stop: tuple[str, ...] = ()
     extra_body: dict[str, Any] | None = None
     reasoning_effort: str | None = None
+    context_window: int | None = None
+    """Tokens; None: what the endpoint reports, else a default."""
 
 
 _VISION_MODELS = re.compile(
@@ -119,41 +178,102 @@ class OpenAIChat:
     async def close(self) -> None:
         await self._client.close()
 
-    def _request(self, messages: list[Message]) -> dict[str, Any]:
+    async def context_window(self) -> int:
+        """The configured window, else what ``/v1/models`` reports (asked once per endpoint
+        and model), else what a context-length error stated, else a default."""
+        if self.settings.context_window:
+            return self.settings.context_window
+        quirks = self.quirks
+        if quirks.context_window is None and not quirks.window_probed:
+            quirks.window_probed = True
+            try:
+                data = await self._client.get(
+                    "/models", cast_to=object, options={"max_retries": 0, "timeout": 10.0}
+                )
+            except (openai.OpenAIError, httpx.HTTPError, ValueError) as error:
+                log.debug("CodeAct: %s/models did not answer: %s", self.endpoint, error)
+            else:
+                if tokens := window_in_models(data, self.model):
+                    quirks.learn_window(tokens, "reported by its /v1/models")
+        return quirks.context_window or DEFAULT_CONTEXT_WINDOW
+
+    def _fields(self, tools: bool) -> dict[str, Any]:
+        """The request's fields other than its messages and tools, as the endpoint takes
+        them (``extra_body`` merged in)."""
         settings = self.settings
         request: dict[str, Any] = {
             "model": self.model,
-            "messages": messages,
             "stream": True,
             "stream_options": {"include_usage": True},
         }
         if settings.temperature is not None:
             request["temperature"] = settings.temperature
-        if settings.stop:
+        if settings.stop and not tools:  # stop sequences end text actions; calls need none
             request["stop"] = list(settings.stop)
         if settings.reasoning_effort:
             request["reasoning_effort"] = settings.reasoning_effort
+        if tools:
+            request["parallel_tool_calls"] = False  # one action per reply
         if settings.extra_body:
             request["extra_body"] = dict(settings.extra_body)
         return self.quirks.prepare(request)
 
-    async def _open(self, messages: list[Message]) -> tuple[dict[str, Any], Any]:
+    async def _open(self, prompt: Prompt) -> tuple[dict[str, Any], Any]:
         """Send the request; while the endpoint refuses a parameter it names, drop it."""
         while True:
-            request = self._request(messages)
+            fields = self._fields(bool(prompt.tools))
+            wire = {k: v for k, v in fields.items() if k != "extra_body"}
+            wire.update(fields.get("extra_body") or {})
             try:
-                return request, await self._client.chat.completions.create(**request)
-            except (openai.BadRequestError, openai.UnprocessableEntityError) as error:
-                if not self.quirks.learn(error.status_code, error.body, request):
+                response = await self._client.post(
+                    "/chat/completions",
+                    cast_to=ChatCompletion,
+                    content=prompt.body(wire),
+                    stream=True,
+                    stream_cls=openai.AsyncStream[ChatCompletionChunk],
+                )
+            except openai.APIStatusError as error:
+                self._raise_known(error, prompt)
+                retry = isinstance(error, openai.BadRequestError | openai.UnprocessableEntityError)
+                if not retry or not self.quirks.learn(error.status_code, error.body, fields):
                     raise
+            else:
+                return fields, response
 
-    async def stream(self, messages: list[Message]) -> AsyncIterator[LLMChunk]:
+    def _raise_known(self, error: openai.APIStatusError, prompt: Prompt) -> None:
+        """Raise the refusals the agent acts on: native tools, and a prompt too long."""
+        status, body = error.status_code, error.body
+        said = tools_refusal(status, body) if prompt.tools else None
+        if said is not None:
+            self.quirks.refuse_tools(said)
+            raise ToolsRefused(
+                f"The LLM endpoint at {self.endpoint} does not take native tool calls for "
+                f"model '{self.model}' ({said[:200]}): set c.CodeAct.action_style to 'tags' "
+                "or 'auto' (or --action-style), or use a model and server with tool support "
+                "(Ollama: a model tagged 'tools'; llama.cpp: start llama-server with --jinja; "
+                "vLLM: --enable-auto-tool-choice --tool-call-parser ...).",
+                said,
+            ) from error
+        overflow = context_overflow(status, body)
+        if overflow is not None:
+            if overflow.window:
+                self.quirks.learn_window(overflow.window, "stated in a context-length error")
+            raise ContextOverflow(
+                f"The conversation is longer than the context window of model '{self.model}' "
+                f"at {self.endpoint} ({overflow.message[:200]}): start a new chat, or set "
+                "c.CodeAct.context_window to the model's real window.",
+                overflow,
+            ) from error
+
+    async def stream(self, prompt: Prompt | Sequence[Message]) -> AsyncIterator[LLMChunk]:
+        if not isinstance(prompt, Prompt):
+            prompt = Prompt.of(prompt)
         started = False
         try:
-            request, response = await self._open(messages)
+            fields, response = await self._open(prompt)
             splitter = ThinkSplitter()
             finish: str | None = None
-            wrote = reasoned = False
+            wrote = reasoned = called = False
             async for chunk in response:
                 started = True
                 if chunk.usage is not None:
@@ -173,11 +293,14 @@ class OpenAIChat:
                     for piece in splitter.feed(choice.delta.content or ""):
                         wrote, reasoned = _note(piece, wrote, reasoned)
                         yield _chunk(piece)
+                    for call in choice.delta.tool_calls or ():
+                        called = True
+                        yield LLMChunk(tool_call=_tool_call_delta(call))
             for piece in splitter.close():
                 wrote, reasoned = _note(piece, wrote, reasoned)
                 yield _chunk(piece)
-            cut = splitter.in_reasoning or (reasoned and not wrote)
-            if finish == "stop" and "stop" in request and cut:
+            cut = splitter.in_reasoning or (reasoned and not wrote and not called)
+            if finish == "stop" and "stop" in fields and cut:
                 raise self._stopped_in_reasoning()
         except LLMError:
             raise
@@ -261,6 +384,17 @@ class OpenAIChat:
                 retryable=started,
             )
         raise error
+
+
+def _tool_call_delta(call: Any) -> ToolCallDelta:
+    function = getattr(call, "function", None)
+    index = getattr(call, "index", None)
+    return ToolCallDelta(
+        index=index if isinstance(index, int) else None,
+        id=getattr(call, "id", None) or None,
+        name=getattr(function, "name", None) or None,
+        arguments=getattr(function, "arguments", None) or "",
+    )
 
 
 def _chunk(piece: Piece) -> LLMChunk:

@@ -55,3 +55,57 @@ def user_message_with_context(message: str, context: str | None) -> str:
         return message
     # The request goes last: it is what the model should act on.
     return f"<context>\n{context.strip()}\n</context>\n\n{message}"
+
+
+# -- the tools action style ------------------------------------------------------------------
+CODE_TOOL = "execute_python"
+"""The one function the tools style offers: its argument is the Python to run."""
+
+_TAGS_TO_TOOLS = (
+    (
+        "- To run code, put it in a single block: <execute>\n...python code...\n</execute>\n"
+        "  Write one action per reply, then stop and wait: the output (stdout, the value of "
+        "the last expression, and any error with its traceback) comes back to you as an "
+        "observation.",
+        f"- To run code, call the {CODE_TOOL} tool with the code. Make one call per reply, "
+        "then wait: the output (stdout, the value of the last expression, and any error "
+        "with its traceback) comes back to you as the tool's result.",
+    ),
+    (
+        "- When you have the answer, reply with <solution> your answer </solution> (no code "
+        "in the same reply).",
+        "- When you have the answer, reply with it in plain language, without a tool call.",
+    ),
+    ("reply in plain language without <execute>.", "reply in plain language without a tool call."),
+)
+
+
+def tools_system_prompt(prompt: str) -> str:
+    """``prompt`` for the tools style: the built-in instructions on how to act become the
+    tool's (anything else, such as a user's own prompt, is kept as it is)."""
+    for tags, tools in _TAGS_TO_TOOLS:
+        prompt = prompt.replace(tags, tools)
+    return prompt
+
+
+def tags_system_prompt(prompt: str) -> str:
+    """The reverse of :func:`tools_system_prompt`."""
+    for tags, tools in _TAGS_TO_TOOLS:
+        prompt = prompt.replace(tools, tags)
+    return prompt
+
+
+TOOLS_NO_ACTION_NUDGE = (
+    f"Your reply was empty. To run code, call the {CODE_TOOL} tool; to finish, reply with "
+    "your answer."
+)
+
+CALLS_IN_TEXT_NUDGE = (
+    f"Code written in the reply's text does not run here: call the {CODE_TOOL} tool with "
+    "the code instead."
+)
+
+EXTRA_CALL_NOTE = (
+    "Not run: only one call runs per reply, the first. Call it again in your next reply if "
+    "you still need it, after reading the first call's result."
+)

@@ -1,9 +1,12 @@
-"""The three action modes of the paper, over the same tools and the same agent loop.
+"""The action modes: the paper's three, and native tool calls, over the same tools and the
+same agent loop.
 
 - code: the CodeAct format; the tools are functions defined in the kernel and the model
   writes Python that calls and combines them.
 - json: one tool call per reply as a JSON object.
 - text: one tool call per reply as ``Action: tool_name[arg1, arg2]``.
+- tools: one tool call per reply through the endpoint's native function calling (the
+  question everyone asks now: code actions against native tool calls, :mod:`.native`).
 
 Every mode runs in :class:`~jupyter_codeact.core.agent.Agent` with a fresh kernel state
 holding the tools; only the prompt and the action format differ (see :mod:`.toolcalls` for
@@ -17,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..core.actions import ActionFormat, CodeActions
+from ..core.code_tool import CallFormat
+from .native import NativeToolCalls
 from .suite import Domain
 from .toolcalls import JsonToolCalls, TextToolCalls
 
@@ -57,20 +62,25 @@ contains a comma or a bracket; write lists as [a, b]. The tool runs and you see 
 returned (or the error it raised). You cannot run code: work out any arithmetic or \
 comparison yourself."""
 
+_TOOLS = """\
+You act through native function calls: the tools below are offered to you as functions; \
+call one per reply. The tool runs and you see what it returned (or the error it raised). \
+You cannot run code: work out any arithmetic or comparison yourself."""
+
 
 @dataclass(frozen=True)
 class Mode:
     name: str
     instructions: str
-    make_format: Callable[[tuple[str, ...]], ActionFormat]
+    make_format: Callable[[Domain], ActionFormat | CallFormat]
 
     @property
     def marker(self) -> str:
         """A line found in this mode's system prompt only (the scripted oracle reads it)."""
         return self.instructions.split("\n", 1)[0]
 
-    def action_format(self, domain: Domain) -> ActionFormat:
-        return self.make_format(domain.tool_names)
+    def action_format(self, domain: Domain) -> ActionFormat | CallFormat:
+        return self.make_format(domain)
 
     def system_prompt(self, domain: Domain, *, max_turns: int) -> str:
         description = f"\n{domain.description.strip()}\n" if domain.description else ""
@@ -92,7 +102,8 @@ def describe_tools(domain: Domain) -> str:
 
 
 MODES: dict[str, Mode] = {
-    "code": Mode("code", _CODE, lambda tools: CodeActions()),
-    "json": Mode("json", _JSON, JsonToolCalls),
-    "text": Mode("text", _TEXT, TextToolCalls),
+    "code": Mode("code", _CODE, lambda domain: CodeActions()),
+    "json": Mode("json", _JSON, lambda domain: JsonToolCalls(domain.tool_names)),
+    "text": Mode("text", _TEXT, lambda domain: TextToolCalls(domain.tool_names)),
+    "tools": Mode("tools", _TOOLS, NativeToolCalls),
 }

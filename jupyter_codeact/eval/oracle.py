@@ -3,11 +3,12 @@
 Give an :class:`Oracle` to :class:`~jupyter_codeact.testing.ScriptedLLM` as its responder.
 It reads the conversation it is sent, works out the mode (from the system prompt) and the
 task (from the statement), and replies as a model would in that mode: in code mode one
-``<execute>`` block that makes the reference calls and prints the computed answer; in JSON
-and text mode one reference call per reply. Its answer is derived from the observations it
-was sent, never copied from the task, so it scores 100% only if the harness ran every call
-and showed the model what it returned. ``wrong=True`` answers something else of the same
-form; ``malformed_turns=k`` starts with k replies whose action cannot be used.
+``<execute>`` block that makes the reference calls and prints the computed answer; in JSON,
+text and tools mode one reference call per reply (in tools mode as a native call). Its
+answer is derived from the observations it was sent, never copied from the task, so it
+scores 100% only if the harness ran every call and showed the model what it returned.
+``wrong=True`` answers something else of the same form; ``malformed_turns=k`` starts with k
+replies whose action cannot be used.
 """
 
 from __future__ import annotations
@@ -16,19 +17,21 @@ import ast
 import json
 from typing import Any
 
-from ..testing.scripted_llm import RecordedRequest
+from ..testing.scripted_llm import RecordedRequest, Reply
 from .checker import format_answer, perturb
 from .modes import MODES, Mode
 from .reference import compute_answer
 from .suite import Suite, Task, ToolCall
 from .toolcalls import Call, text_value
 
-MALFORMED = {
+MALFORMED: dict[str, Reply | str] = {
     "code": "Let me run it.\n<execute>\n</execute>",
     "json": 'Calling the tool.\n{"name": "lookup", "arguments": {"key": 1}',
     "text": "Action: lookup(key)",
+    "tools": Reply(tool_calls=[{"name": "lookup", "arguments": '{"key": 1'}]),
 }
-"""An unusable action in each mode: an empty code block, JSON cut short, the wrong brackets."""
+"""An unusable action in each mode: an empty code block, JSON cut short, the wrong brackets,
+a native call of no such tool (its arguments cut short too)."""
 
 _OBSERVATION = "Observation:\n"
 _NOTHING = "(the cell ran and printed nothing)"
@@ -42,7 +45,7 @@ class Oracle:
         self.malformed_turns = malformed_turns
         self._tasks = {task.statement: task for task in suite.tasks}
 
-    def __call__(self, request: RecordedRequest) -> str:
+    def __call__(self, request: RecordedRequest) -> Reply | str:
         messages = request.messages
         mode = self._mode(str(messages[0]["content"]))
         task = self._tasks[str(messages[1]["content"])]
@@ -72,16 +75,20 @@ class Oracle:
             return f"I will call the tools and compute the answer.\n<execute>\n{code}\n</execute>"
         return self._solution(task, parse_printed(observations[0]))
 
-    def _calls(self, task: Task, mode: Mode, step: int, observations: list[str]) -> str:
+    def _calls(self, task: Task, mode: Mode, step: int, observations: list[str]) -> Reply | str:
         if step < len(task.calls):
             call = task.calls[step]
+            spec = next(t for t in self.suite.domains[task.domain].tools if t.name == call.name)
+            if mode.name == "tools":  # named arguments, as native calls have them
+                named = dict(zip(spec.parameters, call.args, strict=False)) | call.kwargs
+                native = {"name": call.name, "arguments": named}
+                return Reply(content=f"Next I call {call.name}.", tool_calls=[native])
             if mode.name == "json":
                 arguments: Any = call.kwargs if call.kwargs else list(call.args)
                 return f"Next I call {call.name}.\n" + json.dumps(
                     {"name": call.name, "arguments": arguments}
                 )
             # The text format is positional: put keyword arguments in parameter order.
-            spec = next(t for t in self.suite.domains[task.domain].tools if t.name == call.name)
             values = [*call.args, *(call.kwargs[p] for p in spec.parameters if p in call.kwargs)]
             args = ", ".join(_text_argument(value) for value in values)
             return f"Next I call {call.name}.\nAction: {call.name}[{args}]"

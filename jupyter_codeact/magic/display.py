@@ -17,8 +17,10 @@ from ..cli.view import LiveView
 from ..core.actions import prose
 from ..core.events import (
     Action,
+    ActionDelta,
     AnyEvent,
     AssistantMessage,
+    Condensed,
     Done,
     Error,
     FinalAnswer,
@@ -162,6 +164,8 @@ class WidgetView:
         self._steps: dict[str, _Step] = {}
         self._thought: tuple[Any, Any, list[str]] | None = None
         """The reasoning being streamed: its accordion, its text widget and its pieces."""
+        self._draft: tuple[Any, list[str]] | None = None
+        """The code of a native tool call being streamed: its widget and its pieces."""
         self._handle: Any = None
 
     # -- the view ----------------------------------------------------------------------
@@ -180,6 +184,9 @@ class WidgetView:
         if self._thought is not None:
             _, text, pieces = self._thought
             text.value = _html(_THOUGHT, "".join(pieces))
+        if self._draft is not None:
+            widget, pieces = self._draft
+            widget.value = _html(_CODE, "".join(pieces))
 
     def action_outputs(self, action: Action | None) -> AbstractContextManager[Any]:
         step = self._steps.get(action.action_id) if action else None
@@ -234,16 +241,26 @@ class WidgetView:
             self._text_widget(event.turn)
             self._texts[event.turn] = []
             self._dirty.add(event.turn)
+            self._end_draft()
             if self._thought is not None:
                 self._thought[0].layout.display = "none"
                 self._thought = None
         elif isinstance(event, AssistantMessage):
+            self._end_draft()  # its step follows with the code, if the call was usable
             widget = self._text_widget(event.turn)
             self._final_turns.add(event.turn)
             text = prose(event.text)
             widget.value = _html(_PROSE, text) if text else ""
             widget.layout.display = None if text else "none"
+        elif isinstance(event, ActionDelta):
+            if self._draft is None:
+                self._draft = (widgets.HTML(), [])
+                self._append(self._draft[0])
+            self._draft[1].append(event.text)
+        elif isinstance(event, Condensed):
+            self._append(widgets.HTML(_html(_MUTED, event.describe())))
         elif isinstance(event, Action):
+            self._end_draft()
             self._add_step(event)
         elif isinstance(event, Observation):
             self._finish_step(event)
@@ -254,6 +271,12 @@ class WidgetView:
         elif isinstance(event, Done):
             summary = describe_done(event)
             self.footer.value = _html(_MUTED, summary[:1].upper() + summary[1:])
+
+    def _end_draft(self) -> None:
+        """The streamed code is complete (its step shows it now) or was discarded."""
+        if self._draft is not None:
+            self._draft[0].layout.display = "none"
+            self._draft = None
 
     def _end_thought(self, event: Thinking) -> None:
         """Reasoning done: folded away under "Thought for N s" (click to read it)."""

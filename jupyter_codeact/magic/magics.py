@@ -46,6 +46,12 @@ class CodeActMagics(Magics):
     )
     @argument("--approve", action="store_true", help="ask before running each action")
     @argument(
+        "--action-style",
+        choices=["auto", "tags", "tools"],
+        help="how the model acts: <execute> tags, native tool calls, or auto (default: "
+        "c.CodeAct.action_style)",
+    )
+    @argument(
         "--insert",
         action="store_true",
         help="also put the code that ran into a new cell below (front ends that support it)",
@@ -120,4 +126,6 @@ class CodeActMagics(Magics):
             settings.max_turns = args.max_turns
         if args.timeout is not None:
             settings.cell_timeout = args.timeout
+        if args.action_style:
+            settings.action_style = args.action_style
         return settings

@@ -223,7 +223,11 @@ class ChatSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
                 )
                 return
             problem = self.session.ask(
-                self, parsed["text"], context=parsed["context"], approval=parsed["approval"]
+                self,
+                parsed["text"],
+                context=parsed["context"],
+                approval=parsed["approval"],
+                action_style=parsed["action_style"],
             )
             if problem:
                 self.send({"type": "problem", "message": problem})

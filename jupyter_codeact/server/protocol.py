@@ -21,10 +21,11 @@ client -> server (:data:`ClientMessage`):
 
 - ``{"type": "hello", "client_id": str}``: who this page is (one id per page load), so a
   reconnecting page is recognised.
-- ``{"type": "user_message", "text": str, "context": str?, "approval": "auto"|"ask"?}``:
-  a request. ``context`` is the notebook/kernel summary the panel gathered (the server
-  bounds it); ``approval`` the mode chosen in the panel. Refused (a ``problem``) while a run
-  is going on.
+- ``{"type": "user_message", "text": str, "context": str?, "approval": "auto"|"ask"?,
+  "action_style": "auto"|"tags"|"tools"?}``: a request. ``context`` is the notebook/kernel
+  summary the panel gathered (the server bounds it); ``approval`` the mode chosen in the
+  panel; ``action_style`` the panel's choice of how the model acts (absent:
+  ``c.CodeAct.action_style``). Refused (a ``problem``) while a run is going on.
 - ``{"type": "stop"}``: cancel the run (LLM stream cancelled, running cell interrupted).
 - ``{"type": "approved", "request_id": str}``: the user pressed Run on an action that was
   waiting for approval; its cell is running now (its ``execute_result`` follows).
@@ -37,8 +38,10 @@ server -> client (:data:`ServerMessage`):
 
 - ``{"type": "snapshot", "chat": ChatInfo, "entries": [...], "state": ChatState}``
 - ``{"type": "entry", "entry": ChatEntry}``: add the entry, or replace the one with its id.
-- ``{"type": "delta", "id": str, "text": str}``: append streamed text to assistant entry
-  ``id`` (an ``entry`` with the whole text follows when the reply is complete).
+- ``{"type": "delta", "id": str, "text": str, "field": "text"|"code"?}``: append streamed
+  text to entry ``id``: to its ``text`` (an assistant reply or reasoning), or with
+  ``field: "code"`` to the ``code`` of an assistant entry (the code of a native tool call
+  as it streams). An ``entry`` with the whole reply follows when it is complete.
 - ``{"type": "state", "state": ChatState, "tokens": int}``: what the agent is doing now,
   and the tokens the current run has used.
 - ``{"type": "execute", "request_id": str, "action_id": str, "turn": int, "code": str,
@@ -63,13 +66,16 @@ from .limits import DEFAULT_LIMITS, Limits, size
 ChatState = Literal["idle", "thinking", "running", "waiting_approval", "done", "error"]
 """``idle``: never run or stopped; ``done``: the last run ended with an answer."""
 
-Role = Literal["user", "assistant", "action", "observation", "final", "error", "thinking"]
+Role = Literal[
+    "user", "assistant", "action", "observation", "final", "error", "thinking", "condensed"
+]
 """Entry roles; the panel renders each entry with ``data-codeact-role`` set to its role."""
 
 EXECUTION_STATUSES = ("ok", "error", "timeout", "interrupted", "died", "skipped")
+ACTION_STYLES = ("auto", "tags", "tools")
 
 
-class ChatInfo(TypedDict):
+class _ChatInfo(TypedDict):
     id: str
     path: str
     """The notebook this chat belongs to (follows renames)."""
@@ -81,13 +87,20 @@ class ChatInfo(TypedDict):
     notebook file, whichever folder the server was started in)."""
 
 
+class ChatInfo(_ChatInfo, total=False):
+    action_style: str
+    """How the model acted in the chat's last run (``tags`` or ``tools``): the stored
+    messages are in the standard OpenAI form of that style."""
+
+
 class ChatEntry(TypedDict, total=False):
     """One item of the chat as the panel shows it. Every entry has ``id``, ``role``, ``time``.
 
     - user: ``text``
     - assistant: ``text`` (the model's raw reply, markdown with ``<execute>`` /
       ``<solution>`` blocks), ``turn``, ``streaming`` (bool), ``prose`` (once the reply is
-      complete: what the panel shows of it, as the reply grammar reads it)
+      complete: what the panel shows of it, as the reply grammar reads it), ``code`` (while
+      streaming: the code of a native tool call, as it arrives)
     - thinking: ``text`` (the model's reasoning; never run, never sent back), ``turn``,
       ``streaming``, ``duration_ms`` (how long it took to stream, once known)
     - action: ``code``, ``turn``, ``action_id``, ``request_id``, ``phase``
@@ -97,6 +110,8 @@ class ChatEntry(TypedDict, total=False):
       ``duration_ms`` (from sending ``execute`` to receiving its result), ``cell_id``,
       ``note`` (what the status means for the user, when it is not ``ok`` or ``error``)
     - final: ``text``, ``turn``
+    - condensed: ``text`` (older steps were condensed for the model to fit its context
+      window; the chat keeps them all), ``turn``
     - error: ``text`` (one sentence with the fix), ``kind`` (an ErrorKind, or
       ``max_turns`` | ``token_budget`` | ``stopped`` | ``interrupted`` (the server stopped
       mid-run) | ``internal``)
@@ -163,11 +178,15 @@ def parse_client_message(message: Any, limits: Limits = DEFAULT_LIMITS) -> dict[
         approval = message.get("approval")
         if approval not in (None, "auto", "ask"):
             raise ProtocolError("'approval' must be 'auto' or 'ask'.")
+        style = message.get("action_style")
+        if style not in (None, *ACTION_STYLES):
+            raise ProtocolError(f"'action_style' must be one of {', '.join(ACTION_STYLES)}.")
         return {
             "type": "user_message",
             "text": text,
             "context": _string(message, "context", required=False, limit=limits.max_context_chars),
             "approval": approval,
+            "action_style": style,
         }
     if kind == "stop":
         return {"type": "stop"}

@@ -7,6 +7,7 @@ panel shows and what is persisted, so a live view and a reloaded one are the sam
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 import uuid
@@ -18,8 +19,10 @@ from ..core.actions import prose
 from ..core.agent import Agent
 from ..core.events import (
     Action,
+    ActionDelta,
     AnyEvent,
     AssistantMessage,
+    Condensed,
     Done,
     Error,
     FinalAnswer,
@@ -32,6 +35,7 @@ from ..core.events import (
 )
 from ..core.llm import LLM
 from ..core.observation import status_note, truncate_middle
+from ..core.styles import ActionStyle
 from .notebook_executor import NotebookExecutor, Peer
 from .protocol import ChatEntry, ChatState
 from .store import ChatRecord, ChatStore
@@ -117,6 +121,7 @@ class ChatSession:
         self._task: asyncio.Task[None] | None = None
         self._assistant_id: str | None = None
         self._thinking_id: str | None = None
+        self._action_style: ActionStyle | None = None
         self._unpublished: str | None = None
         self._dirty = False
         self._flush_later: asyncio.TimerHandle | None = None
@@ -205,11 +210,13 @@ class ChatSession:
         *,
         context: str | None = None,
         approval: Literal["auto", "ask"] | None = None,
+        action_style: ActionStyle | None = None,
     ) -> str | None:
         """Start a run; returns a problem sentence instead if one cannot start now."""
         if self.running:
             return BUSY
         self.driver = peer
+        self._action_style = action_style
         self.executor.approval = approval or (
             "ask" if self.settings.approval_mode == "ask" else "auto"
         )
@@ -260,8 +267,10 @@ class ChatSession:
 
     # -- the run -----------------------------------------------------------------------------
     def agent(self) -> Agent:
+        options = self.settings.agent_options(require_solution=False)
+        if self._action_style is not None:  # the panel's choice for this request
+            options = dataclasses.replace(options, action_style=self._action_style)
         if self._agent is None:
-            options = self.settings.agent_options(require_solution=False)
             self._agent = Agent(
                 self._llm(),
                 self.executor,
@@ -269,6 +278,8 @@ class ChatSession:
                 history=self.record.messages or None,
                 turn=self.record.turn,
             )
+        elif self._agent.options.action_style != options.action_style:
+            self._agent.options = options
         return self._agent
 
     async def _run(self, text: str, context: str | None) -> None:
@@ -294,6 +305,9 @@ class ChatSession:
         finally:
             self._assistant_id = None
             self._end_thinking()
+            if self.record.info.get("action_style") != agent.action_style:
+                self.record.info["action_style"] = agent.action_style
+                self._dirty = True
             # On disk before the pages hear that the run is over.
             self._save()
             await self.flush()
@@ -302,23 +316,20 @@ class ChatSession:
     def _apply(self, event: AnyEvent) -> None:
         if isinstance(event, ThinkingDelta | Thinking):
             self._thinking(event)
-        elif isinstance(event, TextDelta):
-            if self._assistant_id is None:
-                entry = self._add(
-                    {"role": "assistant", "turn": event.turn, "text": "", "streaming": True},
-                    save=False,
-                )
-                self._assistant_id = entry["id"]
-            current = self._entry(self._assistant_id)
-            current["text"] = current.get("text", "") + event.text
-            self.broadcast({"type": "delta", "id": self._assistant_id, "text": event.text})
+        elif isinstance(event, TextDelta | ActionDelta):
+            self._streamed(event)
+        elif isinstance(event, Condensed):
+            self._add({"role": "condensed", "turn": event.turn, "text": event.describe()})
         elif isinstance(event, Retry):
             if self._assistant_id is not None:
+                self._entry(self._assistant_id).pop("code", None)
                 self._replace(self._assistant_id, text="")
             self._end_thinking(text="")  # the retried reply thinks afresh
         elif isinstance(event, AssistantMessage):
             self._end_thinking()
             shown = prose(event.text)
+            if self._assistant_id is not None:
+                self._entry(self._assistant_id).pop("code", None)  # its action entry has it
             if self._assistant_id is None:
                 self._add(
                     {"role": "assistant", "turn": event.turn, "text": event.text, "prose": shown}
@@ -352,6 +363,22 @@ class ChatSession:
         elif isinstance(event, Error):
             self._publish_action()
             self._add({"role": "error", "kind": event.kind, "text": event.message})
+
+    def _streamed(self, event: TextDelta | ActionDelta) -> None:
+        """A piece of the reply: its text, or the code of its tool call."""
+        if self._assistant_id is None:
+            entry = self._add(
+                {"role": "assistant", "turn": event.turn, "text": "", "streaming": True},
+                save=False,
+            )
+            self._assistant_id = entry["id"]
+        current = self._entry(self._assistant_id)
+        key: Literal["text", "code"] = "code" if isinstance(event, ActionDelta) else "text"
+        current[key] = current.get(key, "") + event.text
+        message: dict[str, Any] = {"type": "delta", "id": self._assistant_id, "text": event.text}
+        if key == "code":
+            message["field"] = "code"
+        self.broadcast(message)
 
     def _thinking(self, event: ThinkingDelta | Thinking) -> None:
         """Reasoning gets an entry of its own: streamed live, then complete with its time."""

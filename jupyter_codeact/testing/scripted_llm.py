@@ -4,9 +4,15 @@ It speaks the real wire protocol (``/v1/chat/completions`` streamed as server-se
 or not, ``/v1/models``), answers from a script, records every request, and can inject
 faults: error statuses with Retry-After, delays, a stream cut mid-way, malformed chunks,
 a reply that never comes. Like real servers it ends the content at a stop sequence the
-request sends, streams reasoning as ``reasoning_content`` (or ``reasoning``) deltas, and
-can refuse request parameters with the 400 bodies of OpenAI, vLLM, Ollama or llama.cpp
-(``rejects``; see :func:`refusal_body`).
+request sends, streams reasoning as ``reasoning_content`` (or ``reasoning``) deltas,
+streams native tool calls as ``delta.tool_calls[i]`` pieces (the id and name first, then
+the arguments in pieces, ending with ``finish_reason: "tool_calls"``), and can refuse
+request parameters, ``tools`` included, with the bodies of OpenAI, vLLM, Ollama or
+llama.cpp (``rejects``; see :mod:`.error_bodies`). With a ``context_window`` it reports the
+window in ``/v1/models`` as the server of its ``error_style`` does and refuses a longer
+prompt with that server's context-length error (Ollama's style cuts it silently);
+``report_window=False`` keeps the window to itself. A prompt's tokens are its messages'
+and tools' JSON characters over four.
 
 In-process::
 
@@ -35,7 +41,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Literal
 
-ErrorStyle = Literal["openai", "vllm", "vllm-legacy", "ollama", "llamacpp"]
+from . import error_bodies
+from .error_bodies import ErrorStyle, refusal_body
+
+__all__ = ["ErrorStyle", "RecordedRequest", "Reply", "ScriptedLLM", "refusal_body"]
 
 
 @dataclass
@@ -68,6 +77,10 @@ class Reply:
     reasoning_field: Literal["reasoning_content", "reasoning"] = "reasoning_content"
     """The delta field of the reasoning: DeepSeek and vLLM's parsers send
     ``reasoning_content``; Ollama, newer vLLM and OpenRouter ``reasoning``."""
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    """Native calls after the content: ``{"name": ..., "arguments": {...} or "json"}`` (an
+    ``id`` is made up unless given). Streamed in pieces of ``chunk_size`` characters of
+    arguments (0: each call whole, as Ollama sends them)."""
 
     @classmethod
     def of(cls, value: Reply | str | dict[str, Any]) -> Reply:
@@ -117,11 +130,16 @@ class ScriptedLLM:
         required_key: str | None = None,
         rejects: tuple[str, ...] = (),
         error_style: ErrorStyle = "openai",
+        context_window: int | None = None,
+        report_window: bool = True,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
         self.models = models
         self.required_key = required_key
+        self.context_window = context_window
+        """Tokens a prompt may have (None: no limit)."""
+        self.report_window = report_window
         self.rejects = rejects
         """Request parameters this server refuses (with HTTP 400, before any reply is
         used): ``("temperature", "stop")`` is an OpenAI reasoning model. ``temperature`` is
@@ -278,7 +296,13 @@ class _Handler(BaseHTTPRequestHandler):
                     {
                         "object": "list",
                         "data": [
-                            {"id": m, "object": "model", "created": 0, "owned_by": "scripted"}
+                            {
+                                "id": m,
+                                "object": "model",
+                                "created": 0,
+                                "owned_by": "scripted",
+                                **self._window_fields(),
+                            }
                             for m in self.llm.models
                         ],
                     },
@@ -300,6 +324,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self.llm.rejects = tuple(body["rejects"])
             if "error_style" in body:
                 self.llm.error_style = body["error_style"]
+            if "context_window" in body:
+                self.llm.context_window = body["context_window"]
             if body.get("append"):
                 self.llm.push(*body.get("replies", []))
             else:
@@ -313,6 +339,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.llm.required_key = body.get("required_key")
             self.llm.rejects = tuple(body.get("rejects", ()))
             self.llm.error_style = body.get("error_style", "openai")
+            self.llm.context_window = body.get("context_window")
             self._json(200, {})
             return
         if not path.endswith("/chat/completions"):
@@ -333,10 +360,20 @@ class _Handler(BaseHTTPRequestHandler):
                 },
             )
             return
-        refused = refusal_body(body, self.llm.rejects, self.llm.error_style)
+        style = self.llm.error_style
+        if "tools" in self.llm.rejects and body.get("tools"):
+            self._json(*error_bodies.tools_refusal(body, style))
+            return
+        refused = refusal_body(body, self.llm.rejects, style)
         if refused is not None:
             self._json(400, refused)
             return
+        window = self.llm.context_window
+        if window is not None and (tokens := prompt_tokens(body)) > window:
+            too_long = error_bodies.overflow(window, tokens, style)
+            if too_long is not None:
+                self._json(*too_long)
+                return
         reply = self.llm._next_reply(request)
         if reply.delay and self.llm._closing.wait(reply.delay):
             return
@@ -362,9 +399,16 @@ class _Handler(BaseHTTPRequestHandler):
             if readable and not self.connection.recv(1, socket.MSG_PEEK):
                 return
 
+    def _window_fields(self) -> dict[str, Any]:
+        window = self.llm.context_window
+        if window is None or not self.llm.report_window:
+            return {}
+        return error_bodies.window_fields(window, self.llm.error_style)
+
     def _usage(self, request: RecordedRequest, reply: Reply) -> dict[str, int]:
-        prompt = len(json.dumps(request.body.get("messages", []))) // 4
-        completion = max((len(reply.reasoning) + len(_content(request, reply))) // 4, 1)
+        prompt = prompt_tokens(request.body)
+        calls = len(json.dumps(_calls(reply)))
+        completion = max((len(reply.reasoning) + len(_content(request, reply)) + calls) // 4, 1)
         return {
             "prompt_tokens": prompt,
             "completion_tokens": completion,
@@ -386,8 +430,9 @@ class _Handler(BaseHTTPRequestHandler):
                             "role": "assistant",
                             "content": _content(request, reply),
                             **({reply.reasoning_field: reply.reasoning} if reply.reasoning else {}),
+                            **({"tool_calls": _calls(reply)} if reply.tool_calls else {}),
                         },
-                        "finish_reason": "stop",
+                        "finish_reason": "tool_calls" if reply.tool_calls else "stop",
                     }
                 ],
                 "usage": self._usage(request, reply),
@@ -434,7 +479,12 @@ class _Handler(BaseHTTPRequestHandler):
                 self._event(choice({"content": piece}))
                 if reply.malformed and count == 0:
                     self._raw(b'data: {"choices": [{"delta": {"content": "tru\n\n')
-            self._event(choice({}, "stop"))
+            for index, call in enumerate(_calls(reply)):
+                for delta in _call_pieces(index, call, reply.chunk_size):
+                    if reply.chunk_delay and self.llm._closing.wait(reply.chunk_delay):
+                        return
+                    self._event(choice({"tool_calls": [delta]}))
+            self._event(choice({}, "tool_calls" if reply.tool_calls else "stop"))
             options = request.body.get("stream_options") or {}
             if reply.usage and options.get("include_usage"):
                 self._event({**base, "choices": [], "usage": self._usage(request, reply)})
@@ -450,6 +500,44 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(f"{len(payload):x}\r\n".encode() + payload + b"\r\n")
 
 
+def prompt_tokens(body: dict[str, Any]) -> int:
+    """A prompt's size in tokens, as this server counts it: JSON characters over four."""
+    size = len(json.dumps(body.get("messages", [])))
+    if body.get("tools"):
+        size += len(json.dumps(body["tools"]))
+    return size // 4
+
+
+def _calls(reply: Reply) -> list[dict[str, Any]]:
+    """The reply's calls in the wire form (``arguments`` as JSON text), ids made up once."""
+    calls = []
+    for number, call in enumerate(reply.tool_calls):
+        arguments = call.get("arguments", {})
+        if not isinstance(arguments, str):
+            arguments = json.dumps(arguments)
+        call.setdefault("id", f"call_{uuid.uuid4().hex[:20]}{number}")
+        calls.append(
+            {
+                "id": call["id"],
+                "type": "function",
+                "function": {"name": call["name"], "arguments": arguments},
+            }
+        )
+    return calls
+
+
+def _call_pieces(index: int, call: dict[str, Any], size: int) -> list[dict[str, Any]]:
+    """A call as streamed deltas: id and name first, then the arguments in pieces."""
+    arguments = call["function"]["arguments"]
+    head = {"index": index, "id": call["id"], "type": "function"}
+    if not size:
+        return [{**head, "function": {"name": call["function"]["name"], "arguments": arguments}}]
+    pieces = [{**head, "function": {"name": call["function"]["name"], "arguments": ""}}]
+    for start in range(0, len(arguments), size):
+        pieces.append({"index": index, "function": {"arguments": arguments[start : start + size]}})
+    return pieces
+
+
 def _content(request: RecordedRequest, reply: Reply) -> str:
     """The reply's content as a real server sends it: ended before the first stop sequence
     of the request (which is not sent)."""
@@ -457,55 +545,6 @@ def _content(request: RecordedRequest, reply: Reply) -> str:
     stops = [stop] if isinstance(stop, str) else [s for s in stop if isinstance(s, str) and s]
     cut = min((i for i in (reply.content.find(s) for s in stops) if i >= 0), default=-1)
     return reply.content if cut < 0 else reply.content[:cut]
-
-
-def refusal_body(
-    body: dict[str, Any], rejects: tuple[str, ...], style: ErrorStyle
-) -> dict[str, Any] | None:
-    """The 400 body a server of ``style`` answers a request with a parameter it refuses.
-
-    The bodies are the shapes these servers send: OpenAI names the parameter in ``param``
-    and ``code``; vLLM (``error`` object, or the older top-level form), Ollama and
-    llama.cpp say it only in the message.
-    """
-    refused = next((name for name in rejects if name in body), None)
-    if refused is None or (refused == "temperature" and body["temperature"] == 1):
-        return None
-    value = json.dumps(body[refused])
-    if style == "openai":
-        if refused == "temperature":
-            message = (
-                f"Unsupported value: 'temperature' does not support {value} with this model. "
-                "Only the default (1) value is supported."
-            )
-            code = "unsupported_value"
-        else:
-            message = f"Unsupported parameter: '{refused}' is not supported with this model."
-            code = "unsupported_parameter"
-        error: dict[str, Any] = {
-            "message": message,
-            "type": "invalid_request_error",
-            "param": refused,
-        }
-        return {"error": {**error, "code": code}}
-    if style in ("vllm", "vllm-legacy"):
-        # vLLM passes unknown fields to the model's chat template, whose tokenizer refuses.
-        message = (
-            f"Kwargs ['{refused}'] are not supported by `MistralCommonTokenizer.apply_chat_"
-            "template`."
-        )
-        error = {"message": message, "type": "BadRequestError", "param": None, "code": 400}
-        # (vLLM's code is the HTTP status, OpenAI's a string.)
-        return {"object": "error", **error} if style == "vllm-legacy" else {"error": error}
-    if style == "ollama":
-        if refused == "reasoning_effort":
-            message = f'"{body.get("model")}" does not support thinking'
-        else:
-            message = f"invalid {refused} value: {value}"
-        error = {"message": message, "type": "invalid_request_error", "param": None}
-        return {"error": {**error, "code": None}}
-    message = f"Unsupported param: {refused}"
-    return {"error": {"code": 400, "message": message, "type": "invalid_request_error"}}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -75,6 +75,29 @@ describe('reduce', () => {
     expect(state.entries[2].streaming).toBe(false);
   });
 
+  it('streams the code of a tool call apart from the text', () => {
+    let state = reduce(
+      start,
+      { type: 'delta', id: 's2', text: 'x = ', field: 'code' },
+      () => 8
+    );
+    state = reduce(state, { type: 'delta', id: 's2', text: 'Counting.' });
+    state = reduce(state, {
+      type: 'delta',
+      id: 's2',
+      text: '6 * 7',
+      field: 'code'
+    });
+    expect(state.entries[2]).toEqual({
+      id: 's2',
+      role: 'assistant',
+      time: 8,
+      text: 'Counting.',
+      code: 'x = 6 * 7',
+      streaming: true
+    });
+  });
+
   it('follows the state, tokens, chat metadata and problems', () => {
     let state = reduce(start, { type: 'state', state: 'done', tokens: 120 });
     expect(state.state).toBe('done');

@@ -285,6 +285,48 @@ describe('ChatView', () => {
     expect(reasoning()!.textContent).toContain('No.');
   });
 
+  it('shows the code of a tool call as it streams, and condensed steps', async () => {
+    const model = withEntries(
+      [
+        { id: 'u', role: 'user', time: 1, text: 'Count them' },
+        {
+          id: 'n',
+          role: 'condensed',
+          time: 2,
+          turn: 1,
+          text: 'Older steps were condensed for the model.'
+        },
+        {
+          id: 'a',
+          role: 'assistant',
+          time: 3,
+          text: 'Counting.',
+          code: 'len(',
+          streaming: true
+        }
+      ],
+      'thinking'
+    );
+    const { manager } = fakeManager(model);
+    await show(manager);
+    const draft = () =>
+      host.querySelector('[aria-label="Code being written"]')?.textContent;
+    expect(draft()).toBe('len(');
+    await act(async () => {
+      model.apply({ type: 'delta', id: 'a', text: 'rows)', field: 'code' });
+    });
+    // Changes close together render once, at the end of a short interval.
+    await act(async () => {
+      for (let i = 0; i < 200 && draft() !== 'len(rows)'; i++) {
+        await new Promise(resolve => setTimeout(resolve, 5));
+      }
+    });
+    expect(draft()).toBe('len(rows)');
+    const note = host.querySelector('[data-codeact-role="condensed"]')!;
+    expect(note.textContent).toBe('Older steps were condensed for the model.');
+    expect(note.querySelector('[role="note"]')).not.toBeNull();
+  });
+
   it('hides blank reasoning and shows the prose the server read', async () => {
     const model = withEntries([
       { id: 't', role: 'thinking', time: 1, text: '\n\n', streaming: false },

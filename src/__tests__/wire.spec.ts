@@ -90,6 +90,15 @@ describe('isChatEntry', () => {
     expect(isChatEntry({ ...observation, time: undefined })).toBe(false);
   });
 
+  it('knows code deltas and condensed entries', () => {
+    const code = { type: 'delta', id: 'a', text: 'x', field: 'code' };
+    expect(parseServerMessage(JSON.stringify(code))).toEqual(code);
+    expect(parseServerMessage({ ...code, field: 'prose' })).toBeNull();
+    expect(
+      isChatEntry({ id: 'c', role: 'condensed', time: 1, text: 'Older...' })
+    ).toBe(true);
+  });
+
   it('knows reasoning entries and the prose of a reply', () => {
     const thinking = {
       id: 't1',

@@ -91,17 +91,19 @@ function AssistantEntry(props: {
     ) : null;
   }
   const view = streamingView(text);
+  // A native tool call's code streams apart from the text.
+  const code = entry.code ?? view.code;
   const { settled, tail } = settledMarkdown(view.prose);
   return (
     <Entry entry={entry} className="jp-mod-streaming">
       {settled && <Markdown rendermime={context.rendermime} source={settled} />}
       {tail && <div className="jp-CodeAct-streamTail">{tail}</div>}
-      {view.code !== null && (
+      {code !== null && (
         <pre
           className="jp-CodeAct-code jp-mod-draft"
           aria-label="Code being written"
         >
-          {view.code}
+          {code}
         </pre>
       )}
       {view.solution && (
@@ -355,6 +357,14 @@ function EntryContent(props: {
       return (
         <Entry entry={entry}>
           <div className="jp-CodeAct-errorText" role="alert">
+            {entry.text}
+          </div>
+        </Entry>
+      );
+    case 'condensed':
+      return (
+        <Entry entry={entry}>
+          <div className="jp-CodeAct-condensedText" role="note">
             {entry.text}
           </div>
         </Entry>

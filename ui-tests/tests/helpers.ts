@@ -21,11 +21,16 @@ export type ScriptedReply =
       delay?: number;
       reasoning?: string;
       reasoning_field?: 'reasoning_content' | 'reasoning';
+      /** Native tool calls, streamed after the content. */
+      tool_calls?: { name: string; arguments: Record<string, unknown> }[];
     };
 
 export interface IRecordedRequest {
   index: number;
-  body: { messages: { role: string; content: unknown }[] };
+  body: {
+    messages: { role: string; content: unknown; tool_call_id?: string }[];
+    tools?: { function: { name: string } }[];
+  };
   received_at: number;
   chunk_times: number[];
 }
@@ -153,4 +158,28 @@ export async function agentCells(
     }
     return found;
   });
+}
+
+/**
+ * Set (or, with null, remove) one of the CodeAct settings, as the settings
+ * editor would.
+ */
+export async function setSetting(
+  page: Page,
+  key: string,
+  value: unknown
+): Promise<void> {
+  await page.evaluate(
+    async ({ key, value }) => {
+      const registry = await (window as any).galata.getPlugin(
+        '@jupyterlab/apputils-extension:settings'
+      );
+      if (value === null) {
+        await registry.remove('jupyter-codeact:plugin', key);
+      } else {
+        await registry.set('jupyter-codeact:plugin', key, value);
+      }
+    },
+    { key, value }
+  );
 }
