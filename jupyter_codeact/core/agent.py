@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -101,6 +102,15 @@ class Agent:
     @property
     def running(self) -> bool:
         return self._running
+
+    def use_system_prompt(self, prompt: str) -> None:
+        """Send ``prompt`` as the system prompt from the next request on (a host's tools or
+        rules changed between runs); the rest of the conversation is kept."""
+        self.options = dataclasses.replace(self.options, system_prompt=prompt)
+        if self.messages and self.messages[0].get("role") == "system":
+            self.messages[0] = {"role": "system", "content": prompt}
+        else:
+            self.messages.insert(0, {"role": "system", "content": prompt})
 
     def stop(self) -> None:
         """Stop the current run: cancel the LLM stream, interrupt a running action.

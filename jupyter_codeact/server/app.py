@@ -51,6 +51,7 @@ class CodeActExtension(ExtensionApp):
             ChatStore(Path(self.chats_dir)),
             self.codeact_config,
             orphan_timeout=self.orphan_timeout,
+            root_dir=self._root_dir(),
         )
         self.settings.update({"codeact_settings": self.codeact_config, "codeact_chats": self.chats})
         if self.serverapp is not None and self.serverapp.event_logger is not None:
@@ -63,6 +64,11 @@ class CodeActExtension(ExtensionApp):
             self.codeact_config.base_url or "api.openai.com",
             self.chats_dir,
         )
+
+    def _root_dir(self) -> Path | None:
+        """The folder notebooks live in (AGENTS.md files are found up to it), if local."""
+        root = getattr(self.serverapp, "root_dir", None) if self.serverapp is not None else None
+        return Path(root).expanduser() if root else None
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(handlers())
