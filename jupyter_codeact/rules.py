@@ -10,6 +10,7 @@ whole is bounded: a file too long keeps its beginning, with a note of what was c
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,12 +79,9 @@ def read(
 
 
 def _label(path: Path, relative_to: Path | None) -> str:
-    if relative_to is not None:
-        try:
-            return path.resolve().relative_to(relative_to.resolve()).as_posix()
-        except ValueError:
-            pass
-    return str(path)
+    if relative_to is None:
+        return str(path)
+    return Path(os.path.relpath(path.resolve(), relative_to.resolve())).as_posix()
 
 
 def prompt_section(rules: list[Rule], *, max_chars: int = DEFAULT_MAX_CHARS) -> str:

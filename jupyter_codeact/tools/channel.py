@@ -17,7 +17,16 @@ from typing import Any
 
 from .kernel_side import EOF, MARKER, METADATA_KEY
 
-__all__ = ["EOF", "METADATA_KEY", "ToolRequest", "error_reply", "new_nonce", "parse", "reply"]
+__all__ = [
+    "EOF",
+    "METADATA_KEY",
+    "ToolRequest",
+    "error_reply",
+    "new_nonce",
+    "parse",
+    "reply",
+    "reply_data",
+]
 
 
 @dataclass(frozen=True)
@@ -56,11 +65,21 @@ def parse(prompt: str) -> ToolRequest | None:
     return ToolRequest(str(nonce), str(server), str(tool), arguments)
 
 
+def reply_data(
+    ok: bool, value: Any = None, error: str = "", unavailable: bool = False
+) -> dict[str, Any]:
+    """What the kernel's tool function reads: a value, or an error of a ``kind``: ``tool``
+    (the tool said no: the kernel raises ToolError) or ``unavailable`` (it cannot be called
+    now: ToolUnavailable)."""
+    if ok:
+        return {"ok": True, "value": value}
+    return {"ok": False, "kind": "unavailable" if unavailable else "tool", "error": error}
+
+
 def reply(value: Any) -> str:
-    return json.dumps({"ok": True, "value": value}, ensure_ascii=False)
+    return json.dumps(reply_data(True, value), ensure_ascii=False)
 
 
 def error_reply(message: str, *, kind: str = "tool") -> str:
-    """``kind`` ``tool``: the tool said no (the kernel raises ToolError); ``unavailable``:
-    it cannot be called now (ToolUnavailable)."""
-    return json.dumps({"ok": False, "kind": kind, "error": message}, ensure_ascii=False)
+    data = reply_data(False, error=message, unavailable=kind == "unavailable")
+    return json.dumps(data, ensure_ascii=False)

@@ -49,6 +49,12 @@ class CallOutcome:
     error: str = ""
     unavailable: bool = False
 
+    def reply(self) -> dict[str, Any]:
+        """As the kernel's tool function reads it (see :func:`.channel.reply_data`)."""
+        from .channel import reply_data
+
+        return reply_data(self.ok, self.value, self.error, self.unavailable)
+
 
 def sdk_available() -> bool:
     try:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from . import kernel_side
-from .channel import METADATA_KEY, ToolRequest, error_reply, new_nonce, parse, reply
+from .channel import METADATA_KEY, ToolRequest, error_reply, new_nonce, parse
 from .functions import FunctionRef, describe, parse_refs
 from .mcp_client import MISSING_SDK, CallOutcome, McpConnection, McpTool, sdk_available
 from .schema import Param, parameters, python_name, returns, signature
@@ -272,9 +272,7 @@ class Toolset:
                 kind="unavailable",
             )
         outcome = await self.call(request.server, request.tool, request.arguments)
-        if outcome.ok:
-            return reply(outcome.value)
-        return error_reply(outcome.error, kind="unavailable" if outcome.unavailable else "tool")
+        return json.dumps(outcome.reply(), ensure_ascii=False)
 
     async def answer_prompt(self, prompt: str, nonce: str) -> str | None:
         """Like :meth:`answer`, from an ``input_request``'s prompt; None when the prompt is
