@@ -165,7 +165,7 @@ class _Relay:
         self.request = request
         self.metadata = {METADATA_KEY: request["tools"]["nonce"]}
 
-    def setup_code(self) -> str | None:
+    def setup_expression(self) -> str | None:
         return str(self.request["tools"]["setup"])
 
     async def answer(self, prompt: str) -> str | None:

@@ -199,7 +199,7 @@ class GatewayKernel:
             "code": code,
             "silent": request.silent,
             "store_history": not request.silent,
-            "user_expressions": {},
+            "user_expressions": request.user_expressions,
             "allow_stdin": request.allow_stdin,
             "stop_on_error": True,
         }

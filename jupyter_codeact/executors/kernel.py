@@ -57,6 +57,7 @@ class ExecuteOptions:
     allow_stdin: bool = False
     silent: bool = False
     metadata: dict[str, Any] = field(default_factory=dict)
+    user_expressions: dict[str, str] = field(default_factory=dict)
 
 
 class StdinHost(Protocol):
@@ -66,8 +67,8 @@ class StdinHost(Protocol):
     metadata: dict[str, Any]
     """Added to every action's execute request."""
 
-    def setup_code(self) -> str | None:
-        """Code run silently before each action (None: nothing)."""
+    def setup_expression(self) -> str | None:
+        """An expression evaluated silently before each action (None: nothing)."""
         ...
 
     async def answer(self, prompt: str) -> str | None:
@@ -186,7 +187,7 @@ class LocalKernel:
             "code": code,
             "silent": request.silent,
             "store_history": not request.silent,
-            "user_expressions": {},
+            "user_expressions": request.user_expressions,
             "allow_stdin": request.allow_stdin,
             "stop_on_error": True,
         }
@@ -340,9 +341,9 @@ class KernelExecutor:
         host = self.stdin
         if host is None:
             return await self._execute_once(code, timeout)
-        setup = host.setup_code()
+        setup = host.setup_expression()
         if setup:
-            await self._run_silently(setup)
+            await self._evaluate_silently(setup)
         notes: list[str] = []
         serving = asyncio.ensure_future(self._serve_stdin(host, notes))
         try:
@@ -356,25 +357,16 @@ class KernelExecutor:
             result.note = "\n".join(filter(None, [result.note, *dict.fromkeys(notes)]))
         return result
 
-    async def _run_silently(self, code: str) -> None:
-        """Run ``code`` without history, execution count or outputs, before an action."""
-        msg_id = self.backend.execute(code, request=ExecuteOptions(silent=True))
-        deadline = time.monotonic() + 30
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                msg = await self.backend.next_message(min(left, _LIVENESS_INTERVAL))
-            except KernelDied:
-                return  # the action that follows finds out and restarts it
-            if msg is None:
-                if not await self.backend.is_alive():
-                    return
-                continue
-            parent = msg.get("parent_header", {}).get("msg_id")
-            if parent == msg_id and msg["header"]["msg_type"] == "error":
-                log.warning("the kernel setup failed: %s", msg.get("content", {}).get("evalue"))
-            if parent == msg_id and msg.get("content", {}).get("execution_state") == "idle":
-                break
-        await self.backend.reply(msg_id, _REPLY_GRACE)
+    async def _evaluate_silently(self, expression: str) -> None:
+        """Evaluate ``expression`` before an action, leaving no trace: no history, execution
+        count or output (a user expression, which also skips IPython's cell transforms)."""
+        request = ExecuteOptions(silent=True, user_expressions={"setup": expression})
+        msg_id = self.backend.execute("", request=request)
+        reply = await self.backend.reply(msg_id, 30)
+        outcome = ((reply or {}).get("user_expressions") or {}).get("setup") or {}
+        if outcome.get("status") != "ok":
+            # The action runs anyway: its calls of the tools then fail, visibly.
+            log.warning("preparing the kernel failed: %s", outcome.get("evalue", "no reply"))
 
     async def _serve_stdin(self, host: StdinHost, notes: list[str]) -> None:
         """Answer the running action's input requests, one at a time, until cancelled."""

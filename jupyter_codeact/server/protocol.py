@@ -46,9 +46,10 @@ server -> client (:data:`ServerMessage`):
   "timeout": float|null, "approval": "auto"|"ask", "path": str, "tools"?: {"setup": str,
   "nonce": str}}``: insert ``code`` as a new cell of notebook ``path`` and run it (asking
   first if ``approval`` is ``ask``); answer with ``execute_result``. With ``tools``, first
-  run ``setup`` silently in the kernel, put ``{"codeact_tools": nonce}`` in the cell's
-  execute request metadata, and relay its tool calls (``tool_call``). Sent once, to the page
-  that sent the request: never again, so nothing runs twice.
+  evaluate the expression ``setup`` silently in the kernel (a user expression), put
+  ``{"codeact_tools": nonce}`` in the cell's execute request metadata, and relay its tool
+  calls (``tool_call``). Sent once, to the page that sent the request: never again, so
+  nothing runs twice.
 - ``{"type": "tool_result", "call_id": str, "value": str}``: the ``input_reply`` value for
   a ``tool_call``.
 - ``{"type": "interrupt", "request_id": str}``: the user stopped the run; interrupt that

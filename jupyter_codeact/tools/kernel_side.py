@@ -240,6 +240,7 @@ def install(
     module = previous
     if module is None or getattr(module, "__codeact_version__", None) != payload.get("version"):
         module = _build(payload, call)
+        module.__codeact_rebind__ = lambda: install(payload, transport, namespace)
         sys.modules[MODULE] = module
     if namespace is None:
         from IPython import get_ipython

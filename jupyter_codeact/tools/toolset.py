@@ -47,6 +47,19 @@ Should a name be taken by one of the user's variables, the tool is also \
 codeact_tools.<name> (import codeact_tools)."""
 
 
+# Run in a namespace of its own, so that nothing lands in the user's.
+_BOOTSTRAP = """\
+import json, sys
+module = sys.modules.get("codeact_tools")
+if module is None or getattr(module, "__codeact_version__", None) != VERSION:
+    setup = {"__name__": "codeact_tools_setup"}
+    exec(compile(SOURCE, "<codeact-tools>", "exec"), setup)
+    setup["install"](json.loads(PAYLOAD), "stdin")
+else:
+    module.__codeact_rebind__()
+"""
+
+
 @dataclass(frozen=True)
 class ToolSettings:
     """What a host needs from the ``CodeAct`` configuration to build its toolset."""
@@ -180,16 +193,18 @@ class Toolset:
         return data
 
     def kernel_code(self) -> str:
-        """Python for a (silent) execution that defines the tools in a kernel, which calls
-        back over the stdin channel; cheap to run again (nothing is rebuilt unless the
-        tools changed, and names a user's cell took are left alone)."""
-        source = inspect.getsource(kernel_side)
-        payload = json.dumps(self.payload())
-        call = f"\ninstall(__import__('json').loads({payload!r}), 'stdin')\n"
-        return (
-            f"exec(compile({source + call!r}, '<codeact-tools>', 'exec'), "
-            "{'__name__': 'codeact_tools_setup'})"
-        )
+        """A Python expression that defines the tools in a kernel, which calls back over the
+        stdin channel; hosts evaluate it silently (as a user expression). Cheap to run
+        before every action: unless the tools changed, it only binds their names again (a
+        user's variable of the same name is left alone), so a kernel that restarted or
+        reset its namespace gets them back."""
+        payload = self.payload()
+        data = {
+            "VERSION": payload["version"],
+            "SOURCE": inspect.getsource(kernel_side),
+            "PAYLOAD": json.dumps(payload),
+        }
+        return f"exec({_BOOTSTRAP!r}, {data!r})"
 
     def specs(self) -> list[ToolGroup]:
         """The tools as the model is told about them, one group per server."""
@@ -329,7 +344,7 @@ class KernelToolHost:
         self.metadata: dict[str, Any] = {METADATA_KEY: self.nonce}
         self._code: tuple[str, str] | None = None
 
-    def setup_code(self) -> str | None:
+    def setup_expression(self) -> str | None:
         if not self.toolset.configured:
             return None
         version = str(self.toolset.payload()["version"])
