@@ -73,3 +73,24 @@ def test_one_action_composes_two_tools_and_secrets_stay_in_the_host(
     everything.append(done.stderr)
     for text in everything:
         assert SECRET not in text and HEADER_SECRET not in text
+
+
+def test_the_eval_gives_the_code_mode_the_configured_tools_on_request(
+    llm_server: ScriptedLLM, tmp_path: Path
+) -> None:
+    config = tmp_path / "config"
+    config.mkdir()
+    settings = {"CodeAct": {"mcp_servers": {"pricing": stdio_server()}}}
+    (config / "jupyter_codeact_config.json").write_text(json.dumps(settings))
+    llm_server.push("<execute>\nprint(pricing.list_skus())\n</execute>", "<solution>0</solution>")
+    done = run_cli(
+        "eval", "--with-tools", "--mode", "code", "--tasks", "dna/gc-s1", "--no-transcripts",
+        "--output", str(tmp_path / "results"),
+        server=llm_server, cwd=tmp_path, JUPYTER_CONFIG_DIR=str(config),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    first, second = llm_server.requests
+    assert "- pricing.in_stock(sku: str) -> int" in first.messages[0]["content"]
+    assert "get_sequence" in first.messages[0]["content"]  # the suite's own tools too
+    assert "['A1', 'B2', 'C3']" in second.messages[-1]["content"]  # called from the eval kernel
+    assert SECRET not in json.dumps([r.body for r in llm_server.requests])

@@ -4,15 +4,18 @@ the Jupyter server, the kernel calling back over its stdin channel, relayed by t
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from jupyter_codeact.executors.gateway import GatewayKernel
 from jupyter_codeact.executors.kernel import KernelExecutor
+from jupyter_codeact.server.notebook_executor import BROWSER_GONE
 from jupyter_codeact.testing import ScriptedLLM
-from jupyter_codeact.tools.kernel_side import MARKER
+from jupyter_codeact.tools.kernel_side import MARKER, METADATA_KEY
 
 from .chat_client import ChatClient
 from .conftest import MODEL
@@ -158,3 +161,57 @@ async def test_calls_outside_the_running_action_are_refused(
     assert json.loads(answers["other"])["ok"] is False
     assert json.loads(answers["right"]) == {"ok": True, "value": ["A1", "B2", "C3"]}
     await client.close()
+
+
+async def test_a_tab_closed_while_a_tool_call_waits_interrupts_the_kernel(
+    jp_fetch: Any,
+    jp_ws_fetch: Any,
+    jp_serverapp: Any,
+    jp_http_port: int,
+    jp_base_url: str,
+    llm_server: ScriptedLLM,
+) -> None:
+    # The notebook's kernel is the server's own (as JupyterLab's), reached as the page does:
+    # through the server's kernels websocket.
+    url = f"http://127.0.0.1:{jp_http_port}{jp_base_url.rstrip('/')}"
+    backend = GatewayKernel(url, token=jp_serverapp.identity_provider.token)
+    kernel = KernelExecutor(backend)
+    await kernel.start()
+    body = {"path": NOTEBOOK, "type": "notebook", "name": "", "kernel": {"id": backend.kernel_id}}
+    await jp_fetch("api", "sessions", method="POST", body=json.dumps(body))
+    llm_server.push("<execute>\npricing.list_skus()\n</execute>")
+    chat_id = await new_chat(jp_fetch, NOTEBOOK)
+    client = await ChatClient.connect(jp_ws_fetch, chat_id)
+    watcher = await ChatClient.connect(jp_ws_fetch, chat_id)
+    ended: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+
+    class TabCloses:
+        """The page goes away as the cell calls its tool: no answer will ever come."""
+
+        def __init__(self, request: dict[str, Any]) -> None:
+            self.request = request
+            self.metadata = {METADATA_KEY: request["tools"]["nonce"]}
+
+        def setup_expression(self) -> str:
+            return str(self.request["tools"]["setup"])
+
+        async def answer(self, prompt: str) -> str | None:
+            call = {"type": "tool_call", "call_id": "m1", "prompt": prompt}
+            client.send({**call, "request_id": self.request["request_id"]})
+            client.ws.close()
+            await asyncio.Event().wait()
+            return None
+
+    async def run(request: dict[str, Any]) -> None:
+        kernel.stdin = TabCloses(request)
+        ended.set_result(await kernel.execute(request["code"], timeout=None))
+
+    client.on_execute = run
+    client.ask("list the SKUs")
+    await watcher.until_state("error", timeout=30)
+    assert watcher.entries()[-1]["text"] == BROWSER_GONE
+    # The server interrupted the kernel that waited for the answer: it is not left blocked.
+    result = await asyncio.wait_for(ended, timeout=30)
+    assert result.status == "interrupted"
+    await watcher.close()
+    await kernel.shutdown()

@@ -6,6 +6,8 @@ Never use this configuration in production: it removes the server's protections.
 import atexit
 import os
 import shutil
+import sys
+from pathlib import Path
 from tempfile import mkdtemp
 
 from jupyterlab.galata import configure_jupyter_server
@@ -30,3 +32,14 @@ c.CodeActExtension.chats_dir = mkdtemp(prefix="codeact-ui-chats-")
 atexit.register(shutil.rmtree, c.CodeActExtension.chats_dir, ignore_errors=True)
 # The execution benchmark runs more actions than the default limit.
 c.CodeAct.max_turns = 40
+
+# A real MCP server (built with the mcp SDK) whose tools the agent calls from its cells; its
+# key must never reach the browser, the notebook or the model (tests/tools.spec.ts).
+_MCP_SERVER = Path(__file__).resolve().parent.parent / "tests" / "mcp" / "pricing_server.py"
+c.CodeAct.mcp_servers = {
+    "pricing": {
+        "command": sys.executable,
+        "args": [str(_MCP_SERVER)],
+        "env": {"PRICING_TOKEN": "tok-ui-7f6e5d4c3b2a1908"},
+    }
+}

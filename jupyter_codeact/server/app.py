@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from jupyter_core.paths import jupyter_data_dir
+from jupyter_core.utils import ensure_async
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Float, Instance, Unicode, default
 
@@ -52,6 +54,7 @@ class CodeActExtension(ExtensionApp):
             self.codeact_config,
             orphan_timeout=self.orphan_timeout,
             root_dir=self._root_dir(),
+            interrupt=self._interrupt_kernel,
         )
         self.settings.update({"codeact_settings": self.codeact_config, "codeact_chats": self.chats})
         if self.serverapp is not None and self.serverapp.event_logger is not None:
@@ -64,6 +67,19 @@ class CodeActExtension(ExtensionApp):
             self.codeact_config.base_url or "api.openai.com",
             self.chats_dir,
         )
+
+    async def _interrupt_kernel(self, path: str) -> bool:
+        """Interrupt the kernel of the notebook at ``path`` (local or on a gateway)."""
+        serverapp = self.serverapp
+        if serverapp is None:
+            return False
+        for session in await serverapp.session_manager.list_sessions():
+            kernel = session.get("kernel") or {}
+            if session.get("path") == path and kernel.get("id"):
+                kernels: Any = serverapp.kernel_manager  # local, or a gateway's
+                await ensure_async(kernels.interrupt_kernel(kernel["id"]))
+                return True
+        return False
 
     def _root_dir(self) -> Path | None:
         """The folder notebooks live in (AGENTS.md files are found up to it), if local."""

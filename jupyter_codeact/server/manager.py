@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +22,12 @@ class ChatManager:
         *,
         orphan_timeout: float,
         root_dir: Path | None = None,
+        interrupt: Callable[[str], Awaitable[bool]] | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
         self.orphan_timeout = orphan_timeout
-        self.tools = ServerTools(settings, root_dir)
+        self.tools = ServerTools(settings, root_dir, interrupt)
         self._sessions: dict[str, ChatSession] = {}
         self._llm: OpenAIChat | None = None
 

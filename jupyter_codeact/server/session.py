@@ -301,6 +301,7 @@ class ChatSession:
             )
         finally:
             self._assistant_id = None
+            await self._release_kernel()
             # On disk before the pages hear that the run is over.
             self._save()
             await self.flush()
@@ -313,6 +314,17 @@ class ChatSession:
         prompt, problems = await self.tools.prepare(self.record.info["path"])
         agent.use_system_prompt(prompt)
         self._report_tool_problems(problems)
+
+    async def _release_kernel(self) -> None:
+        """A run that ended while its cell waited for a tool's answer (its page went away):
+        nobody can answer the kernel now, so interrupt it rather than leave it blocked."""
+        tools = self.tools
+        if tools is None or not tools.action_ended() or tools.host.interrupt is None:
+            return
+        try:
+            await tools.host.interrupt(self.record.info["path"])
+        except Exception:
+            log.exception("CodeAct: could not interrupt the kernel of %s", self.record.info["path"])
 
     def _report_tool_problems(self, problems: list[str] | None = None) -> None:
         if self.tools is None:

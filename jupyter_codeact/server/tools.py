@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +35,17 @@ REFUSED = error_reply(
 class ServerTools:
     """The server's toolset (one set of MCP clients for every chat) and its rules."""
 
-    def __init__(self, settings: CodeAct, root_dir: Path | None) -> None:
+    def __init__(
+        self,
+        settings: CodeAct,
+        root_dir: Path | None,
+        interrupt: Callable[[str], Awaitable[bool]] | None = None,
+    ) -> None:
+        """``interrupt(path)`` interrupts the kernel of notebook ``path`` (False if it has
+        none): a cell waiting for a tool's answer that no page can deliver is stopped."""
         self.settings = settings
         self.root_dir = root_dir
+        self.interrupt = interrupt
         self._toolset: Toolset | None = None
 
     @property
@@ -76,6 +85,7 @@ class ChatTools:
         self.reported: set[str] = set()
         self.rules: list[str] = []
         self._calls: dict[str, asyncio.Future[str]] = {}
+        self._relayed: dict[str, Any] = {}  # call id -> the page that relayed it
         self._sending: set[asyncio.Task[None]] = set()
         self._setup: tuple[str, str] | None = None
 
@@ -114,9 +124,17 @@ class ChatTools:
             else:
                 future = asyncio.get_running_loop().create_future()
                 future.set_result(REFUSED)
-        task = asyncio.ensure_future(_send_result(peer, call_id, future))
+        self._relayed[call_id] = peer
+        task = asyncio.ensure_future(self._send_result(peer, call_id, future))
         self._sending.add(task)
         task.add_done_callback(self._sending.discard)
+
+    async def _send_result(self, peer: Any, call_id: str, future: asyncio.Future[str]) -> None:
+        """Send the answer of a call to the page that relays it (if it is still there)."""
+        with contextlib.suppress(asyncio.CancelledError):
+            value = await asyncio.shield(future)
+            if not peer.closed:
+                peer.send({"type": "tool_result", "call_id": call_id, "value": value})
 
     async def _answer(self, prompt: str) -> str:
         request = parse(prompt)
@@ -124,17 +142,13 @@ class ChatTools:
             return error_reply("The tool call could not be read.", kind="unavailable")
         return await self.host.toolset.answer(request, self.nonce)
 
-    def action_ended(self) -> None:
-        """The action is over: its calls that are still running are abandoned."""
+    def action_ended(self) -> bool:
+        """The action is over: its calls that are still running are abandoned. True if a
+        page that relayed one of its calls is gone: the kernel may still be waiting for an
+        answer that can no longer reach it."""
         calls, self._calls = self._calls, {}
         for future in calls.values():
             if not future.done():
                 future.cancel()
-
-
-async def _send_result(peer: Any, call_id: str, future: asyncio.Future[str]) -> None:
-    """Send the answer of a call to the page that relays it (if it is still there)."""
-    with contextlib.suppress(asyncio.CancelledError):
-        value = await asyncio.shield(future)
-        if not peer.closed:
-            peer.send({"type": "tool_result", "call_id": call_id, "value": value})
+        relayed, self._relayed = self._relayed, {}
+        return any(peer.closed for peer in relayed.values())

@@ -36,7 +36,11 @@ def spec_of(function: Callable[..., Any], *, name: str | None = None) -> ToolSpe
     """The spec of a Python function, from its signature and docstring."""
     signature = inspect.signature(function)
     params = []
+    starred = False
     for param in signature.parameters.values():
+        if param.kind is param.KEYWORD_ONLY and not starred:
+            params.append("*")  # what follows is keyword-only
+        starred = starred or param.kind in (param.KEYWORD_ONLY, param.VAR_POSITIONAL)
         text = param.name
         if param.kind is param.VAR_POSITIONAL:
             text = "*" + text
