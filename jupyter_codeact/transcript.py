@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .core.actions import prose
 from .core.events import AnyEvent, AssistantMessage, Done, Error, FinalAnswer, Observation
+from .core.redact import Redactor
 
 if TYPE_CHECKING:
     import nbformat
@@ -53,7 +54,18 @@ def _output(output: dict[str, Any]) -> dict[str, Any]:
 class Transcript:
     """Feed it every event of a run; :meth:`write` saves it as a notebook."""
 
-    def __init__(self, task: str, *, kernelspec: dict[str, Any] | None = None, model: str = ""):
+    def __init__(
+        self,
+        task: str,
+        *,
+        kernelspec: dict[str, Any] | None = None,
+        model: str = "",
+        redactor: Redactor | None = None,
+    ):
+        """``redactor``: secrets to keep out of the file (the agent's events are redacted
+        already; this covers the task and anything added directly)."""
+        self.redactor = redactor or Redactor()
+        task = self.redactor.redact(task)
         self.nb: dict[str, Any] = {
             "nbformat": 4,
             "nbformat_minor": 5,
@@ -72,7 +84,7 @@ class Transcript:
         self.add_markdown(f"**Task:** {task}")
 
     def add_markdown(self, text: str, metadata: dict[str, Any] | None = None) -> None:
-        self.nb["cells"].append(_cell("markdown", text, metadata))
+        self.nb["cells"].append(_cell("markdown", self.redactor.redact(text), metadata))
 
     def add(self, event: AnyEvent) -> None:
         if isinstance(event, AssistantMessage):
@@ -80,6 +92,7 @@ class Transcript:
             if text:
                 self.add_markdown(text, {"codeact": {"turn": event.turn}})
         elif isinstance(event, Observation):
+            event = self.redactor.redact_fields(event)
             cell = _cell(
                 "code",
                 event.code,

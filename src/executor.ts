@@ -150,6 +150,8 @@ export interface INotebookExecutorOptions {
   settings: () => ICodeActSettings;
   /** The expression that summarises the kernel's variables (from the server). */
   variablesExpression: () => Promise<string | null>;
+  /** Whether to render the agent's cells' outputs untrusted (sanitized). */
+  untrustedOutputs?: () => boolean;
 }
 
 interface IRunning {
@@ -570,6 +572,11 @@ export class NotebookExecutor {
       }) as Promise<KernelMessage.IExecuteReplyMsg | void>;
       if (tools) {
         relayToolCalls(cell, callbacks.onToolCall);
+      }
+      if (this._options.untrustedOutputs?.()) {
+        // `execute` trusts the cell before its outputs arrive: undo that, so that they
+        // render sanitized, with no script run.
+        cell.model.trusted = false;
       }
       // Show the cell once its execution request is on its way. Scroll
       // only: `scrollToCell` would also select it and take the focus away

@@ -35,6 +35,8 @@ export interface IChatView {
    * (AGENTS.md files, `c.CodeAct.instructions`); empty when none apply.
    */
   rules?: readonly string[];
+  /** Chat files of the notebook that could not be read, said for the user. */
+  problems?: readonly string[];
 }
 
 export class ChatManager implements ICodeActChats {
@@ -124,8 +126,9 @@ export class ChatManager implements ICodeActChats {
       notebook.context.pathChanged.connect(() => this._changed.emit(undefined));
     }
     const known = this._byNotebook.get(notebook);
+    const problems = this._problems.get(notebook);
     if (known !== undefined) {
-      this._setView({ notebook, session: known, loading: false });
+      this._setView({ notebook, session: known, loading: false, problems });
       void this._refreshRules(notebook);
       return;
     }
@@ -134,8 +137,9 @@ export class ChatManager implements ICodeActChats {
     void this._refreshRules(notebook);
     let chat: IChatInfo | null = null;
     try {
-      const { chats } = await api.listChats(notebook.context.path);
-      chat = chats[0] ?? null;
+      const listing = await api.listChats(notebook.context.path);
+      chat = listing.chats[0] ?? null;
+      this._problems.set(notebook, listing.problems ?? []);
     } catch (error) {
       console.warn('CodeAct: cannot list the chats of the notebook', error);
     }
@@ -144,7 +148,12 @@ export class ChatManager implements ICodeActChats {
     }
     const session = chat ? this._open(chat) : null;
     this._byNotebook.set(notebook, session);
-    this._setView({ notebook, session, loading: false });
+    this._setView({
+      notebook,
+      session,
+      loading: false,
+      problems: this._problems.get(notebook)
+    });
   }
 
   /**
@@ -226,6 +235,7 @@ export class ChatManager implements ICodeActChats {
    */
   private _forget(notebook: NotebookPanel): void {
     this._watched.delete(notebook);
+    this._problems.delete(notebook);
     const session = this._byNotebook.get(notebook);
     this._byNotebook.delete(notebook);
     if (session && !session.model.busy) {
@@ -278,6 +288,7 @@ export class ChatManager implements ICodeActChats {
   private _byNotebook = new Map<NotebookPanel, ChatSession | null>();
   private _watched = new Set<NotebookPanel>();
   private _rules = new WeakMap<NotebookPanel, readonly string[]>();
+  private _problems = new Map<NotebookPanel, readonly string[]>();
   private _changed = new Signal<this, void>(this);
   private _currentChanged = new Signal<ICodeActChats, ChatModel | null>(this);
 }

@@ -54,6 +54,8 @@ export interface ICodeActSettings {
   approvalMode: ApprovalMode;
   insertPosition: InsertPosition;
   contextCells: number;
+  /** Render the outputs of the agent's cells untrusted (sanitized). */
+  untrustedAgentOutputs: boolean;
 }
 
 /**
@@ -68,7 +70,8 @@ export const CONTEXT_CELLS_MAX = 50;
 export const DEFAULT_SETTINGS: Readonly<ICodeActSettings> = Object.freeze({
   approvalMode: 'auto',
   insertPosition: 'belowLast',
-  contextCells: 5
+  contextCells: 5,
+  untrustedAgentOutputs: false
 });
 
 /**
@@ -155,6 +158,9 @@ export function normalizeSettings(
   }
   if (raw.insertPosition === 'belowLast' || raw.insertPosition === 'end') {
     settings.insertPosition = raw.insertPosition;
+  }
+  if (typeof raw.untrustedAgentOutputs === 'boolean') {
+    settings.untrustedAgentOutputs = raw.untrustedAgentOutputs;
   }
   const contextCells = raw.contextCells;
   if (typeof contextCells === 'number' && Number.isFinite(contextCells)) {

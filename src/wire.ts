@@ -68,6 +68,8 @@ export interface IChatInfo {
   title: string;
   created: number;
   updated: number;
+  /** The real path of the server root `path` is relative to. */
+  root?: string;
 }
 
 /**
@@ -117,6 +119,8 @@ export interface IPublicConfig {
   max_turns: number;
   cell_timeout: number;
   approval_mode: ApprovalMode;
+  /** Render the agent's cells' outputs untrusted (`c.CodeAct.untrusted_agent_outputs`). */
+  untrusted_agent_outputs?: boolean;
   /** Why no model can be used, with the fix; null when configured. */
   problem: string | null;
 }
@@ -124,6 +128,8 @@ export interface IPublicConfig {
 /** `GET codeact/chats?path=P` (newest first). */
 export interface IChatList {
   chats: IChatInfo[];
+  /** Chat files of this notebook that could not be read: what and where they went. */
+  problems?: string[];
 }
 
 /** `GET codeact/chats/{id}`. */

@@ -369,7 +369,7 @@ async def test_bad_messages_get_a_problem_not_a_crash(jp_fetch: Any, jp_ws_fetch
     chat_id = await new_chat(jp_fetch)
     client = await ChatClient.connect(jp_ws_fetch, chat_id)
     client.ws.write_message("not json")
-    assert (await client.next("problem"))["message"] == "A message must be JSON."
+    assert (await client.next("problem"))["message"] == "The message is not valid JSON."
     client.send({"type": "user_message", "text": "  "})
     assert (await client.next("problem"))["message"] == "The message is empty."
     client.send({"type": "execute_result", "request_id": "x", "status": "weird"})

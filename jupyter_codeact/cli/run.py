@@ -82,12 +82,18 @@ def settings_from(args: argparse.Namespace) -> CodeAct:
     return settings
 
 
-def make_backend(args: argparse.Namespace) -> KernelBackend:
+def make_backend(args: argparse.Namespace, settings: CodeAct) -> KernelBackend:
+    """The kernel to run on. A kernel we start gets no API key (``settings.kernel_env``); a
+    gateway's kernels get none of our environment."""
     if args.gateway_url:
         from ..executors.gateway import GatewayKernel
 
         return GatewayKernel(args.gateway_url, kernel_name=args.kernel, token=args.gateway_token)
-    return LocalKernel(kernel_name=args.kernel, connection_file=args.connection_file)
+    return LocalKernel(
+        kernel_name=args.kernel,
+        connection_file=args.connection_file,
+        env=settings.kernel_env(),
+    )
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -103,20 +109,26 @@ def run_command(args: argparse.Namespace) -> int:
 async def _run(args: argparse.Namespace, settings: CodeAct) -> int:
     view = JSONLinesView() if args.json else LiveView()
     toolset = Toolset(ToolSettings.from_config(settings, project_dir=Path.cwd()))
+    settings.redactor().add_secret(*toolset.secrets())  # a second line: they stay here
     reported: set[str] = set()
     # The MCP clients run here, in this process: their secrets never reach the kernel.
     await toolset.start()
     _report(toolset, reported)
     llm = settings.make_llm()
     host = KernelToolHost(toolset) if toolset.configured else None
-    executor = KernelExecutor(make_backend(args), stdin=host)
+    executor = KernelExecutor(make_backend(args, settings), stdin=host)
     try:
         await executor.start()
     except ExecutorError as error:
         print(f"Error: {error}", file=sys.stderr)
         await toolset.close()
         return EXIT_USAGE
-    transcript = Transcript(args.task, model=settings.model, kernelspec=_kernelspec(args.kernel))
+    transcript = Transcript(
+        args.task,
+        model=settings.model,
+        kernelspec=_kernelspec(args.kernel),
+        redactor=settings.redactor(),
+    )
     prompt = system_prompt(settings, toolset, headless_rules(settings))
     options = settings.agent_options(require_solution=True, system_prompt=prompt)
     agent = Agent(llm, executor, options)

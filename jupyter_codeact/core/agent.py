@@ -32,6 +32,7 @@ from .prompts import (
     STOPPED_BEFORE_RUN,
     user_message_with_context,
 )
+from .redact import Redactor, StreamRedactor
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -62,6 +63,9 @@ class AgentOptions:
     action_format: ActionFormat = field(default_factory=CodeActions)
     """How replies are parsed into actions (the evaluation harness swaps in JSON or text
     tool calls; every host uses the default)."""
+    redactor: Redactor = field(default_factory=Redactor)
+    """Secrets and patterns replaced by ``[redacted]`` in everything the model reads and
+    every event (the code of an action still runs as written)."""
 
 
 class _Stopped(Exception):
@@ -90,7 +94,8 @@ class Agent:
         self.llm = llm
         self.executor = executor
         self.options = options or AgentOptions()
-        self.messages: list[Message] = history or [
+        redactor = self.options.redactor
+        self.messages: list[Message] = [redactor.redact_value(m) for m in history or ()] or [
             {"role": "system", "content": self.options.system_prompt}
         ]
         self.turn = turn
@@ -129,12 +134,16 @@ class Agent:
             raise RuntimeError("This agent is already running; stop it or wait for it to finish.")
         self._running = True
         self._stop = asyncio.Event()
+        redact = self.options.redactor.redact
         self.messages.append(
-            {"role": "user", "content": user_message_with_context(message, context)}
+            {
+                "role": "user",
+                "content": redact(user_message_with_context(message, context)),
+            }
         )
         try:
             async for event in self._loop():
-                yield event
+                yield self.options.redactor.redact_fields(event)
         finally:
             self._running = False
             for task in list(self._tasks):
@@ -188,7 +197,9 @@ class Agent:
                 run_total_tokens=total_tokens,
                 estimated=estimated,
             )
-            self.messages.append({"role": "assistant", "content": parsed.text})
+            self.messages.append(
+                {"role": "assistant", "content": options.redactor.redact(parsed.text)}
+            )
             if parsed.code is not None:
                 action = Action(turn=turn, code=parsed.code, action_id=uuid.uuid4().hex[:12])
                 yield action
@@ -255,15 +266,20 @@ class Agent:
 
     async def _ask(self, turn: int, reply: list[str]) -> AsyncIterator[AnyEvent | TokenUsage]:
         """Stream one reply into ``reply``, retrying a stream that broke mid-way."""
+        shown = StreamRedactor(self.options.redactor)
         for attempt in range(self.options.stream_retries + 1):
             reply.clear()
+            shown.reset()
             try:
                 async for chunk in self._cancellable_iter(self.llm.stream(self.messages)):
                     if chunk.text:
                         reply.append(chunk.text)
-                        yield TextDelta(turn=turn, text=chunk.text)
+                        if text := shown.feed(chunk.text):
+                            yield TextDelta(turn=turn, text=text)
                     if chunk.usage is not None:
                         yield chunk.usage
+                if text := shown.flush():
+                    yield TextDelta(turn=turn, text=text)
                 return
             except LLMError as error:
                 if not error.retryable or attempt == self.options.stream_retries:
@@ -305,7 +321,7 @@ class Agent:
         Raises :class:`_Stopped` carrying the observation when the user stopped the run
         while the action was running: the model still learns what happened.
         """
-        result = await self._execute(action)
+        result = self._redacted(await self._execute(action))
         formatted = format_observation(
             result,
             max_chars=self.options.max_observation_chars,
@@ -315,7 +331,7 @@ class Agent:
         if parsed.ignored_solution:
             formatted.text += "\n" + IGNORED_SOLUTION_NOTE
         ran = result.code or action.code
-        if ran != action.code:
+        if ran != action.code and ran != self.options.redactor.redact(action.code):
             formatted.text = (
                 f"The user edited the code before running it; what ran was:\n{ran}\n\n"
                 f"{formatted.text}"
@@ -333,6 +349,19 @@ class Agent:
         if self._stop.is_set():
             raise _Stopped(observation)
         return observation
+
+    def _redacted(self, result: ExecutionResult) -> ExecutionResult:
+        """The result with secrets out of its outputs, code and note, before the model or
+        any host sees it."""
+        redactor = self.options.redactor
+        if not redactor:
+            return result
+        return dataclasses.replace(
+            result,
+            outputs=redactor.redact_value(result.outputs),
+            code=redactor.redact(result.code),
+            note=redactor.redact(result.note),
+        )
 
     async def _execute(self, action: Action) -> ExecutionResult:
         """Run the action; on :meth:`stop`, interrupt it and wait (a while) for its outputs."""

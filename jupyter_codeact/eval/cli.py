@@ -123,6 +123,7 @@ async def _toolset(settings: CodeAct) -> Toolset:
     """The configured tools, started here (their secrets stay in this process); each problem
     said once on stderr."""
     toolset = Toolset(ToolSettings.from_config(settings, project_dir=Path.cwd()))
+    settings.redactor().add_secret(*toolset.secrets())
     await toolset.start()
     for problem in toolset.new_problems(set()):
         print(f"CodeAct: {problem}", file=sys.stderr)
@@ -159,7 +160,7 @@ async def _eval(
     )
     pool = KernelPool(
         args.concurrency,
-        lambda: make_backend(args),
+        lambda: make_backend(args, settings),
         fresh_kernels=args.fresh_kernels,
         stdin=KernelToolHost(toolset) if toolset is not None else None,
     )

@@ -160,7 +160,11 @@ async def run_task(
 ) -> TaskResult:
     domain = suite.domains[task.domain]
     result = TaskResult(task.full_id, task.domain, mode.name, expected=task.answer)
-    transcript = Transcript(task.statement, model=options.model) if options.transcripts else None
+    transcript = (
+        Transcript(task.statement, model=options.model, redactor=options.agent.redactor)
+        if options.transcripts
+        else None
+    )
     began = time.perf_counter()
     # An ExecutorError here means that even a new kernel cannot hold the tools: every task
     # would fail the same way, so it ends the run (the agent reports its own as events).

@@ -41,6 +41,7 @@ class MagicTools:
             self.toolset, self._settings, self._reported = Toolset(config), config, set()
         toolset = self.toolset
         assert toolset is not None
+        settings.redactor().add_secret(*toolset.secrets())
         self.thread.submit(toolset.start()).result()
         if toolset.configured:
             kernel_side.install(toolset.payload(), self._call, self.shell.user_ns)

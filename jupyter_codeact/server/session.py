@@ -214,7 +214,8 @@ class ChatSession:
             "ask" if self.settings.approval_mode == "ask" else "auto"
         )
         if self.record.info["title"] == "New chat":
-            self.record.info["title"] = text.strip().splitlines()[0][:80]
+            title = self.settings.redactor().redact(text.strip().splitlines()[0])
+            self.record.info["title"] = title[:80]
             self.broadcast({"type": "chat", "chat": self.record.info})
         self._add({"role": "user", "text": text})
         try:
@@ -434,6 +435,7 @@ class ChatSession:
         self, entry: ChatEntry | dict[str, Any], *, save: bool = True, publish: bool = True
     ) -> ChatEntry:
         full: ChatEntry = {"id": uuid.uuid4().hex, "time": time.time(), **entry}  # type: ignore[typeddict-item]
+        full = self.settings.redactor().redact_value(full)  # stored, shown: never a secret
         self.record.entries.append(full)
         if publish:
             self.broadcast({"type": "entry", "entry": full})
@@ -449,7 +451,7 @@ class ChatSession:
 
     def _replace(self, entry_id: str, **changes: Any) -> None:
         entry = self._entry(entry_id)
-        entry.update(changes)  # type: ignore[typeddict-item]
+        entry.update(self.settings.redactor().redact_value(changes))  # type: ignore[typeddict-item]
         self.broadcast({"type": "entry", "entry": entry})
         self._save()
 

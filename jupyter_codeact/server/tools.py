@@ -54,6 +54,8 @@ class ServerTools:
         if self._toolset is None:
             config = ToolSettings.from_config(self.settings, project_dir=self.root_dir)
             self._toolset = Toolset(config)
+            # A second line of defence: what a tool echoes is redacted everywhere.
+            self.settings.redactor().add_secret(*self._toolset.secrets())
         return self._toolset
 
     def rules_for(self, path: str) -> list[project_rules.Rule]:

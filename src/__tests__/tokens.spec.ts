@@ -43,14 +43,24 @@ describe('normalizeSettings', () => {
       normalizeSettings({
         approvalMode: 'ask',
         insertPosition: 'end',
-        contextCells: 12
+        contextCells: 12,
+        untrustedAgentOutputs: true
       })
-    ).toEqual({ approvalMode: 'ask', insertPosition: 'end', contextCells: 12 });
+    ).toEqual({
+      approvalMode: 'ask',
+      insertPosition: 'end',
+      contextCells: 12,
+      untrustedAgentOutputs: true
+    });
   });
 
   it('replaces invalid values with defaults and clamps contextCells', () => {
     expect(
-      normalizeSettings({ approvalMode: 'never', insertPosition: 3 })
+      normalizeSettings({
+        approvalMode: 'never',
+        insertPosition: 3,
+        untrustedAgentOutputs: 'yes'
+      })
     ).toEqual(DEFAULT_SETTINGS);
     expect(normalizeSettings({ contextCells: 1000 }).contextCells).toBe(
       CONTEXT_CELLS_MAX

@@ -131,6 +131,17 @@ describe('ChatView', () => {
     );
   });
 
+  it('says which chat files of the notebook could not be read', async () => {
+    const { manager } = fakeManager(withEntries([]));
+    const problem =
+      'A chat of this notebook could not be read (not valid JSON): its file was moved to /c/x.json.corrupt.';
+    (manager.view as any).problems = [problem];
+    await show(manager);
+    const banner = host.querySelector('.jp-CodeAct-unreadable');
+    expect(banner!.textContent).toBe(problem);
+    expect(banner!.getAttribute('role')).toBe('alert');
+  });
+
   it('renders each entry with its role, the prose without its action', async () => {
     const model = withEntries([
       { id: 'u', role: 'user', time: 1, text: 'Plot <b>it</b>' },
