@@ -36,7 +36,7 @@ def test_one_action_composes_two_tools_and_secrets_stay_in_the_host(
             COMPOSE,
             '<execute>pricing.lookup_price("Z9")</execute>',
             "<execute>\nprint(pricing.whoami())\nprint(shop.whoami())\nimport os\n"
-            "print(os.environ.get('PRICING_TOKEN'))\n</execute>",
+            "print(os.environ.get('PRICING_TOKEN'))\ninput('Your name? ')\n</execute>",
             "<solution>300.00 EUR</solution>",
         )
         out = tmp_path / "run.ipynb"
@@ -66,6 +66,8 @@ def test_one_action_composes_two_tools_and_secrets_stay_in_the_host(
     # The servers' secrets: not in the kernel, redacted from what a tool echoed.
     echoed = requests[3].messages[-1]["content"]
     assert echoed.count("token [redacted]") == 2 and "\nNone" in echoed
+    # The code's own input() (the stdin channel is open for the tools) reads end-of-file.
+    assert "EOFError" in echoed and "nobody can answer here" in echoed
     # The failed server is reported once, in plain words; the others kept working.
     assert done.stderr.count("'broken'") == 1
     assert "could not start" in done.stderr and "pricing config missing" in done.stderr

@@ -301,6 +301,7 @@ class KernelExecutor:
         self._started = False
         self._usable = True
         self._interrupt_requested = False
+        self._running_msg_id: str | None = None
 
     async def __aenter__(self) -> KernelExecutor:
         await self.start()
@@ -378,6 +379,8 @@ class KernelExecutor:
         """Answer the running action's input requests, one at a time, until cancelled."""
         while True:
             request = await self.backend.next_input_request()
+            if request.get("parent_header", {}).get("msg_id") != self._running_msg_id:
+                continue  # left over from an execution that was interrupted while it asked
             prompt = str(request.get("content", {}).get("prompt", ""))
             try:
                 value = await host.answer(prompt)
@@ -396,6 +399,7 @@ class KernelExecutor:
         collector = OutputCollector(max_stream_chars=self.max_stream_chars)
         self._interrupt_requested = False
         msg_id = backend.execute(code, request=request)
+        self._running_msg_id = msg_id
         deadline = None if not timeout else time.monotonic() + timeout
         interrupted_at: float | None = None
         while True:
