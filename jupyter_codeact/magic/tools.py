@@ -44,7 +44,11 @@ class MagicTools:
         settings.redactor().add_secret(*toolset.secrets())
         self.thread.submit(toolset.start()).result()
         if toolset.configured:
-            kernel_side.install(toolset.payload(), self._call, self.shell.user_ns)
+            payload = toolset.payload()
+            # Not the panel's version: the same kernel may have its tools too (which call
+            # back over stdin); each host installs its own kind when it runs.
+            payload["version"] = f"{payload['version']}:in-process"
+            kernel_side.install(payload, self._call, self.shell.user_ns)
         rules = headless_rules(settings)
         self.rules = project_rules.sources(rules)
         return system_prompt(settings, toolset, rules), toolset.new_problems(self._reported)
