@@ -225,3 +225,26 @@ def test_rules_from_a_subfolder_up_to_the_boundary(tmp_path: Path) -> None:
     # Headless: up to the repository's root.
     (root / ".git").mkdir()
     assert rules.find(root / "a" / "b", None) == files
+
+
+def test_a_server_that_dies_is_said_once_and_its_tools_refuse_at_once() -> None:
+    from .mcp import stdio_server
+
+    async def scenario() -> tuple[list[str], Any, Any, list[str]]:
+        toolset = Toolset(ToolSettings(servers={"pricing": stdio_server()}))
+        await toolset.start()
+        seen: set[str] = set()
+        before = toolset.new_problems(seen)
+        crashed = await toolset.call("pricing", "crash", {})
+        after = await toolset.call("pricing", "list-skus", {})
+        problems = toolset.new_problems(seen) + toolset.new_problems(seen)
+        section = toolset.prompt_section()
+        await toolset.close()
+        return before, crashed, after, [*problems, section]
+
+    before, crashed, after, (problem, section) = asyncio.run(scenario())
+    assert before == []
+    assert crashed.unavailable and "'pricing'" in crashed.error and "stopped" in crashed.error
+    assert after.unavailable and after.error == crashed.error  # refused at once, same words
+    assert "stopped" in problem and "the others still work" in problem
+    assert "Unavailable now (their servers are down): pricing." in section

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
@@ -13,7 +14,7 @@ import pytest
 from jupyter_codeact.testing import ScriptedLLM
 
 from .conftest import MODEL, clean_env
-from .mcp import SECRET, broken_server, stdio_server
+from .mcp import HEADER_SECRET, SECRET, broken_server, http_server, stdio_server
 from .notebook_kernel import NotebookKernel, text_of
 
 CATALOG = '''
@@ -39,10 +40,18 @@ def project(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def kernel(project: Path, llm_server: ScriptedLLM) -> Iterator[NotebookKernel]:
+def shop() -> Iterator[dict[str, Any]]:
+    with http_server() as entry:
+        yield entry
+
+
+@pytest.fixture
+def kernel(
+    project: Path, llm_server: ScriptedLLM, shop: dict[str, Any]
+) -> Iterator[NotebookKernel]:
     ipython_dir = project / "ipython"
     (ipython_dir / "profile_default").mkdir(parents=True)
-    servers = {"pricing": stdio_server(), "broken": broken_server()}
+    servers = {"pricing": stdio_server(), "shop": shop, "broken": broken_server()}
     (ipython_dir / "profile_default" / "ipython_config.py").write_text(
         'c.InteractiveShellApp.extensions = ["jupyter_codeact"]\n'
         f"c.CodeAct.model = {MODEL!r}\n"
@@ -65,7 +74,8 @@ def test_the_magic_composes_mcp_tools_and_user_functions(
 ) -> None:
     llm_server.push(
         "<execute>\nmugs = search_catalog('mug')\nprice = pricing.lookup_price('A1')\n"
-        "print(len(mugs), price['unit_price'] * pricing.in_stock('A1'))\n</execute>",
+        "print(len(mugs), price['unit_price'] * pricing.in_stock('A1'))\n"
+        "print(shop.list_skus())\n</execute>",
         "<execute>\npricing.lookup_price(sku='Z9')\n</execute>",
         "<execute>\nprint(pricing.whoami())\n</execute>",
         "<solution>300 EUR</solution>",
@@ -87,6 +97,7 @@ def test_the_magic_composes_mcp_tools_and_user_functions(
     assert system.index("Project rule") < system.index("Sub rule")
     assert "never seen" not in system
     assert "2 300.0" in requests[1].last_user_text  # one action, two tools and a function
+    assert "['A1', 'B2', 'C3']" in requests[1].last_user_text  # over streamable HTTP
     assert "unknown SKU 'Z9'" in requests[2].last_user_text
     assert "ToolError" in requests[2].last_user_text
     assert "token [redacted]" in requests[3].last_user_text
@@ -98,4 +109,4 @@ def test_the_magic_composes_mcp_tools_and_user_functions(
     assert text_of(nb.cells[3]) == "7\n"
     written = (project / "project" / "sub" / "history.ipynb").read_text()
     for text in [nbformat.writes(nb), written, *(json.dumps(r.body) for r in requests)]:
-        assert SECRET not in text
+        assert SECRET not in text and HEADER_SECRET not in text

@@ -65,6 +65,12 @@ def whoami() -> str:
     return f"demo account, token {os.environ.get('PRICING_TOKEN', '')}"
 
 
+@server.tool()
+def crash() -> str:
+    """Stop the server at once (the tests' server that dies mid-run)."""
+    os._exit(3)
+
+
 def _serve_http() -> None:
     import uvicorn
     from starlette.middleware.base import BaseHTTPMiddleware

@@ -17,8 +17,8 @@ import {
   script
 } from './helpers';
 
-/** The server's key (jupyter_server_test_config.py): never to be seen here. */
-const SECRET = 'tok-ui-7f6e5d4c3b2a1908';
+/** The servers' keys (jupyter_server_test_config.py): never to be seen here. */
+const SECRETS = ['tok-ui-7f6e5d4c3b2a1908', 'hdr-ui-0a9b8c7d6e5f4031'];
 
 test.use({ autoGoto: true });
 
@@ -26,7 +26,7 @@ test('an action composes MCP tools in the notebook kernel; AGENTS.md applies', a
   page
 }) => {
   await script([
-    '<execute>\nprice = pricing.lookup_price("A1")\nunits = pricing.in_stock(sku="A1")\nprint(price["unit_price"] * units)\n</execute>',
+    '<execute>\nprice = pricing.lookup_price("A1")\nunits = pricing.in_stock(sku="A1")\nprint(price["unit_price"] * units)\nprint(shop.list_skus())\n</execute>',
     '<execute>\npricing.lookup_price("Z9")\n</execute>',
     '<execute>\nprint(pricing.whoami())\n</execute>',
     '<solution>The A1 stock is worth 300 EUR.</solution>'
@@ -50,7 +50,7 @@ test('an action composes MCP tools in the notebook kernel; AGENTS.md applies', a
 
   const cells = await agentCells(page);
   expect(cells.map(cell => cell.output)).toEqual([
-    '300.0\n',
+    "300.0\n['A1', 'B2', 'C3']\n",
     expect.stringMatching(/ToolError: pricing\.lookup_price: .*unknown SKU 'Z9'/),
     'demo account, token [redacted]\n'
   ]);
@@ -71,9 +71,12 @@ test('an action composes MCP tools in the notebook kernel; AGENTS.md applies', a
       (window as any).jupyterapp.shell.currentWidget.content.model.toJSON()
     )
   );
-  expect(notebook).not.toContain(SECRET);
-  expect(await chatPanel(page).innerText()).not.toContain(SECRET);
-  for (const request of requests) {
-    expect(JSON.stringify(request.body)).not.toContain(SECRET);
+  const panel = await chatPanel(page).innerText();
+  for (const secret of SECRETS) {
+    expect(notebook).not.toContain(secret);
+    expect(panel).not.toContain(secret);
+    for (const request of requests) {
+      expect(JSON.stringify(request.body)).not.toContain(secret);
+    }
   }
 });
