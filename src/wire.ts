@@ -85,6 +85,8 @@ export interface IChatInfo {
  *   means, when it is not `ok` or `error`)
  * - final: `text`, `turn`
  * - error: `text`, `kind`
+ *
+ * A user entry also records the `model` asked to answer it.
  */
 export interface IChatEntry {
   id: string;
@@ -104,6 +106,7 @@ export interface IChatEntry {
   duration_ms?: number;
   note?: string;
   kind?: string;
+  model?: string;
 }
 
 // -- REST -------------------------------------------------------------------

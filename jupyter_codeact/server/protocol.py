@@ -97,6 +97,9 @@ class ChatEntry(TypedDict, total=False):
     - error: ``text`` (one sentence with the fix), ``kind`` (an ErrorKind, or
       ``max_turns`` | ``token_budget`` | ``stopped`` | ``interrupted`` (the server stopped
       mid-run) | ``internal``)
+
+    A user entry also records the ``model`` asked to answer it (exports say which model
+    wrote a chat).
     """
 
     id: str
@@ -116,6 +119,7 @@ class ChatEntry(TypedDict, total=False):
     duration_ms: float
     note: str
     kind: str
+    model: str
 
 
 class ProtocolError(ValueError):
