@@ -83,6 +83,11 @@ def add_export_parser(subparsers: Any) -> None:
         help="drop images (default) or keep them as data URLs",
     )
     parser.add_argument(
+        "--no-metadata",
+        action="store_true",
+        help="leave out each line's 'metadata' (for trainers that refuse other keys)",
+    )
+    parser.add_argument(
         "--redact",
         action="append",
         metavar="REGEX",
@@ -124,6 +129,7 @@ def export_command(args: argparse.Namespace) -> int:
         filters=filters,
         redactor=redactor,
         keep_images=args.images == "keep",
+        with_metadata=not args.no_metadata,
     )
     progress = Progress(len(found.units))
     try:

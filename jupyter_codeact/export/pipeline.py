@@ -34,6 +34,8 @@ class Settings:
     filters: Filters = Filters()
     redactor: Redactor = field(default_factory=Redactor)
     keep_images: bool = False
+    with_metadata: bool = True
+    """False: lines hold the conversation only (for services that refuse other keys)."""
 
 
 @dataclass
@@ -119,7 +121,10 @@ def _line(
         summary.skipped[reason] += 1
         return None
     seen.add(trajectory.id)
-    return settings.format(messages, metadata(trajectory, turns, tokens))
+    line = settings.format(messages, metadata(trajectory, turns, tokens))
+    if not settings.with_metadata:
+        del line["metadata"]
+    return line
 
 
 def metadata(trajectory: Trajectory, turns: int, tokens: int) -> dict[str, Any]:
