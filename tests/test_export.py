@@ -279,3 +279,15 @@ def test_sources_that_are_none_of_the_kinds_are_refused_plainly(
     assert "Name what to export" in export(capsys, out, status=2)
     assert "is not a chat id" in export(capsys, out, "--chat", "../etc", status=2)
     assert not out.exists()  # nothing half-written
+    # A transcript holding something odd where an output should be is named and skipped.
+    odd = {
+        "cell_type": "code",
+        "metadata": {"codeact": {"turn": 1}},
+        "source": "1",
+        "outputs": [{"output_type": "display_data", "data": 5}],
+    }
+    meta = {"codeact": {"task": "t"}}
+    (tmp_path / "odd.ipynb").write_text(json.dumps({"metadata": meta, "cells": [odd]}))
+    said = export(capsys, out, str(tmp_path / "odd.ipynb"))
+    assert f"Skipped {tmp_path / 'odd.ipynb'}: unexpected content (TypeError" in said
+    assert "Exported 0 trajectories" in said and out.read_text() == ""

@@ -84,8 +84,16 @@ def export(units: list[Unit], out: TextIO, settings: Settings, progress: Progres
         try:
             trajectories = unit.read()
         except Unreadable as error:
-            summary.unreadable.append((unit.label, str(error)))
-            progress.say(f"Skipped {unit.label}: {error}.")
+            problem = str(error)
+        except (AttributeError, KeyError, TypeError, ValueError) as error:
+            # A file of the right kind holding something else where a field should be: one
+            # odd file must not cost the whole export.
+            problem = f"unexpected content ({type(error).__name__}: {error})"
+        else:
+            problem = ""
+        if problem:
+            summary.unreadable.append((unit.label, problem))
+            progress.say(f"Skipped {unit.label}: {problem}.")
             continue
         for trajectory in sorted(trajectories, key=lambda t: t.key):
             line = _line(trajectory, settings, seen, summary)
