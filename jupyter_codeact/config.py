@@ -142,8 +142,18 @@ class CodeAct(Configurable):
 
     stop_sequences = List(
         Unicode(),
-        help='Stop sequences sent with each request, for example ["</execute>"] to keep the '
-        "model from imagining its own observations (not every model accepts them).",
+        default_value=["</execute>"],
+        help="Stop sequences sent with each request. The default ends a reply at the end of "
+        "its action, which saves the tokens of observations the model would imagine; an "
+        "endpoint that refuses stop sequences is asked again without them. [] sends none.",
+    ).tag(config=True)
+
+    reasoning_effort = Unicode(
+        None,
+        allow_none=True,
+        help="How hard a reasoning model thinks (for example minimal, low, medium or high), "
+        "sent as reasoning_effort; None sends nothing. An endpoint that refuses it is asked "
+        "again without it.",
     ).tag(config=True)
 
     extra_body = Dict(
@@ -227,6 +237,7 @@ class CodeAct(Configurable):
             request_timeout=self.request_timeout,
             stop=tuple(self.stop_sequences),
             extra_body=dict(self.extra_body) or None,
+            reasoning_effort=self.reasoning_effort or None,
         )
 
     def make_llm(self) -> OpenAIChat:

@@ -9,6 +9,7 @@ imported by :meth:`Transcript.notebook`.
 
 from __future__ import annotations
 
+import html
 import json
 import uuid
 from collections.abc import Sequence
@@ -16,7 +17,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .core.actions import prose
-from .core.events import AnyEvent, AssistantMessage, Done, Error, FinalAnswer, Observation
+from .core.events import (
+    AnyEvent,
+    AssistantMessage,
+    Done,
+    Error,
+    FinalAnswer,
+    Observation,
+    Thinking,
+)
 from .core.llm import Message
 from .core.redact import Redactor
 
@@ -41,6 +50,17 @@ def _cell(cell_type: str, source: str, metadata: dict[str, Any] | None = None) -
     if cell_type == "code":
         cell.update({"execution_count": None, "outputs": []})
     return cell
+
+
+def thinking_label(seconds: float | None) -> str:
+    """ "Thought for 3 s" (or "Thoughts" when the duration is unknown)."""
+    return "Thoughts" if seconds is None else f"Thought for {max(round(seconds), 1)} s"
+
+
+def thinking_markdown(event: Thinking) -> str:
+    """The reasoning as a collapsed, expandable block (escaped: it is model text)."""
+    body = html.escape(event.text).replace("\n", "<br>\n")
+    return f"<details>\n<summary>{thinking_label(event.seconds)}</summary>\n\n{body}\n\n</details>"
 
 
 def _output(output: dict[str, Any]) -> dict[str, Any]:
@@ -92,7 +112,11 @@ class Transcript:
         self.nb["cells"].append(_cell("markdown", self.redactor.redact(text), metadata))
 
     def add(self, event: AnyEvent) -> None:
-        if isinstance(event, AssistantMessage):
+        if isinstance(event, Thinking):
+            self.add_markdown(
+                thinking_markdown(event), {"codeact": {"turn": event.turn, "thinking": True}}
+            )
+        elif isinstance(event, AssistantMessage):
             text = prose(event.text)
             if text:
                 self.add_markdown(text, {"codeact": {"turn": event.turn}})

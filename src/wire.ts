@@ -25,7 +25,13 @@ export const CHAT_STATES: readonly ChatState[] = [
  * Entry roles; each rendered entry carries `data-codeact-role` = its role.
  */
 export type Role =
-  'user' | 'assistant' | 'action' | 'observation' | 'final' | 'error';
+  | 'user'
+  | 'assistant'
+  | 'action'
+  | 'observation'
+  | 'final'
+  | 'error'
+  | 'thinking';
 
 export const ROLES: readonly Role[] = [
   'user',
@@ -33,7 +39,8 @@ export const ROLES: readonly Role[] = [
   'action',
   'observation',
   'final',
-  'error'
+  'error',
+  'thinking'
 ];
 
 /**
@@ -78,7 +85,10 @@ export interface IChatInfo {
  *
  * - user: `text`
  * - assistant: `text` (the raw reply with `<execute>` / `<solution>`
- *   blocks), `turn`, `streaming`
+ *   blocks), `turn`, `streaming`, `prose` (once complete: what to show of
+ *   it, as the server's reply grammar reads it)
+ * - thinking: `text` (the model's reasoning), `turn`, `streaming`,
+ *   `duration_ms` (how long it took, once known)
  * - action: `code`, `turn`, `action_id`, `request_id`, `phase`, `cell_id`
  * - observation: `action_id`, `turn`, `status`, `text`, `code`, `outputs`,
  *   `execution_count`, `duration_ms`, `cell_id`, `note` (what the status
@@ -106,6 +116,7 @@ export interface IChatEntry {
   duration_ms?: number;
   note?: string;
   kind?: string;
+  prose?: string;
   model?: string;
 }
 
@@ -315,7 +326,8 @@ export function isChatEntry(value: unknown): value is IChatEntry {
     ['execution_count', v => v === null || isNumber(v)],
     ['duration_ms', isNumber],
     ['note', isString],
-    ['kind', isString]
+    ['kind', isString],
+    ['prose', isString]
   ];
   return optional.every(
     ([key, check]) => value[key] === undefined || check(value[key])

@@ -515,6 +515,28 @@ def test_a_history_file_exports_as_one_conversation(
     assert "Exported 1 trajectory" in capsys.readouterr().err
 
 
+def test_reasoning_is_shown_folded_and_never_runs(
+    magic_llm: ScriptedLLM, notebooks: NotebookKernel
+) -> None:
+    script(
+        magic_llm,
+        Reply(
+            reasoning="Set it? <execute>leaked = True</execute> No, just print.",
+            content="<execute>\nprint('checked')\n</execute>",
+        ),
+        "<solution>checked</solution>",
+    )
+    nb = notebooks.run(["%%codeact --new\nCheck", "print('leaked' in globals())"])
+    assert text_of(nb.cells[1]) == "False\n"
+    thoughts = [
+        state
+        for state in widget_models(nb, "AccordionModel")
+        if state["titles"][0].startswith("Thought for ")
+    ]
+    assert len(thoughts) == 1 and thoughts[0]["selected_index"] is None  # folded
+    assert any("Set it? &lt;execute&gt;leaked = True" in v for v in html_values(nb))
+
+
 def test_the_server_side_never_imports_ipython() -> None:
     code = (
         "import sys, jupyter_codeact, jupyter_codeact.config, jupyter_codeact.namespace\n"

@@ -21,6 +21,7 @@ from .events import (
     Observation,
     Retry,
     TextDelta,
+    Thinking,
     Usage,
 )
 from .executor import ExecutionResult, Executor, ExecutorError
@@ -32,6 +33,7 @@ from .prompts import (
     STOPPED_BEFORE_RUN,
     user_message_with_context,
 )
+from .reasoning import Thoughts
 from .redact import Redactor, StreamRedactor
 
 T = TypeVar("T")
@@ -175,6 +177,9 @@ class Agent:
                 return
             text = "".join(reply)
             parsed = options.action_format.parse(text)
+            if parsed.reasoning:
+                # Reasoning the stream could not tell apart (not at the start of the reply).
+                yield Thinking(turn=turn, text=parsed.reasoning)
             yield AssistantMessage(turn=turn, text=parsed.text)
             estimated = usage is None
             if usage is None:
@@ -213,7 +218,7 @@ class Agent:
                 continue
             answer = parsed.solution
             if answer is None and not options.require_solution and not parsed.problem:
-                answer = text.strip()
+                answer = parsed.text.strip()
             if answer is not None:
                 yield FinalAnswer(turn=turn, answer=answer)
                 yield Done(turn=turn, reason="answered", turns=turns, total_tokens=total_tokens)
@@ -256,19 +261,31 @@ class Agent:
         )
 
     async def _ask(self, turn: int, reply: list[str]) -> AsyncIterator[AnyEvent | TokenUsage]:
-        """Stream one reply into ``reply``, retrying a stream that broke mid-way."""
+        """Stream one reply into ``reply``, retrying a stream that broke mid-way.
+
+        Reasoning streams as thinking events and stays out of ``reply``.
+        """
         shown = StreamRedactor(self.options.redactor)
+        thoughts = Thoughts(turn, self.options.redactor)
         for attempt in range(self.options.stream_retries + 1):
             reply.clear()
             shown.reset()
+            thoughts.reset()
             try:
                 async for chunk in self._cancellable_iter(self.llm.stream(self.messages)):
+                    if chunk.reasoning:
+                        for delta in thoughts.reasoning(chunk.reasoning):
+                            yield delta
                     if chunk.text:
+                        for thinking in thoughts.end():
+                            yield thinking
                         reply.append(chunk.text)
                         if text := shown.feed(chunk.text):
                             yield TextDelta(turn=turn, text=text)
                     if chunk.usage is not None:
                         yield chunk.usage
+                for thinking in thoughts.end():
+                    yield thinking
                 if text := shown.flush():
                     yield TextDelta(turn=turn, text=text)
                 return

@@ -17,8 +17,11 @@ from ..core.events import (
     Observation,
     StopReason,
     TextDelta,
+    Thinking,
+    ThinkingDelta,
 )
 from ..core.llm import Message
+from ..transcript import thinking_markdown
 
 if TYPE_CHECKING:
     import nbformat
@@ -55,7 +58,7 @@ class RunRecord:
     """Why the run broke off, if it did not end as the agent says (with a :class:`Done`)."""
 
     def add(self, event: AnyEvent) -> None:
-        if not isinstance(event, TextDelta):
+        if not isinstance(event, TextDelta | ThinkingDelta):
             self.events.append(event)
 
     def fail(self, message: str) -> None:
@@ -173,7 +176,9 @@ class History:
         for run in self.runs:
             parts.append(f"**Request:** {run.request}")
             for event in run.events:
-                if isinstance(event, AssistantMessage) and prose(event.text):
+                if isinstance(event, Thinking):
+                    parts.append(thinking_markdown(event))
+                elif isinstance(event, AssistantMessage) and prose(event.text):
                     parts.append(prose(event.text))
                 elif isinstance(event, Observation):
                     parts.append(f"```python\n{event.code}\n```\n*{event.status}*")

@@ -63,7 +63,7 @@ from .limits import DEFAULT_LIMITS, Limits, size
 ChatState = Literal["idle", "thinking", "running", "waiting_approval", "done", "error"]
 """``idle``: never run or stopped; ``done``: the last run ended with an answer."""
 
-Role = Literal["user", "assistant", "action", "observation", "final", "error"]
+Role = Literal["user", "assistant", "action", "observation", "final", "error", "thinking"]
 """Entry roles; the panel renders each entry with ``data-codeact-role`` set to its role."""
 
 EXECUTION_STATUSES = ("ok", "error", "timeout", "interrupted", "died", "skipped")
@@ -86,7 +86,10 @@ class ChatEntry(TypedDict, total=False):
 
     - user: ``text``
     - assistant: ``text`` (the model's raw reply, markdown with ``<execute>`` /
-      ``<solution>`` blocks; the panel shows the prose), ``turn``, ``streaming`` (bool)
+      ``<solution>`` blocks), ``turn``, ``streaming`` (bool), ``prose`` (once the reply is
+      complete: what the panel shows of it, as the reply grammar reads it)
+    - thinking: ``text`` (the model's reasoning; never run, never sent back), ``turn``,
+      ``streaming``, ``duration_ms`` (how long it took to stream, once known)
     - action: ``code``, ``turn``, ``action_id``, ``request_id``, ``phase``
       (``pending`` | ``running`` | ``waiting_approval`` | ``finished``), ``cell_id``
     - observation: ``action_id``, ``turn``, ``status``, ``text`` (what the model read),
@@ -119,6 +122,7 @@ class ChatEntry(TypedDict, total=False):
     duration_ms: float
     note: str
     kind: str
+    prose: str
     model: str
 
 

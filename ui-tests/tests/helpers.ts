@@ -19,6 +19,8 @@ export type ScriptedReply =
       chunk_delay?: number;
       chunk_size?: number;
       delay?: number;
+      reasoning?: string;
+      reasoning_field?: 'reasoning_content' | 'reasoning';
     };
 
 export interface IRecordedRequest {
