@@ -13,7 +13,7 @@ import pytest
 from jupyter_codeact.cli.main import main
 from jupyter_codeact.eval.oracle import Oracle
 from jupyter_codeact.eval.suite import load_suite
-from jupyter_codeact.testing import RecordedRequest, ScriptedLLM
+from jupyter_codeact.testing import RecordedRequest, Reply, ScriptedLLM
 
 from .conftest import run_cli
 
@@ -187,6 +187,7 @@ def test_the_output_is_the_same_whatever_the_order_or_repetition_of_sources(
     assert line["metadata"]["task_id"] == "dna/gc-s1" and line["metadata"]["success"] is True
 
 
+REASONING = "Six sevens: I will let the kernel multiply."
 PLANTED = "ghp_" + "A1b2" * 9
 """A token the run was not told to redact: only the export's patterns catch it."""
 
@@ -198,13 +199,16 @@ def test_a_headless_transcript_exports_as_the_model_saw_it_with_the_secret_redac
     notebook = tmp_path / "run.ipynb"
     with ScriptedLLM() as server:
         server.push(
-            "Computing it.\n<execute>\nx = 6 * 7\nprint(x)\n</execute>",
+            Reply(
+                reasoning=REASONING,
+                content="Computing it.\n<execute>\nx = 6 * 7\nprint(x)\n</execute>",
+            ),
             "It is 42.\n<solution>42</solution>",
         )
         done = run_cli("run", task, "--output", str(notebook), server=server)
         assert done.returncode == 0, done.stderr
         requests = list(server.requests)
-    assert PLANTED in notebook.read_text()
+    assert PLANTED in notebook.read_text() and REASONING in notebook.read_text()  # shown
     out = tmp_path / "run.jsonl"
     export(capsys, out, str(notebook), "--redact", r"ghp_[A-Za-z0-9]{36}")
     (line,) = lines(out)
@@ -223,7 +227,7 @@ def test_a_headless_transcript_exports_as_the_model_saw_it_with_the_secret_redac
     assert json.dumps(line["messages"]).replace("[redacted]", PLANTED) == json.dumps(expected)
     assert line["messages"][1]["content"] == "Multiply 6 by 7. My token is [redacted]."
     assert line["messages"][3]["content"] == "Observation:\n42"
-    assert PLANTED not in out.read_text()
+    assert PLANTED not in out.read_text() and REASONING not in out.read_text()
     redacted = line["messages"]
     # The same pattern from the configuration, in the other format.
     config = tmp_path / "config"
@@ -239,13 +243,11 @@ def test_a_headless_transcript_exports_as_the_model_saw_it_with_the_secret_redac
     # in a cell of its own) left out, the same conversation.
     data = json.loads(notebook.read_text())
     del data["metadata"]["codeact"]["messages"]
-    thinking = {"codeact": {"turn": 1, "thinking": True}}
-    data["cells"].insert(1, {"cell_type": "markdown", "metadata": thinking, "source": "Hmm."})
     older = tmp_path / "older.ipynb"
     older.write_text(json.dumps(data))
     export(capsys, out, str(older), "--redact", r"ghp_[A-Za-z0-9]{36}")
     (rebuilt,) = lines(out)
-    assert rebuilt["metadata"]["rebuilt"] is True and "Hmm." not in out.read_text()
+    assert rebuilt["metadata"]["rebuilt"] is True and REASONING not in out.read_text()
     assert rebuilt["messages"][0]["role"] == "system"
     assert rebuilt["messages"][1:] == redacted[1:]
     export(capsys, out, str(notebook), "--no-metadata")
