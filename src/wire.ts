@@ -95,6 +95,8 @@ export interface IChatInfo {
  *   means, when it is not `ok` or `error`)
  * - final: `text`, `turn`
  * - error: `text`, `kind`
+ *
+ * A user entry also records the `model` asked to answer it.
  */
 export interface IChatEntry {
   id: string;
@@ -115,6 +117,7 @@ export interface IChatEntry {
   note?: string;
   kind?: string;
   prose?: string;
+  model?: string;
 }
 
 // -- REST -------------------------------------------------------------------

@@ -19,13 +19,8 @@ from ..host_prompt import headless_rules, system_prompt
 from ..tools import KernelToolHost, Toolset, ToolSettings
 from ..transcript import Transcript
 from .config_files import load_config
+from .options import EXIT_ANSWERED, EXIT_CANCELLED, EXIT_LLM, EXIT_UNANSWERED, EXIT_USAGE
 from .view import JSONLinesView, LiveView
-
-EXIT_ANSWERED = 0
-EXIT_UNANSWERED = 1
-EXIT_USAGE = 2
-EXIT_LLM = 3
-EXIT_CANCELLED = 130
 
 _LLM_ERRORS = {"auth", "not_found", "unreachable", "rate_limited", "server", "bad_response"}
 
@@ -154,6 +149,7 @@ async def _run(args: argparse.Namespace, settings: CodeAct) -> int:
         with contextlib.suppress(NotImplementedError):
             loop.remove_signal_handler(signal.SIGINT)
         if args.output:
+            transcript.set_messages(agent.messages)
             transcript.write(args.output)
         await executor.shutdown()
         await llm.close()

@@ -174,9 +174,9 @@ class History:
         from ..transcript import Transcript
 
         if not self.runs:
-            return Transcript("(no request yet)")
+            return Transcript("(no request yet)", kind="history")
         first = self.runs[0]
-        transcript = Transcript(first.request, model=first.model)
+        transcript = Transcript(first.request, model=first.model, kind="history")
         for index, run in enumerate(self.runs):
             if index:
                 transcript.add_markdown(f"**Task:** {run.request}")
@@ -184,6 +184,7 @@ class History:
                 transcript.add(event)
             if run.failure is not None:
                 transcript.add_markdown(f"**Error:** {run.failure}")
+        transcript.set_messages(self.messages)
         return transcript
 
     def __repr__(self) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from jupyter_core.paths import jupyter_data_dir
 from jupyter_core.utils import ensure_async
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Float, Instance, Int, Unicode, default
@@ -15,7 +14,7 @@ from .handlers import handlers
 from .kernel_guard import guard_kernel_manager
 from .limits import MB, Limits
 from .manager import ChatManager
-from .store import ChatStore
+from .store import ChatStore, default_chats_dir
 
 CONTENTS_EVENTS = "https://events.jupyter.org/jupyter_server/contents_service/v1"
 
@@ -34,7 +33,7 @@ class CodeActExtension(ExtensionApp):
 
     @default("chats_dir")
     def _default_chats_dir(self) -> str:
-        return str(Path(jupyter_data_dir()) / "codeact" / "chats")
+        return str(default_chats_dir())
 
     orphan_timeout = Float(
         30.0,

@@ -111,6 +111,9 @@ class ChatEntry(TypedDict, total=False):
     - error: ``text`` (one sentence with the fix), ``kind`` (an ErrorKind, or
       ``max_turns`` | ``token_budget`` | ``stopped`` | ``interrupted`` (the server stopped
       mid-run) | ``internal``)
+
+    A user entry also records the ``model`` asked to answer it (exports say which model
+    wrote a chat).
     """
 
     id: str
@@ -131,6 +134,7 @@ class ChatEntry(TypedDict, total=False):
     note: str
     kind: str
     prose: str
+    model: str
 
 
 class ProtocolError(ValueError):

@@ -221,7 +221,7 @@ class ChatSession:
             title = self.settings.redactor().redact(text.strip().splitlines()[0])
             self.record.info["title"] = title[:80]
             self.broadcast({"type": "chat", "chat": self.record.info})
-        self._add({"role": "user", "text": text})
+        self._add({"role": "user", "text": text, "model": self.settings.model})
         try:
             self.settings.check()
         except ConfigError as error:
