@@ -1,5 +1,6 @@
 """Write a run as a notebook: the task and the model's prose as markdown, each action as a
-code cell with its real outputs.
+code cell with its real outputs; the notebook's metadata keeps the conversation exactly as
+the model was sent it (``codeact.messages``), which ``jupyter codeact export`` reads.
 
 The notebook is built as plain nbformat-4.5 JSON: importing nbformat (through jsonschema)
 costs seconds, which a command-line run or ``%load_ext`` should not pay. nbformat is only
@@ -11,6 +12,7 @@ from __future__ import annotations
 import html
 import json
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +27,7 @@ from .core.events import (
     Observation,
     Thinking,
 )
+from .core.llm import Message
 from .core.redact import Redactor
 
 if TYPE_CHECKING:
@@ -82,9 +85,11 @@ class Transcript:
         kernelspec: dict[str, Any] | None = None,
         model: str = "",
         redactor: Redactor | None = None,
+        kind: str = "run",
     ):
         """``redactor``: secrets to keep out of the file (the agent's events are redacted
-        already; this covers the task and anything added directly)."""
+        already; this covers the task and anything added directly). ``kind`` says what
+        wrote it (``run``, ``eval``, ``history``)."""
         self.redactor = redactor or Redactor()
         task = self.redactor.redact(task)
         self.nb: dict[str, Any] = {
@@ -98,7 +103,7 @@ class Transcript:
                     "language": "python",
                 },
                 "language_info": {"name": "python"},
-                "codeact": {"task": task, "model": model},
+                "codeact": {"task": task, "model": model, "kind": kind},
             },
             "cells": [],
         }
@@ -150,6 +155,14 @@ class Transcript:
             self.nb["metadata"]["codeact"].update(
                 {"reason": event.reason, "turns": event.turns, "total_tokens": event.total_tokens}
             )
+
+    def set_messages(self, messages: Sequence[Message]) -> None:
+        """Keep what the model was sent (system prompt, requests, replies as it read them
+        back, observations as bounded for it): an export then uses exactly that instead of
+        rebuilding it from the cells."""
+        self.nb["metadata"]["codeact"]["messages"] = self.redactor.redact_value(
+            [dict(message) for message in messages]
+        )
 
     def notebook(self) -> nbformat.NotebookNode:
         """The transcript as an nbformat notebook (validated)."""

@@ -28,7 +28,12 @@ import {
   ICodeActSettings,
   InsertPosition
 } from './tokens';
-import { IExecuteMessage, IExecuteResultMessage } from './wire';
+import {
+  IExecuteMessage,
+  IExecuteResultMessage,
+  TOOL_CALL_MARKER,
+  TOOLS_METADATA_KEY
+} from './wire';
 
 /**
  * Seconds to wait, after interrupting the kernel, for the cell to end
@@ -41,6 +46,18 @@ const INTERRUPT_GRACE_MS = 5000;
  * context without them (the kernel may be busy with a long cell).
  */
 const VARIABLES_TIMEOUT_MS = 2000;
+
+/**
+ * Milliseconds to wait for the tools' setup before running the cell anyway
+ * (its tool calls then fail with a NameError the model can read).
+ */
+const TOOLS_SETUP_TIMEOUT_MS = 30000;
+
+/**
+ * The `input_reply` value that ends a call nobody can answer: the kernel
+ * reads end-of-file, and the tool raises a plain error.
+ */
+const END_OF_FILE = '\x04';
 
 /**
  * Where a new agent cell goes, from a plain description of the notebook.
@@ -119,6 +136,11 @@ export type ApprovalDecision = { run: true; code: string } | { run: false };
 export interface IExecuteCallbacks {
   /** The user pressed Run on the request: its cell runs now. */
   onApproved?: () => void;
+  /**
+   * The cell called a tool (an `input_request` of its execution): relay
+   * the prompt to the server; resolves with the kernel's reply value.
+   */
+  onToolCall?: (callId: string, prompt: string) => Promise<string>;
 }
 
 export interface INotebookExecutorOptions {
@@ -140,6 +162,78 @@ interface IRunning {
 
 function errorOutput(ename: string, evalue: string): nbformat.IError {
   return { output_type: 'error', ename, evalue, traceback: [] };
+}
+
+/**
+ * Evaluate the expression that defines the agent's tools in the kernel,
+ * silently (no history, no execution count, no outputs in any cell).
+ */
+async function setupTools(
+  kernel: Kernel.IKernelConnection,
+  expression: string
+): Promise<void> {
+  const future = kernel.requestExecute(
+    {
+      code: '',
+      silent: true,
+      store_history: false,
+      allow_stdin: false,
+      stop_on_error: false,
+      user_expressions: { codeact_tools: expression }
+    },
+    true
+  );
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const timeout = new Promise<void>(resolve => {
+    timer = setTimeout(resolve, TOOLS_SETUP_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([future.done.then(() => undefined), timeout]);
+  } catch {
+    // The kernel restarted or died: the cell's execution reports it.
+  } finally {
+    if (timer !== null) {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/**
+ * Answer the tool calls of the cell's running execution: its kernel asks
+ * with an `input_request` (which reaches this page only), the server
+ * answers through `relay`, the answer goes back as the `input_reply`.
+ * Other prompts (the code's own `input()`) still go to the output area.
+ */
+function relayToolCalls(
+  cell: CodeCell,
+  relay: IExecuteCallbacks['onToolCall']
+): void {
+  const future = cell.outputArea.future;
+  if (!future) {
+    return;
+  }
+  const shown = future.onStdin;
+  future.onStdin = msg => {
+    if (
+      !KernelMessage.isInputRequestMsg(msg) ||
+      !msg.content.prompt.startsWith(TOOL_CALL_MARKER)
+    ) {
+      shown(msg);
+      return;
+    }
+    const reply = (value: string): void => {
+      if (!future.isDisposed) {
+        future.sendInputReply({ status: 'ok', value }, msg.header);
+      }
+    };
+    if (!relay) {
+      reply(END_OF_FILE);
+      return;
+    }
+    relay(msg.header.msg_id, msg.content.prompt).then(reply, () =>
+      reply(END_OF_FILE)
+    );
+  };
 }
 
 /**
@@ -381,7 +475,7 @@ export class NotebookExecutor {
         code
       );
     }
-    const end = await this._runCell(request, cell, panel);
+    const end = await this._runCell(request, cell, panel, callbacks);
     return this._collect(request, cell, end, code);
   }
 
@@ -423,7 +517,8 @@ export class NotebookExecutor {
   private async _runCell(
     request: IExecuteMessage,
     cell: CodeCell,
-    panel: NotebookPanel
+    panel: NotebookPanel,
+    callbacks: IExecuteCallbacks = {}
   ): Promise<IExecutionEnd> {
     const { sessionContext } = panel;
     const end: IExecutionEnd = {};
@@ -466,10 +561,18 @@ export class NotebookExecutor {
     }
     this._running.set(request.request_id, running);
     try {
+      const tools = request.tools ?? null;
+      if (tools) {
+        await setupTools(kernel, tools.setup);
+      }
       const execution = CodeCell.execute(cell, sessionContext, {
         deletedCells: panel.content.model?.deletedCells ?? [],
-        recordTiming: panel.content.notebookConfig.recordTiming
+        recordTiming: panel.content.notebookConfig.recordTiming,
+        ...(tools ? { [TOOLS_METADATA_KEY]: tools.nonce } : {})
       }) as Promise<KernelMessage.IExecuteReplyMsg | void>;
+      if (tools) {
+        relayToolCalls(cell, callbacks.onToolCall);
+      }
       if (this._options.untrustedOutputs?.()) {
         // `execute` trusts the cell before its outputs arrive: undo that, so that they
         // render sanitized, with no script run.

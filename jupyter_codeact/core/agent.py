@@ -143,6 +143,15 @@ class Agent:
         """The style of the last request (``tags`` or ``tools``), for hosts' records."""
         return self._style.name
 
+    def use_system_prompt(self, prompt: str) -> None:
+        """Send ``prompt`` as the system prompt from the next request on (a host's tools or
+        rules changed between runs); the rest of the conversation is kept. It is written as
+        for the tags style; the tools style rewrites its instructions on how to act."""
+        self.options = dataclasses.replace(self.options, system_prompt=prompt)
+        if not self.messages or self.messages[0].get("role") != "system":
+            self.messages.insert(0, {"role": "system", "content": ""})
+        self._set_system_prompt(self._style)
+
     def stop(self) -> None:
         """Stop the current run: cancel the LLM stream, interrupt a running action.
 

@@ -17,7 +17,8 @@ from typing import Any
 
 from ..core.code_tool import CallAction
 from ..core.tool_calls import ToolCall, arguments_of
-from .suite import Domain, ToolSpec
+from ..tools.spec import ToolSpec
+from .suite import Domain
 from .toolcalls import _IDENTIFIER, Call
 
 _JSON_TYPES = {

@@ -22,6 +22,7 @@ from ..core.events import (
     Usage,
 )
 from ..core.llm import LLM
+from ..core.prompts import system_prompt_with
 from ..transcript import Transcript
 from .checker import check
 from .modes import Mode
@@ -77,6 +78,9 @@ class RunOptions:
     transcripts: Path | None = None
     """Write each run as a notebook under this folder (``MODE/DOMAIN--ID.ipynb``)."""
     model: str = ""
+    tools_prompt: str = ""
+    """The configured tools (``--with-tools``), listed to the code mode only: the JSON and
+    text modes call the suite's tools."""
 
 
 @dataclass
@@ -157,7 +161,9 @@ async def run_task(
     domain = suite.domains[task.domain]
     result = TaskResult(task.full_id, task.domain, mode.name, expected=task.answer)
     transcript = (
-        Transcript(task.statement, model=options.model, redactor=options.agent.redactor)
+        Transcript(
+            task.statement, model=options.model, redactor=options.agent.redactor, kind="eval"
+        )
         if options.transcripts
         else None
     )
@@ -165,17 +171,23 @@ async def run_task(
     # An ExecutorError here means that even a new kernel cannot hold the tools: every task
     # would fail the same way, so it ends the run (the agent reports its own as events).
     async with pool.kernel(domain) as executor:
+        prompt = mode.system_prompt(domain, max_turns=options.agent.max_turns)
+        if options.tools_prompt and mode.name == "code":
+            prompt = system_prompt_with(prompt, tools=options.tools_prompt)
         agent_options = dataclasses.replace(
             options.agent,
-            system_prompt=mode.system_prompt(domain, max_turns=options.agent.max_turns),
+            system_prompt=prompt,
             action_format=mode.action_format(domain),
             require_solution=True,
         )
         tally = _Tally(result)
-        async for event in Agent(llm, executor, agent_options).run(task.statement):
+        agent = Agent(llm, executor, agent_options)
+        async for event in agent.run(task.statement):
             tally.add(event)
             if transcript is not None:
                 transcript.add(event)
+        if transcript is not None:
+            transcript.set_messages(agent.messages)
     result.wall_time_s = time.perf_counter() - began
     if result.answer is not None:
         result.solved = check(task.checker, result.answer, task.answer, task.tolerance)

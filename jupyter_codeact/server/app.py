@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from jupyter_core.paths import jupyter_data_dir
+from jupyter_core.utils import ensure_async
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Float, Instance, Int, Unicode, default
 
@@ -13,7 +14,7 @@ from .handlers import handlers
 from .kernel_guard import guard_kernel_manager
 from .limits import MB, Limits
 from .manager import ChatManager
-from .store import ChatStore
+from .store import ChatStore, default_chats_dir
 
 CONTENTS_EVENTS = "https://events.jupyter.org/jupyter_server/contents_service/v1"
 
@@ -32,7 +33,7 @@ class CodeActExtension(ExtensionApp):
 
     @default("chats_dir")
     def _default_chats_dir(self) -> str:
-        return str(Path(jupyter_data_dir()) / "codeact" / "chats")
+        return str(default_chats_dir())
 
     orphan_timeout = Float(
         30.0,
@@ -68,6 +69,8 @@ class CodeActExtension(ExtensionApp):
             ChatStore(Path(self.chats_dir), server_root=root, log=log),
             self.codeact_config,
             orphan_timeout=self.orphan_timeout,
+            root_dir=self._root_dir(),
+            interrupt=self._interrupt_kernel,
         )
         limits = Limits(
             max_message_chars=self.max_message_chars, max_chat_chars=self.max_chat_mb * MB
@@ -91,6 +94,24 @@ class CodeActExtension(ExtensionApp):
             self.codeact_config.base_url or "api.openai.com",
             self.chats_dir,
         )
+
+    async def _interrupt_kernel(self, path: str) -> bool:
+        """Interrupt the kernel of the notebook at ``path`` (local or on a gateway)."""
+        serverapp = self.serverapp
+        if serverapp is None:
+            return False
+        for session in await serverapp.session_manager.list_sessions():
+            kernel = session.get("kernel") or {}
+            if session.get("path") == path and kernel.get("id"):
+                kernels: Any = serverapp.kernel_manager  # local, or a gateway's
+                await ensure_async(kernels.interrupt_kernel(kernel["id"]))
+                return True
+        return False
+
+    def _root_dir(self) -> Path | None:
+        """The folder notebooks live in (AGENTS.md files are found up to it), if local."""
+        root = getattr(self.serverapp, "root_dir", None) if self.serverapp is not None else None
+        return Path(root).expanduser() if root else None
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(handlers())

@@ -5,6 +5,8 @@ Change both files together. Everything is JSON.
 REST (all under ``{base_url}codeact/``, authenticated and authorized):
 
 - ``GET config``: :func:`~jupyter_codeact.config.CodeAct.public_settings` (never the key).
+- ``GET rules?path=P``: ``{"files": [str...]}``, the rules that apply to notebook ``P``
+  (its ``AGENTS.md`` files up to the root, ``c.CodeAct.instructions``).
 - ``GET chats?path=P``: ``{"chats": [ChatInfo...], "problems": [str...]}`` of notebook
   ``P``, newest first; ``problems`` says which of its chat files could not be read and
   where they were moved.
@@ -29,6 +31,10 @@ client -> server (:data:`ClientMessage`):
 - ``{"type": "stop"}``: cancel the run (LLM stream cancelled, running cell interrupted).
 - ``{"type": "approved", "request_id": str}``: the user pressed Run on an action that was
   waiting for approval; its cell is running now (its ``execute_result`` follows).
+- ``{"type": "tool_call", "request_id": str, "call_id": str, "prompt": str}``: the cell of
+  ``execute`` ``request_id`` called a tool: ``prompt`` is its kernel's ``input_request``
+  prompt, ``call_id`` that message's id. Answered with a ``tool_result``; asked again (after
+  a reconnection), the same answer comes back and the tool does not run twice.
 - ``{"type": "execute_result", "request_id": str, "status": ExecutionStatus,
   "outputs": [nbformat output...], "code": str, "execution_count": int|null,
   "cell_id": str|null}``: the answer to an ``execute``; ``code`` is what ran (the user may
@@ -45,10 +51,15 @@ server -> client (:data:`ServerMessage`):
 - ``{"type": "state", "state": ChatState, "tokens": int}``: what the agent is doing now,
   and the tokens the current run has used.
 - ``{"type": "execute", "request_id": str, "action_id": str, "turn": int, "code": str,
-  "timeout": float|null, "approval": "auto"|"ask", "path": str}``: insert ``code`` as a new
-  cell of notebook ``path`` and run it (asking first if ``approval`` is ``ask``); answer
-  with ``execute_result``. Sent once, to the page that sent the request: never again, so
+  "timeout": float|null, "approval": "auto"|"ask", "path": str, "tools"?: {"setup": str,
+  "nonce": str}}``: insert ``code`` as a new cell of notebook ``path`` and run it (asking
+  first if ``approval`` is ``ask``); answer with ``execute_result``. With ``tools``, first
+  evaluate the expression ``setup`` silently in the kernel (a user expression), put
+  ``{"codeact_tools": nonce}`` in the cell's execute request metadata, and relay its tool
+  calls (``tool_call``). Sent once, to the page that sent the request: never again, so
   nothing runs twice.
+- ``{"type": "tool_result", "call_id": str, "value": str}``: the ``input_reply`` value for
+  a ``tool_call``.
 - ``{"type": "interrupt", "request_id": str}``: the user stopped the run; interrupt that
   cell's kernel (or treat a pending approval as skipped) and answer as usual.
 - ``{"type": "chat", "chat": ChatInfo}``: the chat's metadata changed (e.g. the notebook
@@ -115,6 +126,9 @@ class ChatEntry(TypedDict, total=False):
     - error: ``text`` (one sentence with the fix), ``kind`` (an ErrorKind, or
       ``max_turns`` | ``token_budget`` | ``stopped`` | ``interrupted`` (the server stopped
       mid-run) | ``internal``)
+
+    A user entry also records the ``model`` asked to answer it (exports say which model
+    wrote a chat).
     """
 
     id: str
@@ -135,6 +149,7 @@ class ChatEntry(TypedDict, total=False):
     note: str
     kind: str
     prose: str
+    model: str
 
 
 class ProtocolError(ValueError):
@@ -208,5 +223,12 @@ def parse_client_message(message: Any, limits: Limits = DEFAULT_LIMITS) -> dict[
             "code": _string(message, "code", required=False, limit=limits.max_context_chars),
             "execution_count": count if isinstance(count, int) else None,
             "cell_id": _string(message, "cell_id", required=False, limit=ids),
+        }
+    if kind == "tool_call":
+        return {
+            "type": "tool_call",
+            "request_id": _string(message, "request_id", limit=ids),
+            "call_id": _string(message, "call_id", limit=ids),
+            "prompt": _string(message, "prompt"),
         }
     raise ProtocolError(f"Unknown message type {kind!r}.")

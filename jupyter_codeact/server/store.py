@@ -30,11 +30,18 @@ from pathlib import Path
 from .chat_file import ChatFileError, ChatRecord, NewerFormat, decode, recover_location
 from .protocol import ChatInfo
 
-__all__ = ["ChatProblem", "ChatRecord", "ChatStore", "valid_chat_id"]
+__all__ = ["ChatProblem", "ChatRecord", "ChatStore", "default_chats_dir", "valid_chat_id"]
 
 _ID = re.compile(r"^[0-9a-f]{32}$")
 CELL_METADATA_KEY = "codeact"
 """Where the panel records a cell's provenance (``chat_id``...): ``src/tokens.ts``."""
+
+
+def default_chats_dir() -> Path:
+    """Where chats are kept unless ``c.CodeActExtension.chats_dir`` says otherwise."""
+    from jupyter_core.paths import jupyter_data_dir
+
+    return Path(jupyter_data_dir()) / "codeact" / "chats"
 
 
 def valid_chat_id(chat_id: str) -> bool:

@@ -1,0 +1,59 @@
+/**
+ * The tools action style in the panel: the code of a native tool call
+ * streams into the chat as its arguments arrive, then runs as a cell of the
+ * notebook, and its output goes back as the call's result.
+ */
+import { expect, test } from '@jupyterlab/galata';
+
+import {
+  agentCells,
+  ask,
+  chatPanel,
+  entries,
+  llmRequests,
+  notebookWithChat,
+  script,
+  setSetting
+} from './helpers';
+
+test.use({ autoGoto: true });
+
+test('tools style: the code streams in, runs as a cell, and answers the call', async ({
+  page
+}) => {
+  const code = 'values = [3, 4, 5]\nprint(sum(values))';
+  await script([
+    {
+      content: 'Summing them.',
+      tool_calls: [{ name: 'execute_python', arguments: { code } }],
+      chunk_size: 3,
+      chunk_delay: 0.1
+    },
+    'The sum is **12**.'
+  ]);
+  await notebookWithChat(page, 'tools.ipynb');
+  await setSetting(page, 'actionStyle', 'tools');
+  try {
+    await ask(page, 'Sum 3, 4 and 5.');
+    // Live: the code shows in the reply while the call is still streaming.
+    const draft = chatPanel(page).getByLabel('Code being written');
+    await expect(draft).toContainText('values = [3');
+    await expect(entries(page, 'final')).toContainText('The sum is 12.');
+    await expect(draft).toHaveCount(0);
+    await expect(entries(page, 'assistant').first()).toHaveText('Summing them.');
+    await expect(entries(page, 'action')).toContainText('print(sum(values))');
+    await expect(entries(page, 'observation')).toContainText('12');
+
+    const cells = await agentCells(page);
+    expect(cells.map(cell => [cell.source, cell.output])).toEqual([
+      [code, '12\n']
+    ]);
+    const requests = await llmRequests();
+    expect(requests).toHaveLength(2);
+    expect(requests[0].body.tools?.[0].function.name).toBe('execute_python');
+    const result = requests[1].body.messages.at(-1)!;
+    expect([result.role, result.content]).toEqual(['tool', 'Observation:\n12']);
+  } finally {
+    await setSetting(page, 'actionStyle', null);
+  }
+});
