@@ -3,8 +3,11 @@ endpoint's own context-length refusal handled, and the work incremental."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
+from jupyter_codeact.cli.view import LiveView
 from jupyter_codeact.core import Agent, AgentOptions, Condensed, Done, FinalAnswer
 from jupyter_codeact.core import condense as condense_module
 from jupyter_codeact.core.condense import CONDENSED_OBSERVATION, Condenser, observation_summary
@@ -13,6 +16,7 @@ from jupyter_codeact.core.prompts import CODE_TOOL
 from jupyter_codeact.executors.kernel import KernelExecutor
 from jupyter_codeact.testing import RecordedRequest, Reply, ScriptedLLM
 from jupyter_codeact.testing.scripted_llm import prompt_tokens
+from jupyter_codeact.transcript import Transcript
 
 MODEL = "scripted-model"
 TASK = "Print the blocks of the report one at a time, then tell me how many there were."
@@ -71,6 +75,16 @@ async def test_a_40_turn_run_against_a_small_window_answers_within_it(
     # The conversation the host keeps is complete.
     kept = [str(m.get("content")) for m in agent.messages]
     assert sum("x" * 600 in text for text in kept) == STEPS
+    # The transcript and the terminal say where older steps were condensed.
+    transcript, out = Transcript(TASK), io.StringIO()
+    view = LiveView(out=out, err=io.StringIO())
+    for event in events:
+        transcript.add(event)
+        view.show(event)
+    notes = [c for c in transcript.nb["cells"] if "condensed" in c["metadata"].get("codeact", {})]
+    assert len(notes) == len(condensed) and notes[0]["source"].startswith("*Older steps were")
+    assert sum(1 for c in transcript.nb["cells"] if c["cell_type"] == "code") == STEPS
+    assert out.getvalue().count("[Older steps were condensed for the model") == len(condensed)
 
 
 @pytest.mark.asyncio

@@ -6,7 +6,15 @@ import logging
 
 import pytest
 
-from jupyter_codeact.core.endpoint import EndpointQuirks, quirks_for, refusal_in
+from jupyter_codeact.core.endpoint import (
+    EndpointQuirks,
+    context_overflow,
+    quirks_for,
+    refusal_in,
+    tools_refusal,
+    window_in_models,
+)
+from jupyter_codeact.testing import error_bodies
 from jupyter_codeact.testing.scripted_llm import refusal_body
 
 REQUEST = {
@@ -106,3 +114,57 @@ def test_what_is_learned_is_shared_per_endpoint_and_model() -> None:
     first.reject("stop", "test")
     assert quirks_for("http://host/v1", "m") is first
     assert quirks_for("http://host/v1", "other").accepts("stop")
+
+
+# -- native tools, the context window ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("style", ["openai", "vllm", "vllm-legacy", "ollama", "llamacpp"])
+def test_each_servers_refusal_of_tools_is_recognised(style: str) -> None:
+    status, body = error_bodies.tools_refusal({"model": "m", "tools": [{}]}, style)  # type: ignore[arg-type]
+    said = tools_refusal(status, body)
+    assert said is not None and said == body.get("error", body)["message"]
+    # ...and never taken for a parameter to drop.
+    assert refusal_in(status, body, {**REQUEST, "tools": [{}], "tool_choice": "auto"}) is None
+
+
+def test_other_errors_are_no_refusal_of_tools() -> None:
+    assert tools_refusal(400, {"error": {"message": "Invalid 'messages[1].content'"}}) is None
+    assert tools_refusal(401, {"error": {"message": "model does not support tools"}}) is None
+
+
+@pytest.mark.parametrize("style", ["openai", "vllm", "vllm-legacy", "llamacpp"])
+def test_each_servers_context_length_error_states_the_window(style: str) -> None:
+    too_long = error_bodies.overflow(4096, 5000, style)  # type: ignore[arg-type]
+    assert too_long is not None
+    overflow = context_overflow(*too_long)
+    assert overflow is not None and (overflow.window, overflow.prompt_tokens) == (4096, 5000)
+    assert refusal_in(too_long[0], too_long[1], REQUEST) is None  # not a parameter's fault
+    assert context_overflow(400, {"error": {"message": "Unsupported parameter: 'stop'"}}) is None
+
+
+@pytest.mark.parametrize(
+    ("entry", "window"),
+    [
+        ({"id": "m", "max_model_len": 8192}, 8192),  # vLLM
+        ({"id": "m", "meta": {"n_ctx_train": 32768, "n_vocab": 5}}, 32768),  # llama.cpp
+        ({"id": "m", "meta": {"n_ctx": 4096, "n_ctx_train": 32768}}, 4096),  # its own -c
+        ({"id": "m", "loaded_context_length": 4096, "max_context_length": 32768}, 4096),
+        ({"id": "m", "context_length": 131072, "top_provider": {}}, 131072),  # OpenRouter
+        ({"id": "m", "top_provider": {"context_length": 65536}}, 65536),
+        ({"id": "m", "context_window": 8192}, 8192),  # Groq
+        ({"id": "m", "owned_by": "library"}, None),  # Ollama, OpenAI: none
+        ({"id": "other", "max_model_len": 1}, None),
+    ],
+)
+def test_the_window_is_read_from_models_as_each_server_reports_it(
+    entry: dict[str, object], window: int | None
+) -> None:
+    second = {"id": "another", "max_model_len": 2}  # the model is found among several
+    assert window_in_models({"object": "list", "data": [second, entry]}, "m") == window
+
+
+def test_a_server_of_one_model_reports_its_window_under_any_name() -> None:
+    assert window_in_models({"data": [{"id": "/models/qwen", "max_model_len": 2048}]}, "q") == 2048
+    assert window_in_models({"data": "nonsense"}, "m") is None
+    assert window_in_models(None, "m") is None

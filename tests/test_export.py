@@ -30,7 +30,7 @@ class HalfRight:
         self.right, self.wrong = Oracle(suite), Oracle(suite, wrong=True)
         self.failing = {t.statement for t in suite.tasks if t.full_id in FAILING}
 
-    def __call__(self, request: RecordedRequest) -> str:
+    def __call__(self, request: RecordedRequest) -> Reply | str:
         oracle = self.wrong if request.messages[1]["content"] in self.failing else self.right
         return oracle(request)
 
@@ -92,9 +92,9 @@ def test_every_eval_task_is_a_trajectory_of_what_the_model_was_sent(
     said = export(capsys, out, str(eval_run.folder))
     exported = lines(out)
     rows = {(t["mode"], t["task_id"]): t for t in eval_run.results["tasks"]}
-    assert len(rows) == 12 and len(exported) == 12
-    assert said.strip().endswith("Exported 12 trajectories to " + str(out) + "; none skipped.")
-    assert len({line["metadata"]["id"] for line in exported}) == 12
+    assert len(rows) == 16 and len(exported) == 16  # 4 tasks in 4 modes
+    assert said.strip().endswith("Exported 16 trajectories to " + str(out) + "; none skipped.")
+    assert len({line["metadata"]["id"] for line in exported}) == 16
     for line in exported:
         meta, messages = line["metadata"], line["messages"]
         row = rows[(meta["mode"], meta["task_id"])]
@@ -108,7 +108,10 @@ def test_every_eval_task_is_a_trajectory_of_what_the_model_was_sent(
         last = conversation_seen(eval_run.requests, messages)
         assert messages[:-1] == last.messages
         assert messages[-1] == {"role": "assistant", "content": eval_run.model(last)}
-    assert sum(row["solved"] for row in rows.values()) == 6
+        if meta["mode"] == "tools":  # native calls pass through as the model sent them
+            assert any(m.get("tool_calls") for m in messages)
+            assert any(m["role"] == "tool" and m.get("tool_call_id") for m in messages)
+    assert sum(row["solved"] for row in rows.values()) == 8
 
 
 def test_solved_only_keeps_exactly_the_solved_tasks(
@@ -118,13 +121,13 @@ def test_solved_only_keeps_exactly_the_solved_tasks(
     said = export(capsys, out, str(eval_run.folder), "--solved-only")
     solved = {(t["mode"], t["task_id"]) for t in eval_run.results["tasks"] if t["solved"]}
     kept = {(line["metadata"]["mode"], line["metadata"]["task_id"]) for line in lines(out)}
-    assert kept == solved and len(kept) == 6
+    assert kept == solved and len(kept) == 8
     assert {task for _, task in kept} == set(TASKS) - set(FAILING)
-    assert "Exported 6 trajectories" in said and "skipped 6: 6 not solved (--solved-only)" in said
+    assert "Exported 8 trajectories" in said and "skipped 8: 8 not solved (--solved-only)" in said
     # Filters combine, and each is counted where it stopped a trajectory.
     said = export(capsys, out, str(eval_run.folder), "--solved-only", "--mode", "json")
     assert {line["metadata"]["mode"] for line in lines(out)} == {"json"} and len(lines(out)) == 2
-    assert "skipped 10: 8 not in mode json (--mode), 2 not solved (--solved-only)" in said
+    assert "skipped 14: 12 not in mode json (--mode), 2 not solved (--solved-only)" in said
     said = export(capsys, out, str(eval_run.folder), "--min-turns", "3")
     assert all(line["metadata"]["turns"] >= 3 for line in lines(out))
     skipped = sum(1 for t in eval_run.results["tasks"] if t["turns"] < 3)
@@ -146,9 +149,12 @@ def test_older_transcripts_are_rebuilt_from_their_cells_as_the_model_saw_them(
         del data["metadata"]["codeact"]["messages"]
         notebook.write_text(json.dumps(data))
     export(capsys, tmp_path / "new.jsonl", str(eval_run.folder))
-    export(capsys, tmp_path / "old.jsonl", str(old))
+    said = export(capsys, tmp_path / "old.jsonl", str(old))
     recorded, rebuilt = lines(tmp_path / "new.jsonl"), lines(tmp_path / "old.jsonl")
-    assert len(rebuilt) == 12
+    # Native calls were never in the cells' text: those runs cannot be rebuilt, and say so.
+    assert len(rebuilt) == 12 and "4 files could not be read" in said
+    assert said.count("predates recorded messages, which mode 'tools' needs") == 4
+    recorded = [line for line in recorded if line["metadata"]["mode"] != "tools"]
     for new, old_line in zip(recorded, rebuilt, strict=True):
         assert old_line["messages"] == new["messages"]  # the oracle writes canonical replies
         assert old_line["metadata"]["rebuilt"] is True
@@ -168,6 +174,10 @@ def test_sharegpt_lines_alternate_and_hold_the_same_replies(
         assert all(isinstance(turn["value"], str) for turn in turns)
         assert turns[0] == {"from": "system", "value": openai["messages"][0]["content"]}
         speakers = [turn["from"] for turn in turns[1:]]
+        if openai["metadata"]["mode"] == "tools":  # each call and its result, then the answer
+            calls = (len(speakers) - 2) // 2
+            assert speakers == ["human", *["function_call", "observation"] * calls, "gpt"]
+            continue
         assert speakers == ["human", "gpt"] * (len(speakers) // 2)
         gpt = [turn["value"] for turn in turns if turn["from"] == "gpt"]
         assert gpt == [m["content"] for m in openai["messages"] if m["role"] == "assistant"]

@@ -565,6 +565,23 @@ def test_tools_style_runs_native_calls_in_the_users_kernel(
     assert any(code.split("\n")[0] in v for v in html_values(nb))
 
 
+def test_the_view_says_when_older_steps_were_condensed(
+    magic_llm: ScriptedLLM, notebooks: NotebookKernel
+) -> None:
+    steps = [f"<execute>\nprint('step {i} ' + 'y' * 700)\n</execute>" for i in range(5)]
+    script(magic_llm, *steps, "<solution>done</solution>")
+    nb = notebooks.run(
+        [
+            "%config CodeAct.context_window = 1200",
+            "%%codeact --new --action-style tags\nPrint the steps",
+            "%config CodeAct.context_window = 0",
+        ]
+    )
+    notes = [v for v in html_values(nb) if "Older steps were condensed for the model" in v]
+    assert notes and "earlier step" in notes[0]
+    assert step_titles(nb) == [f"Step {i} · ok" for i in range(1, 6)]
+
+
 def test_the_server_side_never_imports_ipython() -> None:
     code = (
         "import sys, jupyter_codeact, jupyter_codeact.config, jupyter_codeact.namespace\n"
