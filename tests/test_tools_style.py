@@ -159,3 +159,26 @@ async def test_explicit_tools_on_an_endpoint_without_them_says_what_to_do(
     assert "action_style" in error.message and "'tags'" in error.message
     assert isinstance(events[-1], Done) and events[-1].reason == "error"
     assert len(llm_server.requests) == 1
+
+
+async def test_a_call_left_unanswered_is_answered_before_the_next_request(
+    client: OpenAIChat, llm_server: ScriptedLLM, kernel: KernelExecutor
+) -> None:
+    # A chat saved while its action ran (the server stopped): the call never got its result.
+    reply = {
+        "role": "assistant",
+        "content": "",
+        "tool_calls": [
+            {"id": "call_1", "type": "function", "function": {"name": CODE_TOOL, "arguments": "{}"}}
+        ],
+    }
+    history = [{"role": "system", "content": "act"}, {"role": "user", "content": "go"}, reply]
+    history.append({"role": "user", "content": "Observation:\nThe server stopped."})
+    llm_server.push("Done.")
+    agent = Agent(client, kernel, AgentOptions(action_style="tools"), history=history)
+    await run(agent, "go on")
+    sent = llm_server.requests[0].messages
+    assert sent[2]["tool_calls"][0]["id"] == "call_1"
+    assert sent[3]["role"] == "tool" and sent[3]["tool_call_id"] == "call_1"
+    assert sent[3]["content"].startswith("Not run:")
+    assert [m["content"] for m in sent[4:]] == ["Observation:\nThe server stopped.", "go on"]

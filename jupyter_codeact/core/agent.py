@@ -36,6 +36,7 @@ from .executor import ExecutionResult, Executor, ExecutorError
 from .llm import LLM, ContextOverflow, LLMError, Message, Prompt, TokenUsage, ToolsRefused
 from .observation import format_observation
 from .prompts import (
+    ACTION_NOT_RUN,
     DEFAULT_SYSTEM_PROMPT,
     IGNORED_SOLUTION_NOTE,
     STOPPED_BEFORE_RUN,
@@ -43,7 +44,7 @@ from .prompts import (
 )
 from .redact import Redactor
 from .reply_stream import ReplyStream
-from .styles import ActionStyle, Style, TextStyle, ToolStyle
+from .styles import ActionStyle, Style, TextStyle, ToolStyle, answer_open_calls
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -174,6 +175,7 @@ class Agent:
             self._condenser.trigger = self.options.condense_at
         self._style = self._current_style()
         self._set_system_prompt(self._style)
+        answer_open_calls(self.messages, ACTION_NOT_RUN)
         redact = self.options.redactor.redact
         self.messages.append(
             {

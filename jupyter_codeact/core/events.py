@@ -128,10 +128,11 @@ class Condensed(Event):
         """What hosts tell the user, in a sentence."""
         why = "The endpoint refused the prompt as too long, so older" if self.retry else "Older"
         plural = "s" if self.steps != 1 else ""
+        what = f"{self.steps} earlier step{plural} summarized, " if self.steps else ""
         return (
-            f"{why} steps were condensed for the model to fit its context window: "
-            f"{self.steps} earlier step{plural} summarized, the prompt is now about "
-            f"{self.prompt_tokens:,} of {self.window:,} tokens (the full steps are kept)."
+            f"{why} steps were condensed for the model to fit its context window: {what}"
+            f"the prompt is now about {self.prompt_tokens:,} of {self.window:,} tokens (the "
+            "full steps are kept)."
         )
 
 

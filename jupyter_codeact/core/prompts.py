@@ -115,6 +115,11 @@ CALLS_IN_TEXT_NUDGE = (
     "the code instead."
 )
 
+ACTION_NOT_RUN = (
+    "Not run: the run ended before this call could run (it was stopped, or its kernel could "
+    "not be reached)."
+)
+
 EXTRA_CALL_NOTE = (
     "Not run: only one call runs per reply, the first. Call it again in your next reply if "
     "you still need it, after reading the first call's result."

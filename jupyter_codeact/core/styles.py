@@ -254,3 +254,23 @@ def _written_call(token: Token) -> ToolCall | None:
         parameters = dict(_PARAMETER.findall(token.body))
         return ToolCall(id="", name=token.name.split("=", 1)[1], arguments=json.dumps(parameters))
     return None
+
+
+def answer_open_calls(messages: list[Message], note: str) -> int:
+    """Answer, with ``note``, the calls of the last reply that acted that have no result yet
+    (a run that ended before its call ran, or a chat saved mid-action): an endpoint refuses
+    a conversation with an unanswered call. The answers go right after that reply, where
+    they belong; returns how many were added."""
+    for index in range(len(messages) - 1, -1, -1):
+        message = messages[index]
+        if message.get("role") != "assistant" or not message.get("tool_calls"):
+            continue
+        answered = {m.get("tool_call_id") for m in messages[index + 1 :] if m.get("role") == "tool"}
+        missing = [
+            {"role": "tool", "tool_call_id": call.get("id"), "content": note}
+            for call in message["tool_calls"]
+            if isinstance(call, dict) and call.get("id") not in answered
+        ]
+        messages[index + 1 : index + 1] = missing
+        return len(missing)
+    return 0

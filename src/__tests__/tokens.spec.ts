@@ -42,12 +42,14 @@ describe('normalizeSettings', () => {
     expect(
       normalizeSettings({
         approvalMode: 'ask',
+        actionStyle: 'tools',
         insertPosition: 'end',
         contextCells: 12,
         untrustedAgentOutputs: true
       })
     ).toEqual({
       approvalMode: 'ask',
+      actionStyle: 'tools',
       insertPosition: 'end',
       contextCells: 12,
       untrustedAgentOutputs: true
@@ -58,6 +60,7 @@ describe('normalizeSettings', () => {
     expect(
       normalizeSettings({
         approvalMode: 'never',
+        actionStyle: 'json',
         insertPosition: 3,
         untrustedAgentOutputs: 'yes'
       })
@@ -80,6 +83,7 @@ describe('settings schema', () => {
 
   it('has the same defaults as the front-end', () => {
     expect(properties.approvalMode.default).toBe(DEFAULT_SETTINGS.approvalMode);
+    expect(properties.actionStyle.default).toBe(DEFAULT_SETTINGS.actionStyle);
     expect(properties.insertPosition.default).toBe(
       DEFAULT_SETTINGS.insertPosition
     );
@@ -93,6 +97,9 @@ describe('settings schema', () => {
       expect(normalizeSettings({ approvalMode: value }).approvalMode).toBe(
         value
       );
+    }
+    for (const value of properties.actionStyle.enum) {
+      expect(normalizeSettings({ actionStyle: value }).actionStyle).toBe(value);
     }
     for (const value of properties.insertPosition.enum) {
       expect(normalizeSettings({ insertPosition: value }).insertPosition).toBe(
