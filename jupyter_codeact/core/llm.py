@@ -53,6 +53,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+_STATED = "stated in a context-length error"
+
 
 @dataclass(frozen=True)
 class TokenUsage:
@@ -181,9 +183,12 @@ class OpenAIChat:
     async def context_window(self) -> int:
         """The configured window, else what ``/v1/models`` reports (asked once per endpoint
         and model), else what a context-length error stated, else a default."""
-        if self.settings.context_window:
-            return self.settings.context_window
         quirks = self.quirks
+        configured = self.settings.context_window
+        if configured:
+            # What the endpoint said when it refused a prompt overrides a larger setting.
+            stated = quirks.context_window if quirks.window_source == _STATED else None
+            return min(configured, stated) if stated else configured
         if quirks.context_window is None and not quirks.window_probed:
             quirks.window_probed = True
             try:
@@ -257,7 +262,7 @@ class OpenAIChat:
         overflow = context_overflow(status, body)
         if overflow is not None:
             if overflow.window:
-                self.quirks.learn_window(overflow.window, "stated in a context-length error")
+                self.quirks.learn_window(overflow.window, _STATED)
             raise ContextOverflow(
                 f"The conversation is longer than the context window of model '{self.model}' "
                 f"at {self.endpoint} ({overflow.message[:200]}): start a new chat, or set "

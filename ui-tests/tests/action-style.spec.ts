@@ -21,7 +21,13 @@ test.use({ autoGoto: true });
 test('tools style: the code streams in, runs as a cell, and answers the call', async ({
   page
 }) => {
-  const code = 'values = [3, 4, 5]\nprint(sum(values))';
+  // Long enough to be seen while it streams: the stream holds back as many characters as
+  // the longest secret it must redact (the test server's MCP tokens), until it ends.
+  const code =
+    '# Sum the values, then show the total.\n' +
+    'values = [3, 4, 5]\n' +
+    'total = sum(values)\n' +
+    "print(f'{total}')  # the sum of the three values";
   await script([
     {
       content: 'Summing them.',
@@ -41,7 +47,7 @@ test('tools style: the code streams in, runs as a cell, and answers the call', a
     await expect(entries(page, 'final')).toContainText('The sum is 12.');
     await expect(draft).toHaveCount(0);
     await expect(entries(page, 'assistant').first()).toHaveText('Summing them.');
-    await expect(entries(page, 'action')).toContainText('print(sum(values))');
+    await expect(entries(page, 'action')).toContainText('total = sum(values)');
     await expect(entries(page, 'observation')).toContainText('12');
 
     const cells = await agentCells(page);
