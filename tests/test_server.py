@@ -114,7 +114,10 @@ async def test_a_run_inserts_actions_gets_outputs_and_answers(
     assert kinds.index("execute") < kinds.index("entry:action")
     # The model saw the context, and the cell's output as its observation.
     assert llm_server.requests[0].messages[1]["content"].startswith("<context>")
-    assert llm_server.requests[1].messages[-1]["content"] == "Observation:\n6"
+    assert llm_server.requests[1].messages[-1]["content"] == (
+        f"Observation:\n6\n(This ran in cell {execute['cell']}.)"
+    )
+    assert execute["replaces"] == "" and entries[2]["cell"] == execute["cell"]
     # Everything is on disk, atomically written, outside the notebook.
     saved = json.loads((chats_dir / f"{chat_id}.json").read_text())
     assert [e["role"] for e in saved["entries"]] == client.roles()

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from .actions import ActionFormat, CodeActions, ParsedReply
+from .cells import CellBook, Placement, Refusal
 from .events import (
     Action,
     AnyEvent,
@@ -26,7 +27,9 @@ from .executor import ExecutionResult, Executor, ExecutorError
 from .llm import LLM, LLMError, Message, TokenUsage
 from .observation import FormattedObservation, format_observation
 from .prompts import (
+    CELLS_GUIDE,
     DEFAULT_SYSTEM_PROMPT,
+    FIX_USER_CELL,
     IGNORED_SOLUTION_NOTE,
     STOPPED_BEFORE_RUN,
     user_message_with_context,
@@ -61,6 +64,12 @@ class AgentOptions:
     action_format: ActionFormat = field(default_factory=CodeActions)
     """How replies are parsed into actions (the evaluation harness swaps in JSON or text
     tool calls; every host uses the default)."""
+    cells: bool = False
+    """The host keeps each action as a cell (the notebook, the magic's ``--insert``): the
+    model learns cell ids, a fix replaces the failed cell, earlier cells can be revised
+    (the rule is :mod:`.cells`)."""
+    replace_failed: bool = True
+    """With ``cells``: the action after a failed one replaces the failed cell (rule 3)."""
 
 
 class _Stopped(Exception):
@@ -85,13 +94,17 @@ class Agent:
         *,
         history: list[Message] | None = None,
         turn: int = 0,
+        cells: CellBook | None = None,
     ) -> None:
         self.llm = llm
         self.executor = executor
         self.options = options or AgentOptions()
-        self.messages: list[Message] = history or [
-            {"role": "system", "content": self.options.system_prompt}
-        ]
+        system = self.options.system_prompt
+        if self.options.cells:
+            system = system.rstrip("\n") + "\n" + CELLS_GUIDE
+        self.messages: list[Message] = history or [{"role": "system", "content": system}]
+        self.cells = cells or CellBook()
+        """The cells this conversation made and may change (with ``options.cells``)."""
         self.turn = turn
         """Turns taken in this conversation (across runs); event turns count from here."""
         self._stop = asyncio.Event()
@@ -113,12 +126,23 @@ class Agent:
         for task in list(self._tasks):
             task.cancel()
 
-    async def run(self, message: str, *, context: str | None = None) -> AsyncIterator[AnyEvent]:
-        """Answer ``message``; yields events, always ending with :class:`Done`."""
+    async def run(
+        self, message: str, *, context: str | None = None, user_cell: str = ""
+    ) -> AsyncIterator[AnyEvent]:
+        """Answer ``message``; yields events, always ending with :class:`Done`.
+
+        ``user_cell`` is the id of a cell of the user's that this request is about (Fix the
+        Error): with ``options.cells``, the model may propose a change to it.
+        """
         if self._running:
             raise RuntimeError("This agent is already running; stop it or wait for it to finish.")
         self._running = True
         self._stop = asyncio.Event()
+        if self.options.cells:
+            self.cells.replace_failed = self.options.replace_failed
+            self.cells.begin(user_cell=user_cell)
+            if user_cell:
+                message = f"{message}\n\n{FIX_USER_CELL.format(id=user_cell)}"
         self.messages.append(
             {"role": "user", "content": user_message_with_context(message, context)}
         )
@@ -180,8 +204,12 @@ class Agent:
             )
             self.messages.append({"role": "assistant", "content": parsed.text})
             if parsed.code is not None:
-                action = Action(turn=turn, code=parsed.code, action_id=uuid.uuid4().hex[:12])
+                place = self.cells.place(parsed.attributes) if options.cells else Placement("")
+                action = _action(turn, parsed, place)
                 yield action
+                if isinstance(place, Refusal):
+                    yield self._refused(action, place.message)
+                    continue
                 try:
                     yield await self._act(action, parsed)
                 except _Stopped as stopped:
@@ -304,6 +332,11 @@ class Agent:
         )
         if parsed.ignored_solution:
             formatted.text += "\n" + IGNORED_SOLUTION_NOTE
+        cell, replaced = "", False
+        if self.options.cells:
+            cell, replaced = self.cells.record(action, result)
+            if note := self.cells.note(cell, replaced):
+                formatted.text += "\n" + note
         ran = result.code or action.code
         if ran != action.code:
             formatted.text = (
@@ -319,10 +352,25 @@ class Agent:
             code=ran,
             outputs=result.outputs,
             execution_count=result.execution_count,
+            cell=cell,
+            replaced=replaced,
         )
         if self._stop.is_set():
             raise _Stopped(observation)
         return observation
+
+    def _refused(self, action: Action, reason: str) -> Observation:
+        """The observation of an action the cell rule refused: nothing ran."""
+        result = ExecutionResult(status="refused", code=action.code, note=reason)
+        formatted = format_observation(result, max_chars=self.options.max_observation_chars)
+        self.messages.append(_observation_message(formatted))
+        return Observation(
+            turn=action.turn,
+            action_id=action.action_id,
+            status="refused",
+            text=formatted.text,
+            code=action.code,
+        )
 
     async def _execute(self, action: Action) -> ExecutionResult:
         """Run the action; on :meth:`stop`, interrupt it and wait (a while) for its outputs."""
@@ -377,6 +425,23 @@ def _background(awaitable: Any) -> None:
             log.warning("background interrupt failed: %s", future.exception())
 
     future.add_done_callback(done)
+
+
+def _action(turn: int, parsed: ParsedReply, place: Placement | Refusal) -> Action:
+    assert parsed.code is not None
+    action_id = uuid.uuid4().hex[:12]
+    if isinstance(place, Refusal):
+        # Shown like any action (the user sees what the model asked), never run.
+        target = parsed.attributes.get("replace", "")
+        return Action(turn=turn, code=parsed.code, action_id=action_id, replaces=target)
+    return Action(
+        turn=turn,
+        code=parsed.code,
+        action_id=action_id,
+        cell=place.cell,
+        replaces=place.replaces,
+        or_new=place.or_new,
+    )
 
 
 def from_stopped(stopped: _Stopped) -> Observation:

@@ -19,6 +19,7 @@ STATUS_NOTES = {
     "interrupted": "The cell was interrupted before it finished.",
     "died": "The kernel died while running the cell (out of memory, or a crash in native code).",
     "skipped": "The user chose not to run this code; nothing was executed.",
+    "refused": "Nothing was run.",
 }
 
 
@@ -128,7 +129,7 @@ def format_observation(
     notes = [note] if (note := status_note(result.status, timeout)) else []
     if result.note:
         notes.append(result.note)
-    if result.status != "skipped" and not body:
+    if result.status not in ("skipped", "refused") and not body:
         body = "(the cell ran and printed nothing)" if result.status == "ok" else "(no output)"
     text = truncate_middle(body, max_chars) if body else ""
     header = "Observation:"

@@ -49,3 +49,38 @@ def user_message_with_context(message: str, context: str | None) -> str:
         return message
     # The request goes last: it is what the model should act on.
     return f"<context>\n{context.strip()}\n</context>\n\n{message}"
+
+
+# -- cells (the rule is in cells.py) -------------------------------------------------------
+
+CELLS_GUIDE = """
+Your actions become cells of the user's notebook, and the notebook is what the user keeps:
+- Each observation names the cell its code ran in, by an id such as c3a1.
+- When an action fails, your next action replaces the failed cell's code in place (so the \
+notebook keeps only the working version), unless you write <execute new>.
+- To change a cell you wrote earlier (a plot's title, a filter), write \
+<execute replace="c3a1"> with the cell's complete new code instead of adding a near-copy. \
+You may replace only cells you wrote in this chat (the context lists them) and a cell of \
+the user's that a request asks you to fix.
+"""
+
+RAN_IN_CELL = "(This ran in cell {id}.)"
+RAN_REPLACING = "(This replaced the code of cell {id} and ran there.)"
+NEXT_REPLACES = (
+    "Your next action replaces the code of cell {id}, unless you write <execute new> to "
+    "keep it and add a new cell."
+)
+REFUSED_UNKNOWN = (
+    "There is no cell {id} that you may replace: you can replace only cells you wrote in "
+    'this chat ({ids}). Write <execute> for a new cell, or <execute replace="ID"> with one '
+    "of those ids."
+)
+REFUSED_NO_ID = 'replace needs the id of a cell, as in <execute replace="c3a1">.'
+REFUSED_BOTH = 'Write either <execute new> or <execute replace="ID">, not both.'
+
+FIX_USER_CELL = (
+    "(The user's cell has the id {id}. When you have the fix, write the whole corrected "
+    'cell as <execute replace="{id}">: the user sees it as a change to their cell, accepts '
+    "or rejects it, and it runs there. Anything you need to run first goes into cells of "
+    "your own, with plain <execute>.)"
+)

@@ -164,7 +164,12 @@ class ChatSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
             self.session.hello(self, parsed["client_id"])
         elif kind == "user_message":
             problem = self.session.ask(
-                self, parsed["text"], context=parsed["context"], approval=parsed["approval"]
+                self,
+                parsed["text"],
+                context=parsed["context"],
+                approval=parsed["approval"],
+                replace_failed=parsed["replace_failed"],
+                user_cell=parsed["user_cell"],
             )
             if problem:
                 self.send({"type": "problem", "message": problem})

@@ -107,6 +107,9 @@ class NotebookExecutor:
             "timeout": timeout,
             "approval": approval,
             "path": self._path(),
+            "cell": action.cell if action else "",
+            "replaces": action.replaces if action else "",
+            "or_new": action.or_new if action else False,
         }
         pending = _Pending(request_id, message, peer, loop.create_future(), time.perf_counter())
         self._pending[request_id] = pending
@@ -131,6 +134,8 @@ class NotebookExecutor:
             outputs=reply.get("outputs", []),
             code=reply.get("code") or code,
             execution_count=reply.get("execution_count"),
+            placement=reply.get("placement") or "",
+            note=reply.get("note") or "",
         )
 
     def _forget(self, request_id: str) -> None:

@@ -16,17 +16,23 @@ client -> server (:data:`ClientMessage`):
 
 - ``{"type": "hello", "client_id": str}``: who this page is (one id per page load), so a
   reconnecting page is recognised.
-- ``{"type": "user_message", "text": str, "context": str?, "approval": "auto"|"ask"?}``:
-  a request. ``context`` is the notebook/kernel summary the panel gathered (the server
-  bounds it); ``approval`` the mode chosen in the panel. Refused (a ``problem``) while a run
-  is going on.
+- ``{"type": "user_message", "text": str, "context": str?, "approval": "auto"|"ask"?,
+  "replace_failed": bool?, "user_cell": str?}``: a request. ``context`` is the
+  notebook/kernel summary the panel gathered (the server bounds it); ``approval`` the mode
+  chosen in the panel; ``replace_failed`` the panel's *Replace failed cells* setting
+  (default: ``c.CodeAct.replace_failed_cells``); ``user_cell`` the id the panel gave the
+  user's cell this request is about (Fix the Error), which the agent may then name in a
+  change the user accepts or rejects. Refused (a ``problem``) while a run is going on.
 - ``{"type": "stop"}``: cancel the run (LLM stream cancelled, running cell interrupted).
 - ``{"type": "approved", "request_id": str}``: the user pressed Run on an action that was
   waiting for approval; its cell is running now (its ``execute_result`` follows).
 - ``{"type": "execute_result", "request_id": str, "status": ExecutionStatus,
   "outputs": [nbformat output...], "code": str, "execution_count": int|null,
-  "cell_id": str|null}``: the answer to an ``execute``; ``code`` is what ran (the user may
-  have edited it), ``status`` ``skipped`` if the user declined.
+  "cell_id": str|null, "placement": ""|"new"|"replaced"?, "note": str?}``: the answer to an
+  ``execute``; ``code`` is what ran (the user may have edited it), ``status`` ``skipped``
+  if the user declined (or rejected a change to their cell), ``refused`` if the named cell
+  may not be replaced (``note`` says why, for the model); ``placement`` where the code of a
+  ``replaces`` request went.
 
 server -> client (:data:`ServerMessage`):
 
@@ -37,10 +43,13 @@ server -> client (:data:`ServerMessage`):
 - ``{"type": "state", "state": ChatState, "tokens": int}``: what the agent is doing now,
   and the tokens the current run has used.
 - ``{"type": "execute", "request_id": str, "action_id": str, "turn": int, "code": str,
-  "timeout": float|null, "approval": "auto"|"ask", "path": str}``: insert ``code`` as a new
-  cell of notebook ``path`` and run it (asking first if ``approval`` is ``ask``); answer
-  with ``execute_result``. Sent once, to the page that sent the request: never again, so
-  nothing runs twice.
+  "timeout": float|null, "approval": "auto"|"ask", "path": str, "cell": str,
+  "replaces": str, "or_new": bool}``: insert ``code`` as a new cell of notebook ``path``
+  (whose id for the model is ``cell``), or, when ``replaces`` names a cell, put it in place
+  of that cell's code (the rule is :mod:`jupyter_codeact.core.cells`; ``or_new``: a new
+  cell if that one cannot be replaced, else refuse); run it (asking first if ``approval``
+  is ``ask``); answer with ``execute_result``. Sent once, to the page that sent the
+  request: never again, so nothing runs twice.
 - ``{"type": "interrupt", "request_id": str}``: the user stopped the run; interrupt that
   cell's kernel (or treat a pending approval as skipped) and answer as usual.
 - ``{"type": "chat", "chat": ChatInfo}``: the chat's metadata changed (e.g. the notebook
@@ -60,7 +69,8 @@ ChatState = Literal["idle", "thinking", "running", "waiting_approval", "done", "
 Role = Literal["user", "assistant", "action", "observation", "final", "error"]
 """Entry roles; the panel renders each entry with ``data-codeact-role`` set to its role."""
 
-EXECUTION_STATUSES = ("ok", "error", "timeout", "interrupted", "died", "skipped")
+EXECUTION_STATUSES = ("ok", "error", "timeout", "interrupted", "died", "skipped", "refused")
+PLACEMENTS = ("", "new", "replaced")
 
 
 class ChatInfo(TypedDict):
@@ -79,7 +89,9 @@ class ChatEntry(TypedDict, total=False):
     - assistant: ``text`` (the model's raw reply, markdown with ``<execute>`` /
       ``<solution>`` blocks; the panel shows the prose), ``turn``, ``streaming`` (bool)
     - action: ``code``, ``turn``, ``action_id``, ``request_id``, ``phase``
-      (``pending`` | ``running`` | ``waiting_approval`` | ``finished``), ``cell_id``
+      (``pending`` | ``running`` | ``waiting_approval`` | ``finished``), ``cell_id``,
+      ``cell`` (the model's id of the cell it ran in), ``replaces`` (the cell it asked to
+      replace), ``replaced`` (bool: it did replace that cell's earlier code)
     - observation: ``action_id``, ``turn``, ``status``, ``text`` (what the model read),
       ``code`` (what ran), ``outputs`` (nbformat, bounded), ``execution_count``,
       ``duration_ms`` (from sending ``execute`` to receiving its result), ``cell_id``,
@@ -107,6 +119,9 @@ class ChatEntry(TypedDict, total=False):
     duration_ms: float
     note: str
     kind: str
+    cell: str
+    replaces: str
+    replaced: bool
 
 
 class ProtocolError(ValueError):
@@ -136,11 +151,16 @@ def parse_client_message(message: Any) -> dict[str, Any]:
         approval = message.get("approval")
         if approval not in (None, "auto", "ask"):
             raise ProtocolError("'approval' must be 'auto' or 'ask'.")
+        replace_failed = message.get("replace_failed")
+        if replace_failed is not None and not isinstance(replace_failed, bool):
+            raise ProtocolError("'replace_failed' must be true or false.")
         return {
             "type": "user_message",
             "text": text,
             "context": _string(message, "context", required=False),
             "approval": approval,
+            "replace_failed": replace_failed,
+            "user_cell": _string(message, "user_cell", required=False) or "",
         }
     if kind == "stop":
         return {"type": "stop"}
@@ -154,6 +174,9 @@ def parse_client_message(message: Any) -> dict[str, Any]:
         if not isinstance(outputs, list) or not all(isinstance(o, dict) for o in outputs):
             raise ProtocolError("'outputs' must be a list of nbformat outputs.")
         count = message.get("execution_count")
+        placement = message.get("placement") or ""
+        if placement not in PLACEMENTS:
+            raise ProtocolError("'placement' must be 'new' or 'replaced'.")
         return {
             "type": "execute_result",
             "request_id": _string(message, "request_id"),
@@ -162,5 +185,7 @@ def parse_client_message(message: Any) -> dict[str, Any]:
             "code": _string(message, "code", required=False),
             "execution_count": count if isinstance(count, int) else None,
             "cell_id": _string(message, "cell_id", required=False),
+            "placement": placement,
+            "note": _string(message, "note", required=False) or "",
         }
     raise ProtocolError(f"Unknown message type {kind!r}.")

@@ -7,6 +7,7 @@ panel shows and what is persisted, so a live view and a reloaded one are the sam
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 import uuid
@@ -15,6 +16,7 @@ from typing import Any, Literal
 
 from ..config import CodeAct, ConfigError
 from ..core.agent import Agent
+from ..core.cells import Cell, CellBook
 from ..core.events import (
     Action,
     AnyEvent,
@@ -201,8 +203,14 @@ class ChatSession:
         *,
         context: str | None = None,
         approval: Literal["auto", "ask"] | None = None,
+        replace_failed: bool | None = None,
+        user_cell: str = "",
     ) -> str | None:
-        """Start a run; returns a problem sentence instead if one cannot start now."""
+        """Start a run; returns a problem sentence instead if one cannot start now.
+
+        ``replace_failed`` is the panel's setting (None: the configured one); ``user_cell``
+        the id of the user's cell this request is about (Fix the Error).
+        """
         if self.running:
             return BUSY
         self.driver = peer
@@ -220,7 +228,8 @@ class ChatSession:
             self._set_state("error")
             return None
         bounded = truncate_middle(context, MAX_CONTEXT_CHARS) if context else None
-        self._task = asyncio.ensure_future(self._run(text, bounded))
+        replace = self.settings.replace_failed_cells if replace_failed is None else replace_failed
+        self._task = asyncio.ensure_future(self._run(text, bounded, replace, user_cell))
         return None
 
     def stop(self) -> None:
@@ -256,23 +265,44 @@ class ChatSession:
     # -- the run -----------------------------------------------------------------------------
     def agent(self) -> Agent:
         if self._agent is None:
-            options = self.settings.agent_options(require_solution=False)
+            options = self.settings.agent_options(require_solution=False, cells=True)
+            cells = CellBook()
+            cells.restore(self._known_cells())
             self._agent = Agent(
                 self._llm(),
                 self.executor,
                 options,
                 history=self.record.messages or None,
                 turn=self.record.turn,
+                cells=cells,
             )
         return self._agent
 
-    async def _run(self, text: str, context: str | None) -> None:
+    def _known_cells(self) -> list[Cell]:
+        """The agent's cells as the entries tell (a chat reloaded after a restart)."""
+        statuses = {
+            e.get("action_id"): e.get("status")
+            for e in self.record.entries
+            if e.get("role") == "observation"
+        }
+        cells: dict[str, Cell] = {}
+        for entry in self.record.entries:
+            cell_id = entry.get("cell")
+            if entry.get("role") == "action" and cell_id:
+                status = statuses.get(entry.get("action_id"))
+                cells[cell_id] = Cell(cell_id, "agent", entry.get("code", ""), status)
+        return list(cells.values())
+
+    async def _run(
+        self, text: str, context: str | None, replace_failed: bool, user_cell: str
+    ) -> None:
         self.tokens = 0
         self._set_state("thinking")
         agent = self.agent()
+        agent.options = dataclasses.replace(agent.options, replace_failed=replace_failed)
         final: ChatState = "error"
         try:
-            async for event in agent.run(text, context=context):
+            async for event in agent.run(text, context=context, user_cell=user_cell):
                 if isinstance(event, Done):
                     final = self._done(event)
                 else:
@@ -327,6 +357,7 @@ class ChatSession:
                     "code": event.code,
                     "action_id": event.action_id,
                     "phase": "pending",
+                    "replaces": event.replaces,
                 },
                 publish=False,
             )
@@ -353,9 +384,18 @@ class ChatSession:
             self._replace(entry_id)
 
     def _observed(self, event: Observation) -> None:
+        action_entry = self._entry(f"action-{event.action_id}")
         trip = self.executor.last_round_trip
+        if trip is not None and trip.request_id != action_entry.get("request_id"):
+            trip = None  # nothing went out for this action (the cell rule refused it)
         cell_id = trip.cell_id if trip else None
-        self._replace(f"action-{event.action_id}", phase="finished", cell_id=cell_id)
+        self._replace(
+            action_entry["id"],
+            phase="finished",
+            cell_id=cell_id,
+            cell=event.cell,
+            replaced=event.replaced,
+        )
         entry: ChatEntry = {
             "id": f"observation-{event.action_id}",
             "role": "observation",
