@@ -7,6 +7,7 @@ import { IDisposable } from '@lumino/disposable';
 import { ChatSocket, IChatSocketOptions } from './api';
 import type { NotebookExecutor } from './executor';
 import { ChatModel } from './model';
+import { prose } from './panel/text';
 import {
   ApprovalMode,
   IChatInfo,
@@ -71,11 +72,26 @@ export class ChatSession implements IDisposable {
   }
 
   /**
-   * Send a user message, with the notebook context and approval mode.
+   * Send a user message, with the notebook context and the user's choices.
    */
-  send(text: string, context: string | null, approval: ApprovalMode): void {
+  send(
+    text: string,
+    context: string | null,
+    options: {
+      approval: ApprovalMode;
+      replaceFailed: boolean;
+      userCell?: string;
+    }
+  ): void {
     this.model.clearProblem();
-    this._socket.send({ type: 'user_message', text, context, approval });
+    this._socket.send({
+      type: 'user_message',
+      text,
+      context,
+      approval: options.approval,
+      replace_failed: options.replaceFailed,
+      ...(options.userCell ? { user_cell: options.userCell } : {})
+    });
   }
 
   /**
@@ -103,7 +119,10 @@ export class ChatSession implements IDisposable {
           this._socket.send({ type: 'approved', request_id: requestId });
         };
         void this._executor
-          .execute(this.id, message, { onApproved })
+          .execute(this.id, message, {
+            onApproved,
+            narration: this._narration(message.turn)
+          })
           .then(result => {
             this._sendResult(result);
             measure('codeact:execute', start);
@@ -119,6 +138,20 @@ export class ChatSession implements IDisposable {
       default:
         break;
     }
+  }
+
+  /**
+   * The prose of the reply whose action this is (the reply comes first).
+   */
+  private _narration(turn: number): string {
+    const entries = this.model.entries;
+    for (let index = entries.length - 1; index >= 0; index--) {
+      const entry = entries[index];
+      if (entry.role === 'assistant' && entry.turn === turn) {
+        return prose(entry.text ?? '');
+      }
+    }
+    return '';
   }
 
   /**

@@ -38,10 +38,11 @@ export const ROLES: readonly Role[] = [
 
 /**
  * How an action's execution ended: `died` means the kernel died (state is
- * lost), `skipped` that the user declined to run it.
+ * lost), `skipped` that the user declined to run it, `refused` that it
+ * named a cell it may not replace (nothing ran).
  */
 export type ExecutionStatus =
-  'ok' | 'error' | 'timeout' | 'interrupted' | 'died' | 'skipped';
+  'ok' | 'error' | 'timeout' | 'interrupted' | 'died' | 'skipped' | 'refused';
 
 export const EXECUTION_STATUSES: readonly ExecutionStatus[] = [
   'ok',
@@ -49,8 +50,16 @@ export const EXECUTION_STATUSES: readonly ExecutionStatus[] = [
   'timeout',
   'interrupted',
   'died',
-  'skipped'
+  'skipped',
+  'refused'
 ];
+
+/**
+ * Where the code of an action that asked to replace a cell went: `''` as
+ * asked, `new` into a new cell (the cell could not be replaced),
+ * `replaced` in place of that cell's code.
+ */
+export type Placement = '' | 'new' | 'replaced';
 
 /**
  * Where an action is in its round trip.
@@ -77,7 +86,9 @@ export interface IChatInfo {
  * - user: `text`
  * - assistant: `text` (the raw reply with `<execute>` / `<solution>`
  *   blocks), `turn`, `streaming`
- * - action: `code`, `turn`, `action_id`, `request_id`, `phase`, `cell_id`
+ * - action: `code`, `turn`, `action_id`, `request_id`, `phase`, `cell_id`,
+ *   `cell` (the model's id of the cell it ran in), `replaces` (the cell it
+ *   asked to replace), `replaced` (it did replace that cell's code)
  * - observation: `action_id`, `turn`, `status`, `text`, `code`, `outputs`,
  *   `execution_count`, `duration_ms`, `cell_id`, `note` (what the status
  *   means, when it is not `ok` or `error`)
@@ -102,6 +113,9 @@ export interface IChatEntry {
   duration_ms?: number;
   note?: string;
   kind?: string;
+  cell?: string;
+  replaces?: string;
+  replaced?: boolean;
 }
 
 // -- REST -------------------------------------------------------------------
@@ -150,6 +164,10 @@ export interface IUserMessage {
   text: string;
   context?: string | null;
   approval?: ApprovalMode | null;
+  /** The panel's "Replace failed cells with their fix" setting. */
+  replace_failed?: boolean;
+  /** The id given to the user's cell this request is about (Fix the Error). */
+  user_cell?: string;
 }
 
 export interface IStopMessage {
@@ -172,6 +190,10 @@ export interface IExecuteResultMessage {
   code: string;
   execution_count: number | null;
   cell_id: string | null;
+  /** Where the code of a `replaces` request went. */
+  placement?: Placement;
+  /** What the model must be told beyond the outputs (why it was refused...). */
+  note?: string;
 }
 
 export type ClientMessage =
@@ -216,6 +238,12 @@ export interface IExecuteMessage {
   timeout: number | null;
   approval: ApprovalMode;
   path: string;
+  /** The model's id for a new cell made by this action ('' from old servers). */
+  cell?: string;
+  /** The id of the cell whose code this action replaces ('' for a new cell). */
+  replaces?: string;
+  /** If `replaces` cannot be replaced: a new cell (true) or refuse (false). */
+  or_new?: boolean;
 }
 
 export interface IInterruptMessage {
@@ -306,7 +334,10 @@ export function isChatEntry(value: unknown): value is IChatEntry {
     ['execution_count', v => v === null || isNumber(v)],
     ['duration_ms', isNumber],
     ['note', isString],
-    ['kind', isString]
+    ['kind', isString],
+    ['cell', isString],
+    ['replaces', isString],
+    ['replaced', v => typeof v === 'boolean']
   ];
   return optional.every(
     ([key, check]) => value[key] === undefined || check(value[key])
@@ -338,7 +369,10 @@ function checkServerMessage(message: Json): boolean {
           message.timeout === undefined ||
           isNumber(message.timeout)) &&
         isOneOf(message.approval, ['auto', 'ask'] as const) &&
-        isString(message.path)
+        isString(message.path) &&
+        (message.cell === undefined || isString(message.cell)) &&
+        (message.replaces === undefined || isString(message.replaces)) &&
+        (message.or_new === undefined || typeof message.or_new === 'boolean')
       );
     case 'interrupt':
       return isString(message.request_id);

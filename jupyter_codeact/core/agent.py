@@ -31,6 +31,7 @@ from .prompts import (
     DEFAULT_SYSTEM_PROMPT,
     FIX_USER_CELL,
     IGNORED_SOLUTION_NOTE,
+    REFUSED_BY_HOST,
     STOPPED_BEFORE_RUN,
     user_message_with_context,
 )
@@ -337,6 +338,8 @@ class Agent:
             cell, replaced = self.cells.record(action, result)
             if note := self.cells.note(cell, replaced):
                 formatted.text += "\n" + note
+            if result.status == "refused":  # the host would not change the cell it named
+                formatted.text += "\n" + REFUSED_BY_HOST
         ran = result.code or action.code
         if ran != action.code:
             formatted.text = (

@@ -75,6 +75,7 @@ REFUSED_UNKNOWN = (
     'this chat ({ids}). Write <execute> for a new cell, or <execute replace="ID"> with one '
     "of those ids."
 )
+REFUSED_BY_HOST = "To run it anyway, write it as a new cell: <execute new>."
 REFUSED_NO_ID = 'replace needs the id of a cell, as in <execute replace="c3a1">.'
 REFUSED_BOTH = 'Write either <execute new> or <execute replace="ID">, not both.'
 

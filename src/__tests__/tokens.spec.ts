@@ -43,14 +43,27 @@ describe('normalizeSettings', () => {
       normalizeSettings({
         approvalMode: 'ask',
         insertPosition: 'end',
-        contextCells: 12
+        contextCells: 12,
+        replaceFailedCells: false,
+        narrate: true
       })
-    ).toEqual({ approvalMode: 'ask', insertPosition: 'end', contextCells: 12 });
+    ).toEqual({
+      approvalMode: 'ask',
+      insertPosition: 'end',
+      contextCells: 12,
+      replaceFailedCells: false,
+      narrate: true
+    });
   });
 
   it('replaces invalid values with defaults and clamps contextCells', () => {
     expect(
-      normalizeSettings({ approvalMode: 'never', insertPosition: 3 })
+      normalizeSettings({
+        approvalMode: 'never',
+        insertPosition: 3,
+        replaceFailedCells: 'yes',
+        narrate: 1
+      })
     ).toEqual(DEFAULT_SETTINGS);
     expect(normalizeSettings({ contextCells: 1000 }).contextCells).toBe(
       CONTEXT_CELLS_MAX

@@ -16,7 +16,9 @@ export interface ISegment {
 // `<execute>`, `<solution>`, or a fence at the start of a line. A fence
 // whose info string is python-ish or empty is an action, as in
 // jupyter_codeact/core/actions.py; other fences are prose.
-const OPENERS = /<execute>|<solution>|^[ \t]*```[ \t]*([^`\n]*?)[ \t]*$/im;
+// `<execute>` may carry attributes (`<execute replace="c3a1">`, `<execute new>`).
+const OPENERS =
+  /<execute(?:\s[^<>]*)?>|<solution>|^[ \t]*```[ \t]*([^`\n]*?)[ \t]*$/im;
 const CODE_FENCE_INFO = /^(?:python3?|py|ipython3?)?$/i;
 const CLOSERS: Record<string, RegExp> = {
   '<execute>': /<\/execute>/i,
@@ -47,7 +49,8 @@ export function splitReply(reply: string): ISegment[] {
       break;
     }
     addProse(rest.slice(0, open.index));
-    const tag = open[0].toLowerCase();
+    const opener = open[0].toLowerCase();
+    const tag = opener.startsWith('<execute') ? '<execute>' : opener;
     const isFence = tag !== '<execute>' && tag !== '<solution>';
     let body = rest.slice(open.index + open[0].length);
     if (isFence) {
@@ -82,9 +85,10 @@ function withoutPartialTag(text: string): string {
     return text;
   }
   const tail = text.slice(start).toLowerCase();
-  return TAGS.some(tag => tag.startsWith(tail) && tail.length < tag.length)
-    ? text.slice(0, start)
-    : text;
+  const partial =
+    TAGS.some(tag => tag.startsWith(tail) && tail.length < tag.length) ||
+    /^<execute\s[^<>]*$/.test(tail);
+  return partial ? text.slice(0, start) : text;
 }
 
 /**
