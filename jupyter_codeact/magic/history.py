@@ -19,6 +19,7 @@ from ..core.events import (
     TextDelta,
 )
 from ..core.llm import Message
+from .safe import fenced, safe_markdown
 
 if TYPE_CHECKING:
     import nbformat
@@ -38,7 +39,7 @@ class Answer(str):
     """The final answer: a ``str`` that a notebook shows as Markdown, a terminal as text."""
 
     def _repr_markdown_(self) -> str:
-        return str(self)
+        return safe_markdown(str(self))  # model text, in a trusted output
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         printer.text(str(self))
@@ -170,18 +171,18 @@ class History:
             return "*No CodeAct request in this kernel yet.*"
         parts: list[str] = []
         for run in self.runs:
-            parts.append(f"**Request:** {run.request}")
+            parts.append(f"**Request:** {safe_markdown(run.request)}")
             for event in run.events:
                 if isinstance(event, AssistantMessage) and prose(event.text):
-                    parts.append(prose(event.text))
+                    parts.append(safe_markdown(prose(event.text)))
                 elif isinstance(event, Observation):
-                    parts.append(f"```python\n{event.code}\n```\n*{event.status}*")
+                    parts.append(f"{fenced(event.code, 'python')}\n*{event.status}*")
                 elif isinstance(event, FinalAnswer):
-                    parts.append(f"**Answer:** {event.answer}")
+                    parts.append(f"**Answer:** {safe_markdown(event.answer)}")
                 elif isinstance(event, Error):
-                    parts.append(f"**Error:** {event.message}")
+                    parts.append(f"**Error:** {safe_markdown(event.message)}")
             if run.failure is not None:
-                parts.append(f"**Error:** {run.failure}")
+                parts.append(f"**Error:** {safe_markdown(run.failure)}")
             parts.append(f"*{run.summary()}*")
         return "\n\n".join(parts)
 
