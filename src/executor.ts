@@ -14,26 +14,16 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { IContextLimits } from './context';
 import { readContext } from './notebook/read';
-import {
-  insertMarkdown,
-  replaceSource,
-  updateProvenance
-} from './notebook/edit';
+import { putCode, replaceSource, updateProvenance } from './notebook/edit';
 import { Look, lookAt } from './notebook/changes';
-import { narrate } from './notebook/narration';
-import { ProposalWidget, showProposal } from './notebook/proposal';
+import { insertAnswer, narrate } from './notebook/narration';
+import { hideChange, showChange } from './notebook/proposal';
 import { cellProvenance, sourceHash } from './notebook/provenance';
-import {
-  errorOutput,
-  interruptRunning,
-  IRunning,
-  runCell
-} from './notebook/run';
+import { collected, failure, refused, skipped } from './notebook/results';
+import { interruptRunning, IRunning, runCell } from './notebook/run';
 import { cellInfo, findTarget, USER_CELL_PREFIX } from './notebook/target';
-import { insertionIndex } from './notebook/placement';
-import { boundOutputs, executionStatus, IExecutionEnd } from './outputs';
-import { escapeHtmlInMarkdown } from './panel/text';
-import { CELL_METADATA_KEY, ICellProvenance, ICodeActSettings } from './tokens';
+import { IExecutionEnd } from './outputs';
+import { ICellProvenance, ICodeActSettings } from './tokens';
 import { IExecuteMessage, IExecuteResultMessage, Placement } from './wire';
 
 export { cellProvenance } from './notebook/provenance';
@@ -169,7 +159,7 @@ export class NotebookExecutor {
     }
     const run = this._run(chatId, request, callbacks)
       .catch((reason): IExecuteResultMessage =>
-        this._failure(
+        failure(
           request,
           `The notebook executor failed: ${String(reason)}.`,
           'error'
@@ -188,6 +178,7 @@ export class NotebookExecutor {
    * skip it if it is waiting for approval.
    */
   interrupt(requestId: string): void {
+    this._interrupted.add(requestId);
     if (this._approvals.has(requestId)) {
       this.decide(requestId, { run: false });
       return;
@@ -256,23 +247,12 @@ export class NotebookExecutor {
     if (!panel) {
       return null;
     }
-    const notebook = panel.content;
-    const index = insertionIndex({
-      cells: notebook.widgets.map(cell => ({
-        id: cell.model.id,
-        chatId: cellProvenance(cell.model.metadata)?.chat_id ?? null
-      })),
-      activeIndex: notebook.activeCell ? notebook.activeCellIndex : null,
-      lastCellId: this._lastCell.get(chatId) ?? null,
+    const cell = insertAnswer({
+      notebook: panel.content,
       chatId,
+      text,
+      lastCellId: this._lastCell.get(chatId) ?? null,
       position: this._options.settings().insertPosition
-    });
-    const cell = insertMarkdown(notebook, index, escapeHtmlInMarkdown(text), {
-      chat_id: chatId,
-      turn: 0,
-      action_id: '',
-      request_id: '',
-      role: 'answer'
     });
     if (!cell) {
       return null;
@@ -308,14 +288,14 @@ export class NotebookExecutor {
         replaces: request.replaces || undefined
       });
       if (!decision.run) {
-        return this._skipped(request);
+        return skipped(request);
       }
       code = decision.code;
       callbacks.onApproved?.();
     }
     const panel = await this._notebook(request.path);
     if (!panel) {
-      return this._failure(
+      return failure(
         request,
         `The notebook ${request.path} cannot be opened; it may have been moved or deleted.`,
         'error',
@@ -334,7 +314,7 @@ export class NotebookExecutor {
       );
     });
     if (existing instanceof CodeCell) {
-      return this._collect(
+      return collected(
         request,
         existing,
         {},
@@ -355,16 +335,17 @@ export class NotebookExecutor {
       userCell
     });
     if (target.kind === 'refuse') {
-      return this._refused(request, target.note);
+      return refused(request, target.note);
     }
     if (target.kind === 'propose') {
       const accepted = await this._propose(request, target.cell, panel);
       if (!accepted.run) {
-        return this._skipped(request, REJECTED_NOTE);
+        const stopped = this._interrupted.has(request.request_id);
+        return skipped(request, stopped ? '' : REJECTED_NOTE);
       }
       replaceSource(target.cell.model.sharedModel, accepted.code);
       const end = await this._runCell(request, target.cell, panel);
-      return this._collect(request, target.cell, end, {
+      return collected(request, target.cell, end, {
         code: accepted.code,
         placement: 'replaced'
       });
@@ -376,35 +357,22 @@ export class NotebookExecutor {
       request_id: request.request_id,
       code_hash: sourceHash(code)
     };
-    let cell: CodeCell;
-    let placement: Placement = '';
-    if (target.kind === 'replace') {
-      cell = target.cell;
-      replaceSource(cell.model.sharedModel, code);
-      updateProvenance(cell, { ...provenance, execution_count: undefined });
-      placement = 'replaced';
-    } else {
-      const shared = notebook.model!.sharedModel.insertCell(target.index, {
-        cell_type: 'code',
-        source: code,
-        metadata: {
-          [CELL_METADATA_KEY]: { ...provenance, cell: request.cell ?? '' }
-        }
-      });
-      const inserted = notebook.widgets.find(
-        w => w.model.id === shared.getId()
+    const cell = putCode({
+      notebook,
+      at: target.kind === 'replace' ? target.cell : target.index,
+      code,
+      provenance: { ...provenance, cell: request.cell ?? '' }
+    });
+    if (!cell) {
+      return failure(
+        request,
+        'The new cell could not be created.',
+        'error',
+        code
       );
-      if (!(inserted instanceof CodeCell)) {
-        return this._failure(
-          request,
-          'The new cell could not be created.',
-          'error',
-          code
-        );
-      }
-      cell = inserted;
-      placement = request.replaces ? 'new' : '';
     }
+    const placement: Placement =
+      target.kind === 'replace' ? 'replaced' : request.replaces ? 'new' : '';
     this._lastCell.set(chatId, cell.model.id);
     if (settings.narrate && callbacks.narration) {
       const explained = narrate(notebook, cell, callbacks.narration);
@@ -417,7 +385,7 @@ export class NotebookExecutor {
       updateProvenance(cell, { execution_count: cell.model.executionCount });
       this._seen(chatId, cell);
     }
-    return this._collect(request, cell, end, {
+    return collected(request, cell, end, {
       code,
       placement,
       note: target.kind === 'new' ? target.note : ''
@@ -457,29 +425,14 @@ export class NotebookExecutor {
       before,
       cellId: cell.model.id
     });
-    const widget = new ProposalWidget({
-      before,
-      after: request.code,
-      label: 'CodeAct proposes this change to your cell:'
-    });
-    const index = panel.content.widgets.indexOf(cell);
-    if (panel.isVisible && index >= 0) {
-      await panel.content.scrollToItem(index, 'center').catch(() => undefined);
-    }
-    // Take the focus only from nowhere in particular, never from an input.
-    const active = document.activeElement;
-    const focus =
-      !active ||
-      active === document.body ||
-      (panel.node.contains(active) && !cell.editor?.hasFocus());
-    void showProposal(cell, widget, { focus }).then(accepted => {
+    void showChange({ panel, cell, after: request.code }).then(accepted => {
       this.decide(
         request.request_id,
         accepted ? { run: true, code: request.code } : { run: false }
       );
     });
     const decided = await decision;
-    widget.decide(decided.run);
+    hideChange(cell, decided.run);
     return decided;
   }
 
@@ -524,63 +477,6 @@ export class NotebookExecutor {
     }
   }
 
-  private _collect(
-    request: IExecuteMessage,
-    cell: CodeCell,
-    end: IExecutionEnd,
-    details: { code: string; placement?: Placement; note?: string }
-  ): IExecuteResultMessage {
-    const outputs = cell.isDisposed ? [] : cell.model.outputs.toJSON();
-    return {
-      type: 'execute_result',
-      request_id: request.request_id,
-      status: executionStatus(end, outputs),
-      outputs: boundOutputs(outputs),
-      code: details.code,
-      execution_count: cell.isDisposed ? null : cell.model.executionCount,
-      cell_id: cell.model.id,
-      placement: details.placement ?? '',
-      note: details.note ?? ''
-    };
-  }
-
-  private _skipped(request: IExecuteMessage, note = ''): IExecuteResultMessage {
-    return {
-      type: 'execute_result',
-      request_id: request.request_id,
-      status: 'skipped',
-      outputs: [],
-      code: request.code,
-      execution_count: null,
-      cell_id: null,
-      note
-    };
-  }
-
-  private _refused(
-    request: IExecuteMessage,
-    note: string
-  ): IExecuteResultMessage {
-    return { ...this._skipped(request, note), status: 'refused' };
-  }
-
-  private _failure(
-    request: IExecuteMessage,
-    message: string,
-    status: 'error' | 'died',
-    code = request.code
-  ): IExecuteResultMessage {
-    return {
-      type: 'execute_result',
-      request_id: request.request_id,
-      status,
-      outputs: [errorOutput('ExecutorError', message)],
-      code,
-      execution_count: null,
-      cell_id: null
-    };
-  }
-
   private _options: INotebookExecutorOptions;
   private _runs = new Map<string, Promise<IExecuteResultMessage>>();
   private _results = new Map<string, IExecuteResultMessage>();
@@ -591,6 +487,7 @@ export class NotebookExecutor {
   >();
   private _lastCell = new Map<string, string>();
   private _grants = new Map<string, Map<string, string>>();
+  private _interrupted = new Set<string>();
   private _looks = new Map<string, Look>();
   private _approvalsChanged = new Signal<this, void>(this);
 }

@@ -23,8 +23,9 @@ keeps every attempt; only the notebook is rewritten.
 
 from __future__ import annotations
 
+import itertools
 import secrets
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -72,7 +73,7 @@ class Refusal:
     message: str
 
 
-def random_cell_id(taken: set[str]) -> str:
+def random_cell_id(taken: Collection[str]) -> str:
     """A short id such as ``c3a1``: not a position (cells move), unique in ``taken``."""
     digits = 3
     while True:
@@ -94,7 +95,7 @@ class CellBook:
         self,
         *,
         replace_failed: bool = True,
-        new_id: Callable[[set[str]], str] = random_cell_id,
+        new_id: Callable[[Collection[str]], str] = random_cell_id,
     ) -> None:
         self.replace_failed = replace_failed
         self._new_id = new_id
@@ -126,7 +127,7 @@ class CellBook:
 
     def place(self, attributes: Mapping[str, str]) -> Placement | Refusal:
         """Where the next action goes, from what it asked (its tag attributes)."""
-        fresh = self._new_id(set(self._cells))
+        fresh = self._new_id(self._cells.keys())  # a view: no copy per action
         wants_new = "new" in attributes
         if "replace" in attributes:
             target = attributes["replace"].strip()
@@ -167,6 +168,6 @@ class CellBook:
         return text
 
     def _unknown(self, target: str) -> str:
-        mine = [cell.id for cell in self._cells.values()]
-        listed = ", ".join(mine[-20:]) if mine else "none yet"
+        newest = list(itertools.islice(reversed(self._cells), 20))[::-1]
+        listed = ", ".join(newest) if newest else "none yet"
         return REFUSED_UNKNOWN.format(id=target, ids=listed)

@@ -7,6 +7,8 @@ import { Notebook } from '@jupyterlab/notebook';
 
 import { escapeHtmlInMarkdown } from '../panel/text';
 import { insertMarkdown, replaceSource, updateProvenance } from './edit';
+import { InsertPosition } from '../tokens';
+import { insertionIndex } from './placement';
 import { cellProvenance, sourceHash } from './provenance';
 
 /**
@@ -51,5 +53,36 @@ export function narrate(
     ...explanation,
     code_hash: sourceHash(source),
     execution_count: undefined
+  });
+}
+
+/**
+ * Insert a final answer as a markdown cell below the chat's last cell
+ * (model text made safe, as for explanations).
+ */
+export function insertAnswer(options: {
+  notebook: Notebook;
+  chatId: string;
+  text: string;
+  lastCellId: string | null;
+  position: InsertPosition;
+}): Cell | null {
+  const { notebook, chatId } = options;
+  const index = insertionIndex({
+    cells: notebook.widgets.map(cell => ({
+      id: cell.model.id,
+      chatId: cellProvenance(cell.model.metadata)?.chat_id ?? null
+    })),
+    activeIndex: notebook.activeCell ? notebook.activeCellIndex : null,
+    lastCellId: options.lastCellId,
+    chatId,
+    position: options.position
+  });
+  return insertMarkdown(notebook, index, escapeHtmlInMarkdown(options.text), {
+    chat_id: chatId,
+    turn: 0,
+    action_id: '',
+    request_id: '',
+    role: 'answer'
   });
 }

@@ -3,7 +3,8 @@
  * cell with Accept and Reject (Ctrl/Cmd+Enter and Escape while it has
  * the focus). Nothing changes in the cell until the user accepts.
  */
-import { Cell } from '@jupyterlab/cells';
+import { Cell, CodeCell } from '@jupyterlab/cells';
+import { NotebookPanel } from '@jupyterlab/notebook';
 import { PromiseDelegate } from '@lumino/coreutils';
 import { PanelLayout, Widget } from '@lumino/widgets';
 
@@ -92,4 +93,44 @@ export async function showProposal(
     cell.removeClass(PENDING_CLASS);
     proposal.dispose();
   }
+}
+
+const shown = new WeakMap<Cell, ProposalWidget>();
+
+/**
+ * Show a change of `cell` to `after` as a diff in the cell, scrolled into
+ * view; resolves with what the user decides there. The focus moves to it
+ * only from nowhere in particular, never from an input.
+ */
+export async function showChange(options: {
+  panel: NotebookPanel;
+  cell: CodeCell;
+  after: string;
+}): Promise<boolean> {
+  const { panel, cell } = options;
+  const widget = new ProposalWidget({
+    before: cell.model.sharedModel.getSource(),
+    after: options.after,
+    label: 'CodeAct proposes this change to your cell:'
+  });
+  shown.set(cell, widget);
+  const index = panel.content.widgets.indexOf(cell);
+  if (panel.isVisible && index >= 0) {
+    await panel.content.scrollToItem(index, 'center').catch(() => undefined);
+  }
+  const active = document.activeElement;
+  const focus =
+    !active ||
+    active === document.body ||
+    (panel.node.contains(active) && !cell.editor?.hasFocus());
+  return showProposal(cell, widget, { focus });
+}
+
+/**
+ * The change shown in `cell` was decided elsewhere (the chat, a command):
+ * close it with that decision.
+ */
+export function hideChange(cell: Cell, accepted: boolean): void {
+  shown.get(cell)?.decide(accepted);
+  shown.delete(cell);
 }

@@ -151,12 +151,15 @@ export function ActionEntry(props: {
     ? STATUS_LABELS[observation.status]
     : (PHASE_LABELS[phase] ?? phase);
   const title = entry.cell ? `Cell ${entry.cell}` : 'Cell';
-  const replacing =
-    entry.replaces && entry.replaced !== false
-      ? `replaces ${entry.replaces}`
-      : entry.replaces
-        ? `new cell (could not replace ${entry.replaces})`
-        : '';
+  let replacing = '';
+  if (entry.replaces && observation?.status !== 'refused') {
+    replacing =
+      entry.replaced === true
+        ? 'replaced its earlier code'
+        : entry.replaced === false
+          ? `new cell: ${entry.replaces} could not be replaced`
+          : `replaces ${entry.replaces}`;
+  }
   const className = `jp-mod-phase-${phase}${props.superseded ? ' jp-mod-superseded' : ''}`;
   return (
     <Entry entry={entry} className={className}>

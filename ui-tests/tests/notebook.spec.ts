@@ -73,7 +73,7 @@ test.describe('replacing failed cells', () => {
     await failed.locator('summary').click();
     await expect(failed).toContainText("NameError: name 'pric' is not defined");
     await expect(entries(page, 'action').nth(1)).toContainText(
-      `replaces ${id}`
+      `Cell ${id}replaced its earlier code`
     );
 
     // The notebook the agent left runs top to bottom.
@@ -130,7 +130,7 @@ test.describe('Fix the Error in This Cell', () => {
 
   test('Accept puts the fix in the cell and runs it there; Ctrl+Z brings it back', async ({
     page
-  }) => {
+  }, testInfo) => {
     await script([
       // An intermediate step: in a cell of the agent's own.
       'Let me look at the data.\n<execute>\nprint(len(values))\n</execute>',
@@ -160,6 +160,10 @@ test.describe('Fix the Error in This Cell', () => {
     expect(cells[2].source).toBe('print(len(values))');
     expect(cells[2].codeact).not.toBeNull();
     expect(cells[1].codeact).toBeNull();
+
+    const shot = testInfo.outputPath('codeact-proposal.png');
+    await cell(page, 1).screenshot({ path: shot });
+    await testInfo.attach('codeact-proposal', { path: shot, contentType: 'image/png' });
 
     // Accepted from the keyboard.
     await proposal.focus();
