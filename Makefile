@@ -82,6 +82,7 @@ test-ui: install /usr/bin/chromium $(STAMPS)/ui-deps
 bench: install
 	python benchmarks/loop_overhead.py
 	python benchmarks/eval_suite.py
+	python benchmarks/redaction.py
 
 clean:
 	rm -rf $(STAMPS) labextension lib node_modules $(VENV) .pytest_cache .mypy_cache .ruff_cache \

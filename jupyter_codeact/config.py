@@ -12,12 +12,26 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from traitlets import Bool, Dict, Enum, Float, Int, List, Unicode, default
+from traitlets import (
+    Bool,
+    Dict,
+    Enum,
+    Float,
+    Int,
+    List,
+    TraitError,
+    Unicode,
+    default,
+    observe,
+    validate,
+)
 from traitlets.config import Configurable
 
 from .core.agent import AgentOptions
 from .core.llm import LLMSettings, OpenAIChat, model_sees_images
 from .core.prompts import DEFAULT_SYSTEM_PROMPT
+from .core.redact import Redactor
+from .kernel_env import without_secrets
 
 # Local servers (Ollama, llama.cpp, vLLM) accept any key, but the openai client wants one.
 PLACEHOLDER_KEY = "not-needed"
@@ -61,8 +75,9 @@ class CodeAct(Configurable):
     api_key = Unicode(
         None,
         allow_none=True,
-        help="API key for the endpoint. Defaults to $OPENAI_API_KEY. It stays on the server: "
-        "it is never sent to the browser or written to a notebook.",
+        help="API key for the endpoint. Defaults to $OPENAI_API_KEY. It stays with the host: "
+        "never sent to the browser, and kept out of the kernels the agent's code runs in "
+        "(see share_key_with_kernels); its text is redacted from what the agent reads.",
     ).tag(config=True)
 
     @default("api_key")
@@ -135,13 +150,82 @@ class CodeAct(Configurable):
 
     stop_sequences = List(
         Unicode(),
-        help='Stop sequences sent with each request, for example ["</execute>"] to keep the '
-        "model from imagining its own observations (not every model accepts them).",
+        default_value=["</execute>"],
+        help="Stop sequences sent with each request. The default ends a reply at the end of "
+        "its action, which saves the tokens of observations the model would imagine; an "
+        "endpoint that refuses stop sequences is asked again without them. [] sends none.",
+    ).tag(config=True)
+
+    reasoning_effort = Unicode(
+        None,
+        allow_none=True,
+        help="How hard a reasoning model thinks (for example minimal, low, medium or high), "
+        "sent as reasoning_effort; None sends nothing. An endpoint that refuses it is asked "
+        "again without it.",
     ).tag(config=True)
 
     extra_body = Dict(
         help="Extra JSON fields sent with every request (endpoint-specific options)."
     ).tag(config=True)
+
+    _redactor: Redactor | None = None
+
+    share_key_with_kernels = Bool(
+        False,
+        help="Let kernels started by the Jupyter server, `jupyter codeact run` and the eval "
+        "inherit the API key (OPENAI_API_KEY, and any variable holding the key). Off: those "
+        "kernels start without it, so code the agent writes cannot read it. Turn on only if "
+        "your own notebooks call the API with that key.",
+    ).tag(config=True)
+
+    redact_patterns = List(
+        Unicode(),
+        help="Regular expressions (Python syntax) whose matches are replaced by [redacted] in "
+        "everything the agent reads, shows and stores (observations, chat entries, "
+        "transcripts), for secrets other than the API key, for example "
+        '[r"ghp_[A-Za-z0-9]{36}"] for GitHub tokens. The API key is always redacted.',
+    ).tag(config=True)
+
+    @validate("redact_patterns")
+    def _check_patterns(self, proposal: Any) -> list[str]:
+        try:
+            Redactor(patterns=proposal["value"])
+        except ValueError as error:
+            raise TraitError(f"c.CodeAct.redact_patterns: {error}") from error
+        return list(proposal["value"])
+
+    untrusted_agent_outputs = Bool(
+        False,
+        help="Render the outputs of cells the agent ran as untrusted: JupyterLab sanitizes "
+        "their HTML and runs none of their JavaScript. For agents that read untrusted data "
+        "(web pages, other people's files). The cost: interactive outputs (plotly, bokeh, "
+        "widgets' HTML) do not work in those cells, and a saved notebook holding them opens "
+        "untrusted. The panel's setting of the same name turns it on too.",
+    ).tag(config=True)
+
+    def redactor(self) -> Redactor:
+        """The redactor of these settings: the API key and ``redact_patterns``. One instance
+        per settings object, so that a secret another part adds applies to every chat."""
+        if self._redactor is None:
+            self._redactor = Redactor(secrets=[self.api_key], patterns=self.redact_patterns)
+        return self._redactor
+
+    @observe("api_key", "redact_patterns")
+    def _update_redactor(self, change: Any) -> None:
+        if self._redactor is None:
+            return
+        if change["name"] == "api_key":
+            self._redactor.add_secret(change["new"])  # an old key stays redacted too
+        else:
+            self._redactor.set_patterns(change["new"])
+
+    def kernel_env(self, base: dict[str, str] | None = None) -> dict[str, str] | None:
+        """The environment for a kernel the agent's code runs in: ``base`` (default: this
+        process's) without the API key; None when ``share_key_with_kernels`` lets the
+        kernel inherit everything."""
+        if self.share_key_with_kernels:
+            return None
+        return without_secrets(os.environ if base is None else base, [self.api_key])
 
     def check(self) -> None:
         """Raise :class:`ConfigError` if no endpoint can be reached with these settings."""
@@ -161,6 +245,7 @@ class CodeAct(Configurable):
             request_timeout=self.request_timeout,
             stop=tuple(self.stop_sequences),
             extra_body=dict(self.extra_body) or None,
+            reasoning_effort=self.reasoning_effort or None,
         )
 
     def make_llm(self) -> OpenAIChat:
@@ -179,6 +264,7 @@ class CodeAct(Configurable):
             "include_images": images,
             "system_prompt": self.system_prompt or DEFAULT_SYSTEM_PROMPT,
             "replace_failed": self.replace_failed_cells,
+            "redactor": self.redactor(),
         }
         values.update(overrides)
         return AgentOptions(**values)
@@ -193,5 +279,6 @@ class CodeAct(Configurable):
             "max_turns": self.max_turns,
             "cell_timeout": self.cell_timeout,
             "approval_mode": self.approval_mode,
+            "untrusted_agent_outputs": self.untrusted_agent_outputs,
             "problem": None if (self.api_key or self.base_url) else NO_MODEL_MESSAGE,
         }

@@ -1,5 +1,6 @@
 """Write a run as a notebook: the task and the model's prose as markdown, each action as a
-code cell with its real outputs.
+code cell with its real outputs; the notebook's metadata keeps the conversation exactly as
+the model was sent it (``codeact.messages``), which ``jupyter codeact export`` reads.
 
 The notebook is built as plain nbformat-4.5 JSON: importing nbformat (through jsonschema)
 costs seconds, which a command-line run or ``%load_ext`` should not pay. nbformat is only
@@ -8,13 +9,25 @@ imported by :meth:`Transcript.notebook`.
 
 from __future__ import annotations
 
+import html
 import json
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .core.actions import prose
-from .core.events import AnyEvent, AssistantMessage, Done, Error, FinalAnswer, Observation
+from .core.events import (
+    AnyEvent,
+    AssistantMessage,
+    Done,
+    Error,
+    FinalAnswer,
+    Observation,
+    Thinking,
+)
+from .core.llm import Message
+from .core.redact import Redactor
 
 if TYPE_CHECKING:
     import nbformat
@@ -39,6 +52,17 @@ def _cell(cell_type: str, source: str, metadata: dict[str, Any] | None = None) -
     return cell
 
 
+def thinking_label(seconds: float | None) -> str:
+    """ "Thought for 3 s" (or "Thoughts" when the duration is unknown)."""
+    return "Thoughts" if seconds is None else f"Thought for {max(round(seconds), 1)} s"
+
+
+def thinking_markdown(event: Thinking) -> str:
+    """The reasoning as a collapsed, expandable block (escaped: it is model text)."""
+    body = html.escape(event.text).replace("\n", "<br>\n")
+    return f"<details>\n<summary>{thinking_label(event.seconds)}</summary>\n\n{body}\n\n</details>"
+
+
 def _output(output: dict[str, Any]) -> dict[str, Any]:
     """The output with exactly the fields nbformat allows for its type."""
     kind = output["output_type"]
@@ -53,7 +77,20 @@ def _output(output: dict[str, Any]) -> dict[str, Any]:
 class Transcript:
     """Feed it every event of a run; :meth:`write` saves it as a notebook."""
 
-    def __init__(self, task: str, *, kernelspec: dict[str, Any] | None = None, model: str = ""):
+    def __init__(
+        self,
+        task: str,
+        *,
+        kernelspec: dict[str, Any] | None = None,
+        model: str = "",
+        redactor: Redactor | None = None,
+        kind: str = "run",
+    ):
+        """``redactor``: secrets to keep out of the file (the agent's events are redacted
+        already; this covers the task and anything added directly). ``kind`` says what
+        wrote it (``run``, ``eval``, ``history``)."""
+        self.redactor = redactor or Redactor()
+        task = self.redactor.redact(task)
         self.nb: dict[str, Any] = {
             "nbformat": 4,
             "nbformat_minor": 5,
@@ -65,21 +102,26 @@ class Transcript:
                     "language": "python",
                 },
                 "language_info": {"name": "python"},
-                "codeact": {"task": task, "model": model},
+                "codeact": {"task": task, "model": model, "kind": kind},
             },
             "cells": [],
         }
         self.add_markdown(f"**Task:** {task}")
 
     def add_markdown(self, text: str, metadata: dict[str, Any] | None = None) -> None:
-        self.nb["cells"].append(_cell("markdown", text, metadata))
+        self.nb["cells"].append(_cell("markdown", self.redactor.redact(text), metadata))
 
     def add(self, event: AnyEvent) -> None:
-        if isinstance(event, AssistantMessage):
+        if isinstance(event, Thinking):
+            self.add_markdown(
+                thinking_markdown(event), {"codeact": {"turn": event.turn, "thinking": True}}
+            )
+        elif isinstance(event, AssistantMessage):
             text = prose(event.text)
             if text:
                 self.add_markdown(text, {"codeact": {"turn": event.turn}})
         elif isinstance(event, Observation):
+            event = self.redactor.redact_fields(event)
             cell = _cell(
                 "code",
                 event.code,
@@ -102,6 +144,14 @@ class Transcript:
             self.nb["metadata"]["codeact"].update(
                 {"reason": event.reason, "turns": event.turns, "total_tokens": event.total_tokens}
             )
+
+    def set_messages(self, messages: Sequence[Message]) -> None:
+        """Keep what the model was sent (system prompt, requests, replies as it read them
+        back, observations as bounded for it): an export then uses exactly that instead of
+        rebuilding it from the cells."""
+        self.nb["metadata"]["codeact"]["messages"] = self.redactor.redact_value(
+            [dict(message) for message in messages]
+        )
 
     def notebook(self) -> nbformat.NotebookNode:
         """The transcript as an nbformat notebook (validated)."""

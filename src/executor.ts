@@ -70,6 +70,8 @@ export interface INotebookExecutorOptions {
   settings: () => ICodeActSettings;
   /** The expression that summarises the kernel's variables (from the server). */
   variablesExpression: () => Promise<string | null>;
+  /** Whether to render the agent's cells' outputs untrusted (sanitized). */
+  untrustedOutputs?: () => boolean;
 }
 
 const REJECTED_NOTE =
@@ -464,7 +466,8 @@ export class NotebookExecutor {
       panel,
       timeout: request.timeout,
       onStart: running => this._running.set(request.request_id, running),
-      onEnd: () => this._running.delete(request.request_id)
+      onEnd: () => this._running.delete(request.request_id),
+      untrusted: this._options.untrustedOutputs?.() ?? false
     });
   }
 

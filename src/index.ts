@@ -81,7 +81,10 @@ function activate(
     tracker,
     docManager,
     settings: () => settings.current,
-    variablesExpression: variablesExpression()
+    variablesExpression: variablesExpression(),
+    untrustedOutputs: (): boolean =>
+      settings.current.untrustedAgentOutputs ||
+      (manager.config?.untrusted_agent_outputs ?? false)
   });
   const manager = new ChatManager({
     executor,

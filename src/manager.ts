@@ -30,6 +30,8 @@ export interface IChatView {
   notebook: NotebookPanel | null;
   session: ChatSession | null;
   loading: boolean;
+  /** Chat files of the notebook that could not be read, said for the user. */
+  problems?: readonly string[];
 }
 
 export class ChatManager implements ICodeActChats {
@@ -135,17 +137,19 @@ export class ChatManager implements ICodeActChats {
       notebook.context.pathChanged.connect(() => this._changed.emit(undefined));
     }
     const known = this._byNotebook.get(notebook);
+    const problems = this._problems.get(notebook);
     if (known !== undefined) {
-      this._setView({ notebook, session: known, loading: false });
+      this._setView({ notebook, session: known, loading: false, problems });
       return;
     }
     this._setView({ notebook, session: null, loading: true });
     await notebook.context.ready;
     let chat: IChatInfo | null = null;
     try {
-      const { chats } = await api.listChats(notebook.context.path);
-      chat = chats[0] ?? null;
-      for (const known of chats) {
+      const listing = await api.listChats(notebook.context.path);
+      chat = listing.chats[0] ?? null;
+      this._problems.set(notebook, listing.problems ?? []);
+      for (const known of listing.chats) {
         this._titles.set(known.id, known.title);
       }
       this._titlesChanged.emit(undefined);
@@ -157,7 +161,12 @@ export class ChatManager implements ICodeActChats {
     }
     const session = chat ? this._open(chat) : null;
     this._byNotebook.set(notebook, session);
-    this._setView({ notebook, session, loading: false });
+    this._setView({
+      notebook,
+      session,
+      loading: false,
+      problems: this._problems.get(notebook)
+    });
   }
 
   /**
@@ -252,6 +261,7 @@ export class ChatManager implements ICodeActChats {
    */
   private _forget(notebook: NotebookPanel): void {
     this._watched.delete(notebook);
+    this._problems.delete(notebook);
     const session = this._byNotebook.get(notebook);
     this._byNotebook.delete(notebook);
     if (session && !session.model.busy) {
@@ -281,6 +291,7 @@ export class ChatManager implements ICodeActChats {
   private _sessions = new Map<string, ChatSession>();
   private _byNotebook = new Map<NotebookPanel, ChatSession | null>();
   private _watched = new Set<NotebookPanel>();
+  private _problems = new Map<NotebookPanel, readonly string[]>();
   private _changed = new Signal<this, void>(this);
   private _titles = new Map<string, string>();
   private _titlesChanged = new Signal<this, void>(this);

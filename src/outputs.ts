@@ -170,11 +170,18 @@ export interface IOutputLimits {
   maxTextChars: number;
   /** Characters of base64 data kept per image; larger images are dropped. */
   maxImageChars: number;
+  /**
+   * Characters of all the outputs together (their JSON); the outputs past
+   * it are dropped with a note. It keeps the result under the server's
+   * 16 MB message limit.
+   */
+  maxTotalChars: number;
 }
 
 export const DEFAULT_OUTPUT_LIMITS: IOutputLimits = {
   maxTextChars: 100_000,
-  maxImageChars: 2_000_000
+  maxImageChars: 2_000_000,
+  maxTotalChars: 8_000_000
 };
 
 function truncateMiddle(text: string, limit: number): string {
@@ -198,6 +205,28 @@ const IMAGE = /^image\//;
 export function boundOutputs(
   outputs: readonly nbformat.IOutput[],
   limits: IOutputLimits = DEFAULT_OUTPUT_LIMITS
+): nbformat.IOutput[] {
+  const bounded: nbformat.IOutput[] = [];
+  let total = 0;
+  for (const [index, output] of boundEach(outputs, limits).entries()) {
+    total += JSON.stringify(output).length;
+    if (total > limits.maxTotalChars) {
+      const dropped = outputs.length - index;
+      bounded.push({
+        output_type: 'stream',
+        name: 'stdout',
+        text: `[${dropped} more output(s) not sent: the outputs exceed ${limits.maxTotalChars.toLocaleString('en-US')} characters in all]`
+      });
+      break;
+    }
+    bounded.push(output);
+  }
+  return bounded;
+}
+
+function boundEach(
+  outputs: readonly nbformat.IOutput[],
+  limits: IOutputLimits
 ): nbformat.IOutput[] {
   return outputs.map(output => {
     if (output.output_type === 'stream') {

@@ -56,6 +56,8 @@ export interface ICodeActSettings {
   approvalMode: ApprovalMode;
   insertPosition: InsertPosition;
   contextCells: number;
+  /** Render the outputs of the agent's cells untrusted (sanitized). */
+  untrustedAgentOutputs: boolean;
   /** A fix replaces the failed agent cell instead of going below it. */
   replaceFailedCells: boolean;
   /** The model's prose before an action goes into a markdown cell above it. */
@@ -75,6 +77,7 @@ export const DEFAULT_SETTINGS: Readonly<ICodeActSettings> = Object.freeze({
   approvalMode: 'auto',
   insertPosition: 'belowLast',
   contextCells: 5,
+  untrustedAgentOutputs: false,
   replaceFailedCells: true,
   narrate: false
 });
@@ -171,6 +174,9 @@ export function normalizeSettings(
   }
   if (raw.insertPosition === 'belowLast' || raw.insertPosition === 'end') {
     settings.insertPosition = raw.insertPosition;
+  }
+  if (typeof raw.untrustedAgentOutputs === 'boolean') {
+    settings.untrustedAgentOutputs = raw.untrustedAgentOutputs;
   }
   for (const key of ['replaceFailedCells', 'narrate'] as const) {
     if (typeof raw[key] === 'boolean') {

@@ -25,7 +25,13 @@ export const CHAT_STATES: readonly ChatState[] = [
  * Entry roles; each rendered entry carries `data-codeact-role` = its role.
  */
 export type Role =
-  'user' | 'assistant' | 'action' | 'observation' | 'final' | 'error';
+  | 'user'
+  | 'assistant'
+  | 'action'
+  | 'observation'
+  | 'final'
+  | 'error'
+  | 'thinking';
 
 export const ROLES: readonly Role[] = [
   'user',
@@ -33,7 +39,8 @@ export const ROLES: readonly Role[] = [
   'action',
   'observation',
   'final',
-  'error'
+  'error',
+  'thinking'
 ];
 
 /**
@@ -77,6 +84,8 @@ export interface IChatInfo {
   title: string;
   created: number;
   updated: number;
+  /** The real path of the server root `path` is relative to. */
+  root?: string;
 }
 
 /**
@@ -85,7 +94,10 @@ export interface IChatInfo {
  *
  * - user: `text`
  * - assistant: `text` (the raw reply with `<execute>` / `<solution>`
- *   blocks), `turn`, `streaming`
+ *   blocks), `turn`, `streaming`, `prose` (once complete: what to show of
+ *   it, as the server's reply grammar reads it)
+ * - thinking: `text` (the model's reasoning), `turn`, `streaming`,
+ *   `duration_ms` (how long it took, once known)
  * - action: `code`, `turn`, `action_id`, `request_id`, `phase`, `cell_id`,
  *   `cell` (the model's id of the cell it ran in), `replaces` (the cell it
  *   asked to replace), `replaced` (it did replace that cell's code)
@@ -94,6 +106,8 @@ export interface IChatInfo {
  *   means, when it is not `ok` or `error`)
  * - final: `text`, `turn`
  * - error: `text`, `kind`
+ *
+ * A user entry also records the `model` asked to answer it.
  */
 export interface IChatEntry {
   id: string;
@@ -113,6 +127,8 @@ export interface IChatEntry {
   duration_ms?: number;
   note?: string;
   kind?: string;
+  prose?: string;
+  model?: string;
   cell?: string;
   replaces?: string;
   replaced?: boolean;
@@ -131,6 +147,8 @@ export interface IPublicConfig {
   max_turns: number;
   cell_timeout: number;
   approval_mode: ApprovalMode;
+  /** Render the agent's cells' outputs untrusted (`c.CodeAct.untrusted_agent_outputs`). */
+  untrusted_agent_outputs?: boolean;
   /** Why no model can be used, with the fix; null when configured. */
   problem: string | null;
 }
@@ -138,6 +156,8 @@ export interface IPublicConfig {
 /** `GET codeact/chats?path=P` (newest first). */
 export interface IChatList {
   chats: IChatInfo[];
+  /** Chat files of this notebook that could not be read: what and where they went. */
+  problems?: string[];
 }
 
 /** `GET codeact/chats/{id}`. */
@@ -335,6 +355,7 @@ export function isChatEntry(value: unknown): value is IChatEntry {
     ['duration_ms', isNumber],
     ['note', isString],
     ['kind', isString],
+    ['prose', isString],
     ['cell', isString],
     ['replaces', isString],
     ['replaced', v => typeof v === 'boolean']

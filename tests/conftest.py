@@ -15,11 +15,20 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from jupyter_codeact.core import endpoint
 from jupyter_codeact.core.llm import LLMSettings, OpenAIChat
 from jupyter_codeact.executors.kernel import KernelExecutor
 from jupyter_codeact.testing import ScriptedLLM
 
 MODEL = "scripted-model"
+
+
+@pytest.fixture(autouse=True)
+def _forget_endpoints() -> Iterator[None]:
+    """What one test's server refused must not carry over to the next one on its port."""
+    endpoint.forget_all()
+    yield
+    endpoint.forget_all()
 
 
 @pytest.fixture

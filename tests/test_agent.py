@@ -19,6 +19,8 @@ from jupyter_codeact.core import (
     Observation,
     Retry,
     TextDelta,
+    Thinking,
+    ThinkingDelta,
 )
 from jupyter_codeact.core.executor import ExecutorError
 from jupyter_codeact.core.llm import OpenAIChat
@@ -356,3 +358,59 @@ async def test_a_second_run_at_once_is_refused(
     agent.stop()
     await asyncio.wait_for(task, timeout=10)
     await first.aclose()  # type: ignore[attr-defined]
+
+
+async def test_reasoning_streams_as_thinking_and_stays_out_of_the_history(
+    llm: OpenAIChat, llm_server: ScriptedLLM, kernel: KernelExecutor
+) -> None:
+    llm_server.push(
+        Reply(reasoning="Add them. <execute>boom()</execute>", content="<execute>x = 3</execute>"),
+        "<solution>3</solution>",
+    )
+    events = await run(Agent(llm, kernel))
+    assert events[0].type == "thinking_delta"
+    assert events.index(of(Thinking, events)[0]) < events.index(of(TextDelta, events)[0])
+    assert "".join(d.text for d in of(ThinkingDelta, events)) == of(Thinking, events)[0].text
+    assert [a.code for a in of(Action, events)] == ["x = 3"]
+    assistant = llm_server.requests[1].messages[2]
+    assert assistant == {"role": "assistant", "content": "<execute>x = 3</execute>"}
+
+
+async def test_reasoning_in_the_middle_of_a_reply_is_found_when_it_is_complete(
+    llm: OpenAIChat, llm_server: ScriptedLLM, kernel: KernelExecutor
+) -> None:
+    llm_server.push(
+        "Sure.\n<thinking>Or <execute>boom()</execute>?</thinking>\n<execute>y = 4</execute>",
+        "<solution>4</solution>",
+    )
+    events = await run(Agent(llm, kernel))
+    (thinking,) = of(Thinking, events)
+    assert thinking.text == "Or <execute>boom()</execute>?" and thinking.seconds is None
+    assert [a.code for a in of(Action, events)] == ["y = 4"]
+    assert "boom" not in str(llm_server.requests[1].messages)
+
+
+async def test_a_plain_answer_after_empty_reasoning_is_the_answer_without_it(
+    llm: OpenAIChat, llm_server: ScriptedLLM, kernel: KernelExecutor
+) -> None:
+    llm_server.push("<think>\n\n</think>\n\nWhich file should I load?")
+    events = await run(Agent(llm, kernel, AgentOptions(require_solution=False)))
+    assert of(FinalAnswer, events)[0].answer == "Which file should I load?"
+    assert of(Thinking, events) == [] and of(ThinkingDelta, events) == []
+
+
+async def test_a_secret_in_the_reasoning_is_redacted_even_split_across_pieces(
+    llm: OpenAIChat, llm_server: ScriptedLLM, kernel: KernelExecutor
+) -> None:
+    from jupyter_codeact.core.redact import Redactor
+
+    secret = "sk-reasoning-secret-0123456789"
+    llm_server.push(
+        Reply(reasoning=f"The key is {secret}, keep it.", content="<solution>ok</solution>")
+    )
+    options = AgentOptions(redactor=Redactor(secrets=[secret]))
+    events = await run(Agent(llm, kernel, options))
+    deltas = [d.text for d in of(ThinkingDelta, events)]
+    assert len(deltas) > 1  # it streamed in pieces, the secret across several of them
+    assert "".join(deltas) == "The key is [redacted], keep it."
+    assert of(Thinking, events)[0].text == "The key is [redacted], keep it."

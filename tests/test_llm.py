@@ -174,3 +174,99 @@ async def test_non_streaming_completion_works_too(llm_server: ScriptedLLM) -> No
         )
     assert completion.choices[0].message.content == "plain reply"
     assert completion.usage is not None and completion.usage.total_tokens > 0
+
+
+# -- reasoning and what the endpoint accepts -----------------------------------------------
+
+
+def texts(chunks: list[LLMChunk]) -> tuple[str, str]:
+    return "".join(c.reasoning for c in chunks), "".join(c.text for c in chunks)
+
+
+@pytest.mark.parametrize("field", ["reasoning_content", "reasoning"])
+async def test_reasoning_deltas_stream_apart_from_the_text(
+    llm: OpenAIChat, llm_server: ScriptedLLM, field: str
+) -> None:
+    llm_server.push(
+        Reply(reasoning="Six sevens. ", content="<solution>42</solution>", reasoning_field=field)
+    )
+    chunks = await collect(llm)
+    assert texts(chunks) == ("Six sevens. ", "<solution>42</solution>")
+    # The reasoning streamed first, in pieces, before any text.
+    first_text = next(i for i, c in enumerate(chunks) if c.text)
+    assert all(c.reasoning for c in chunks[:first_text]) and first_text > 1
+
+
+async def test_think_in_the_content_is_reasoning(llm: OpenAIChat, llm_server: ScriptedLLM) -> None:
+    llm_server.push(Reply(content="<think>\nMaybe 41?\n</think>\n\nIt is 42.", chunk_size=3))
+    assert texts(await collect(llm)) == ("\nMaybe 41?\n", "It is 42.")
+
+
+async def test_an_endpoint_refusing_temperature_and_stop_is_asked_without_them_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with ScriptedLLM(models=(MODEL,), rejects=("temperature", "stop")) as server:
+        server.push("first", "second")
+        llm = client(server, stop=("</execute>",), temperature=0.0)
+        with caplog.at_level("INFO", logger="jupyter_codeact.core.endpoint"):
+            assert texts(await collect(llm)) == ("", "first")
+            assert texts(await collect(client(server, stop=("</execute>",)))) == ("", "second")
+        await llm.close()
+    bodies = [request.body for request in server.requests]
+    assert [("temperature" in b, "stop" in b) for b in bodies] == [
+        (True, True),  # refused: temperature
+        (False, True),  # refused: stop
+        (False, False),
+        (False, False),  # learnt for the endpoint and model, by every client of them
+    ]
+    learned = [r.getMessage() for r in caplog.records if "leaving it out" in r.getMessage()]
+    assert len(learned) == 2 and "'temperature'" in learned[0] and "'stop'" in learned[1]
+
+
+@pytest.mark.parametrize("style", ["vllm", "vllm-legacy", "ollama", "llamacpp"])
+async def test_reasoning_effort_is_sent_and_dropped_where_refused(style: str) -> None:
+    with ScriptedLLM(models=(MODEL,), rejects=("reasoning_effort",), error_style=style) as server:
+        server.push("ok")
+        llm = client(server, reasoning_effort="high")
+        assert texts(await collect(llm)) == ("", "ok")
+        await llm.close()
+    assert server.requests[0].body["reasoning_effort"] == "high"
+    assert "reasoning_effort" not in server.requests[1].body
+
+
+async def test_reasoning_effort_is_not_sent_unless_set(
+    llm: OpenAIChat, llm_server: ScriptedLLM
+) -> None:
+    llm_server.push("ok")
+    await collect(llm)
+    assert "reasoning_effort" not in llm_server.requests[0].body
+
+
+async def test_a_refusal_naming_nothing_we_can_drop_is_an_error(llm_server: ScriptedLLM) -> None:
+    llm_server.push(Reply(status=400, error_message="Unsupported value: 'messages[0].role'"))
+    with pytest.raises(LLMError) as caught:
+        await collect(client(llm_server))
+    assert caught.value.kind == "bad_response" and "messages[0].role" in caught.value.message
+    assert len(llm_server.requests) == 1
+
+
+async def test_stop_sequences_end_the_reply_before_them(llm_server: ScriptedLLM) -> None:
+    llm_server.push("<execute>\nprint(1)\n</execute>\nObservation: 1 (imagined)")
+    chunks = await collect(client(llm_server, stop=("</execute>",)))
+    assert texts(chunks) == ("", "<execute>\nprint(1)\n")
+
+
+async def test_a_stop_sequence_inside_the_reasoning_asks_again_without_stop(
+    llm_server: ScriptedLLM,
+) -> None:
+    reply = "<think>\nOr <execute>x = 1</execute>?\n</think>\n<execute>\nx = 2\n</execute>"
+    llm_server.push(reply, reply)
+    llm = client(llm_server, stop=("</execute>",))
+    with pytest.raises(LLMError) as caught:
+        await collect(llm)
+    assert caught.value.retryable
+    assert texts(await collect(llm)) == (
+        "\nOr <execute>x = 1</execute>?\n",
+        reply.split("</think>\n")[1],
+    )
+    assert ["stop" in r.body for r in llm_server.requests] == [True, False]

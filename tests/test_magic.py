@@ -7,6 +7,7 @@ endpoint and key from its environment, as a user's kernel would.
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import subprocess
@@ -18,6 +19,7 @@ from typing import Any
 import nbformat
 import pytest
 
+from jupyter_codeact.cli.main import main
 from jupyter_codeact.magic.approval import NO_STDIN_MESSAGE, PROMPT, no_stdin_message
 from jupyter_codeact.testing import Reply, ScriptedLLM
 
@@ -512,6 +514,66 @@ def test_history_returns_the_conversation(
         "hist_value = 5",
         "**Answer:** 5",
     ]
+
+
+def test_a_history_file_exports_as_one_conversation(
+    magic_llm: ScriptedLLM,
+    notebooks: NotebookKernel,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    base = script(
+        magic_llm, "<execute>\nhist_a = 2\n</execute>", "<solution>2</solution>", "It is 4."
+    )
+    path = tmp_path / "history.ipynb"
+    notebooks.run(
+        [
+            "%%codeact --new\nSet hist_a",
+            "%%codeact\nDouble it",
+            "%codeact --history",
+            f"_.write({str(path)!r})",
+        ]
+    )
+    last = magic_llm.requests[-1]
+    assert len(magic_llm.requests) - base == 3
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path / "config"))
+    out = tmp_path / "history.jsonl"
+    assert main(["export", str(path), "--output", str(out)]) == 0
+    (line,) = [json.loads(text) for text in out.read_text().splitlines()]
+    # Both requests, as the model was sent them (with the namespace context), and its answer.
+    assert line["messages"] == [*last.messages, {"role": "assistant", "content": "It is 4."}]
+    assert line["messages"][1]["content"].endswith("Set hist_a")
+    meta = line["metadata"]
+    assert (meta["kind"], meta["model"], meta["success"], meta["turns"]) == (
+        "history",
+        CONFIGURED_MODEL,
+        True,
+        3,
+    )
+    assert "Exported 1 trajectory" in capsys.readouterr().err
+
+
+def test_reasoning_is_shown_folded_and_never_runs(
+    magic_llm: ScriptedLLM, notebooks: NotebookKernel
+) -> None:
+    script(
+        magic_llm,
+        Reply(
+            reasoning="Set it? <execute>leaked = True</execute> No, just print.",
+            content="<execute>\nprint('checked')\n</execute>",
+        ),
+        "<solution>checked</solution>",
+    )
+    nb = notebooks.run(["%%codeact --new\nCheck", "print('leaked' in globals())"])
+    assert text_of(nb.cells[1]) == "False\n"
+    thoughts = [
+        state
+        for state in widget_models(nb, "AccordionModel")
+        if state["titles"][0].startswith("Thought for ")
+    ]
+    assert len(thoughts) == 1 and thoughts[0]["selected_index"] is None  # folded
+    assert any("Set it? &lt;execute&gt;leaked = True" in v for v in html_values(nb))
 
 
 def test_the_server_side_never_imports_ipython() -> None:

@@ -372,7 +372,7 @@ async def test_bad_messages_get_a_problem_not_a_crash(jp_fetch: Any, jp_ws_fetch
     chat_id = await new_chat(jp_fetch)
     client = await ChatClient.connect(jp_ws_fetch, chat_id)
     client.ws.write_message("not json")
-    assert (await client.next("problem"))["message"] == "A message must be JSON."
+    assert (await client.next("problem"))["message"] == "The message is not valid JSON."
     client.send({"type": "user_message", "text": "  "})
     assert (await client.next("problem"))["message"] == "The message is empty."
     client.send({"type": "execute_result", "request_id": "x", "status": "weird"})
@@ -512,3 +512,49 @@ async def test_an_unanswered_action_does_not_borrow_the_previous_cell(
     unanswered = await executor.execute("2", timeout=0.01)
     assert unanswered.status == "timeout"
     assert executor.last_round_trip is None
+
+
+async def test_reasoning_is_an_entry_of_its_own_stored_and_never_sent_back(
+    jp_fetch: Any,
+    jp_ws_fetch: Any,
+    llm_server: ScriptedLLM,
+    kernel: KernelExecutor,
+    chats_dir: Path,
+) -> None:
+    llm_server.push(
+        Reply(
+            reasoning="The user wants the row count. <execute>rm()</execute> would be wrong.",
+            content="Counting.\n```\nThis is quoted text.\n```\n<execute>\nprint(3)\n</execute>",
+            chunk_size=8,
+        ),
+        "<solution>3 rows</solution>",
+    )
+    chat_id = await new_chat(jp_fetch)
+    client = await ChatClient.connect(jp_ws_fetch, chat_id, kernel=kernel)
+    client.ask("how many rows?")
+    await client.until_state("done")
+    assert client.roles() == [
+        "user",
+        "thinking",
+        "assistant",
+        "action",
+        "observation",
+        "assistant",
+        "final",
+    ]
+    thinking = client.entries()[1]
+    assert (
+        thinking["text"] == "The user wants the row count. <execute>rm()</execute> would be wrong."
+    )
+    assert thinking["streaming"] is False and thinking["duration_ms"] >= 0
+    streamed = [
+        m["text"] for m in client.received if m.get("id") == thinking["id"] and m["type"] == "delta"
+    ]
+    assert len(streamed) > 1 and "".join(streamed) == thinking["text"]
+    # The panel shows the prose as the grammar reads it: the bare fence of text stays.
+    assert client.entries()[2]["prose"] == "Counting.\n```\nThis is quoted text.\n```"
+    saved = json.loads((chats_dir / f"{chat_id}.json").read_text())
+    assert saved["entries"][1]["role"] == "thinking"
+    assert "row count" not in json.dumps(saved["messages"])
+    assert "row count" not in json.dumps(llm_server.requests[1].messages)
+    await client.close()

@@ -7,6 +7,7 @@ import sys
 
 from .._version import __version__
 from ..eval.cli import add_eval_parser
+from .export import add_export_parser
 from .run import add_run_parser
 
 
@@ -19,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_run_parser(subparsers)
     add_eval_parser(subparsers)
+    add_export_parser(subparsers)
     return parser
 
 

@@ -16,13 +16,8 @@ from ..core.executor import ExecutorError
 from ..executors.kernel import KernelBackend, KernelExecutor, LocalKernel
 from ..transcript import Transcript
 from .config_files import load_config
+from .options import EXIT_ANSWERED, EXIT_CANCELLED, EXIT_LLM, EXIT_UNANSWERED, EXIT_USAGE
 from .view import JSONLinesView, LiveView
-
-EXIT_ANSWERED = 0
-EXIT_UNANSWERED = 1
-EXIT_USAGE = 2
-EXIT_LLM = 3
-EXIT_CANCELLED = 130
 
 _LLM_ERRORS = {"auth", "not_found", "unreachable", "rate_limited", "server", "bad_response"}
 
@@ -79,12 +74,18 @@ def settings_from(args: argparse.Namespace) -> CodeAct:
     return settings
 
 
-def make_backend(args: argparse.Namespace) -> KernelBackend:
+def make_backend(args: argparse.Namespace, settings: CodeAct) -> KernelBackend:
+    """The kernel to run on. A kernel we start gets no API key (``settings.kernel_env``); a
+    gateway's kernels get none of our environment."""
     if args.gateway_url:
         from ..executors.gateway import GatewayKernel
 
         return GatewayKernel(args.gateway_url, kernel_name=args.kernel, token=args.gateway_token)
-    return LocalKernel(kernel_name=args.kernel, connection_file=args.connection_file)
+    return LocalKernel(
+        kernel_name=args.kernel,
+        connection_file=args.connection_file,
+        env=settings.kernel_env(),
+    )
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -100,13 +101,18 @@ def run_command(args: argparse.Namespace) -> int:
 async def _run(args: argparse.Namespace, settings: CodeAct) -> int:
     view = JSONLinesView() if args.json else LiveView()
     llm = settings.make_llm()
-    executor = KernelExecutor(make_backend(args))
+    executor = KernelExecutor(make_backend(args, settings))
     try:
         await executor.start()
     except ExecutorError as error:
         print(f"Error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    transcript = Transcript(args.task, model=settings.model, kernelspec=_kernelspec(args.kernel))
+    transcript = Transcript(
+        args.task,
+        model=settings.model,
+        kernelspec=_kernelspec(args.kernel),
+        redactor=settings.redactor(),
+    )
     agent = Agent(llm, executor, settings.agent_options(require_solution=True))
     loop = asyncio.get_running_loop()
     with contextlib.suppress(NotImplementedError):
@@ -129,6 +135,7 @@ async def _run(args: argparse.Namespace, settings: CodeAct) -> int:
         with contextlib.suppress(NotImplementedError):
             loop.remove_signal_handler(signal.SIGINT)
         if args.output:
+            transcript.set_messages(agent.messages)
             transcript.write(args.output)
         await executor.shutdown()
         await llm.close()

@@ -17,6 +17,8 @@ from ..core.events import (
     Observation,
     Retry,
     TextDelta,
+    Thinking,
+    ThinkingDelta,
     Usage,
 )
 
@@ -40,6 +42,7 @@ class LiveView:
         self.err = err or sys.stderr
         self.color = self.out.isatty() and not os.environ.get("NO_COLOR")
         self._at_line_start = True
+        self._thinking = False
 
     def style(self, text: str, code: str) -> str:
         """``text`` in the ANSI style ``code`` when writing to a terminal, else as is."""
@@ -58,9 +61,12 @@ class LiveView:
         self._write(text + "\n")
 
     def show(self, event: AnyEvent) -> None:
-        if isinstance(event, TextDelta):
+        if isinstance(event, ThinkingDelta | Thinking):
+            self._show_thinking(event)
+        elif isinstance(event, TextDelta):
             self._write(event.text)
         elif isinstance(event, Retry):
+            self._thinking = False
             self.line(self.style(f"[the reply broke off; asking again ({event.attempt})]", "33"))
         elif isinstance(event, AssistantMessage):
             self.line("")
@@ -83,3 +89,18 @@ class LiveView:
             if event.detail and event.reason != "error":
                 summary += f" {event.detail}"
             self.line(self.style(summary, "2"))
+
+    def _show_thinking(self, event: ThinkingDelta | Thinking) -> None:
+        """Reasoning, dimmed, between a "thinking" line and one saying how long it took."""
+        if isinstance(event, ThinkingDelta):
+            if not self._thinking:
+                self._thinking = True
+                self.line(self.style("[thinking]", "2"))
+            self._write(self.style(event.text, "2"))
+            return
+        if not self._thinking:  # found in the finished reply: shown whole
+            self.line(self.style("[thinking]", "2"))
+            self._write(self.style(event.text, "2"))
+        self._thinking = False
+        took = f" for {event.seconds:.0f} s" if event.seconds is not None else ""
+        self.line(self.style(f"[thought{took}]", "2"))

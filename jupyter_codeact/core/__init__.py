@@ -19,6 +19,8 @@ from .events import (
     Retry,
     StopReason,
     TextDelta,
+    Thinking,
+    ThinkingDelta,
     Usage,
 )
 from .executor import ExecutionResult, Executor, ExecutorError, Output
@@ -53,6 +55,8 @@ __all__ = [
     "Retry",
     "StopReason",
     "TextDelta",
+    "Thinking",
+    "ThinkingDelta",
     "TokenUsage",
     "Usage",
     "format_observation",

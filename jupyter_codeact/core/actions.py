@@ -1,30 +1,103 @@
-"""Parse a model reply into a CodeAct action.
+"""The reply grammar: what in a model's reply is an action, an answer, reasoning or prose.
 
-The format follows the paper: code in ``<execute>...</execute>``, the answer in
-``<solution>...</solution>``, natural language otherwise. Fenced ```python blocks
-count as code too, because many models write them whatever the prompt says.
+Replies are split into tokens by :mod:`.reply_tokens` (a block's content is never searched
+for other blocks); these rules then read them:
+
+Reasoning
+    ``<think>`` ... ``</think>`` and ``<thinking>`` ... ``</thinking>``, closed or not, and
+    everything before a ``</think>`` that has no opening tag (chat templates that open the
+    reasoning in the prompt) when that ``</think>`` stands on a line of its own or only prose
+    comes before it. Reasoning is never searched for actions or answers and is not sent
+    back to the model; hosts show it as thinking.
+
+Actions (code to run)
+    ``<execute>``, ``<execute_ipython>`` and ``<code>`` (smolagents; only where it starts a
+    line, since ``<code>`` is also HTML's inline code) hold Python; ``<execute_bash>`` holds
+    shell commands, run as a ``%%bash`` cell. IPython syntax (``%pip``, ``!cmd``,
+    ``%%bash``) is valid in every action. A fence wrapping the whole content of an action
+    tag is unwrapped. A closing tag may be missing (a stop sequence, ``</execute>`` by
+    default, ends the reply before it): the action runs to the end of the reply. Anything
+    inside the block is code, tags and ``<solution>`` included.
+
+    Fences: a ```` ```python ```` / ``py`` / ``ipython`` fence is an action; so is a bare
+    ```` ``` ```` fence whose content is Python (it parses, IPython syntax allowed) and does
+    something: a fence of bare names and operators is how shell commands parse (``ls -la``,
+    ``exit``, ``pwd``), and a fence of literals is quoted output, so neither runs. A fence of
+    another language (bash, json, text...) is never an action; its closing fence never
+    opens one. A closing ```` ```<end_code> ```` (smolagents) closes a fence.
+
+    A reply that writes any tag (an action or answer of ours, or another agent's action or
+    finish markup) acts through tags: its fences are quotations (code shown to the user, a
+    summary of a fix), never actions.
+
+    One action per reply: the first. What the model wrote after it (often an imagined
+    observation) is dropped; the reply as the model reads it back ends with its action
+    (closed with its tag where a stop sequence cut it off).
+
+Answers
+    ``<solution>`` ... ``</solution>`` (closed or not) outside actions and reasoning is the
+    final answer. A reply with both an action and an answer runs the action first (the
+    loop tells the model its answer was not taken).
+
+Other agents' markup
+    ``<execute_browse>``, ``<execute_delegate>``, ``<function=NAME>``, ``<tool_call>`` are
+    actions this agent cannot run: no action, and the model is told how to act here
+    (:attr:`ParsedReply.problem`). ``<finish>``, ``<function=finish>`` and
+    ``<function=submit>`` mean the model is done: no action, no problem.
+
+Tag attributes
+    Attributes on an action tag (``<execute replace="c3a1">``, ``<execute new>``) are parsed
+    generically into :attr:`ParsedReply.attributes` (a bare attribute maps to ``""``); the
+    grammar gives them no meaning.
+
+Prose
+    Everything else is natural language for the user (:func:`prose`).
+
+Choices where the corpus of real replies allows either way:
+
+- A reply that shows code in a ```` ```python ```` fence and acts with a tag runs only the
+  tag; a reply with fences and no tags runs its first Python fence, even when it reads as a
+  script delivered to the user: in a CodeAct loop code is for running, and the user sees
+  the output rather than a nudge.
+- ``exit`` alone in a bare fence does not run: it would shut the kernel down, and a lone
+  name is more often an agent command than Python.
+- A bare fence whose content does not parse is prose: broken Python cannot be told from a
+  shell command or quoted text. Python-labelled fences run whatever they hold, errors
+  included, so the model sees its own SyntaxError.
+- ChatGPT's copy-button artefact (a fence whose content starts ``pythonCopy code``) is
+  read without the artefact: the action inside it runs.
 """
 
 from __future__ import annotations
 
+import ast
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from .prompts import NO_ACTION_NUDGE
+from .prompts import FOREIGN_ACTION_NUDGE, NO_ACTION_NUDGE
+from .reply_tokens import ACTION_TAGS, FINISH_TAGS, Token, tokenize
 
-# The opening tag may carry attributes: <execute replace="c3a1">, <execute new>.
-_EXECUTE = re.compile(
-    r"<execute((?:\s+[\w-]+(?:=\"[^\"<>]*\"|='[^'<>]*'|=[^\s\"'<>]+)?)*)\s*>(.*?)(?:</execute>|\Z)",
-    re.DOTALL | re.IGNORECASE,
-)
-_ATTRIBUTE = re.compile(r"([\w-]+)(?:=(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'<>]+)))?")
-_SOLUTION = re.compile(r"<solution>(.*?)(?:</solution>|\Z)", re.DOTALL | re.IGNORECASE)
-# A fenced block whose info string is python-ish (or empty); the closing fence may be missing
-# when the stream was stopped at a stop sequence.
-_FENCE = re.compile(
-    r"^[ \t]*```[ \t]*(?:python3?|py|ipython3?)?[ \t]*\n(.*?)(?:^[ \t]*```[ \t]*$|\Z)",
-    re.DOTALL | re.MULTILINE | re.IGNORECASE,
+PYTHON_FENCES = frozenset({"python", "python3", "py", "py3", "ipython", "ipython3"})
+_COPY_ARTEFACT = re.compile(r"\A\s*[A-Za-z+#]*Copy code`?")
+_IPYTHON_LINE = re.compile(r"^([ \t]*)[!%].*$", re.MULTILINE)
+_TRIVIAL_NODES = (
+    ast.Name,
+    ast.Constant,
+    ast.BinOp,
+    ast.UnaryOp,
+    ast.BoolOp,
+    ast.Compare,
+    ast.Tuple,
+    ast.List,
+    ast.Set,
+    ast.Dict,
+    ast.operator,
+    ast.unaryop,
+    ast.boolop,
+    ast.cmpop,
+    ast.expr_context,
 )
 
 
@@ -33,13 +106,11 @@ class ParsedReply:
     """What one assistant reply asks for.
 
     ``code`` is the first code action (None if there is none); ``solution`` the final
-    answer (None if there is none); ``text`` the reply cut just after the first action,
-    which is what goes into the history (anything the model wrote after its action, such
-    as an imagined observation, is dropped). ``problem`` says why an action the model
-    attempted cannot be run (malformed); the loop tells the model that instead of its
-    generic nudge. ``attributes`` are those of the action's opening tag (``<execute
-    replace="c3a1">`` gives ``{"replace": "c3a1"}``, ``<execute new>`` gives
-    ``{"new": ""}``); the loop interprets them (:mod:`.cells`).
+    answer (None if there is none); ``text`` the reply as the model reads it back: without
+    its reasoning, cut just after the first action. ``problem`` says why an action the
+    model attempted cannot be run; the loop tells the model that instead of its generic
+    nudge. ``attributes`` are the action tag's attributes, ``reasoning`` the reasoning
+    found in the reply (the hosts show it; it is never run or sent back).
     """
 
     text: str
@@ -47,6 +118,7 @@ class ParsedReply:
     solution: str | None
     problem: str = ""
     attributes: dict[str, str] = field(default_factory=dict)
+    reasoning: str = ""
 
     @property
     def ignored_solution(self) -> bool:
@@ -61,63 +133,127 @@ def _dedent_block(code: str) -> str:
     return "\n".join(line[cut:] for line in lines).rstrip()
 
 
-def _attributes(text: str) -> dict[str, str]:
-    """The attributes of an opening tag, lower-cased names; a bare name has the value ""."""
-    found: dict[str, str] = {}
-    for match in _ATTRIBUTE.finditer(text):
-        name, double, single, bare = match.groups()
-        found[name.lower()] = next((v for v in (double, single, bare) if v is not None), "")
-    return found
+@functools.lru_cache(maxsize=64)  # a reply is parsed, then its prose taken: parse once
+def looks_like_python(code: str) -> bool:
+    """Whether a bare fence's content is Python worth running (see the module docstring)."""
+    if code.lstrip().startswith("%%"):
+        return True  # a cell magic: the whole cell is IPython's
+    # A shell escape or line magic is a call to IPython, so it "does something".
+    source = _IPYTHON_LINE.sub(lambda m: f"{m.group(1)}_ipython_()", code)
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    trivial = (ast.Module, ast.Expr, *_TRIVIAL_NODES)
+    return any(not isinstance(node, trivial) for node in ast.walk(tree))
 
 
-def _fence_is_code(match: re.Match[str]) -> bool:
-    # Only ```python-ish or bare fences are actions: ```text, ```json and friends are prose.
-    header = match.group(0).split("\n", 1)[0].strip().lower().lstrip("`").strip()
-    return header in ("", "python", "python3", "py", "ipython", "ipython3")
+def _tag_code(token: Token) -> str:
+    body = token.body
+    if body.strip().startswith(("```", "~~~")):
+        inner = tokenize(body.strip("\n"))
+        if len(inner) == 1 and inner[0].kind == "fence" and inner[0].name in PYTHON_FENCES | {""}:
+            body = inner[0].body
+    code = _dedent_block(body)
+    if token.name == "execute_bash" and code:
+        return f"%%bash\n{code}"
+    return code
+
+
+@dataclass(frozen=True)
+class _Action:
+    token: Token
+    code: str
+    closing: str
+    """What closes the token if the reply ended before its closer."""
+
+
+def _action_in(token: Token, tags_written: bool) -> _Action | None:
+    if token.kind == "tag" and token.name in ACTION_TAGS:
+        code = _tag_code(token)
+        return _Action(token, code, f"</{token.name}>") if code else None
+    if token.kind != "fence" or tags_written:
+        return None
+    if _COPY_ARTEFACT.match(token.body):
+        inner = parse_reply(_COPY_ARTEFACT.sub("", token.body, count=1))
+        return _Action(token, inner.code, "") if inner.code else None
+    code = _dedent_block(token.body)
+    if not code:
+        return None
+    if token.name in PYTHON_FENCES or (token.name == "" and looks_like_python(code)):
+        return _Action(token, code, f"\n{token.fence}")
+    return None
+
+
+def _writes_tags(tokens: list[Token]) -> bool:
+    return any(token.kind == "tag" for token in tokens)
+
+
+def _without_reasoning(source: str, tokens: list[Token], end: int) -> str:
+    kept = (t for t in tokens if t.kind != "reasoning" and t.end <= end)
+    return "".join(source[t.start : t.end] for t in kept)
 
 
 def parse_reply(reply: str) -> ParsedReply:
-    """Find the first action in ``reply`` (see the module docstring for the format)."""
-    first: tuple[int, int, str] | None = None  # (start, end, code)
-    attributes: dict[str, str] = {}
-    solution_match = _SOLUTION.search(reply)
-    # A code example inside the answer is part of the answer, not an action.
-    answer_span = solution_match.span() if solution_match else (-1, -1)
-    match = _EXECUTE.search(reply)
-    if match:
-        first = (match.start(), match.end(), match.group(2))
-        attributes = _attributes(match.group(1))
-    for fence in _FENCE.finditer(reply):
-        if not _fence_is_code(fence) or answer_span[0] <= fence.start() < answer_span[1]:
+    """Read ``reply`` by the grammar of the module docstring."""
+    tokens = tokenize(reply)
+    reasoning = "\n\n".join(t.body.strip() for t in tokens if t.kind == "reasoning").strip()
+    tags_written = _writes_tags(tokens)
+    solution = next(
+        (t.body.strip() for t in tokens if t.kind == "tag" and t.name == "solution"), None
+    )
+    for index, token in enumerate(tokens):
+        action = _action_in(token, tags_written)
+        if action is None:
             continue
-        if first is None or fence.start() < first[0]:
-            # A fence inside an <execute> block is part of it, not a second action.
-            first = (fence.start(), fence.end(), fence.group(1))
-            attributes = {}
-        break
-    if first is not None:
-        inner = first[2]
-        # Models often wrap the code of an <execute> block in a fence as well.
-        nested = _FENCE.search(inner)
-        if nested and _fence_is_code(nested) and inner.strip().startswith("```"):
-            inner = nested.group(1)
-        code = _dedent_block(inner)
-        solution = solution_match.group(1).strip() if solution_match else None
-        if code:
-            return ParsedReply(
-                text=reply[: first[1]], code=code, solution=solution, attributes=attributes
-            )
-    if solution_match:
-        return ParsedReply(text=reply, code=None, solution=solution_match.group(1).strip())
-    return ParsedReply(text=reply, code=None, solution=None)
+        text = _without_reasoning(reply, tokens[: index + 1], token.end)
+        if not token.closed:
+            text += action.closing
+        return ParsedReply(
+            text=text,
+            code=action.code,
+            solution=solution,
+            attributes=dict(token.attributes),
+            reasoning=reasoning,
+        )
+    text = _without_reasoning(reply, tokens, len(reply))
+    problem = ""
+    foreign = next((t for t in tokens if _is_foreign_action(t)), None)
+    if foreign is not None and solution is None:
+        problem = FOREIGN_ACTION_NUDGE.format(tag=f"<{foreign.name}>")
+    return ParsedReply(
+        text=text, code=None, solution=solution, problem=problem, reasoning=reasoning
+    )
+
+
+def _is_foreign_action(token: Token) -> bool:
+    return (
+        token.kind == "tag"
+        and token.name not in ACTION_TAGS
+        and token.name not in FINISH_TAGS
+        and token.name != "solution"
+    )
+
+
+def without_reasoning(reply: str) -> str:
+    """``reply`` with its reasoning blocks removed (for formats that search the whole reply)."""
+    tokens = tokenize(reply)
+    return _without_reasoning(reply, tokens, len(reply))
 
 
 def prose(reply: str) -> str:
-    """The natural-language part of a reply: action and solution blocks removed."""
-    text = _EXECUTE.sub("", reply)
-    text = _SOLUTION.sub("", text)
-    text = _FENCE.sub(lambda m: "" if _fence_is_code(m) else m.group(0), text)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
+    """The natural-language part of a reply, as markdown: reasoning, actions (tags and the
+    fences that would run), answers and finish markup removed."""
+    tokens = tokenize(reply)
+    tags_written = _writes_tags(tokens)
+    kept: list[str] = []
+    for token in tokens:
+        if token.kind == "reasoning" or _action_in(token, tags_written) is not None:
+            continue
+        if token.kind == "tag" and (token.name in ACTION_TAGS | FINISH_TAGS | {"solution"}):
+            continue
+        kept.append(reply[token.start : token.end])
+    return re.sub(r"\n{3,}", "\n\n", "".join(kept)).strip()
 
 
 class ActionFormat(Protocol):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -21,6 +22,7 @@ from .events import (
     Observation,
     Retry,
     TextDelta,
+    Thinking,
     Usage,
 )
 from .executor import ExecutionResult, Executor, ExecutorError
@@ -35,6 +37,8 @@ from .prompts import (
     STOPPED_BEFORE_RUN,
     user_message_with_context,
 )
+from .reasoning import Thoughts
+from .redact import Redactor, StreamRedactor
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -71,6 +75,9 @@ class AgentOptions:
     (the rule is :mod:`.cells`)."""
     replace_failed: bool = True
     """With ``cells``: the action after a failed one replaces the failed cell (rule 3)."""
+    redactor: Redactor = field(default_factory=Redactor)
+    """Secrets and patterns replaced by ``[redacted]`` in everything the model reads and
+    every event (the code of an action still runs as written)."""
 
 
 class _Stopped(Exception):
@@ -100,10 +107,13 @@ class Agent:
         self.llm = llm
         self.executor = executor
         self.options = options or AgentOptions()
+        redactor = self.options.redactor
         system = self.options.system_prompt
         if self.options.cells:
             system = system.rstrip("\n") + "\n" + CELLS_GUIDE
-        self.messages: list[Message] = history or [{"role": "system", "content": system}]
+        self.messages: list[Message] = [redactor.redact_value(m) for m in history or ()] or [
+            {"role": "system", "content": system}
+        ]
         self.cells = cells or CellBook()
         """The cells this conversation made and may change (with ``options.cells``)."""
         self.turn = turn
@@ -144,12 +154,16 @@ class Agent:
             self.cells.begin(user_cell=user_cell)
             if user_cell:
                 message = f"{message}\n\n{FIX_USER_CELL.format(id=user_cell)}"
+        redact = self.options.redactor.redact
         self.messages.append(
-            {"role": "user", "content": user_message_with_context(message, context)}
+            {
+                "role": "user",
+                "content": redact(user_message_with_context(message, context)),
+            }
         )
         try:
             async for event in self._loop():
-                yield event
+                yield self.options.redactor.redact_fields(event)
         finally:
             self._running = False
             for task in list(self._tasks):
@@ -190,6 +204,9 @@ class Agent:
                 return
             text = "".join(reply)
             parsed = options.action_format.parse(text)
+            if parsed.reasoning:
+                # Reasoning the stream could not tell apart (not at the start of the reply).
+                yield Thinking(turn=turn, text=parsed.reasoning)
             yield AssistantMessage(turn=turn, text=parsed.text)
             estimated = usage is None
             if usage is None:
@@ -203,7 +220,9 @@ class Agent:
                 run_total_tokens=total_tokens,
                 estimated=estimated,
             )
-            self.messages.append({"role": "assistant", "content": parsed.text})
+            self.messages.append(
+                {"role": "assistant", "content": options.redactor.redact(parsed.text)}
+            )
             if parsed.code is not None:
                 place = self.cells.place(parsed.attributes) if options.cells else Placement("")
                 action = _action(turn, parsed, place)
@@ -230,7 +249,7 @@ class Agent:
                 continue
             answer = parsed.solution
             if answer is None and not options.require_solution and not parsed.problem:
-                answer = text.strip()
+                answer = parsed.text.strip()
             if answer is not None:
                 yield FinalAnswer(turn=turn, answer=answer)
                 yield Done(turn=turn, reason="answered", turns=turns, total_tokens=total_tokens)
@@ -273,16 +292,33 @@ class Agent:
         )
 
     async def _ask(self, turn: int, reply: list[str]) -> AsyncIterator[AnyEvent | TokenUsage]:
-        """Stream one reply into ``reply``, retrying a stream that broke mid-way."""
+        """Stream one reply into ``reply``, retrying a stream that broke mid-way.
+
+        Reasoning streams as thinking events and stays out of ``reply``.
+        """
+        shown = StreamRedactor(self.options.redactor)
+        thoughts = Thoughts(turn, self.options.redactor)
         for attempt in range(self.options.stream_retries + 1):
             reply.clear()
+            shown.reset()
+            thoughts.reset()
             try:
                 async for chunk in self._cancellable_iter(self.llm.stream(self.messages)):
+                    if chunk.reasoning:
+                        for delta in thoughts.reasoning(chunk.reasoning):
+                            yield delta
                     if chunk.text:
+                        for thinking in thoughts.end():
+                            yield thinking
                         reply.append(chunk.text)
-                        yield TextDelta(turn=turn, text=chunk.text)
+                        if text := shown.feed(chunk.text):
+                            yield TextDelta(turn=turn, text=text)
                     if chunk.usage is not None:
                         yield chunk.usage
+                for thinking in thoughts.end():
+                    yield thinking
+                if text := shown.flush():
+                    yield TextDelta(turn=turn, text=text)
                 return
             except LLMError as error:
                 if not error.retryable or attempt == self.options.stream_retries:
@@ -324,7 +360,7 @@ class Agent:
         Raises :class:`_Stopped` carrying the observation when the user stopped the run
         while the action was running: the model still learns what happened.
         """
-        result = await self._execute(action)
+        result = self._redacted(await self._execute(action))
         formatted = format_observation(
             result,
             max_chars=self.options.max_observation_chars,
@@ -341,7 +377,7 @@ class Agent:
             if result.status == "refused":  # the host would not change the cell it named
                 formatted.text += "\n" + REFUSED_BY_HOST
         ran = result.code or action.code
-        if ran != action.code:
+        if ran != action.code and ran != self.options.redactor.redact(action.code):
             formatted.text = (
                 f"The user edited the code before running it; what ran was:\n{ran}\n\n"
                 f"{formatted.text}"
@@ -364,7 +400,7 @@ class Agent:
 
     def _refused(self, action: Action, reason: str) -> Observation:
         """The observation of an action the cell rule refused: nothing ran."""
-        result = ExecutionResult(status="refused", code=action.code, note=reason)
+        result = self._redacted(ExecutionResult(status="refused", code=action.code, note=reason))
         formatted = format_observation(result, max_chars=self.options.max_observation_chars)
         self.messages.append(_observation_message(formatted))
         return Observation(
@@ -372,7 +408,20 @@ class Agent:
             action_id=action.action_id,
             status="refused",
             text=formatted.text,
-            code=action.code,
+            code=result.code,
+        )
+
+    def _redacted(self, result: ExecutionResult) -> ExecutionResult:
+        """The result with secrets out of its outputs, code and note, before the model or
+        any host sees it."""
+        redactor = self.options.redactor
+        if not redactor:
+            return result
+        return dataclasses.replace(
+            result,
+            outputs=redactor.redact_value(result.outputs),
+            code=redactor.redact(result.code),
+            note=redactor.redact(result.note),
         )
 
     async def _execute(self, action: Action) -> ExecutionResult:

@@ -54,6 +54,24 @@ class TextDelta(Event):
 
 
 @dataclass(frozen=True)
+class ThinkingDelta(Event):
+    """A piece of the model's reasoning as it streams in (shown, never run or sent back)."""
+
+    type: ClassVar[str] = "thinking_delta"
+    text: str
+
+
+@dataclass(frozen=True)
+class Thinking(Event):
+    """The model's reasoning for this turn, complete: ``seconds`` it took to stream (None
+    when the reasoning was only found in the finished reply)."""
+
+    type: ClassVar[str] = "thinking"
+    text: str
+    seconds: float | None = None
+
+
+@dataclass(frozen=True)
 class Retry(Event):
     """The LLM stream broke and is being requested again: discard this turn's partial text."""
 
@@ -153,5 +171,15 @@ class Done(Event):
 
 
 AnyEvent = (
-    TextDelta | Retry | AssistantMessage | Action | Observation | FinalAnswer | Usage | Error | Done
+    TextDelta
+    | Retry
+    | AssistantMessage
+    | Action
+    | Observation
+    | FinalAnswer
+    | Usage
+    | Error
+    | Done
+    | ThinkingDelta
+    | Thinking
 )

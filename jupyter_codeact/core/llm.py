@@ -1,8 +1,10 @@
 """Streaming chat completions from any OpenAI-compatible endpoint.
 
 HTTP-level retries (429 and 5xx, honouring Retry-After, with exponential backoff) are the
-``openai`` client's own; this module turns what is left into :class:`LLMError` with one
-plain sentence that says what to fix.
+``openai`` client's own; a parameter the endpoint refuses is learned and left out
+(:mod:`.endpoint`); reasoning, however the endpoint sends it, streams apart from the text
+(:mod:`.reasoning`). What is left becomes :class:`LLMError` with one plain sentence that
+says what to fix.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from typing import Any, Protocol
 import httpx
 import openai
 
+from .endpoint import EndpointQuirks, quirks_for
 from .events import ErrorKind
+from .reasoning import Piece, ThinkSplitter
 
 Message = dict[str, Any]
 """One chat message in the OpenAI wire form (``role`` and ``content``)."""
@@ -34,10 +38,12 @@ class TokenUsage:
 
 @dataclass(frozen=True)
 class LLMChunk:
-    """A piece of a streamed reply: text, or the usage report that ends the stream."""
+    """A piece of a streamed reply: text, reasoning, or the usage report that ends it."""
 
     text: str = ""
     usage: TokenUsage | None = None
+    reasoning: str = ""
+    """The model's reasoning (never part of ``text``; never sent back to the model)."""
 
 
 class LLMError(Exception):
@@ -74,6 +80,7 @@ class LLMSettings:
     request_timeout: float = 120.0
     stop: tuple[str, ...] = ()
     extra_body: dict[str, Any] | None = None
+    reasoning_effort: str | None = None
 
 
 _VISION_MODELS = re.compile(
@@ -98,8 +105,8 @@ class OpenAIChat:
             max_retries=settings.max_retries,
             timeout=settings.request_timeout,
         )
-        # Some OpenAI-compatible servers reject stream_options; we learn that once.
-        self._usage_in_stream = True
+        self.quirks: EndpointQuirks = quirks_for(self.endpoint, settings.model)
+        """What this endpoint accepts for this model (shared by every client of it)."""
 
     @property
     def model(self) -> str:
@@ -113,27 +120,40 @@ class OpenAIChat:
         await self._client.close()
 
     def _request(self, messages: list[Message]) -> dict[str, Any]:
-        request: dict[str, Any] = {"model": self.model, "messages": messages, "stream": True}
-        if self._usage_in_stream:
-            request["stream_options"] = {"include_usage": True}
-        if self.settings.temperature is not None:
-            request["temperature"] = self.settings.temperature
-        if self.settings.stop:
-            request["stop"] = list(self.settings.stop)
-        if self.settings.extra_body:
-            request["extra_body"] = self.settings.extra_body
-        return request
+        settings = self.settings
+        request: dict[str, Any] = {
+            "model": self.model,
+            "messages": messages,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+        if settings.temperature is not None:
+            request["temperature"] = settings.temperature
+        if settings.stop:
+            request["stop"] = list(settings.stop)
+        if settings.reasoning_effort:
+            request["reasoning_effort"] = settings.reasoning_effort
+        if settings.extra_body:
+            request["extra_body"] = dict(settings.extra_body)
+        return self.quirks.prepare(request)
+
+    async def _open(self, messages: list[Message]) -> tuple[dict[str, Any], Any]:
+        """Send the request; while the endpoint refuses a parameter it names, drop it."""
+        while True:
+            request = self._request(messages)
+            try:
+                return request, await self._client.chat.completions.create(**request)
+            except (openai.BadRequestError, openai.UnprocessableEntityError) as error:
+                if not self.quirks.learn(error.status_code, error.body, request):
+                    raise
 
     async def stream(self, messages: list[Message]) -> AsyncIterator[LLMChunk]:
         started = False
         try:
-            try:
-                response = await self._client.chat.completions.create(**self._request(messages))
-            except openai.BadRequestError as error:
-                if not (self._usage_in_stream and "stream_options" in str(error)):
-                    raise
-                self._usage_in_stream = False
-                response = await self._client.chat.completions.create(**self._request(messages))
+            request, response = await self._open(messages)
+            splitter = ThinkSplitter()
+            finish: str | None = None
+            wrote = reasoned = False
             async for chunk in response:
                 started = True
                 if chunk.usage is not None:
@@ -144,13 +164,36 @@ class OpenAIChat:
                         )
                     )
                 for choice in chunk.choices or ():
-                    text = getattr(choice.delta, "content", None) if choice.delta else None
-                    if text:
-                        yield LLMChunk(text=text)
+                    finish = choice.finish_reason or finish
+                    if choice.delta is None:
+                        continue
+                    if reasoning := _reasoning_of(choice.delta):
+                        reasoned = True
+                        yield LLMChunk(reasoning=reasoning)
+                    for piece in splitter.feed(choice.delta.content or ""):
+                        wrote, reasoned = _note(piece, wrote, reasoned)
+                        yield _chunk(piece)
+            for piece in splitter.close():
+                wrote, reasoned = _note(piece, wrote, reasoned)
+                yield _chunk(piece)
+            cut = splitter.in_reasoning or (reasoned and not wrote)
+            if finish == "stop" and "stop" in request and cut:
+                raise self._stopped_in_reasoning()
         except LLMError:
             raise
         except Exception as error:
             raise self._explain(error, started=started) from error
+
+    def _stopped_in_reasoning(self) -> LLMError:
+        """A stop sequence ended the reply inside the model's reasoning (it thought about
+        ``</execute>``): ask again without stop sequences, for this model from now on."""
+        self.quirks.reject("stop", "a stop sequence ended a reply inside its reasoning")
+        return LLMError(
+            "bad_response",
+            "The reply stopped at a stop sequence inside the model's reasoning; asking again "
+            "without stop sequences.",
+            retryable=True,
+        )
 
     def _explain(self, error: Exception, *, started: bool) -> LLMError:
         """One sentence saying what went wrong and what to do about it."""
@@ -218,6 +261,24 @@ class OpenAIChat:
                 retryable=started,
             )
         raise error
+
+
+def _chunk(piece: Piece) -> LLMChunk:
+    kind, text = piece
+    return LLMChunk(reasoning=text) if kind == "reasoning" else LLMChunk(text=text)
+
+
+def _note(piece: Piece, wrote: bool, reasoned: bool) -> tuple[bool, bool]:
+    return wrote or piece[0] == "text", reasoned or piece[0] == "reasoning"
+
+
+def _reasoning_of(delta: Any) -> str:
+    """The reasoning in a streamed delta, under whichever name the endpoint uses."""
+    for name in ("reasoning_content", "reasoning"):
+        value = getattr(delta, name, None)
+        if isinstance(value, str) and value:
+            return value
+    return ""
 
 
 def _error_detail(error: openai.APIStatusError) -> str:

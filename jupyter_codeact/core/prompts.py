@@ -34,6 +34,12 @@ NO_ACTION_NUDGE = (
     "to finish, put your final answer inside <solution> ... </solution>."
 )
 
+FOREIGN_ACTION_NUDGE = (
+    "Your reply asks for {tag}, which is not an action here. To run code, put Python inside "
+    "<execute> ... </execute> (shell commands as !command lines); to finish, put your final "
+    "answer inside <solution> ... </solution>."
+)
+
 IGNORED_SOLUTION_NOTE = (
     "Note: your reply had both code and a <solution>; the code ran first and the solution "
     "was not taken. Give the <solution> again once you have checked the output."

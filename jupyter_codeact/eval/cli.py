@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from .._version import __version__
-from ..cli.run import EXIT_CANCELLED, EXIT_LLM, EXIT_USAGE, add_model_options, make_backend
+from ..cli.options import EXIT_CANCELLED, EXIT_LLM, EXIT_USAGE
+from ..cli.run import add_model_options, make_backend
 from ..cli.run import settings_from as _settings_from
 from ..config import CodeAct, ConfigError
 from ..core.executor import ExecutorError
@@ -139,7 +140,7 @@ async def _eval(
         model=settings.model,
     )
     pool = KernelPool(
-        args.concurrency, lambda: make_backend(args), fresh_kernels=args.fresh_kernels
+        args.concurrency, lambda: make_backend(args, settings), fresh_kernels=args.fresh_kernels
     )
     progress = Progress(len(tasks) * len(modes))
     run = EvalRun()

@@ -156,7 +156,13 @@ async def run_task(
 ) -> TaskResult:
     domain = suite.domains[task.domain]
     result = TaskResult(task.full_id, task.domain, mode.name, expected=task.answer)
-    transcript = Transcript(task.statement, model=options.model) if options.transcripts else None
+    transcript = (
+        Transcript(
+            task.statement, model=options.model, redactor=options.agent.redactor, kind="eval"
+        )
+        if options.transcripts
+        else None
+    )
     began = time.perf_counter()
     # An ExecutorError here means that even a new kernel cannot hold the tools: every task
     # would fail the same way, so it ends the run (the agent reports its own as events).
@@ -168,10 +174,13 @@ async def run_task(
             require_solution=True,
         )
         tally = _Tally(result)
-        async for event in Agent(llm, executor, agent_options).run(task.statement):
+        agent = Agent(llm, executor, agent_options)
+        async for event in agent.run(task.statement):
             tally.add(event)
             if transcript is not None:
                 transcript.add(event)
+        if transcript is not None:
+            transcript.set_messages(agent.messages)
     result.wall_time_s = time.perf_counter() - began
     if result.answer is not None:
         result.solved = check(task.checker, result.answer, task.answer, task.tolerance)

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..core.actions import ParsedReply
+from ..core.actions import ParsedReply, without_reasoning
 
 _SOLUTION = re.compile(r"<solution>(.*?)(?:</solution>|\Z)", re.DOTALL | re.IGNORECASE)
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*\Z")
@@ -57,6 +57,7 @@ class _ToolCallFormat:
         self.tools = tools
 
     def parse(self, reply: str) -> ParsedReply:
+        reply = without_reasoning(reply)  # reasoning is never searched for calls
         match = _SOLUTION.search(reply)
         solution = match.group(1).strip() if match else None
         # Blank out the solution so that a list or object in the answer is not a call.

@@ -93,10 +93,14 @@ class LocalKernel:
         connection_file: str | None = None,
         cwd: str | None = None,
         startup_timeout: float = 60.0,
+        env: dict[str, str] | None = None,
     ) -> None:
+        """``env``: the kernel's environment (None: this process's; see
+        :meth:`jupyter_codeact.config.CodeAct.kernel_env`). Restarts keep it."""
         self.kernel_name = kernel_name
         self.connection_file = connection_file
         self.cwd = cwd
+        self.env = env
         self.startup_timeout = startup_timeout
         self.manager: AsyncKernelManager | None = None
         self.client: AsyncKernelClient | None = None
@@ -118,7 +122,9 @@ class LocalKernel:
                 ip=str(Path(self._ipc_dir.name) / "kernel"),
             )
             try:
-                await self.manager.start_kernel(cwd=self.cwd)
+                await self.manager.start_kernel(
+                    cwd=self.cwd, **({"env": self.env} if self.env is not None else {})
+                )
             except Exception as error:
                 raise ExecutorError(
                     f"Could not start the '{self.kernel_name}' kernel ({error}): check "

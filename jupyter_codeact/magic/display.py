@@ -29,7 +29,10 @@ from ..core.events import (
     Observation,
     Retry,
     TextDelta,
+    Thinking,
+    ThinkingDelta,
 )
+from ..transcript import thinking_label
 from .history import RunRecord, describe_done
 from .markdown import run_markdown
 from .safe import fenced, safe_markdown
@@ -41,6 +44,7 @@ _STATUS_COLOURS = {
     "interrupted": "var(--jp-warn-color1, #ef6c00)",
     "died": "var(--jp-error-color1, #c62828)",
     "skipped": "var(--jp-ui-font-color2, #757575)",
+    "refused": "var(--jp-warn-color1, #ef6c00)",
 }
 # ipywidgets' HTML sets a line height of a whole widget row (28px): text is single-spaced.
 _ERROR = (
@@ -51,6 +55,7 @@ _ERROR = (
 _MUTED = (
     "color: var(--jp-ui-font-color2, #757575); font-size: 90%; margin: 4px 0; line-height: normal;"
 )
+_THOUGHT = f"white-space: pre-wrap; {_MUTED}"
 
 
 class RunView(Protocol):
@@ -156,6 +161,8 @@ class WidgetView:
         self._final_turns: set[int] = set()
         self._dirty: set[int] = set()
         self._steps: dict[str, _Step] = {}
+        self._thought: tuple[Any, Any, list[str]] | None = None
+        """The reasoning being streamed: its accordion, its text widget and its pieces."""
         self._handle: Any = None
 
     # -- the view ----------------------------------------------------------------------
@@ -171,6 +178,9 @@ class WidgetView:
         for turn in self._dirty - self._final_turns:
             _set_markdown(self._text_widgets[turn], prose("".join(self._texts[turn])))
         self._dirty.clear()
+        if self._thought is not None:
+            _, text, pieces = self._thought
+            text.value = _html(_THOUGHT, "".join(pieces))
 
     def action_outputs(self, action: Action | None) -> AbstractContextManager[Any]:
         step = self._steps.get(action.action_id) if action else None
@@ -207,7 +217,18 @@ class WidgetView:
     # -- events ------------------------------------------------------------------------
     def _apply(self, event: AnyEvent) -> None:
         widgets = self._widgets
-        if isinstance(event, TextDelta):
+        if isinstance(event, ThinkingDelta):
+            if self._thought is None:
+                text = widgets.HTML()
+                accordion = widgets.Accordion(
+                    children=[text], titles=("Thinking…",), selected_index=0
+                )
+                self._thought = (accordion, text, [])
+                self._append(accordion)
+            self._thought[2].append(event.text)
+        elif isinstance(event, Thinking):
+            self._end_thought(event)
+        elif isinstance(event, TextDelta):
             self._text_widget(event.turn)
             self._texts[event.turn].append(event.text)
             self._dirty.add(event.turn)
@@ -215,6 +236,9 @@ class WidgetView:
             self._text_widget(event.turn)
             self._texts[event.turn] = []
             self._dirty.add(event.turn)
+            if self._thought is not None:
+                self._thought[0].layout.display = "none"
+                self._thought = None
         elif isinstance(event, AssistantMessage):
             widget = self._text_widget(event.turn)
             self._final_turns.add(event.turn)
@@ -240,6 +264,19 @@ class WidgetView:
         elif isinstance(event, Done):
             summary = describe_done(event)
             self.footer.value = _html(_MUTED, summary[:1].upper() + summary[1:])
+
+    def _end_thought(self, event: Thinking) -> None:
+        """Reasoning done: folded away under "Thought for N s" (click to read it)."""
+        if self._thought is None:
+            text = self._widgets.HTML()
+            accordion = self._widgets.Accordion(children=[text], titles=("",))
+            self._append(accordion)
+        else:
+            accordion, text, _ = self._thought
+            self._thought = None
+        text.value = _html(_THOUGHT, event.text)
+        accordion.set_title(0, thinking_label(event.seconds))
+        accordion.selected_index = None
 
     def _text_widget(self, turn: int) -> Any:
         if turn not in self._text_widgets:

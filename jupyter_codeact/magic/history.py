@@ -17,9 +17,12 @@ from ..core.events import (
     Observation,
     StopReason,
     TextDelta,
+    Thinking,
+    ThinkingDelta,
 )
 from ..core.llm import Message
-from .safe import fenced, safe_markdown
+from ..transcript import thinking_label
+from .safe import fenced, folded, safe_markdown
 
 if TYPE_CHECKING:
     import nbformat
@@ -56,7 +59,7 @@ class RunRecord:
     """Why the run broke off, if it did not end as the agent says (with a :class:`Done`)."""
 
     def add(self, event: AnyEvent) -> None:
-        if not isinstance(event, TextDelta):
+        if not isinstance(event, TextDelta | ThinkingDelta):
             self.events.append(event)
 
     def fail(self, message: str) -> None:
@@ -147,9 +150,9 @@ class History:
         from ..transcript import Transcript
 
         if not self.runs:
-            return Transcript("(no request yet)")
+            return Transcript("(no request yet)", kind="history")
         first = self.runs[0]
-        transcript = Transcript(first.request, model=first.model)
+        transcript = Transcript(first.request, model=first.model, kind="history")
         for index, run in enumerate(self.runs):
             if index:
                 transcript.add_markdown(f"**Task:** {run.request}")
@@ -157,6 +160,7 @@ class History:
                 transcript.add(event)
             if run.failure is not None:
                 transcript.add_markdown(f"**Error:** {run.failure}")
+        transcript.set_messages(self.messages)
         return transcript
 
     def __repr__(self) -> str:
@@ -173,7 +177,10 @@ class History:
         for run in self.runs:
             parts.append(f"**Request:** {safe_markdown(run.request)}")
             for event in run.events:
-                if isinstance(event, AssistantMessage) and prose(event.text):
+                if isinstance(event, Thinking):
+                    # Trusted output: safe markdown, not only escaped HTML.
+                    parts.append(folded(thinking_label(event.seconds), event.text))
+                elif isinstance(event, AssistantMessage) and prose(event.text):
                     parts.append(safe_markdown(prose(event.text)))
                 elif isinstance(event, Observation):
                     parts.append(f"{fenced(event.code, 'python')}\n*{event.status}*")

@@ -12,10 +12,11 @@ import binascii
 from typing import Any
 
 from ..core.actions import prose
-from ..core.events import AssistantMessage, Error, FinalAnswer, Observation
+from ..core.events import AssistantMessage, Error, FinalAnswer, Observation, Thinking
 from ..core.observation import collapse_carriage_returns, strip_ansi, truncate_middle
+from ..transcript import thinking_label
 from .history import RunRecord
-from .safe import fenced, safe_markdown
+from .safe import fenced, folded, safe_markdown
 
 _IMAGES = ("image/png", "image/jpeg", "image/gif")
 MAX_OUTPUT_CHARS = 3000
@@ -77,7 +78,9 @@ def run_markdown(record: RunRecord) -> str:
     parts = [f"**CodeAct:** {safe_markdown(record.request)}"]
     step = 0
     for event in record.events:
-        if isinstance(event, AssistantMessage) and (text := prose(event.text)):
+        if isinstance(event, Thinking) and event.text.strip():
+            parts.append(folded(thinking_label(event.seconds), event.text))
+        elif isinstance(event, AssistantMessage) and (text := prose(event.text)):
             parts.append(safe_markdown(text))
         elif isinstance(event, Observation):
             step += 1

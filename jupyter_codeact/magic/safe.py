@@ -9,6 +9,7 @@ addresses. Code spans and code blocks are left alone: markdown shows them litera
 
 from __future__ import annotations
 
+import html
 import re
 
 _FENCE_LINE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
@@ -79,3 +80,11 @@ def fenced(text: str, info: str = "") -> str:
     runs = [len(run) for run in re.findall(r"`{3,}", text)]
     fence = "`" * max(3, max(runs, default=0) + 1)
     return f"{fence}{info}\n{text.rstrip(chr(10))}\n{fence}"
+
+
+def folded(summary: str, markdown: str) -> str:
+    """Model text under a collapsed summary (the reasoning), made safe like the rest."""
+    return (
+        f"<details>\n<summary>{html.escape(summary)}</summary>\n\n"
+        f"{safe_markdown(markdown)}\n\n</details>"
+    )

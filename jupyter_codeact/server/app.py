@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Float, Instance, Unicode, default
+from traitlets import Float, Instance, Int, Unicode, default
 
 from ..config import CodeAct
 from .handlers import handlers
+from .kernel_guard import guard_kernel_manager
+from .limits import MB, Limits
 from .manager import ChatManager
-from .store import ChatStore
+from .store import ChatStore, default_chats_dir
 
 CONTENTS_EVENTS = "https://events.jupyter.org/jupyter_server/contents_service/v1"
 
@@ -30,12 +31,24 @@ class CodeActExtension(ExtensionApp):
 
     @default("chats_dir")
     def _default_chats_dir(self) -> str:
-        return str(Path(jupyter_data_dir()) / "codeact" / "chats")
+        return str(default_chats_dir())
 
     orphan_timeout = Float(
         30.0,
         help="Seconds to wait for a browser tab that went away while the agent's cell was "
         "pending (it may reconnect and report the outcome) before the run fails.",
+    ).tag(config=True)
+
+    max_message_chars = Int(
+        Limits.max_message_chars,
+        help="Longest user message accepted, in characters (longer data belongs in a file "
+        "that the agent reads).",
+    ).tag(config=True)
+
+    max_chat_mb = Int(
+        Limits.max_chat_chars // MB,
+        help="Size in MB past which a chat takes no new message (start a new chat): its "
+        "file is rewritten as it changes.",
     ).tag(config=True)
 
     codeact_config = Instance(CodeAct, help="The CodeAct settings this server runs with.")
@@ -47,12 +60,26 @@ class CodeActExtension(ExtensionApp):
     chats = Instance(ChatManager, allow_none=True, help="The chats this server runs.")
 
     def initialize_settings(self) -> None:
+        server = self.serverapp
+        log = server.log if server is not None else self.log
+        root = server.root_dir if server is not None else ""
         self.chats = ChatManager(
-            ChatStore(Path(self.chats_dir)),
+            ChatStore(Path(self.chats_dir), server_root=root, log=log),
             self.codeact_config,
             orphan_timeout=self.orphan_timeout,
         )
-        self.settings.update({"codeact_settings": self.codeact_config, "codeact_chats": self.chats})
+        limits = Limits(
+            max_message_chars=self.max_message_chars, max_chat_chars=self.max_chat_mb * MB
+        )
+        self.settings.update(
+            {
+                "codeact_settings": self.codeact_config,
+                "codeact_chats": self.chats,
+                "codeact_limits": limits,
+            }
+        )
+        if server is not None and server.kernel_manager is not None:
+            guard_kernel_manager(server.kernel_manager, self.codeact_config, log)
         if self.serverapp is not None and self.serverapp.event_logger is not None:
             self.serverapp.event_logger.add_listener(
                 schema_id=CONTENTS_EVENTS, listener=self.chats.contents_event

@@ -6,8 +6,10 @@ and the chat socket (which runs code in the user's kernels) ``execute``.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 from jupyter_core.utils import ensure_async
@@ -19,6 +21,7 @@ from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
 from ..config import CodeAct
 from .context import namespace_expression
+from .limits import DEFAULT_LIMITS, InputError, Limits, check_path, decode_json, size
 from .protocol import ProtocolError, parse_client_message
 
 if TYPE_CHECKING:
@@ -43,14 +46,37 @@ class CodeActHandler(APIHandler):
         manager: ChatManager = self.settings["codeact_chats"]
         return manager
 
+    @property
+    def limits(self) -> Limits:
+        limits: Limits = self.settings.get("codeact_limits", DEFAULT_LIMITS)
+        return limits
+
+    def refuse(self, reason: str) -> web.HTTPError:
+        """A 400 that says ``reason``, logged through the server's logger."""
+        self.log.warning(
+            "CodeAct: refused %s %s: %s", self.request.method, self.request.path, reason
+        )
+        return web.HTTPError(400, reason)
+
     def body(self) -> dict[str, Any]:
         try:
-            data = json.loads(self.request.body or b"{}")
-        except ValueError as error:
-            raise web.HTTPError(400, "The request body is not JSON.") from error
+            data = decode_json(
+                self.request.body or b"{}",
+                limit=self.limits.max_body_bytes,
+                max_depth=self.limits.max_depth,
+                what="request body",
+            )
+        except InputError as error:
+            raise self.refuse(str(error)) from error
         if not isinstance(data, dict):
-            raise web.HTTPError(400, "The request body must be a JSON object.")
+            raise self.refuse("The request body must be a JSON object.")
         return data
+
+    def notebook_path(self, path: Any) -> str:
+        try:
+            return check_path(path, self.limits)
+        except InputError as error:
+            raise self.refuse(str(error)) from error
 
 
 class ConfigHandler(CodeActHandler):
@@ -77,16 +103,26 @@ class ChatsHandler(CodeActHandler):
     async def get(self) -> None:
         path = self.get_query_argument("path", None)
         if path is None:
-            raise web.HTTPError(400, "Give the notebook's path: ?path=...")
-        self.finish({"chats": self.chats.store.chats_for(path)})
+            raise self.refuse("Give the notebook's path: ?path=...")
+        path = self.notebook_path(path)
+        store = self.chats.store
+        if store.unmatched(path):  # chats from before roots were recorded
+            loop = asyncio.get_running_loop()
+            store.claim(path, await loop.run_in_executor(None, store.provenance, path))
+        self.finish(
+            {
+                "chats": store.chats_for(path),
+                "problems": [problem.message() for problem in store.problems_for(path)],
+            }
+        )
 
     @web.authenticated
     @authorized
     async def post(self) -> None:
-        path = self.body().get("path")
-        if not isinstance(path, str) or not path:
-            raise web.HTTPError(400, 'Give the notebook\'s path: {"path": "..."}.')
-        record = self.chats.store.create(path)
+        body = self.body()
+        if not isinstance(body.get("path"), str) or not body["path"]:
+            raise self.refuse('Give the notebook\'s path: {"path": "..."}.')
+        record = self.chats.store.create(self.notebook_path(body["path"]))
         self.set_status(201)
         self.finish(dict(record.info))
 
@@ -97,7 +133,7 @@ class ChatHandler(CodeActHandler):
     async def get(self, chat_id: str) -> None:
         session = self.chats.session(chat_id)
         if session is None:
-            raise web.HTTPError(404, f"No chat {chat_id}.")
+            raise web.HTTPError(404, self.chats.missing(chat_id))
         snapshot = session.snapshot()
         self.finish(
             {"chat": snapshot["chat"], "entries": snapshot["entries"], "state": snapshot["state"]}
@@ -135,9 +171,21 @@ class ChatSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
         manager: ChatManager = self.settings["codeact_chats"]
         session = manager.session(chat_id)
         if session is None:
-            raise web.HTTPError(404, f"No chat {chat_id}.")
+            raise web.HTTPError(404, manager.missing(chat_id))
         self.session = session
+        self.manager = manager
         await super().get(chat_id)
+
+    @property
+    def limits(self) -> Limits:
+        limits: Limits = self.settings.get("codeact_limits", DEFAULT_LIMITS)
+        return limits
+
+    @property
+    def max_message_size(self) -> int:
+        # Above ours, so that a frame over our limit gets a `problem` that says so, rather
+        # than tornado closing the socket (it still does past this, with code 1009).
+        return self.limits.max_frame_chars * 4
 
     def open(self, *args: Any, **kwargs: Any) -> None:
         super().open(*args, **kwargs)  # starts the keep-alive pings
@@ -153,16 +201,27 @@ class ChatSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
             self.write_message(json.dumps(message, ensure_ascii=False))
 
     def on_message(self, message: str | bytes) -> None:
+        limits = self.limits
         try:
-            parsed = parse_client_message(json.loads(message))
-        except ValueError as error:  # ProtocolError or invalid JSON
-            text = str(error) if isinstance(error, ProtocolError) else "A message must be JSON."
-            self.send({"type": "problem", "message": text})
+            decoded = decode_json(
+                message, limit=limits.max_frame_chars, max_depth=limits.max_depth, what="message"
+            )
+            parsed = parse_client_message(decoded, limits)
+        except (InputError, ProtocolError) as error:
+            self.refuse(message, str(error))
             return
         kind = parsed["type"]
         if kind == "hello":
             self.session.hello(self, parsed["client_id"])
         elif kind == "user_message":
+            stored = self.manager.store.size(self.session.id)
+            if stored > limits.max_chat_chars:
+                self.refuse(
+                    message,
+                    f"This chat is {size(stored)}, over the limit of "
+                    f"{size(limits.max_chat_chars)} for one chat: start a new chat (New chat).",
+                )
+                return
             problem = self.session.ask(
                 self,
                 parsed["text"],
@@ -180,8 +239,46 @@ class ChatSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
         elif kind == "execute_result":
             self.session.execute_result(parsed)
 
+    def refuse(self, message: str | bytes, reason: str) -> None:
+        """Tell the page why its message was refused, and log it through the server's log.
+
+        An execute result refused (too large, too deep) still ends its request, as an error
+        that says why, so that the run does not wait for it until it gives up.
+        """
+        self.log.warning("CodeAct: refused a message on chat %s: %s", self.session.id, reason)
+        self.send({"type": "problem", "message": reason})
+        head = (
+            message[:1000] if isinstance(message, str) else message[:1000].decode(errors="replace")
+        )
+        found = _EXECUTE_RESULT.search(head)
+        if found:
+            self.session.execute_result(
+                {
+                    "type": "execute_result",
+                    "request_id": found.group(1),
+                    "status": "error",
+                    "outputs": [
+                        {
+                            "output_type": "error",
+                            "ename": "OutputRefused",
+                            "evalue": f"The cell ran, but its outputs could not be used: {reason}",
+                            "traceback": [],
+                        }
+                    ],
+                    "code": None,
+                    "execution_count": None,
+                    "cell_id": None,
+                }
+            )
+
     def on_close(self) -> None:
         self.session.detach(self)
+
+
+# The panel writes `type` and `request_id` first (src/executor.ts).
+_EXECUTE_RESULT = re.compile(
+    r'^\s*\{\s*"type"\s*:\s*"execute_result"\s*,\s*"request_id"\s*:\s*"([0-9A-Za-z_-]{1,200})"'
+)
 
 
 def handlers() -> list[tuple[str, type]]:

@@ -42,6 +42,13 @@ class ChatManager:
             self._sessions[chat_id] = session
         return session
 
+    def missing(self, chat_id: str) -> str:
+        """Why chat ``chat_id`` cannot be opened, in a sentence."""
+        problem = self.store.problem_of(chat_id)
+        if problem is not None:
+            return problem.message().replace("A chat of this notebook", "This chat", 1)
+        return f"No chat {chat_id}."
+
     async def delete(self, chat_id: str) -> bool:
         session = self._sessions.pop(chat_id, None)
         if session is not None:
@@ -58,7 +65,12 @@ class ChatManager:
     async def contents_event(self, logger: Any, schema_id: str, data: dict[str, Any]) -> None:
         """jupyter_server's contents events: follow notebooks that are renamed."""
         if data.get("action") == "rename" and data.get("source_path"):
-            self.renamed(str(data["source_path"]), str(data["path"]))
+            old, new = str(data["source_path"]), str(data["path"])
+            self.renamed(old, new)
+            if self.store.unmatched(old):  # chats from before roots were recorded
+                loop = asyncio.get_running_loop()
+                evidence = await loop.run_in_executor(None, self.store.provenance, new)
+                self.store.claim(new, evidence, named=old)
 
     async def close(self) -> None:
         await asyncio.gather(*(session.close() for session in self._sessions.values()))

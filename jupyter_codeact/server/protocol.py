@@ -5,7 +5,12 @@ Change both files together. Everything is JSON.
 REST (all under ``{base_url}codeact/``, authenticated and authorized):
 
 - ``GET config``: :func:`~jupyter_codeact.config.CodeAct.public_settings` (never the key).
-- ``GET chats?path=P``: ``{"chats": [ChatInfo...]}`` of notebook ``P``, newest first.
+- ``GET chats?path=P``: ``{"chats": [ChatInfo...], "problems": [str...]}`` of notebook
+  ``P``, newest first; ``problems`` says which of its chat files could not be read and
+  where they were moved.
+
+Every body, query value and websocket message is bounded (:mod:`.limits`): what breaks a
+limit gets a 400 (REST) or a ``problem`` (websocket) that names it.
 - ``POST chats`` with ``{"path": P}``: a new, empty chat for notebook ``P`` (ChatInfo, 201).
 - ``GET chats/{id}``: ``{"chat": ChatInfo, "entries": [ChatEntry...], "state": ChatState}``.
 - ``DELETE chats/{id}``: forget a chat (204).
@@ -62,11 +67,12 @@ from __future__ import annotations
 from typing import Any, Literal, TypedDict
 
 from ..core.events import ExecutionStatus
+from .limits import DEFAULT_LIMITS, Limits, size
 
 ChatState = Literal["idle", "thinking", "running", "waiting_approval", "done", "error"]
 """``idle``: never run or stopped; ``done``: the last run ended with an answer."""
 
-Role = Literal["user", "assistant", "action", "observation", "final", "error"]
+Role = Literal["user", "assistant", "action", "observation", "final", "error", "thinking"]
 """Entry roles; the panel renders each entry with ``data-codeact-role`` set to its role."""
 
 EXECUTION_STATUSES = ("ok", "error", "timeout", "interrupted", "died", "skipped", "refused")
@@ -80,6 +86,9 @@ class ChatInfo(TypedDict):
     title: str
     created: float
     updated: float
+    root: str
+    """The real path of the server root that ``path`` is relative to (a chat belongs to one
+    notebook file, whichever folder the server was started in)."""
 
 
 class ChatEntry(TypedDict, total=False):
@@ -87,7 +96,10 @@ class ChatEntry(TypedDict, total=False):
 
     - user: ``text``
     - assistant: ``text`` (the model's raw reply, markdown with ``<execute>`` /
-      ``<solution>`` blocks; the panel shows the prose), ``turn``, ``streaming`` (bool)
+      ``<solution>`` blocks), ``turn``, ``streaming`` (bool), ``prose`` (once the reply is
+      complete: what the panel shows of it, as the reply grammar reads it)
+    - thinking: ``text`` (the model's reasoning; never run, never sent back), ``turn``,
+      ``streaming``, ``duration_ms`` (how long it took to stream, once known)
     - action: ``code``, ``turn``, ``action_id``, ``request_id``, ``phase``
       (``pending`` | ``running`` | ``waiting_approval`` | ``finished``), ``cell_id``,
       ``cell`` (the model's id of the cell it ran in), ``replaces`` (the cell it asked to
@@ -100,6 +112,9 @@ class ChatEntry(TypedDict, total=False):
     - error: ``text`` (one sentence with the fix), ``kind`` (an ErrorKind, or
       ``max_turns`` | ``token_budget`` | ``stopped`` | ``interrupted`` (the server stopped
       mid-run) | ``internal``)
+
+    A user entry also records the ``model`` asked to answer it (exports say which model
+    wrote a chat).
     """
 
     id: str
@@ -119,6 +134,8 @@ class ChatEntry(TypedDict, total=False):
     duration_ms: float
     note: str
     kind: str
+    prose: str
+    model: str
     cell: str
     replaces: str
     replaced: bool
@@ -128,24 +145,38 @@ class ProtocolError(ValueError):
     """A client message that does not follow the protocol; the message says how."""
 
 
-def _string(message: dict[str, Any], key: str, *, required: bool = True) -> str | None:
+def _string(
+    message: dict[str, Any], key: str, *, required: bool = True, limit: int | None = None
+) -> str | None:
     value = message.get(key)
     if value is None and not required:
         return None
     if not isinstance(value, str):
         raise ProtocolError(f"'{key}' must be a string in a '{message.get('type')}' message.")
+    if limit is not None and len(value) > limit:
+        raise ProtocolError(
+            f"'{key}' of a '{message.get('type')}' message is {size(len(value))}, over the "
+            f"limit of {size(limit)}."
+        )
     return value
 
 
-def parse_client_message(message: Any) -> dict[str, Any]:
+def parse_client_message(message: Any, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
     """Check a decoded client message; return it (normalised) or raise ProtocolError."""
     if not isinstance(message, dict):
         raise ProtocolError("A message must be a JSON object.")
     kind = message.get("type")
+    ids = limits.max_id_chars
     if kind == "hello":
-        return {"type": "hello", "client_id": _string(message, "client_id")}
+        return {"type": "hello", "client_id": _string(message, "client_id", limit=ids)}
     if kind == "user_message":
         text = _string(message, "text") or ""
+        if len(text) > limits.max_message_chars:
+            raise ProtocolError(
+                f"The message is {size(len(text))} long, over the limit of "
+                f"{size(limits.max_message_chars)}: put long data in a file and ask the "
+                "agent to read it."
+            )
         if not text.strip():
             raise ProtocolError("The message is empty.")
         approval = message.get("approval")
@@ -157,15 +188,15 @@ def parse_client_message(message: Any) -> dict[str, Any]:
         return {
             "type": "user_message",
             "text": text,
-            "context": _string(message, "context", required=False),
+            "context": _string(message, "context", required=False, limit=limits.max_context_chars),
             "approval": approval,
             "replace_failed": replace_failed,
-            "user_cell": _string(message, "user_cell", required=False) or "",
+            "user_cell": _string(message, "user_cell", required=False, limit=ids) or "",
         }
     if kind == "stop":
         return {"type": "stop"}
     if kind == "approved":
-        return {"type": "approved", "request_id": _string(message, "request_id")}
+        return {"type": "approved", "request_id": _string(message, "request_id", limit=ids)}
     if kind == "execute_result":
         status = message.get("status")
         if status not in EXECUTION_STATUSES:
@@ -179,13 +210,13 @@ def parse_client_message(message: Any) -> dict[str, Any]:
             raise ProtocolError("'placement' must be 'new' or 'replaced'.")
         return {
             "type": "execute_result",
-            "request_id": _string(message, "request_id"),
+            "request_id": _string(message, "request_id", limit=ids),
             "status": status,
             "outputs": outputs,
-            "code": _string(message, "code", required=False),
+            "code": _string(message, "code", required=False, limit=limits.max_context_chars),
             "execution_count": count if isinstance(count, int) else None,
-            "cell_id": _string(message, "cell_id", required=False),
+            "cell_id": _string(message, "cell_id", required=False, limit=ids),
             "placement": placement,
-            "note": _string(message, "note", required=False) or "",
+            "note": _string(message, "note", required=False, limit=limits.max_context_chars) or "",
         }
     raise ProtocolError(f"Unknown message type {kind!r}.")

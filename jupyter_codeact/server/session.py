@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from ..config import CodeAct, ConfigError
+from ..core.actions import prose
 from ..core.agent import Agent
 from ..core.cells import Cell, CellBook
 from ..core.events import (
@@ -27,6 +28,8 @@ from ..core.events import (
     Observation,
     Retry,
     TextDelta,
+    Thinking,
+    ThinkingDelta,
     Usage,
 )
 from ..core.llm import LLM
@@ -115,6 +118,7 @@ class ChatSession:
         self._agent: Agent | None = None
         self._task: asyncio.Task[None] | None = None
         self._assistant_id: str | None = None
+        self._thinking_id: str | None = None
         self._unpublished: str | None = None
         self._dirty = False
         self._flush_later: asyncio.TimerHandle | None = None
@@ -218,9 +222,10 @@ class ChatSession:
             "ask" if self.settings.approval_mode == "ask" else "auto"
         )
         if self.record.info["title"] == "New chat":
-            self.record.info["title"] = text.strip().splitlines()[0][:80]
+            title = self.settings.redactor().redact(text.strip().splitlines()[0])
+            self.record.info["title"] = title[:80]
             self.broadcast({"type": "chat", "chat": self.record.info})
-        self._add({"role": "user", "text": text})
+        self._add({"role": "user", "text": text, "model": self.settings.model})
         try:
             self.settings.check()
         except ConfigError as error:
@@ -318,13 +323,16 @@ class ChatSession:
             )
         finally:
             self._assistant_id = None
+            self._end_thinking()
             # On disk before the pages hear that the run is over.
             self._save()
             await self.flush()
             self._set_state(final)
 
     def _apply(self, event: AnyEvent) -> None:
-        if isinstance(event, TextDelta):
+        if isinstance(event, ThinkingDelta | Thinking):
+            self._thinking(event)
+        elif isinstance(event, TextDelta):
             if self._assistant_id is None:
                 entry = self._add(
                     {"role": "assistant", "turn": event.turn, "text": "", "streaming": True},
@@ -337,11 +345,16 @@ class ChatSession:
         elif isinstance(event, Retry):
             if self._assistant_id is not None:
                 self._replace(self._assistant_id, text="")
+            self._end_thinking(text="")  # the retried reply thinks afresh
         elif isinstance(event, AssistantMessage):
+            self._end_thinking()
+            shown = prose(event.text)
             if self._assistant_id is None:
-                self._add({"role": "assistant", "turn": event.turn, "text": event.text})
+                self._add(
+                    {"role": "assistant", "turn": event.turn, "text": event.text, "prose": shown}
+                )
             else:
-                self._replace(self._assistant_id, text=event.text, streaming=False)
+                self._replace(self._assistant_id, text=event.text, prose=shown, streaming=False)
             self._assistant_id = None
         elif isinstance(event, Usage):
             self.tokens = event.run_total_tokens
@@ -370,6 +383,34 @@ class ChatSession:
         elif isinstance(event, Error):
             self._publish_action()
             self._add({"role": "error", "kind": event.kind, "text": event.message})
+
+    def _thinking(self, event: ThinkingDelta | Thinking) -> None:
+        """Reasoning gets an entry of its own: streamed live, then complete with its time."""
+        if isinstance(event, ThinkingDelta):
+            if self._thinking_id is None:
+                entry = self._add(
+                    {"role": "thinking", "turn": event.turn, "text": "", "streaming": True},
+                    save=False,
+                )
+                self._thinking_id = entry["id"]
+            current = self._entry(self._thinking_id)
+            current["text"] = current.get("text", "") + event.text
+            self.broadcast({"type": "delta", "id": self._thinking_id, "text": event.text})
+            return
+        done: dict[str, Any] = {"text": event.text, "streaming": False}
+        if event.seconds is not None:
+            done["duration_ms"] = round(event.seconds * 1000, 1)
+        if self._thinking_id is None:
+            self._add({"role": "thinking", "turn": event.turn, **done})
+        else:
+            self._replace(self._thinking_id, **done)
+            self._thinking_id = None
+
+    def _end_thinking(self, **changes: Any) -> None:
+        """Close a reasoning entry still streaming (its reply broke off, or the run ended)."""
+        if self._thinking_id is not None:
+            self._replace(self._thinking_id, streaming=False, **changes)
+            self._thinking_id = None
 
     def _action_sent(self, action: Action, request_id: str, approval: str) -> None:
         phase = "waiting_approval" if approval == "ask" else "running"
@@ -432,6 +473,7 @@ class ChatSession:
         self, entry: ChatEntry | dict[str, Any], *, save: bool = True, publish: bool = True
     ) -> ChatEntry:
         full: ChatEntry = {"id": uuid.uuid4().hex, "time": time.time(), **entry}  # type: ignore[typeddict-item]
+        full = self.settings.redactor().redact_value(full)  # stored, shown: never a secret
         self.record.entries.append(full)
         if publish:
             self.broadcast({"type": "entry", "entry": full})
@@ -447,7 +489,7 @@ class ChatSession:
 
     def _replace(self, entry_id: str, **changes: Any) -> None:
         entry = self._entry(entry_id)
-        entry.update(changes)  # type: ignore[typeddict-item]
+        entry.update(self.settings.redactor().redact_value(changes))  # type: ignore[typeddict-item]
         self.broadcast({"type": "entry", "entry": entry})
         self._save()
 

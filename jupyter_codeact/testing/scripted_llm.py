@@ -3,7 +3,10 @@
 It speaks the real wire protocol (``/v1/chat/completions`` streamed as server-sent events
 or not, ``/v1/models``), answers from a script, records every request, and can inject
 faults: error statuses with Retry-After, delays, a stream cut mid-way, malformed chunks,
-a reply that never comes.
+a reply that never comes. Like real servers it ends the content at a stop sequence the
+request sends, streams reasoning as ``reasoning_content`` (or ``reasoning``) deltas, and
+can refuse request parameters with the 400 bodies of OpenAI, vLLM, Ollama or llama.cpp
+(``rejects``; see :func:`refusal_body`).
 
 In-process::
 
@@ -32,7 +35,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+ErrorStyle = Literal["openai", "vllm", "vllm-legacy", "ollama", "llamacpp"]
 
 
 @dataclass
@@ -48,7 +53,7 @@ class Reply:
     delay: float = 0.0
     """Seconds before the response starts."""
     chunk_delay: float = 0.0
-    """Seconds between streamed chunks."""
+    """Seconds between streamed chunks (of reasoning, then of content)."""
     chunk_size: int = 6
     """Characters of content per streamed chunk (0: all in one)."""
     cut_after: int | None = None
@@ -59,6 +64,12 @@ class Reply:
     """Never answer: hold the connection until the client goes away."""
     usage: bool = True
     """Report token usage when the client asks for it (``stream_options.include_usage``)."""
+    reasoning: str = ""
+    """Reasoning streamed before the content, as its own deltas (``<think>`` text goes in
+    ``content``, as servers without a reasoning parser send it)."""
+    reasoning_field: Literal["reasoning_content", "reasoning"] = "reasoning_content"
+    """The delta field of the reasoning: DeepSeek and vLLM's parsers send
+    ``reasoning_content``; Ollama, newer vLLM and OpenRouter ``reasoning``."""
     quote: dict[str, str] = field(default_factory=dict)
     """Fill ``{name}`` in ``content`` with what the regex ``quote[name]`` captures (its first
     group, last match) in the request's messages, as a model quotes an id it was given:
@@ -121,11 +132,18 @@ class ScriptedLLM:
         *,
         models: tuple[str, ...] = ("scripted-model",),
         required_key: str | None = None,
+        rejects: tuple[str, ...] = (),
+        error_style: ErrorStyle = "openai",
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
         self.models = models
         self.required_key = required_key
+        self.rejects = rejects
+        """Request parameters this server refuses (with HTTP 400, before any reply is
+        used): ``("temperature", "stop")`` is an OpenAI reasoning model. ``temperature`` is
+        refused unless it is 1, the only value those models take."""
+        self.error_style: ErrorStyle = error_style
         self.requests: list[RecordedRequest] = []
         self._lock = threading.Condition()
         self._closing = threading.Event()
@@ -295,6 +313,10 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/_control/script":
             if "required_key" in body:
                 self.llm.required_key = body["required_key"]
+            if "rejects" in body:
+                self.llm.rejects = tuple(body["rejects"])
+            if "error_style" in body:
+                self.llm.error_style = body["error_style"]
             if body.get("append"):
                 self.llm.push(*body.get("replies", []))
             else:
@@ -306,6 +328,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self.llm.requests.clear()
             self.llm.set_script([])
             self.llm.required_key = body.get("required_key")
+            self.llm.rejects = tuple(body.get("rejects", ()))
+            self.llm.error_style = body.get("error_style", "openai")
             self._json(200, {})
             return
         if not path.endswith("/chat/completions"):
@@ -325,6 +349,10 @@ class _Handler(BaseHTTPRequestHandler):
                     }
                 },
             )
+            return
+        refused = refusal_body(body, self.llm.rejects, self.llm.error_style)
+        if refused is not None:
+            self._json(400, refused)
             return
         reply = self.llm._next_reply(request)
         if reply.delay and self.llm._closing.wait(reply.delay):
@@ -353,7 +381,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _usage(self, request: RecordedRequest, reply: Reply) -> dict[str, int]:
         prompt = len(json.dumps(request.body.get("messages", []))) // 4
-        completion = max(len(reply.content) // 4, 1)
+        completion = max((len(reply.reasoning) + len(_content(request, reply))) // 4, 1)
         return {
             "prompt_tokens": prompt,
             "completion_tokens": completion,
@@ -371,7 +399,11 @@ class _Handler(BaseHTTPRequestHandler):
                 "choices": [
                     {
                         "index": 0,
-                        "message": {"role": "assistant", "content": reply.content},
+                        "message": {
+                            "role": "assistant",
+                            "content": _content(request, reply),
+                            **({reply.reasoning_field: reply.reasoning} if reply.reasoning else {}),
+                        },
                         "finish_reason": "stop",
                     }
                 ],
@@ -398,10 +430,16 @@ class _Handler(BaseHTTPRequestHandler):
         def choice(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
             return {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
 
-        size = reply.chunk_size or max(len(reply.content), 1)
-        pieces = [reply.content[i : i + size] for i in range(0, len(reply.content), size)]
+        content = _content(request, reply)
+        size = reply.chunk_size or max(len(reply.reasoning), len(content), 1)
+        thought = [reply.reasoning[i : i + size] for i in range(0, len(reply.reasoning), size)]
+        pieces = [content[i : i + size] for i in range(0, len(content), size)]
         try:
             self._event(choice({"role": "assistant", "content": ""}))
+            for piece in thought:
+                self._event(choice({"content": None, reply.reasoning_field: piece}))
+                if reply.chunk_delay and self.llm._closing.wait(reply.chunk_delay):
+                    return
             for count, piece in enumerate(pieces):
                 if reply.cut_after is not None and count >= reply.cut_after:
                     self.close_connection = True
@@ -427,6 +465,64 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _raw(self, payload: bytes) -> None:
         self.wfile.write(f"{len(payload):x}\r\n".encode() + payload + b"\r\n")
+
+
+def _content(request: RecordedRequest, reply: Reply) -> str:
+    """The reply's content as a real server sends it: ended before the first stop sequence
+    of the request (which is not sent)."""
+    stop = request.body.get("stop") or []
+    stops = [stop] if isinstance(stop, str) else [s for s in stop if isinstance(s, str) and s]
+    cut = min((i for i in (reply.content.find(s) for s in stops) if i >= 0), default=-1)
+    return reply.content if cut < 0 else reply.content[:cut]
+
+
+def refusal_body(
+    body: dict[str, Any], rejects: tuple[str, ...], style: ErrorStyle
+) -> dict[str, Any] | None:
+    """The 400 body a server of ``style`` answers a request with a parameter it refuses.
+
+    The bodies are the shapes these servers send: OpenAI names the parameter in ``param``
+    and ``code``; vLLM (``error`` object, or the older top-level form), Ollama and
+    llama.cpp say it only in the message.
+    """
+    refused = next((name for name in rejects if name in body), None)
+    if refused is None or (refused == "temperature" and body["temperature"] == 1):
+        return None
+    value = json.dumps(body[refused])
+    if style == "openai":
+        if refused == "temperature":
+            message = (
+                f"Unsupported value: 'temperature' does not support {value} with this model. "
+                "Only the default (1) value is supported."
+            )
+            code = "unsupported_value"
+        else:
+            message = f"Unsupported parameter: '{refused}' is not supported with this model."
+            code = "unsupported_parameter"
+        error: dict[str, Any] = {
+            "message": message,
+            "type": "invalid_request_error",
+            "param": refused,
+        }
+        return {"error": {**error, "code": code}}
+    if style in ("vllm", "vllm-legacy"):
+        # vLLM passes unknown fields to the model's chat template, whose tokenizer refuses.
+        message = (
+            f"Kwargs ['{refused}'] are not supported by `MistralCommonTokenizer.apply_chat_"
+            "template`."
+        )
+        error = {"message": message, "type": "BadRequestError", "param": None, "code": 400}
+        # (vLLM's code is the HTTP status, OpenAI's a string.)
+        return {"object": "error", **error} if style == "vllm-legacy" else {"error": error}
+    if style == "ollama":
+        if refused == "reasoning_effort":
+            message = f'"{body.get("model")}" does not support thinking'
+        else:
+            message = f"invalid {refused} value: {value}"
+        error = {"message": message, "type": "invalid_request_error", "param": None}
+        return {"error": {**error, "code": None}}
+    message = f"Unsupported param: {refused}"
+    return {"error": {"code": 400, "message": message, "type": "invalid_request_error"}}
 
 
 def main(argv: list[str] | None = None) -> None:

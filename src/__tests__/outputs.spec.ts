@@ -128,7 +128,7 @@ describe('findError', () => {
 });
 
 describe('boundOutputs', () => {
-  const limits = { maxTextChars: 20, maxImageChars: 8 };
+  const limits = { maxTextChars: 20, maxImageChars: 8, maxTotalChars: 1000 };
 
   it('keeps small outputs as they are', () => {
     const outputs = [stdout('small'), result('42'), error('E', 'v')];
@@ -168,6 +168,20 @@ describe('boundOutputs', () => {
     expect((small as nbformat.IDisplayData).data).toEqual({
       'image/png': 'AAAA'
     });
+  });
+
+  it('drops the outputs past the total limit, with a note', () => {
+    const many = Array.from({ length: 30 }, (_, i) =>
+      stdout(`line ${String(i).padStart(2, '0')}`)
+    );
+    const bounded = boundOutputs(many, limits);
+    const size = JSON.stringify(stdout('line 10')).length;
+    const kept = Math.floor(1000 / size);
+    expect(bounded.slice(0, kept)).toEqual(many.slice(0, kept));
+    expect(bounded).toHaveLength(kept + 1);
+    expect((bounded[kept] as nbformat.IStream).text).toBe(
+      `[${30 - kept} more output(s) not sent: the outputs exceed 1,000 characters in all]`
+    );
   });
 
   it('keeps JSON data as objects', () => {

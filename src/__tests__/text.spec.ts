@@ -37,6 +37,36 @@ describe('splitReply', () => {
   });
 });
 
+describe('splitReply, the shapes real models write', () => {
+  it('reads every action tag, with attributes', () => {
+    for (const tag of ['execute', 'execute_ipython', 'execute_bash']) {
+      expect(
+        splitReply(`Go.\n<${tag} replace="c1">\nls\n</${tag}>`)[1]
+      ).toEqual({ kind: 'code', text: '\nls\n', closed: true });
+    }
+    expect(splitReply('<code>\nx = 1\n</code>')[0].kind).toBe('code');
+    expect(splitReply('Call <code>df.head()</code> now.')).toEqual([
+      { kind: 'prose', text: 'Call <code>df.head()</code> now.', closed: true }
+    ]);
+  });
+
+  it('keeps reasoning out of the prose', () => {
+    expect(prose('<think>Maybe <execute>x</execute></think>It is 42.')).toBe(
+      'It is 42.'
+    );
+    expect(prose('<thinking>still going')).toBe('');
+    expect(prose('Sure. <thi')).toBe('Sure.');
+  });
+
+  it('shows bare fences, and fences in a reply with a tag, as prose', () => {
+    const bare = 'Output:\n```\none two\n```\n';
+    expect(prose(bare)).toBe(bare.trim());
+    const quoted =
+      '<execute>\nx = 1\n</execute>\nThe fix:\n```python\ny = 2\n```';
+    expect(splitReply(quoted).map(s => s.kind)).toEqual(['code', 'prose']);
+  });
+});
+
 describe('prose', () => {
   it('drops the action and the answer', () => {
     expect(

@@ -44,6 +44,7 @@ describe('normalizeSettings', () => {
         approvalMode: 'ask',
         insertPosition: 'end',
         contextCells: 12,
+        untrustedAgentOutputs: true,
         replaceFailedCells: false,
         narrate: true
       })
@@ -51,6 +52,7 @@ describe('normalizeSettings', () => {
       approvalMode: 'ask',
       insertPosition: 'end',
       contextCells: 12,
+      untrustedAgentOutputs: true,
       replaceFailedCells: false,
       narrate: true
     });
@@ -61,6 +63,7 @@ describe('normalizeSettings', () => {
       normalizeSettings({
         approvalMode: 'never',
         insertPosition: 3,
+        untrustedAgentOutputs: 'yes',
         replaceFailedCells: 'yes',
         narrate: 1
       })

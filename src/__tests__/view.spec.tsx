@@ -131,6 +131,17 @@ describe('ChatView', () => {
     );
   });
 
+  it('says which chat files of the notebook could not be read', async () => {
+    const { manager } = fakeManager(withEntries([]));
+    const problem =
+      'A chat of this notebook could not be read (not valid JSON): its file was moved to /c/x.json.corrupt.';
+    (manager.view as any).problems = [problem];
+    await show(manager);
+    const banner = host.querySelector('.jp-CodeAct-unreadable');
+    expect(banner!.textContent).toBe(problem);
+    expect(banner!.getAttribute('role')).toBe('alert');
+  });
+
   it('renders each entry with its role, the prose without its action', async () => {
     const model = withEntries([
       { id: 'u', role: 'user', time: 1, text: 'Plot <b>it</b>' },
@@ -213,6 +224,84 @@ describe('ChatView', () => {
       role('action').querySelector('.jp-CodeAct-cellLink') as HTMLElement
     ).click();
     expect(executor.reveal).toHaveBeenCalledWith('work/sales.ipynb', 'cell-1');
+  });
+
+  it('shows reasoning live, then folded under how long it took', async () => {
+    const model = withEntries(
+      [
+        { id: 'u', role: 'user', time: 1, text: 'Count them' },
+        {
+          id: 't',
+          role: 'thinking',
+          time: 2,
+          text: 'Maybe <execute>rm()</execute>?',
+          streaming: true
+        }
+      ],
+      'thinking'
+    );
+    const { manager } = fakeManager(model);
+    await show(manager);
+    const entry = () => host.querySelector('[data-codeact-role="thinking"]')!;
+    const toggle = () =>
+      entry().querySelector('.jp-CodeAct-thinkingToggle') as HTMLButtonElement;
+    const reasoning = () => entry().querySelector('[aria-label="Reasoning"]');
+    // Changes close together render once, at the end of a short interval.
+    const until = (condition: () => boolean) =>
+      act(async () => {
+        for (let i = 0; i < 200 && !condition(); i++) {
+          await new Promise(resolve => setTimeout(resolve, 5));
+        }
+      });
+    expect(toggle().textContent).toBe('Thinking…');
+    // Model text, shown as text: never parsed as markup.
+    expect(reasoning()!.textContent).toBe('Maybe <execute>rm()</execute>?');
+    expect(reasoning()!.querySelector('execute')).toBeNull();
+
+    await act(async () => {
+      model.apply({ type: 'delta', id: 't', text: ' No.' });
+    });
+    await until(() => reasoning()!.textContent!.endsWith('No.'));
+    expect(reasoning()!.textContent).toBe('Maybe <execute>rm()</execute>? No.');
+    await act(async () => {
+      model.apply({
+        type: 'entry',
+        entry: {
+          id: 't',
+          role: 'thinking',
+          time: 2,
+          text: 'Maybe <execute>rm()</execute>? No.',
+          streaming: false,
+          duration_ms: 3400
+        }
+      });
+    });
+    await until(() => toggle().textContent !== 'Thinking…');
+    expect(toggle().textContent).toBe('Thought for 3 s');
+    expect(toggle().getAttribute('aria-expanded')).toBe('false');
+    expect(reasoning()).toBeNull();
+    await act(async () => toggle().click());
+    expect(toggle().getAttribute('aria-expanded')).toBe('true');
+    expect(reasoning()!.textContent).toContain('No.');
+  });
+
+  it('hides blank reasoning and shows the prose the server read', async () => {
+    const model = withEntries([
+      { id: 't', role: 'thinking', time: 1, text: '\n\n', streaming: false },
+      {
+        id: 'a',
+        role: 'assistant',
+        time: 2,
+        text: 'The file:\n```\nrow one\n```',
+        prose: 'The file:\n```\nrow one\n```'
+      }
+    ]);
+    const { manager } = fakeManager(model);
+    await show(manager);
+    expect(host.querySelector('[data-codeact-role="thinking"]')).toBeNull();
+    expect(
+      host.querySelector('[data-codeact-role="assistant"]')!.textContent
+    ).toBe('The file:\n```\nrow one\n```');
   });
 
   it('sends on Enter, adds a line on Shift+Enter', async () => {

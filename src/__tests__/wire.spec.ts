@@ -89,6 +89,22 @@ describe('isChatEntry', () => {
     expect(isChatEntry({ ...observation, streaming: 'yes' })).toBe(false);
     expect(isChatEntry({ ...observation, time: undefined })).toBe(false);
   });
+
+  it('knows reasoning entries and the prose of a reply', () => {
+    const thinking = {
+      id: 't1',
+      role: 'thinking',
+      time: 1,
+      text: 'hm',
+      streaming: false,
+      duration_ms: 2000
+    };
+    expect(isChatEntry(thinking)).toBe(true);
+    expect(isChatEntry({ ...thinking, role: 'assistant', prose: 'hi' })).toBe(
+      true
+    );
+    expect(isChatEntry({ ...thinking, prose: 3 })).toBe(false);
+  });
 });
 
 /**

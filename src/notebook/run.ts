@@ -49,6 +49,8 @@ export async function runCell(options: {
   timeout: number | null;
   onStart: (running: IRunning) => void;
   onEnd: () => void;
+  /** Render the outputs untrusted (sanitized, no script run). */
+  untrusted?: boolean;
 }): Promise<IExecutionEnd> {
   const { cell, panel } = options;
   const { sessionContext } = panel;
@@ -95,6 +97,11 @@ export async function runCell(options: {
       deletedCells: panel.content.model?.deletedCells ?? [],
       recordTiming: panel.content.notebookConfig.recordTiming
     }) as Promise<KernelMessage.IExecuteReplyMsg | void>;
+    if (options.untrusted) {
+      // `execute` trusts the cell before its outputs arrive: undo that, so that they
+      // render sanitized, with no script run.
+      cell.model.trusted = false;
+    }
     // Show the cell once its execution request is on its way. Scroll
     // only: `scrollToCell` would also select it and take the focus away
     // from wherever the user is typing.

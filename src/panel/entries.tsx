@@ -17,7 +17,7 @@ function AssistantEntry(props: {
   const { entry, context } = props;
   const text = entry.text ?? '';
   if (!entry.streaming) {
-    const shown = prose(text);
+    const shown = entry.prose ?? prose(text);
     return shown ? (
       <Entry entry={entry}>
         <Markdown rendermime={context.rendermime} source={shown} />
@@ -40,6 +40,50 @@ function AssistantEntry(props: {
       )}
       {view.solution && (
         <Markdown rendermime={context.rendermime} source={view.solution} />
+      )}
+    </Entry>
+  );
+}
+
+/**
+ * "Thought for 3 s": how long the model's reasoning took to stream.
+ */
+export function thinkingLabel(durationMs: number | undefined): string {
+  if (durationMs === undefined) {
+    return 'Thoughts';
+  }
+  return `Thought for ${Math.max(1, Math.round(durationMs / 1000))} s`;
+}
+
+/**
+ * The model's reasoning: shown as it streams, then folded away under how
+ * long it took (a click opens it). Plain text: it is never rendered as
+ * markup.
+ */
+function ThinkingEntry(props: { entry: IChatEntry }): JSX.Element | null {
+  const { entry } = props;
+  const [open, setOpen] = useState(false);
+  const text = (entry.text ?? '').trim();
+  const live = entry.streaming === true;
+  if (!live && !text) {
+    return null;
+  }
+  const expanded = live || open;
+  return (
+    <Entry entry={entry} className={live ? 'jp-mod-streaming' : ''}>
+      <button
+        type="button"
+        className="jp-CodeAct-thinkingToggle"
+        aria-expanded={expanded}
+        disabled={live}
+        onClick={() => setOpen(!open)}
+      >
+        {live ? 'Thinking…' : thinkingLabel(entry.duration_ms)}
+      </button>
+      {expanded && (
+        <div className="jp-CodeAct-thinkingText" aria-label="Reasoning">
+          <div>{text}</div>
+        </div>
       )}
     </Entry>
   );
@@ -147,6 +191,8 @@ function EntryContent(props: {
       );
     case 'assistant':
       return <AssistantEntry entry={entry} context={context} />;
+    case 'thinking':
+      return <ThinkingEntry entry={entry} />;
     case 'action':
       return (
         <ActionEntry

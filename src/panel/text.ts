@@ -8,28 +8,46 @@
  * has not streamed in yet.
  */
 export interface ISegment {
-  kind: 'prose' | 'code' | 'solution';
+  kind: 'prose' | 'code' | 'solution' | 'reasoning';
   text: string;
   closed: boolean;
 }
 
-// `<execute>`, `<solution>`, or a fence at the start of a line. A fence
-// whose info string is python-ish or empty is an action, as in
-// jupyter_codeact/core/actions.py; other fences are prose.
-// `<execute>` may carry attributes (`<execute replace="c3a1">`, `<execute new>`).
+// What opens a block, as in the reply grammar of
+// jupyter_codeact/core/actions.py (read its docstring): an action tag
+// (attributes allowed; `<code>` only at the start of a line), `<solution>`,
+// a reasoning tag, or a fence at the start of a line. The server sends the
+// finished reply's prose as the grammar reads it; this split only serves
+// the view of a reply still streaming.
 const OPENERS =
-  /<execute(?:\s[^<>]*)?>|<solution>|^[ \t]*```[ \t]*([^`\n]*?)[ \t]*$/im;
-const CODE_FENCE_INFO = /^(?:python3?|py|ipython3?)?$/i;
-const CLOSERS: Record<string, RegExp> = {
-  '<execute>': /<\/execute>/i,
-  '<solution>': /<\/solution>/i,
-  fence: /^[ \t]*```[ \t]*$/m
-};
-const TAGS = ['<execute>', '<solution>', '</execute>', '</solution>'];
+  /<(execute(?:_ipython|_bash)?|solution|think|thinking)(?:\s[^<>]*)?>|^[ \t]*<(code)>|^[ \t]*(```|~~~)[ \t]*([^`\n]*?)[ \t]*$/im;
+const PYTHON_FENCES = /^(?:python3?|py3?|ipython3?)$/i;
+const TAGS = [
+  '<execute>',
+  '<execute_ipython>',
+  '<execute_bash>',
+  '<solution>',
+  '<think>',
+  '<thinking>',
+  '</execute>',
+  '</execute_ipython>',
+  '</execute_bash>',
+  '</solution>',
+  '</think>',
+  '</thinking>'
+];
+
+function kindOf(tag: string): ISegment['kind'] {
+  if (tag === 'solution') {
+    return 'solution';
+  }
+  return tag === 'think' || tag === 'thinking' ? 'reasoning' : 'code';
+}
 
 /**
- * Split `reply` into prose, code (`<execute>` blocks and python fences)
- * and solution segments, in order.
+ * Split `reply` into prose, code (action tags and python fences, until a
+ * tag has been written: fences after one are quotations), solution and
+ * reasoning segments, in order.
  */
 export function splitReply(reply: string): ISegment[] {
   const segments: ISegment[] = [];
@@ -41,6 +59,7 @@ export function splitReply(reply: string): ISegment[] {
       segments.push({ kind: 'prose', text, closed: true });
     }
   };
+  let tagWritten = false;
   let rest = reply;
   while (rest) {
     const open = OPENERS.exec(rest);
@@ -49,35 +68,40 @@ export function splitReply(reply: string): ISegment[] {
       break;
     }
     addProse(rest.slice(0, open.index));
-    const opener = open[0].toLowerCase();
-    const tag = opener.startsWith('<execute') ? '<execute>' : opener;
-    const isFence = tag !== '<execute>' && tag !== '<solution>';
+    const tag = (open[1] ?? open[2])?.toLowerCase();
     let body = rest.slice(open.index + open[0].length);
-    if (isFence) {
-      // The fence's own line ends at the newline after it.
+    if (tag === undefined) {
+      // A fence: its own line ends at the newline after it.
       body = body.replace(/^\r?\n/, '');
-    }
-    const close = CLOSERS[isFence ? 'fence' : tag].exec(body);
-    const inner = close ? body.slice(0, close.index) : body;
-    rest = close ? body.slice(close.index + close[0].length) : '';
-    if (isFence && !CODE_FENCE_INFO.test(open[1] ?? '')) {
-      // Another language: markdown shows it, keep it as prose.
-      const closing = close ? close[0] : '';
-      addProse(`${open[0]}\n${inner}${closing}`);
+      const fence = open[3];
+      const close = new RegExp(`^[ \\t]*${fence[0]}{3,}[ \\t]*$`, 'm').exec(
+        body
+      );
+      const inner = close ? body.slice(0, close.index) : body;
+      rest = close ? body.slice(close.index + close[0].length) : '';
+      if (tagWritten || !PYTHON_FENCES.test(open[4] ?? '')) {
+        // Another language, or a quotation: markdown shows it as prose.
+        addProse(`${open[0]}\n${inner}${close ? close[0] : ''}`);
+      } else {
+        segments.push({ kind: 'code', text: inner, closed: close !== null });
+      }
       continue;
     }
+    tagWritten = tagWritten || kindOf(tag) !== 'reasoning';
+    const close = new RegExp(`</${tag}\\s*>`, 'i').exec(body);
     segments.push({
-      kind: tag === '<solution>' ? 'solution' : 'code',
-      text: inner,
+      kind: kindOf(tag),
+      text: close ? body.slice(0, close.index) : body,
       closed: close !== null
     });
+    rest = close ? body.slice(close.index + close[0].length) : '';
   }
   return segments;
 }
 
 /**
- * `text` without a trailing partial `<execute>` / `<solution>` tag (a
- * stream cut mid-tag would otherwise flash it).
+ * `text` without a trailing partial tag (a stream cut mid-tag would
+ * otherwise flash it).
  */
 function withoutPartialTag(text: string): string {
   const start = text.lastIndexOf('<');
@@ -87,13 +111,15 @@ function withoutPartialTag(text: string): string {
   const tail = text.slice(start).toLowerCase();
   const partial =
     TAGS.some(tag => tag.startsWith(tail) && tail.length < tag.length) ||
-    /^<execute\s[^<>]*$/.test(tail);
+    // An opening tag whose attributes are still streaming in.
+    /^<execute(?:_ipython|_bash)?\s[^<>]*$/.test(tail);
   return partial ? text.slice(0, start) : text;
 }
 
 /**
- * The natural-language part of a reply, as markdown: action and answer
- * blocks removed (the panel shows them as a step and as the answer).
+ * The natural-language part of a reply, as markdown: actions, answers and
+ * reasoning removed (the panel shows them as a step, as the answer and as
+ * thinking).
  */
 export function prose(reply: string): string {
   const text = splitReply(reply)

@@ -137,7 +137,7 @@ export function ChatView(props: IChatViewProps): JSX.Element {
   const [approvalsVersion, setApprovalsVersion] = useState(0);
   const [notice, setNotice] = useState<string | null>(null);
   useSignals(manager.changed, settings.changed);
-  const { notebook, session, loading } = manager.view;
+  const { notebook, session, loading, problems: unreadable } = manager.view;
   const model = session?.model ?? null;
   useThrottledSignals(MIN_RENDER_INTERVAL_MS, model?.changed);
 
@@ -209,6 +209,15 @@ export function ChatView(props: IChatViewProps): JSX.Element {
           ? `${config.model} · ${config.base_url ?? 'api.openai.com'}`
           : (manager.configError ?? 'Loading the configuration…')}
       </div>
+      {unreadable?.map(text => (
+        <div
+          key={text}
+          className="jp-CodeAct-banner jp-mod-warning jp-CodeAct-unreadable"
+          role="alert"
+        >
+          {text}
+        </div>
+      ))}
       {config && !config.configured && (
         <div className="jp-CodeAct-banner jp-mod-error" role="alert">
           {config.problem ?? 'No model is configured.'}

@@ -347,11 +347,52 @@ test('model text is shown as text: no HTML, no script runs', async ({
   expect(fetched).toEqual([]);
 });
 
+test('a reasoning stream is shown live, then folded, and never runs', async ({
+  page
+}) => {
+  const reasoning =
+    'The user wants a product. I could <execute>print("from reasoning")</execute> but no.';
+  await script([
+    {
+      reasoning,
+      content: 'Multiplying.\n<execute>\nprint(6 * 7)\n</execute>',
+      chunk_size: 8,
+      chunk_delay: 0.15
+    },
+    '<solution>42</solution>'
+  ]);
+  await notebookWithChat(page, 'reasoning.ipynb');
+  await ask(page, 'What is 6 times 7?');
+
+  const thinking = entries(page, 'thinking');
+  const toggle = thinking.locator('.jp-CodeAct-thinkingToggle');
+  // Live: the reasoning shows as it streams.
+  await expect(toggle).toHaveText('Thinking…');
+  await expect(thinking.getByLabel('Reasoning')).toContainText('The user wants');
+  // Then folded under how long it took; a click opens it.
+  await expect(toggle).toHaveText(/^Thought for \d+ s$/);
+  await expect(toggle).toHaveAttribute('aria-expanded', 'false');
+  await expect(thinking.getByLabel('Reasoning')).toHaveCount(0);
+  await toggle.click();
+  await expect(thinking.getByLabel('Reasoning')).toHaveText(reasoning);
+
+  await expect(entries(page, 'final')).toContainText('42');
+  await expect(entries(page, 'assistant').first()).toHaveText('Multiplying.');
+  const cells = await agentCells(page);
+  expect(cells.map(cell => cell.source)).toEqual(['print(6 * 7)']);
+  const requests = await llmRequests();
+  expect(requestText(requests[1])).not.toContain('The user wants');
+});
+
 test('screenshots of the panel in the light and dark themes', async ({
   page
 }, testInfo) => {
   await script([
-    'Let me load the numbers.\n<execute>\nnumbers = [3, 1, 2]\nprint(sorted(numbers))\nprint(nmbers)\n</execute>',
+    {
+      reasoning: 'Sort first, then add.',
+      content:
+        'Let me load the numbers.\n<execute>\nnumbers = [3, 1, 2]\nprint(sorted(numbers))\nprint(nmbers)\n</execute>'
+    },
     'A typo: `nmbers`. Fixing it.\n<execute>\nprint(sum(numbers))\n</execute>',
     '<solution>The numbers sorted are `[1, 2, 3]` and their sum is **6**.</solution>'
   ]);

@@ -19,6 +19,8 @@ export type ScriptedReply =
       chunk_delay?: number;
       chunk_size?: number;
       delay?: number;
+      reasoning?: string;
+      reasoning_field?: 'reasoning_content' | 'reasoning';
       /** Fill `{name}` in `content` with the first group of this regex, in the request. */
       quote?: Record<string, string>;
     };

@@ -1,0 +1,116 @@
+"""One trajectory: a conversation as the model saw it, and what is known about its run.
+
+Readers (:mod:`.notebooks`, :mod:`.eval_folder`, :mod:`.chats`) make them; the pipeline
+(:mod:`.pipeline`) cleans their messages here, filters them and hands them to a format.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ..core.llm import Message
+
+Kind = Literal["eval", "run", "history", "chat"]
+"""Where a trajectory comes from: an eval task, a ``jupyter codeact run --output``
+notebook, a ``%codeact --history`` notebook, a stored chat."""
+
+MESSAGE_FIELDS = ("role", "content", "name", "tool_calls", "tool_call_id")
+"""What a message keeps: the chat-completions fields a trainer reads. Anything else a host
+stored beside them (reasoning, bookkeeping) stays out."""
+
+CHARS_PER_TOKEN = 4
+"""The estimate the agent uses for endpoints that report no usage."""
+
+
+@dataclass
+class Trajectory:
+    kind: Kind
+    source: str
+    """The file it was read from, as the user named it (normalised)."""
+    messages: list[Message]
+    key: str = ""
+    """Which conversation of the source: ``MODE/TASK`` in an eval folder, a chat's id."""
+    model: str | None = None
+    success: bool | None = None
+    """Eval: the checker accepted the answer. Otherwise: the run ended with an answer."""
+    reason: str | None = None
+    """Why the (last) run ended, when the source says: ``answered``, ``max_turns``..."""
+    mode: str | None = None
+    """The eval's action mode (``code``, ``json``, ``text``...)."""
+    action_style: str | None = None
+    """How the model acted: ``tags`` (``<execute>``), ``tools`` (native tool calls), or
+    the eval's ``json`` / ``text`` calls."""
+    run_tokens: int | None = None
+    """Tokens the run used (every request's prompt and completion), when recorded."""
+    recorded: bool = True
+    """True: the messages are the ones the model was sent. False: rebuilt from cells."""
+    details: dict[str, Any] = field(default_factory=dict)
+    """Source-specific metadata (``task_id``, ``chat_id``, ``notebook``)."""
+
+    @property
+    def id(self) -> str:
+        """Stable across exports of the same file: a hash of where it came from."""
+        digest = hashlib.sha256(f"{self.kind}\0{self.source}\0{self.key}".encode())
+        return digest.hexdigest()[:16]
+
+
+def clean_message(message: Message, *, keep_images: bool) -> Message:
+    """``message`` with only :data:`MESSAGE_FIELDS`, and images kept or dropped."""
+    clean = {name: message[name] for name in MESSAGE_FIELDS if name in message}
+    content = clean.get("content")
+    if isinstance(content, list):
+        parts = [
+            part
+            for part in content
+            if keep_images or not (isinstance(part, dict) and part.get("type") == "image_url")
+        ]
+        texts = [part for part in parts if isinstance(part, dict) and part.get("type") == "text"]
+        if len(texts) == len(parts):
+            # Text only (the images dropped): the plain string form every trainer reads.
+            clean["content"] = "\n".join(str(part.get("text", "")) for part in texts)
+        else:
+            clean["content"] = parts
+    return clean
+
+
+def prepared(messages: list[Message], *, keep_images: bool) -> list[Message]:
+    """The messages to write: cleaned, ending with the model's last reply (a trailing
+    observation or request that it never answered teaches nothing)."""
+    result = [
+        clean_message(message, keep_images=keep_images)
+        for message in messages
+        if isinstance(message, dict) and isinstance(message.get("role"), str)
+    ]
+    while result and result[-1]["role"] != "assistant":
+        result.pop()
+    return result
+
+
+def count_turns(messages: list[Message]) -> int:
+    """The model's replies."""
+    return sum(1 for message in messages if message["role"] == "assistant")
+
+
+def text_of(message: Message) -> str:
+    """All the text of a message: its content and the arguments of its tool calls."""
+    content = message.get("content")
+    if isinstance(content, list):
+        pieces = [str(p.get("text", "")) for p in content if isinstance(p, dict)]
+    else:
+        pieces = [content] if isinstance(content, str) else []
+    for call in message.get("tool_calls") or ():
+        function = call.get("function") if isinstance(call, dict) else None
+        if isinstance(function, dict):
+            pieces += [str(function.get("name", "")), str(function.get("arguments", ""))]
+    return "\n".join(pieces)
+
+
+def estimate_tokens(messages: list[Message]) -> int:
+    """About how many tokens the conversation takes (its text; images not counted)."""
+    return sum(len(text_of(message)) for message in messages) // CHARS_PER_TOKEN
+
+
+def uses_tool_calls(messages: list[Message]) -> bool:
+    return any(message.get("role") == "tool" or message.get("tool_calls") for message in messages)

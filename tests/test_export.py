@@ -1,0 +1,295 @@
+"""``jupyter codeact export``: eval folders and headless transcripts written by the real
+commands (real kernels, the scripted server over real HTTP), read back line by line."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jupyter_codeact.cli.main import main
+from jupyter_codeact.eval.oracle import Oracle
+from jupyter_codeact.eval.suite import load_suite
+from jupyter_codeact.testing import RecordedRequest, Reply, ScriptedLLM
+
+from .conftest import run_cli
+
+TASKS = ("dna/gc-s1", "web_browser/return-days", "finance/usd-to-jpy", "decoding/caesar-m1")
+FAILING = ("web_browser/return-days", "decoding/caesar-m1")
+"""The model answers these wrong, in every mode: half the runs fail."""
+
+
+class HalfRight:
+    """The oracle, except that it answers the FAILING tasks wrong."""
+
+    def __init__(self) -> None:
+        suite = load_suite()
+        self.right, self.wrong = Oracle(suite), Oracle(suite, wrong=True)
+        self.failing = {t.statement for t in suite.tasks if t.full_id in FAILING}
+
+    def __call__(self, request: RecordedRequest) -> str:
+        oracle = self.wrong if request.messages[1]["content"] in self.failing else self.right
+        return oracle(request)
+
+
+class EvalRun:
+    def __init__(self, folder: Path, requests: list[RecordedRequest], model: HalfRight) -> None:
+        self.folder = folder
+        self.requests = requests
+        self.model = model
+        self.results = json.loads((folder / "results.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def eval_run(tmp_path_factory: pytest.TempPathFactory) -> EvalRun:
+    folder = tmp_path_factory.mktemp("eval") / "results"
+    model = HalfRight()
+    with ScriptedLLM(model) as server:
+        done = run_cli("eval", "--tasks", ",".join(TASKS), "--output", str(folder), server=server)
+        assert done.returncode == 0, done.stderr
+    return EvalRun(folder, list(server.requests), model)
+
+
+@pytest.fixture(autouse=True)
+def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The in-process command reads no user config and no real key; the default chat store
+    is empty."""
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "data"))
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "CODEACT_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def export(capsys: pytest.CaptureFixture[str], out: Path, *args: str, status: int = 0) -> str:
+    """Run the command in this process; what it said on stderr (its status is checked)."""
+    capsys.readouterr()
+    done = main(["export", *args, "--output", str(out)])
+    said = capsys.readouterr().err
+    assert done == status, said
+    return said
+
+
+def lines(path: Path) -> list[dict[str, Any]]:
+    """Every line, loaded back (each must be one JSON object)."""
+    loaded = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert all(isinstance(line, dict) for line in loaded)
+    return loaded
+
+
+def conversation_seen(requests: list[RecordedRequest], messages: list[dict[str, Any]]) -> Any:
+    """The last request of the conversation that starts like ``messages``."""
+    same = [r for r in requests if r.messages[:2] == messages[:2]]
+    return max(same, key=lambda request: len(request.messages))
+
+
+def test_every_eval_task_is_a_trajectory_of_what_the_model_was_sent(
+    eval_run: EvalRun, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "all.jsonl"
+    said = export(capsys, out, str(eval_run.folder))
+    exported = lines(out)
+    rows = {(t["mode"], t["task_id"]): t for t in eval_run.results["tasks"]}
+    assert len(rows) == 12 and len(exported) == 12
+    assert said.strip().endswith("Exported 12 trajectories to " + str(out) + "; none skipped.")
+    assert len({line["metadata"]["id"] for line in exported}) == 12
+    for line in exported:
+        meta, messages = line["metadata"], line["messages"]
+        row = rows[(meta["mode"], meta["task_id"])]
+        assert meta["kind"] == "eval" and meta["model"] == "scripted-model"
+        assert meta["success"] is row["solved"] and meta["turns"] == row["turns"]
+        assert meta["run_tokens"] == row["total_tokens"] and meta["rebuilt"] is False
+        assert meta["action_style"] == {"code": "tags"}.get(meta["mode"], meta["mode"])
+        assert 0 < meta["tokens"] < meta["run_tokens"]
+        assert [m["role"] for m in messages[:2]] == ["system", "user"]
+        # Exactly the last request of that run, and the model's answer to it.
+        last = conversation_seen(eval_run.requests, messages)
+        assert messages[:-1] == last.messages
+        assert messages[-1] == {"role": "assistant", "content": eval_run.model(last)}
+    assert sum(row["solved"] for row in rows.values()) == 6
+
+
+def test_solved_only_keeps_exactly_the_solved_tasks(
+    eval_run: EvalRun, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "solved.jsonl"
+    said = export(capsys, out, str(eval_run.folder), "--solved-only")
+    solved = {(t["mode"], t["task_id"]) for t in eval_run.results["tasks"] if t["solved"]}
+    kept = {(line["metadata"]["mode"], line["metadata"]["task_id"]) for line in lines(out)}
+    assert kept == solved and len(kept) == 6
+    assert {task for _, task in kept} == set(TASKS) - set(FAILING)
+    assert "Exported 6 trajectories" in said and "skipped 6: 6 not solved (--solved-only)" in said
+    # Filters combine, and each is counted where it stopped a trajectory.
+    said = export(capsys, out, str(eval_run.folder), "--solved-only", "--mode", "json")
+    assert {line["metadata"]["mode"] for line in lines(out)} == {"json"} and len(lines(out)) == 2
+    assert "skipped 10: 8 not in mode json (--mode), 2 not solved (--solved-only)" in said
+    said = export(capsys, out, str(eval_run.folder), "--min-turns", "3")
+    assert all(line["metadata"]["turns"] >= 3 for line in lines(out))
+    skipped = sum(1 for t in eval_run.results["tasks"] if t["turns"] < 3)
+    assert f"{skipped} under 3 turns (--min-turns)" in said and skipped
+    said = export(capsys, out, str(eval_run.folder), "--max-tokens", "500")
+    assert all(line["metadata"]["tokens"] <= 500 for line in lines(out)) and lines(out)
+    assert "over 500 tokens (--max-tokens)" in said
+
+
+def test_older_transcripts_are_rebuilt_from_their_cells_as_the_model_saw_them(
+    eval_run: EvalRun, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Transcripts written before they kept the messages: the conversation comes back from
+    the cells, the eval's prompt and the loop's own observation formatting."""
+    old = tmp_path / "old"
+    shutil.copytree(eval_run.folder, old)
+    for notebook in (old / "transcripts").glob("*/*.ipynb"):
+        data = json.loads(notebook.read_text())
+        del data["metadata"]["codeact"]["messages"]
+        notebook.write_text(json.dumps(data))
+    export(capsys, tmp_path / "new.jsonl", str(eval_run.folder))
+    export(capsys, tmp_path / "old.jsonl", str(old))
+    recorded, rebuilt = lines(tmp_path / "new.jsonl"), lines(tmp_path / "old.jsonl")
+    assert len(rebuilt) == 12
+    for new, old_line in zip(recorded, rebuilt, strict=True):
+        assert old_line["messages"] == new["messages"]  # the oracle writes canonical replies
+        assert old_line["metadata"]["rebuilt"] is True
+
+
+def test_sharegpt_lines_alternate_and_hold_the_same_replies(
+    eval_run: EvalRun, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    export(capsys, tmp_path / "openai.jsonl", str(eval_run.folder))
+    export(capsys, tmp_path / "sharegpt.jsonl", str(eval_run.folder), "--format", "sharegpt")
+    for openai, share in zip(
+        lines(tmp_path / "openai.jsonl"), lines(tmp_path / "sharegpt.jsonl"), strict=True
+    ):
+        turns = share["conversations"]
+        assert share["id"] == share["metadata"]["id"] == openai["metadata"]["id"]
+        assert all(set(turn) == {"from", "value"} for turn in turns)
+        assert all(isinstance(turn["value"], str) for turn in turns)
+        assert turns[0] == {"from": "system", "value": openai["messages"][0]["content"]}
+        speakers = [turn["from"] for turn in turns[1:]]
+        assert speakers == ["human", "gpt"] * (len(speakers) // 2)
+        gpt = [turn["value"] for turn in turns if turn["from"] == "gpt"]
+        assert gpt == [m["content"] for m in openai["messages"] if m["role"] == "assistant"]
+
+
+def test_the_output_is_the_same_whatever_the_order_or_repetition_of_sources(
+    eval_run: EvalRun, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    transcript = eval_run.folder / "transcripts" / "code" / "dna--gc-s1.ipynb"
+    export(capsys, tmp_path / "a.jsonl", str(eval_run.folder))
+    said = export(capsys, tmp_path / "b.jsonl", str(transcript), str(eval_run.folder))
+    assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
+    assert "skipped 1: 1 named twice" in said
+    # One of the folder's transcripts on its own keeps the folder's verdict.
+    export(capsys, tmp_path / "one.jsonl", str(transcript))
+    (line,) = lines(tmp_path / "one.jsonl")
+    assert line["metadata"]["task_id"] == "dna/gc-s1" and line["metadata"]["success"] is True
+
+
+REASONING = "Six sevens: I will let the kernel multiply."
+PLANTED = "ghp_" + "A1b2" * 9
+"""A token the run was not told to redact: only the export's patterns catch it."""
+
+
+def test_a_headless_transcript_exports_as_the_model_saw_it_with_the_secret_redacted(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    task = f"Multiply 6 by 7. My token is {PLANTED}."
+    notebook = tmp_path / "run.ipynb"
+    with ScriptedLLM() as server:
+        server.push(
+            Reply(
+                reasoning=REASONING,
+                content="Computing it.\n<execute>\nx = 6 * 7\nprint(x)\n</execute>",
+            ),
+            "It is 42.\n<solution>42</solution>",
+        )
+        done = run_cli("run", task, "--output", str(notebook), server=server)
+        assert done.returncode == 0, done.stderr
+        requests = list(server.requests)
+    assert PLANTED in notebook.read_text() and REASONING in notebook.read_text()  # shown
+    out = tmp_path / "run.jsonl"
+    export(capsys, out, str(notebook), "--redact", r"ghp_[A-Za-z0-9]{36}")
+    (line,) = lines(out)
+    meta = line["metadata"]
+    assert (meta["kind"], meta["success"], meta["reason"], meta["turns"]) == (
+        "run",
+        True,
+        "answered",
+        2,
+    )
+    assert meta["source"] == str(notebook) and meta["run_tokens"] > 0
+    expected = [
+        *requests[-1].messages,
+        {"role": "assistant", "content": "It is 42.\n<solution>42</solution>"},
+    ]
+    assert json.dumps(line["messages"]).replace("[redacted]", PLANTED) == json.dumps(expected)
+    assert line["messages"][1]["content"] == "Multiply 6 by 7. My token is [redacted]."
+    assert line["messages"][3]["content"] == "Observation:\n42"
+    assert PLANTED not in out.read_text() and REASONING not in out.read_text()
+    redacted = line["messages"]
+    # The same pattern from the configuration, in the other format.
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "jupyter_codeact_config.py").write_text(
+        'c.CodeAct.redact_patterns = [r"ghp_[A-Za-z0-9]{36}"]\n'
+    )
+    export(capsys, out, str(notebook), "--format", "sharegpt")
+    (line,) = lines(out)
+    assert PLANTED not in out.read_text() and "[redacted]" in line["conversations"][1]["value"]
+    assert set(line) == {"id", "conversations", "metadata"}
+    # Written before transcripts kept the messages: rebuilt from the cells, reasoning (shown
+    # in a cell of its own) left out, the same conversation.
+    data = json.loads(notebook.read_text())
+    del data["metadata"]["codeact"]["messages"]
+    older = tmp_path / "older.ipynb"
+    older.write_text(json.dumps(data))
+    export(capsys, out, str(older), "--redact", r"ghp_[A-Za-z0-9]{36}")
+    (rebuilt,) = lines(out)
+    assert rebuilt["metadata"]["rebuilt"] is True and REASONING not in out.read_text()
+    assert rebuilt["messages"][0]["role"] == "system"
+    assert rebuilt["messages"][1:] == redacted[1:]
+    export(capsys, out, str(notebook), "--no-metadata")
+    assert list(lines(out)[0]) == ["messages"]
+    assert [turn["from"] for turn in line["conversations"]] == [
+        "system",
+        "human",
+        "gpt",
+        "human",
+        "gpt",
+    ]
+
+
+def test_sources_that_are_none_of_the_kinds_are_refused_plainly(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "out.jsonl"
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "plain.ipynb").write_text(
+        json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []})
+    )
+    (tmp_path / "broken.ipynb").write_text('{"cells": [')
+    cases = {
+        "missing": "no such file or folder",
+        "folder": "neither an eval output folder (it has no results.json) nor a chat store",
+        "plain.ipynb": "is not a CodeAct transcript: export takes notebooks written by",
+        "broken.ipynb": "cannot be read: not valid JSON",
+    }
+    for name, message in cases.items():
+        assert message in export(capsys, out, str(tmp_path / name), status=2)
+    assert "Name what to export" in export(capsys, out, status=2)
+    assert "is not a chat id" in export(capsys, out, "--chat", "../etc", status=2)
+    assert not out.exists()  # nothing half-written
+    # A transcript holding something odd where an output should be is named and skipped.
+    odd = {
+        "cell_type": "code",
+        "metadata": {"codeact": {"turn": 1}},
+        "source": "1",
+        "outputs": [{"output_type": "display_data", "data": 5}],
+    }
+    meta = {"codeact": {"task": "t"}}
+    (tmp_path / "odd.ipynb").write_text(json.dumps({"metadata": meta, "cells": [odd]}))
+    said = export(capsys, out, str(tmp_path / "odd.ipynb"))
+    assert f"Skipped {tmp_path / 'odd.ipynb'}: unexpected content (TypeError" in said
+    assert "Exported 0 trajectories" in said and out.read_text() == ""
