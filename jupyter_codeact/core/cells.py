@@ -74,14 +74,18 @@ class Refusal:
 
 
 def random_cell_id(taken: Collection[str]) -> str:
-    """A short id such as ``c3a1``: not a position (cells move), unique in ``taken``."""
+    """A short id such as ``c3a1``: not a position (cells move), unique in ``taken``.
+
+    Long enough that a random pick is almost always free (the space is kept at least
+    eight times the ids taken), so it costs the same however long the conversation is.
+    """
     digits = 3
+    while 16**digits < 8 * (len(taken) + 1):
+        digits += 1
     while True:
-        for _ in range(32):
-            candidate = "c" + secrets.token_hex(2)[:digits]
-            if candidate not in taken:
-                return candidate
-        digits += 1  # a chat with thousands of cells: longer ids
+        candidate = "c" + secrets.token_hex((digits + 1) // 2)[:digits]
+        if candidate not in taken:
+            return candidate
 
 
 class CellBook:
