@@ -83,6 +83,7 @@ bench: install
 	python benchmarks/loop_overhead.py
 	python benchmarks/eval_suite.py
 	python benchmarks/redaction.py
+	python benchmarks/tools_overhead.py
 	python benchmarks/cells.py
 
 clean:

@@ -168,6 +168,38 @@ class CodeAct(Configurable):
         help="Extra JSON fields sent with every request (endpoint-specific options)."
     ).tag(config=True)
 
+    mcp_servers = Dict(
+        help="MCP servers whose tools the agent calls as Python functions in its kernel, in "
+        'the common mcpServers shape: {"pricing": {"command": "python", "args": ["srv.py"], '
+        '"env": {"TOKEN": "${PRICING_TOKEN}"}}} for a server started over stdio, {"search": '
+        '{"url": "https://.../mcp", "headers": {...}}} for streamable HTTP. The host runs the '
+        "clients: env and headers never reach the kernel or the model. Needs jupyter_codeact[mcp]."
+    ).tag(config=True)
+
+    mcp_config_file = Unicode(
+        "",
+        help='A JSON file of MCP servers ({"mcpServers": {...}}), read besides mcp_servers. '
+        "Empty: ~/.jupyter/mcp.json and the project's .jupyter/mcp.json, where they exist.",
+    ).tag(config=True)
+
+    mcp_startup_timeout = Float(
+        30.0, help="Seconds an MCP server may take to start and list its tools."
+    ).tag(config=True)
+
+    tools = List(
+        Unicode(),
+        help='Your own Python functions as tools, e.g. ["mypackage.tools:search_catalog"]: '
+        "imported in the agent's kernel (install the package there) and listed to the model "
+        "with their signature and the first line of their docstring.",
+    ).tag(config=True)
+
+    instructions = Unicode(
+        "",
+        help="Rules for the agent, added to its system prompt before the project's AGENTS.md "
+        "files (from the notebook's folder up to the server's root; for the command line and "
+        "the magic, from the working directory up).",
+    ).tag(config=True)
+
     _redactor: Redactor | None = None
 
     share_key_with_kernels = Bool(

@@ -15,6 +15,7 @@ import {
   IChatList,
   IContextExpression,
   IPublicConfig,
+  IRules,
   parseServerMessage,
   ServerMessage
 } from './wire';
@@ -95,7 +96,9 @@ export const api = {
   deleteChat: (id: string): Promise<void> =>
     requestAPI<void>(`chats/${encodeURIComponent(id)}`, { method: 'DELETE' }),
   contextExpression: (): Promise<IContextExpression> =>
-    requestAPI<IContextExpression>('context/expression')
+    requestAPI<IContextExpression>('context/expression'),
+  rules: (path: string): Promise<IRules> =>
+    requestAPI<IRules>(`rules?path=${encodeURIComponent(path)}`)
 };
 
 /**

@@ -61,6 +61,11 @@ export interface IExecuteCallbacks {
   onApproved?: () => void;
   /** The model's prose before the action (for a markdown cell above it). */
   narration?: string;
+  /**
+   * The cell called a tool (an `input_request` of its execution): relay
+   * the prompt to the server; resolves with the kernel's reply value.
+   */
+  onToolCall?: (callId: string, prompt: string) => Promise<string>;
 }
 
 export interface INotebookExecutorOptions {
@@ -346,7 +351,7 @@ export class NotebookExecutor {
         return skipped(request, stopped ? '' : REJECTED_NOTE);
       }
       replaceSource(target.cell.model.sharedModel, accepted.code);
-      const end = await this._runCell(request, target.cell, panel);
+      const end = await this._runCell(request, target.cell, panel, callbacks);
       return collected(request, target.cell, end, {
         code: accepted.code,
         placement: 'replaced'
@@ -382,7 +387,7 @@ export class NotebookExecutor {
         this._seen(chatId, explained);
       }
     }
-    const end = await this._runCell(request, cell, panel);
+    const end = await this._runCell(request, cell, panel, callbacks);
     if (!cell.isDisposed) {
       updateProvenance(cell, { execution_count: cell.model.executionCount });
       this._seen(chatId, cell);
@@ -459,7 +464,8 @@ export class NotebookExecutor {
   private _runCell(
     request: IExecuteMessage,
     cell: CodeCell,
-    panel: NotebookPanel
+    panel: NotebookPanel,
+    callbacks: IExecuteCallbacks = {}
   ): Promise<IExecutionEnd> {
     return runCell({
       cell,
@@ -467,7 +473,9 @@ export class NotebookExecutor {
       timeout: request.timeout,
       onStart: running => this._running.set(request.request_id, running),
       onEnd: () => this._running.delete(request.request_id),
-      untrusted: this._options.untrustedOutputs?.() ?? false
+      untrusted: this._options.untrustedOutputs?.() ?? false,
+      tools: request.tools ?? null,
+      onToolCall: callbacks.onToolCall
     });
   }
 

@@ -30,6 +30,11 @@ export interface IChatView {
   notebook: NotebookPanel | null;
   session: ChatSession | null;
   loading: boolean;
+  /**
+   * Where the rules the agent follows for this notebook come from
+   * (AGENTS.md files, `c.CodeAct.instructions`); empty when none apply.
+   */
+  rules?: readonly string[];
   /** Chat files of the notebook that could not be read, said for the user. */
   problems?: readonly string[];
 }
@@ -140,10 +145,12 @@ export class ChatManager implements ICodeActChats {
     const problems = this._problems.get(notebook);
     if (known !== undefined) {
       this._setView({ notebook, session: known, loading: false, problems });
+      void this._refreshRules(notebook);
       return;
     }
     this._setView({ notebook, session: null, loading: true });
     await notebook.context.ready;
+    void this._refreshRules(notebook);
     let chat: IChatInfo | null = null;
     try {
       const listing = await api.listChats(notebook.context.path);
@@ -199,6 +206,8 @@ export class ChatManager implements ICodeActChats {
         ? this.executor.grant(session.id, options.fixCell)
         : undefined
     });
+    // The run reads the rules again: an AGENTS.md may have changed.
+    void this._refreshRules(notebook);
   }
 
   stop(): void {
@@ -273,8 +282,30 @@ export class ChatManager implements ICodeActChats {
     }
   }
 
+  /**
+   * Ask the server which rules apply to `notebook`, and show them if it is
+   * still the one followed.
+   */
+  private async _refreshRules(notebook: NotebookPanel): Promise<void> {
+    let rules: readonly string[];
+    try {
+      rules = (await api.rules(notebook.context.path)).files;
+    } catch (error) {
+      console.warn('CodeAct: cannot read the rules of the notebook', error);
+      return;
+    }
+    this._rules.set(notebook, rules);
+    if (this._view.notebook === notebook) {
+      this._view = { ...this._view, rules };
+      this._changed.emit(undefined);
+    }
+  }
+
   private _setView(view: IChatView): void {
     const before = this._view.session;
+    if (view.notebook && view.rules === undefined) {
+      view = { ...view, rules: this._rules.get(view.notebook) ?? [] };
+    }
     this._view = view;
     this._changed.emit(undefined);
     if (before !== view.session) {
@@ -291,6 +322,7 @@ export class ChatManager implements ICodeActChats {
   private _sessions = new Map<string, ChatSession>();
   private _byNotebook = new Map<NotebookPanel, ChatSession | null>();
   private _watched = new Set<NotebookPanel>();
+  private _rules = new WeakMap<NotebookPanel, readonly string[]>();
   private _problems = new Map<NotebookPanel, readonly string[]>();
   private _changed = new Signal<this, void>(this);
   private _titles = new Map<string, string>();

@@ -2,6 +2,7 @@
  * One chat of this page: its model, its socket, and the routing of the
  * server's execution requests to the notebook executor.
  */
+import { PromiseDelegate } from '@lumino/coreutils';
 import { IDisposable } from '@lumino/disposable';
 
 import { ChatSocket, IChatSocketOptions } from './api';
@@ -12,6 +13,7 @@ import {
   ApprovalMode,
   IChatInfo,
   IExecuteResultMessage,
+  IToolCallMessage,
   ServerMessage
 } from './wire';
 
@@ -107,6 +109,11 @@ export class ChatSession implements IDisposable {
     }
     this._isDisposed = true;
     this._socket.dispose();
+    // The kernel then reads end-of-file: the tool raises a plain error.
+    for (const { answer } of this._toolCalls.values()) {
+      answer.reject(new Error('The chat was closed.'));
+    }
+    this._toolCalls.clear();
   }
 
   private _onMessage(message: ServerMessage): void {
@@ -118,9 +125,17 @@ export class ChatSession implements IDisposable {
         const onApproved = (): void => {
           this._socket.send({ type: 'approved', request_id: requestId });
         };
+        const onToolCall = (callId: string, prompt: string): Promise<string> =>
+          this._toolCall({
+            type: 'tool_call',
+            request_id: requestId,
+            call_id: callId,
+            prompt
+          });
         void this._executor
           .execute(this.id, message, {
             onApproved,
+            onToolCall,
             narration: this._narration(message.turn)
           })
           .then(result => {
@@ -132,8 +147,15 @@ export class ChatSession implements IDisposable {
       case 'interrupt':
         this._executor.interrupt(message.request_id);
         break;
+      case 'tool_result': {
+        const pending = this._toolCalls.get(message.call_id);
+        this._toolCalls.delete(message.call_id);
+        pending?.answer.resolve(message.value);
+        break;
+      }
       case 'snapshot':
         this._resendResults();
+        this._resendToolCalls();
         break;
       default:
         break;
@@ -180,7 +202,33 @@ export class ChatSession implements IDisposable {
     }
   }
 
+  /**
+   * Relay a tool call to the server; resolves with its answer. Calls still
+   * unanswered when the socket reconnects are asked again (the server runs
+   * each call id once).
+   */
+  private _toolCall(message: IToolCallMessage): Promise<string> {
+    const known = this._toolCalls.get(message.call_id);
+    if (known) {
+      return known.answer.promise;
+    }
+    const answer = new PromiseDelegate<string>();
+    this._toolCalls.set(message.call_id, { message, answer });
+    this._socket.send(message);
+    return answer.promise;
+  }
+
+  private _resendToolCalls(): void {
+    for (const { message } of this._toolCalls.values()) {
+      this._socket.send(message, false);
+    }
+  }
+
   private _executor: ISessionExecutor;
+  private _toolCalls = new Map<
+    string,
+    { message: IToolCallMessage; answer: PromiseDelegate<string> }
+  >();
   private _socket: ChatSocket;
   private _isDisposed = false;
 }

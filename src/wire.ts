@@ -167,6 +167,14 @@ export interface IChatDetail {
   state: ChatState;
 }
 
+/**
+ * `GET codeact/rules?path=P`: where the rules the agent follows for
+ * notebook `P` come from (its AGENTS.md files, `c.CodeAct.instructions`).
+ */
+export interface IRules {
+  files: string[];
+}
+
 /** `GET codeact/context/expression`. */
 export interface IContextExpression {
   expression: string;
@@ -216,12 +224,25 @@ export interface IExecuteResultMessage {
   note?: string;
 }
 
+/**
+ * The cell of execute `request_id` called a tool: `prompt` is its kernel's
+ * `input_request` prompt, `call_id` that message's id (asked again after a
+ * reconnection, the server answers the same and runs the tool once).
+ */
+export interface IToolCallMessage {
+  type: 'tool_call';
+  request_id: string;
+  call_id: string;
+  prompt: string;
+}
+
 export type ClientMessage =
   | IHelloMessage
   | IUserMessage
   | IStopMessage
   | IApprovedMessage
-  | IExecuteResultMessage;
+  | IExecuteResultMessage
+  | IToolCallMessage;
 
 // -- server -> client -------------------------------------------------------
 
@@ -249,6 +270,27 @@ export interface IStateMessage {
   tokens: number;
 }
 
+/**
+ * Starts the prompt of a kernel's `input_request` that carries a tool call
+ * (`jupyter_codeact/tools/kernel_side.py`); other prompts are the code's
+ * own `input()`, shown to the user as usual.
+ */
+export const TOOL_CALL_MARKER = '\x1b[codeact-tool-call]';
+
+/** The execute request's metadata key that allows the cell's tool calls. */
+export const TOOLS_METADATA_KEY = 'codeact_tools';
+
+/**
+ * What an execute carries when the agent has tools: the expression `setup`
+ * is evaluated silently in the kernel first (a user expression; it defines
+ * the tools), and the cell's execute request carries
+ * `{codeact_tools: nonce}` in its metadata.
+ */
+export interface IExecuteTools {
+  setup: string;
+  nonce: string;
+}
+
 export interface IExecuteMessage {
   type: 'execute';
   request_id: string;
@@ -264,6 +306,14 @@ export interface IExecuteMessage {
   replaces?: string;
   /** If `replaces` cannot be replaced: a new cell (true) or refuse (false). */
   or_new?: boolean;
+  tools?: IExecuteTools | null;
+}
+
+/** The `input_reply` value for a `tool_call`. */
+export interface IToolResultMessage {
+  type: 'tool_result';
+  call_id: string;
+  value: string;
 }
 
 export interface IInterruptMessage {
@@ -287,6 +337,7 @@ export type ServerMessage =
   | IDeltaMessage
   | IStateMessage
   | IExecuteMessage
+  | IToolResultMessage
   | IInterruptMessage
   | IChatChangedMessage
   | IProblemMessage;
@@ -393,8 +444,15 @@ function checkServerMessage(message: Json): boolean {
         isString(message.path) &&
         (message.cell === undefined || isString(message.cell)) &&
         (message.replaces === undefined || isString(message.replaces)) &&
-        (message.or_new === undefined || typeof message.or_new === 'boolean')
+        (message.or_new === undefined || typeof message.or_new === 'boolean') &&
+        (message.tools === null ||
+          message.tools === undefined ||
+          (isObject(message.tools) &&
+            isString(message.tools.setup) &&
+            isString(message.tools.nonce)))
       );
+    case 'tool_result':
+      return isString(message.call_id) && isString(message.value);
     case 'interrupt':
       return isString(message.request_id);
     case 'chat':

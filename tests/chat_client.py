@@ -15,6 +15,7 @@ from typing import Any
 from tornado.websocket import WebSocketClientConnection
 
 from jupyter_codeact.executors.kernel import KernelExecutor
+from jupyter_codeact.tools.channel import METADATA_KEY, is_tool_call
 
 Message = dict[str, Any]
 
@@ -37,6 +38,8 @@ class ChatClient:
         self._inbox: asyncio.Queue[Message] = asyncio.Queue()
         self._reader = asyncio.ensure_future(self._read())
         self._tasks: set[asyncio.Task[None]] = set()
+        self._tool_results: dict[str, asyncio.Future[str]] = {}
+        self.tool_calls: list[Message] = []
 
     @classmethod
     async def connect(cls, ws_fetch: Any, chat_id: str, **kw: Any) -> ChatClient:
@@ -59,6 +62,10 @@ class ChatClient:
                 return
             message = json.loads(raw)
             self.received.append(message)
+            if message["type"] == "tool_result":
+                waiter = self._tool_results.pop(message["call_id"], None)
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(message["value"])
             if message["type"] == "execute" and (self.auto_run or self.on_execute):
                 self._spawn(self._execute(message))
             elif message["type"] == "interrupt" and self.auto_run and self.kernel is not None:
@@ -80,6 +87,9 @@ class ChatClient:
                 self.send(reply)
             return
         assert self.kernel is not None
+        # As the panel does: the tools' setup runs silently first, the cell's request carries
+        # the nonce, and the kernel's tool calls go to the server over this socket.
+        self.kernel.stdin = _Relay(self, request) if request.get("tools") else None
         result = await self.kernel.execute(request["code"], timeout=request["timeout"])
         self.send(
             {
@@ -92,6 +102,15 @@ class ChatClient:
                 "cell_id": f"cell-{request['request_id'][:8]}",
             }
         )
+
+    async def relay_tool_call(self, request_id: str, prompt: str) -> str:
+        call_id = uuid.uuid4().hex
+        waiter: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._tool_results[call_id] = waiter
+        message = {"type": "tool_call", "request_id": request_id, "call_id": call_id}
+        self.tool_calls.append(message)
+        self.send({**message, "prompt": prompt})
+        return await waiter
 
     async def next(self, kind: str, timeout: float = 60, **match: Any) -> Message:
         """The next message of ``kind`` (and with ``match`` fields), skipping others."""
@@ -136,3 +155,20 @@ class ChatClient:
         self._reader.cancel()
         for task in list(self._tasks):
             task.cancel()
+
+
+class _Relay:
+    """The page's part of the tools for one ``execute`` (a StdinHost of the kernel executor)."""
+
+    def __init__(self, client: ChatClient, request: Message) -> None:
+        self.client = client
+        self.request = request
+        self.metadata = {METADATA_KEY: request["tools"]["nonce"]}
+
+    def setup_expression(self) -> str | None:
+        return str(self.request["tools"]["setup"])
+
+    async def answer(self, prompt: str) -> str | None:
+        if not is_tool_call(prompt):
+            return None
+        return await self.client.relay_tool_call(self.request["request_id"], prompt)

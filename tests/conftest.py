@@ -65,7 +65,11 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 def run_cli(
-    *args: str, server: ScriptedLLM | None = None, timeout: float = 120, **env: str
+    *args: str,
+    server: ScriptedLLM | None = None,
+    timeout: float = 120,
+    cwd: Path | None = None,
+    **env: str,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``python -m jupyter_codeact`` as a user would; returns the finished process."""
     if server is not None:
@@ -78,7 +82,7 @@ def run_cli(
         text=True,
         timeout=timeout,
         env=clean_env(**env),
-        cwd=Path(__file__).parent,
+        cwd=cwd or Path(__file__).parent,
     )
 
 

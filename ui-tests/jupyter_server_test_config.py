@@ -6,6 +6,9 @@ Never use this configuration in production: it removes the server's protections.
 import atexit
 import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 from tempfile import mkdtemp
 
 from jupyterlab.galata import configure_jupyter_server
@@ -30,3 +33,31 @@ c.CodeActExtension.chats_dir = mkdtemp(prefix="codeact-ui-chats-")
 atexit.register(shutil.rmtree, c.CodeActExtension.chats_dir, ignore_errors=True)
 # The execution benchmark runs more actions than the default limit.
 c.CodeAct.max_turns = 40
+
+# A real MCP server (built with the mcp SDK) whose tools the agent calls from its cells; its
+# key must never reach the browser, the notebook or the model (tests/tools.spec.ts).
+_MCP_SERVER = Path(__file__).resolve().parent.parent / "tests" / "mcp" / "pricing_server.py"
+c.CodeAct.mcp_servers = {
+    "pricing": {
+        "command": sys.executable,
+        "args": [str(_MCP_SERVER)],
+        "env": {"PRICING_TOKEN": "tok-ui-7f6e5d4c3b2a1908"},
+    }
+}
+# The same server over streamable HTTP, requiring its header (a process for this JupyterLab).
+_HEADER_SECRET = "hdr-ui-0a9b8c7d6e5f4031"
+if "CODEACT_UI_SHOP_URL" not in os.environ:  # once, however often this file is read
+    _shop = subprocess.Popen(
+        [sys.executable, str(_MCP_SERVER), "http"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={"PATH": os.environ.get("PATH", ""), "PRICING_TOKEN": _HEADER_SECRET},
+    )
+    atexit.register(_shop.terminate)
+    assert _shop.stdout is not None
+    _port = int(_shop.stdout.readline())  # printed once it listens
+    os.environ["CODEACT_UI_SHOP_URL"] = f"http://127.0.0.1:{_port}/mcp"
+c.CodeAct.mcp_servers["shop"] = {
+    "url": os.environ["CODEACT_UI_SHOP_URL"],
+    "headers": {"Authorization": f"Bearer {_HEADER_SECRET}"},
+}

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import signal
 import sys
+from pathlib import Path
 from typing import Any
 
 from ..config import CodeAct, ConfigError
@@ -14,6 +15,8 @@ from ..core.agent import Agent
 from ..core.events import Done, Error
 from ..core.executor import ExecutorError
 from ..executors.kernel import KernelBackend, KernelExecutor, LocalKernel
+from ..host_prompt import headless_rules, system_prompt
+from ..tools import KernelToolHost, Toolset, ToolSettings
 from ..transcript import Transcript
 from .config_files import load_config
 from .options import EXIT_ANSWERED, EXIT_CANCELLED, EXIT_LLM, EXIT_UNANSWERED, EXIT_USAGE
@@ -100,12 +103,20 @@ def run_command(args: argparse.Namespace) -> int:
 
 async def _run(args: argparse.Namespace, settings: CodeAct) -> int:
     view = JSONLinesView() if args.json else LiveView()
+    toolset = Toolset(ToolSettings.from_config(settings, project_dir=Path.cwd()))
+    settings.redactor().add_secret(*toolset.secrets())  # a second line: they stay here
+    reported: set[str] = set()
+    # The MCP clients run here, in this process: their secrets never reach the kernel.
+    await toolset.start()
+    _report(toolset, reported)
     llm = settings.make_llm()
-    executor = KernelExecutor(make_backend(args, settings))
+    host = KernelToolHost(toolset) if toolset.configured else None
+    executor = KernelExecutor(make_backend(args, settings), stdin=host)
     try:
         await executor.start()
     except ExecutorError as error:
         print(f"Error: {error}", file=sys.stderr)
+        await toolset.close()
         return EXIT_USAGE
     transcript = Transcript(
         args.task,
@@ -113,7 +124,9 @@ async def _run(args: argparse.Namespace, settings: CodeAct) -> int:
         kernelspec=_kernelspec(args.kernel),
         redactor=settings.redactor(),
     )
-    agent = Agent(llm, executor, settings.agent_options(require_solution=True))
+    prompt = system_prompt(settings, toolset, headless_rules(settings))
+    options = settings.agent_options(require_solution=True, system_prompt=prompt)
+    agent = Agent(llm, executor, options)
     loop = asyncio.get_running_loop()
     with contextlib.suppress(NotImplementedError):
         loop.add_signal_handler(signal.SIGINT, agent.stop)
@@ -122,6 +135,7 @@ async def _run(args: argparse.Namespace, settings: CodeAct) -> int:
         async for event in agent.run(args.task):
             view.show(event)
             transcript.add(event)
+            _report(toolset, reported)  # a server that stopped during the run
             if isinstance(event, Error):
                 status = EXIT_LLM if event.kind in _LLM_ERRORS else EXIT_UNANSWERED
             elif isinstance(event, Done):
@@ -139,7 +153,14 @@ async def _run(args: argparse.Namespace, settings: CodeAct) -> int:
             transcript.write(args.output)
         await executor.shutdown()
         await llm.close()
+        await toolset.close()
     return status
+
+
+def _report(toolset: Toolset, reported: set[str]) -> None:
+    """Say each problem of the tools once, on stderr (the run goes on without them)."""
+    for problem in toolset.new_problems(reported):
+        print(f"CodeAct: {problem}", file=sys.stderr)
 
 
 def _kernelspec(name: str) -> dict[str, Any]:

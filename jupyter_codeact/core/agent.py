@@ -108,11 +108,8 @@ class Agent:
         self.executor = executor
         self.options = options or AgentOptions()
         redactor = self.options.redactor
-        system = self.options.system_prompt
-        if self.options.cells:
-            system = system.rstrip("\n") + "\n" + CELLS_GUIDE
         self.messages: list[Message] = [redactor.redact_value(m) for m in history or ()] or [
-            {"role": "system", "content": system}
+            {"role": "system", "content": self._system(self.options.system_prompt)}
         ]
         self.cells = cells or CellBook()
         """The cells this conversation made and may change (with ``options.cells``)."""
@@ -125,6 +122,22 @@ class Agent:
     @property
     def running(self) -> bool:
         return self._running
+
+    def use_system_prompt(self, prompt: str) -> None:
+        """Send ``prompt`` as the system prompt from the next request on (a host's tools or
+        rules changed between runs); the rest of the conversation is kept."""
+        self.options = dataclasses.replace(self.options, system_prompt=prompt)
+        system: Message = {"role": "system", "content": self._system(prompt)}
+        if self.messages and self.messages[0].get("role") == "system":
+            self.messages[0] = system
+        else:
+            self.messages.insert(0, system)
+
+    def _system(self, prompt: str) -> str:
+        """The system prompt sent: ``prompt``, and how cells work when the host has them."""
+        if not self.options.cells:
+            return prompt
+        return prompt.rstrip("\n") + "\n" + CELLS_GUIDE
 
     def stop(self) -> None:
         """Stop the current run: cancel the LLM stream, interrupt a running action.

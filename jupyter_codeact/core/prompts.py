@@ -57,6 +57,16 @@ def user_message_with_context(message: str, context: str | None) -> str:
     return f"<context>\n{context.strip()}\n</context>\n\n{message}"
 
 
+def system_prompt_with(base: str, *, tools: str = "", rules: str = "") -> str:
+    """The system prompt ``base`` with the host's sections: the tools defined in the kernel
+    and the project's rules, each in a tagged block (left out when empty)."""
+    blocks = [base.rstrip()]
+    for tag, text in (("tools", tools), ("rules", rules)):
+        if text.strip():
+            blocks.append(f"<{tag}>\n{text.strip()}\n</{tag}>")
+    return "\n\n".join(blocks) + "\n"
+
+
 # -- cells (the rule is in cells.py) -------------------------------------------------------
 
 CELLS_GUIDE = """

@@ -15,6 +15,7 @@ from ..cli.run import add_model_options, make_backend
 from ..cli.run import settings_from as _settings_from
 from ..config import CodeAct, ConfigError
 from ..core.executor import ExecutorError
+from ..tools import KernelToolHost, Toolset, ToolSettings
 from .modes import MODES
 from .progress import Progress
 from .reference import validate
@@ -75,6 +76,12 @@ def add_eval_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--no-transcripts", action="store_true", help="do not write each run as a notebook"
     )
+    parser.add_argument(
+        "--with-tools",
+        action="store_true",
+        help="also give the code mode the MCP servers and functions of your configuration "
+        "(c.CodeAct.mcp_servers, c.CodeAct.tools); off, every mode has the suite's tools only",
+    )
     parser.add_argument("--list", action="store_true", help="list the tasks and exit")
     parser.add_argument(
         "--validate",
@@ -113,6 +120,17 @@ def eval_command(args: argparse.Namespace) -> int:
     return asyncio.run(_eval(args, settings, suite, tasks, output))
 
 
+async def _toolset(settings: CodeAct) -> Toolset:
+    """The configured tools, started here (their secrets stay in this process); each problem
+    said once on stderr."""
+    toolset = Toolset(ToolSettings.from_config(settings, project_dir=Path.cwd()))
+    settings.redactor().add_secret(*toolset.secrets())
+    await toolset.start()
+    for problem in toolset.new_problems(set()):
+        print(f"CodeAct: {problem}", file=sys.stderr)
+    return toolset
+
+
 def _check_counts(args: argparse.Namespace) -> None:
     """Raise ConfigError for a count that cannot work (argparse only checks that it is an int)."""
     for option, value in (("--concurrency", args.concurrency), ("--max-turns", args.max_turns)):
@@ -132,15 +150,20 @@ async def _eval(
     args: argparse.Namespace, settings: CodeAct, suite: Suite, tasks: list[Task], output: Path
 ) -> int:
     modes = list(MODES.values()) if args.mode == "all" else [MODES[args.mode]]
+    toolset = await _toolset(settings) if args.with_tools else None
     llm = settings.make_llm()
     options = RunOptions(
         agent=settings.agent_options(require_solution=True),
         concurrency=args.concurrency,
         transcripts=None if args.no_transcripts else output / "transcripts",
         model=settings.model,
+        tools_prompt=toolset.prompt_section() if toolset is not None else "",
     )
     pool = KernelPool(
-        args.concurrency, lambda: make_backend(args, settings), fresh_kernels=args.fresh_kernels
+        args.concurrency,
+        lambda: make_backend(args, settings),
+        fresh_kernels=args.fresh_kernels,
+        stdin=KernelToolHost(toolset) if toolset is not None else None,
     )
     progress = Progress(len(tasks) * len(modes))
     run = EvalRun()
@@ -165,6 +188,8 @@ async def _eval(
     finally:
         await llm.close()
         progress.close()
+        if toolset is not None:
+            await toolset.close()
     if problem:
         print(f"Error: {problem}", file=sys.stderr)
     meta = {

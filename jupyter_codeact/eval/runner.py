@@ -22,6 +22,7 @@ from ..core.events import (
     Usage,
 )
 from ..core.llm import LLM
+from ..core.prompts import system_prompt_with
 from ..transcript import Transcript
 from .checker import check
 from .modes import Mode
@@ -77,6 +78,9 @@ class RunOptions:
     transcripts: Path | None = None
     """Write each run as a notebook under this folder (``MODE/DOMAIN--ID.ipynb``)."""
     model: str = ""
+    tools_prompt: str = ""
+    """The configured tools (``--with-tools``), listed to the code mode only: the JSON and
+    text modes call the suite's tools."""
 
 
 @dataclass
@@ -167,9 +171,12 @@ async def run_task(
     # An ExecutorError here means that even a new kernel cannot hold the tools: every task
     # would fail the same way, so it ends the run (the agent reports its own as events).
     async with pool.kernel(domain) as executor:
+        prompt = mode.system_prompt(domain, max_turns=options.agent.max_turns)
+        if options.tools_prompt and mode.name == "code":
+            prompt = system_prompt_with(prompt, tools=options.tools_prompt)
         agent_options = dataclasses.replace(
             options.agent,
-            system_prompt=mode.system_prompt(domain, max_turns=options.agent.max_turns),
+            system_prompt=prompt,
             action_format=mode.action_format(domain),
             require_solution=True,
         )

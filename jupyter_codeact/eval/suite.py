@@ -43,6 +43,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+from ..tools.spec import ToolSpec, spec_of
+
 CheckerKind = Literal["number", "string", "list", "set"]
 CHECKER_KINDS: tuple[str, ...] = get_args(CheckerKind)
 
@@ -61,17 +63,6 @@ class ToolCall:
     name: str
     args: tuple[Any, ...] = ()
     kwargs: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class ToolSpec:
-    """What the model is told about one tool."""
-
-    name: str
-    signature: str
-    """Parameters and return type, as in ``def``: ``(ticker: str, date: str) -> float``."""
-    doc: str
-    parameters: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -192,7 +183,7 @@ def _load_domain(folder: Path) -> Domain:
         tools_path=tools_path,
         source=source,
         description=inspect.getdoc(module) or "",
-        tools=tuple(_spec(function) for function in functions),
+        tools=tuple(spec_of(function) for function in functions),
     )
 
 
@@ -207,39 +198,6 @@ def _public_functions(module: types.ModuleType) -> list[Callable[..., Any]]:
             and not name.startswith("_")
         ]
     return [getattr(module, name) for name in names]
-
-
-def _spec(function: Callable[..., Any]) -> ToolSpec:
-    signature = inspect.signature(function)
-    params = []
-    for param in signature.parameters.values():
-        text = param.name
-        if param.kind is param.VAR_POSITIONAL:
-            text = "*" + text
-        elif param.kind is param.VAR_KEYWORD:
-            text = "**" + text
-        if param.annotation is not param.empty:
-            text += f": {_annotation(param.annotation)}"
-        if param.default is not param.empty:
-            sep = " = " if param.annotation is not param.empty else "="
-            text += f"{sep}{param.default!r}"
-        params.append(text)
-    returns = ""
-    if signature.return_annotation is not signature.empty:
-        returns = f" -> {_annotation(signature.return_annotation)}"
-    return ToolSpec(
-        name=function.__name__,
-        signature=f"({', '.join(params)}){returns}",
-        doc=inspect.getdoc(function) or "",
-        parameters=tuple(signature.parameters),
-    )
-
-
-def _annotation(annotation: Any) -> str:
-    # Tools written with ``from __future__ import annotations`` carry strings.
-    if isinstance(annotation, str):
-        return annotation
-    return inspect.formatannotation(annotation)
 
 
 def _load_tasks(path: Path, domain: Domain) -> Iterable[Task]:

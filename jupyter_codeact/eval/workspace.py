@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Callable
 
 from ..core.executor import ExecutorError
 from ..core.observation import format_observation
-from ..executors.kernel import KernelBackend, KernelExecutor
+from ..executors.kernel import KernelBackend, KernelExecutor, StdinHost
 from .suite import Domain
 
 SETUP_TIMEOUT = 60.0
@@ -81,11 +81,18 @@ class KernelPool:
     """``size`` kernels, each lent to one task at a time."""
 
     def __init__(
-        self, size: int, make_backend: Callable[[], KernelBackend], *, fresh_kernels: bool = False
+        self,
+        size: int,
+        make_backend: Callable[[], KernelBackend],
+        *,
+        fresh_kernels: bool = False,
+        stdin: StdinHost | None = None,
     ) -> None:
+        """``stdin`` answers the kernels' tool calls (``--with-tools``)."""
         self.size = size
         self.make_backend = make_backend
         self.fresh_kernels = fresh_kernels
+        self.stdin = stdin
         self._idle: asyncio.Queue[KernelExecutor] = asyncio.Queue()
         self._all: list[KernelExecutor] = []
 
@@ -97,7 +104,7 @@ class KernelPool:
         """
         if self.fresh_kernels:
             return
-        executors = [KernelExecutor(self.make_backend()) for _ in range(self.size)]
+        executors = [self._new() for _ in range(self.size)]
         outcomes = await asyncio.gather(
             *(self._start(executor) for executor in executors), return_exceptions=True
         )
@@ -106,6 +113,9 @@ class KernelPool:
                 raise outcome
         for executor in executors:
             self._idle.put_nowait(executor)
+
+    def _new(self) -> KernelExecutor:
+        return KernelExecutor(self.make_backend(), stdin=self.stdin)
 
     async def _start(self, executor: KernelExecutor) -> None:
         """Start ``executor`` and keep it for :meth:`close` (one that cannot start cleans up
@@ -117,7 +127,7 @@ class KernelPool:
     async def kernel(self, domain: Domain) -> AsyncIterator[KernelExecutor]:
         """A kernel ready for a task of ``domain``, for as long as the task runs."""
         if self.fresh_kernels:
-            executor = KernelExecutor(self.make_backend())
+            executor = self._new()
             await self._start(executor)
             try:
                 await prepare(executor, domain)
@@ -144,7 +154,7 @@ class KernelPool:
         self._all.remove(executor)
         with contextlib.suppress(Exception):
             await _retire(executor)
-        fresh = KernelExecutor(self.make_backend())
+        fresh = self._new()
         await self._start(fresh)
         return fresh
 

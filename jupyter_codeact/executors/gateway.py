@@ -19,7 +19,7 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
 from ..core.executor import ExecutorError
-from .kernel import KernelDied
+from .kernel import ExecuteOptions, KernelDied
 
 
 class GatewayKernel:
@@ -42,6 +42,7 @@ class GatewayKernel:
         self.description = f"the {kernel_name} kernel at {self.url}"
         self._ws: WebSocketClientConnection | None = None
         self._iopub: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._stdin: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._replies: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._iopub_seen: dict[str, asyncio.Future[None]] = {}
         self._reader: asyncio.Task[None] | None = None
@@ -126,13 +127,23 @@ class GatewayKernel:
                 if seen is not None and not seen.done():
                     seen.set_result(None)
                 self._iopub.put_nowait(msg)
+            elif channel == "stdin" and msg.get("header", {}).get("msg_type") == "input_request":
+                self._stdin.put_nowait(msg)
             elif channel in ("shell", "control"):
                 parent = msg.get("parent_header", {}).get("msg_id")
                 future = self._replies.get(parent)  # its waiter removes it
                 if future is not None and not future.done():
                     future.set_result(msg)
 
-    def _send(self, channel: str, msg_type: str, content: dict[str, Any]) -> str:
+    def _send(
+        self,
+        channel: str,
+        msg_type: str,
+        content: dict[str, Any],
+        *,
+        metadata: dict[str, Any] | None = None,
+        parent: dict[str, Any] | None = None,
+    ) -> str:
         assert self._ws is not None
         msg_id = uuid.uuid4().hex
         self._ws.write_message(
@@ -146,8 +157,8 @@ class GatewayKernel:
                         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
                         "version": "5.3",
                     },
-                    "parent_header": {},
-                    "metadata": {},
+                    "parent_header": parent or {},
+                    "metadata": metadata or {},
                     "content": content,
                     "channel": channel,
                     "buffers": [],
@@ -182,18 +193,25 @@ class GatewayKernel:
             "seconds."
         )
 
-    def execute(self, code: str) -> str:
+    def execute(self, code: str, *, request: ExecuteOptions | None = None) -> str:
+        request = request or ExecuteOptions()
         content = {
             "code": code,
-            "silent": False,
-            "store_history": True,
-            "user_expressions": {},
-            "allow_stdin": False,
+            "silent": request.silent,
+            "store_history": not request.silent,
+            "user_expressions": request.user_expressions,
+            "allow_stdin": request.allow_stdin,
             "stop_on_error": True,
         }
-        msg_id = self._send("shell", "execute_request", content)
+        msg_id = self._send("shell", "execute_request", content, metadata=request.metadata)
         self._replies[msg_id] = asyncio.get_running_loop().create_future()
         return msg_id
+
+    async def next_input_request(self) -> dict[str, Any]:
+        return await self._stdin.get()
+
+    def input_reply(self, value: str, request: dict[str, Any]) -> None:
+        self._send("stdin", "input_reply", {"value": value}, parent=request.get("header"))
 
     async def next_message(self, timeout: float) -> dict[str, Any] | None:
         try:

@@ -13,6 +13,7 @@ import queue
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -49,6 +50,38 @@ class KernelDied(Exception):
     """The kernel process is gone."""
 
 
+@dataclass(frozen=True)
+class ExecuteOptions:
+    """How an execute request differs from a plain one (the tools' round trips need these)."""
+
+    allow_stdin: bool = False
+    silent: bool = False
+    metadata: dict[str, Any] = field(default_factory=dict)
+    user_expressions: dict[str, str] = field(default_factory=dict)
+
+
+class StdinHost(Protocol):
+    """Answers a running action's ``input_request`` (the tools' calls travel this way; see
+    :mod:`jupyter_codeact.tools.kernel_side`) and prepares the kernel before each action."""
+
+    metadata: dict[str, Any]
+    """Added to every action's execute request."""
+
+    def setup_expression(self) -> str | None:
+        """An expression evaluated silently before each action (None: nothing)."""
+        ...
+
+    async def answer(self, prompt: str) -> str | None:
+        """The reply to an input request; None if it is not ours to answer."""
+        ...
+
+
+INPUT_NOTE = (
+    "The code called input(), which waits for a person: nobody can answer here, so it read "
+    "end-of-file (EOFError)."
+)
+
+
 class KernelBackend(Protocol):
     """Message transport to one kernel."""
 
@@ -56,8 +89,16 @@ class KernelBackend(Protocol):
 
     async def start(self) -> None: ...
 
-    def execute(self, code: str) -> str:
-        """Send an execute request (stdin not allowed); return its msg_id."""
+    def execute(self, code: str, *, request: ExecuteOptions | None = None) -> str:
+        """Send an execute request (by default: stdin not allowed); return its msg_id."""
+        ...
+
+    async def next_input_request(self) -> dict[str, Any]:
+        """The next ``input_request`` of the kernel (waits until there is one)."""
+        ...
+
+    def input_reply(self, value: str, request: dict[str, Any]) -> None:
+        """Answer ``request`` (an ``input_request`` message) with ``value``."""
         ...
 
     async def next_message(self, timeout: float) -> dict[str, Any] | None:
@@ -145,10 +186,36 @@ class LocalKernel:
             ) from error
         self.client = client
 
-    def execute(self, code: str) -> str:
+    def execute(self, code: str, *, request: ExecuteOptions | None = None) -> str:
         assert self.client is not None
-        msg_id: str = self.client.execute(code, store_history=True, allow_stdin=False)
+        request = request or ExecuteOptions()
+        content = {
+            "code": code,
+            "silent": request.silent,
+            "store_history": not request.silent,
+            "user_expressions": request.user_expressions,
+            "allow_stdin": request.allow_stdin,
+            "stop_on_error": True,
+        }
+        msg = self.client.session.msg("execute_request", content, metadata=request.metadata)
+        self.client.shell_channel.send(msg)
+        msg_id: str = msg["header"]["msg_id"]
         return msg_id
+
+    async def next_input_request(self) -> dict[str, Any]:
+        assert self.client is not None
+        while True:
+            try:
+                msg: dict[str, Any] = await self.client.get_stdin_msg(timeout=_LIVENESS_INTERVAL)
+            except queue.Empty:
+                continue
+            if msg["header"]["msg_type"] == "input_request":
+                return msg
+
+    def input_reply(self, value: str, request: dict[str, Any]) -> None:
+        assert self.client is not None
+        msg = self.client.session.msg("input_reply", {"value": value}, parent=request["header"])
+        self.client.stdin_channel.send(msg)
 
     async def next_message(self, timeout: float) -> dict[str, Any] | None:
         assert self.client is not None
@@ -220,17 +287,21 @@ class KernelExecutor:
         interrupt_grace: float = 5.0,
         max_stream_chars: int = DEFAULT_MAX_STREAM_CHARS,
         on_message: Callable[[str, dict[str, Any]], None] | None = None,
+        stdin: StdinHost | None = None,
     ) -> None:
         """``on_message(msg_type, content)`` sees each output message of a running action
-        as it arrives (for hosts that show progress live)."""
+        as it arrives (for hosts that show progress live); ``stdin`` answers the action's
+        input requests (the tools' calls)."""
         self.backend: KernelBackend = backend or LocalKernel()
         self.on_message = on_message
+        self.stdin = stdin
         self.interrupt_grace = interrupt_grace
         self.max_stream_chars = max_stream_chars
         self._lock = asyncio.Lock()
         self._started = False
         self._usable = True
         self._interrupt_requested = False
+        self._running_msg_id: str | None = None
 
     async def __aenter__(self) -> KernelExecutor:
         await self.start()
@@ -274,10 +345,61 @@ class KernelExecutor:
             return await self._execute(code, timeout)
 
     async def _execute(self, code: str, timeout: float | None) -> ExecutionResult:
+        host = self.stdin
+        if host is None:
+            return await self._execute_once(code, timeout)
+        setup = host.setup_expression()
+        if setup:
+            await self._evaluate_silently(setup)
+        notes: list[str] = []
+        serving = asyncio.ensure_future(self._serve_stdin(host, notes))
+        try:
+            request = ExecuteOptions(allow_stdin=True, metadata=dict(host.metadata))
+            result = await self._execute_once(code, timeout, request)
+        finally:
+            serving.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await serving
+        if notes:
+            result.note = "\n".join(filter(None, [result.note, *dict.fromkeys(notes)]))
+        return result
+
+    async def _evaluate_silently(self, expression: str) -> None:
+        """Evaluate ``expression`` before an action, leaving no trace: no history, execution
+        count or output (a user expression, which also skips IPython's cell transforms)."""
+        request = ExecuteOptions(silent=True, user_expressions={"setup": expression})
+        msg_id = self.backend.execute("", request=request)
+        reply = await self.backend.reply(msg_id, 30)
+        outcome = ((reply or {}).get("user_expressions") or {}).get("setup") or {}
+        if outcome.get("status") != "ok":
+            # The action runs anyway: its calls of the tools then fail, visibly.
+            log.warning("preparing the kernel failed: %s", outcome.get("evalue", "no reply"))
+
+    async def _serve_stdin(self, host: StdinHost, notes: list[str]) -> None:
+        """Answer the running action's input requests, one at a time, until cancelled."""
+        while True:
+            request = await self.backend.next_input_request()
+            if request.get("parent_header", {}).get("msg_id") != self._running_msg_id:
+                continue  # left over from an execution that was interrupted while it asked
+            prompt = str(request.get("content", {}).get("prompt", ""))
+            try:
+                value = await host.answer(prompt)
+            except Exception:
+                log.exception("answering the kernel's input request failed")
+                value = None
+            if value is None:
+                notes.append(INPUT_NOTE)
+                value = "\x04"  # end-of-file: input() raises EOFError
+            self.backend.input_reply(value, request)
+
+    async def _execute_once(
+        self, code: str, timeout: float | None, request: ExecuteOptions | None = None
+    ) -> ExecutionResult:
         backend = self.backend
         collector = OutputCollector(max_stream_chars=self.max_stream_chars)
         self._interrupt_requested = False
-        msg_id = backend.execute(code)
+        msg_id = backend.execute(code, request=request)
+        self._running_msg_id = msg_id
         deadline = None if not timeout else time.monotonic() + timeout
         interrupted_at: float | None = None
         while True:

@@ -57,6 +57,12 @@ class RunRecord:
     events: list[AnyEvent] = field(default_factory=list)
     failure: str | None = None
     """Why the run broke off, if it did not end as the agent says (with a :class:`Done`)."""
+    rules: list[str] = field(default_factory=list)
+    """The rules the agent had: ``AGENTS.md`` files (and ``c.CodeAct.instructions``)."""
+    tools: list[str] = field(default_factory=list)
+    """The tools it had, one line per MCP server and for the user's functions."""
+    notes: list[str] = field(default_factory=list)
+    """What the user was told besides the events (a tool server that failed, say)."""
 
     def add(self, event: AnyEvent) -> None:
         if not isinstance(event, TextDelta | ThinkingDelta):
@@ -97,6 +103,7 @@ class RunRecord:
     def text(self) -> str:
         """The run as plain text (front ends without widgets show this)."""
         lines = [f"CodeAct: {_first_line(self.request)}"]
+        lines.extend(f"Note: {note}" for note in self.notes)
         step = 0
         for event in self.events:
             if isinstance(event, Observation):
@@ -134,6 +141,24 @@ class History:
         """The last run's answer."""
         return self.runs[-1].answer if self.runs else None
 
+    @property
+    def rules(self) -> list[str]:
+        """The rules of the last run: its ``AGENTS.md`` files (and the instructions)."""
+        return list(self.runs[-1].rules) if self.runs else []
+
+    @property
+    def tools(self) -> list[str]:
+        return list(self.runs[-1].tools) if self.runs else []
+
+    def _setup_line(self) -> str:
+        """ "Rules: AGENTS.md, sub/AGENTS.md · Tools: pricing (MCP): 4 tools", or ""."""
+        parts = []
+        if self.rules:
+            parts.append(f"Rules: {', '.join(self.rules)}")
+        if self.tools:
+            parts.append(f"Tools: {'; '.join(self.tools)}")
+        return " · ".join(parts)
+
     def __len__(self) -> int:
         return len(self.runs)
 
@@ -165,15 +190,20 @@ class History:
 
     def __repr__(self) -> str:
         actions = sum(len(run.observations) for run in self.runs)
+        setup = self._setup_line()
         return (
             f"<CodeAct history: {len(self.runs)} requests, {actions} actions, "
-            f"last answer: {_first_line(self.answer or '(none)')}>"
+            f"last answer: {_first_line(self.answer or '(none)')}"
+            + (f"; {setup}" if setup else "")
+            + ">"
         )
 
     def _repr_markdown_(self) -> str:
         if not self.runs:
             return "*No CodeAct request in this kernel yet.*"
         parts: list[str] = []
+        if setup := self._setup_line():
+            parts.append(f"*{setup}*")
         for run in self.runs:
             parts.append(f"**Request:** {safe_markdown(run.request)}")
             for event in run.events:

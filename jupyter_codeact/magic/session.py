@@ -26,6 +26,7 @@ from ..namespace import summarize_namespace
 from .approval import Approver
 from .display import RunView, make_view
 from .history import Answer, History, RunRecord
+from .tools import MagicTools
 
 T = TypeVar("T")
 
@@ -93,6 +94,7 @@ class ShellSession:
         self.thread = AgentThread()
         self.executor = ShellExecutor(shell, MainThreadQueue())
         self.history = History()
+        self.tools = MagicTools(shell, self.thread)
         self.agent: Agent | None = None
         self._llm: OpenAIChat | None = None
         self._stop_requested = False
@@ -120,17 +122,22 @@ class ShellSession:
             # Only if the last run broke off in a way that kept it from serving to the end.
             raise RunError(STILL_STOPPING)
         llm = self._llm_for(settings.llm_settings())
+        prompt, problems = self.tools.prepare(settings)
         # Steps are cells (what --insert keeps follows the cell rule of core/cells.py).
-        agent_options = settings.agent_options(require_solution=False, cells=True)
+        agent_options = settings.agent_options(
+            require_solution=False, system_prompt=prompt, cells=True
+        )
         if self.agent is None:
             self.agent = Agent(llm, self.executor, agent_options)
             self.history.messages = self.agent.messages
         else:
             self.agent.llm = llm
+            self.agent.use_system_prompt(prompt)
             self.agent.options = agent_options
         agent = self.agent
         view = make_view(self.shell, request)
         record = self.history.start(request, model=settings.model)
+        record.rules, record.tools = list(self.tools.rules), self.tools.summary()
         # A fresh queue per run: nothing left over from a run that ended badly can leak in.
         main = MainThreadQueue()
         executor = self.executor
@@ -149,7 +156,9 @@ class ShellSession:
         restore_sigint = _handle_sigint(self._on_sigint)
         try:
             view.start()
+            self._note(view, record, problems)
             self._serve(agent, main, request, record, view)
+            self._note(view, record, self.tools.new_problems())  # a server that stopped
         except BaseException as error:
             record.fail(_failure_message(error))
             with contextlib.suppress(Exception):  # a broken view must not hide the error
@@ -178,12 +187,18 @@ class ShellSession:
 
     def close(self) -> None:
         """Release the thread and the HTTP client (when the extension is unloaded)."""
+        self.tools.close()
         if self._llm is not None and self.thread.loop.is_running():
             with contextlib.suppress(Exception):
                 self.thread.submit(self._llm.close()).result(timeout=5)
         self.thread.close()
 
     # -- internals ---------------------------------------------------------------------
+    def _note(self, view: RunView, record: RunRecord, notes: list[str]) -> None:
+        for note in notes:
+            record.notes.append(note)
+            view.note(note)
+
     def _on_sigint(self, signum: int, frame: Any) -> None:
         """The front end's Stop during a run: interrupt the user's code (or the approval
         prompt) if it is running, else stop the run, without raising into our own code."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from jupyter_core.utils import ensure_async
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Float, Instance, Int, Unicode, default
 
@@ -67,6 +69,8 @@ class CodeActExtension(ExtensionApp):
             ChatStore(Path(self.chats_dir), server_root=root, log=log),
             self.codeact_config,
             orphan_timeout=self.orphan_timeout,
+            root_dir=self._root_dir(),
+            interrupt=self._interrupt_kernel,
         )
         limits = Limits(
             max_message_chars=self.max_message_chars, max_chat_chars=self.max_chat_mb * MB
@@ -90,6 +94,24 @@ class CodeActExtension(ExtensionApp):
             self.codeact_config.base_url or "api.openai.com",
             self.chats_dir,
         )
+
+    async def _interrupt_kernel(self, path: str) -> bool:
+        """Interrupt the kernel of the notebook at ``path`` (local or on a gateway)."""
+        serverapp = self.serverapp
+        if serverapp is None:
+            return False
+        for session in await serverapp.session_manager.list_sessions():
+            kernel = session.get("kernel") or {}
+            if session.get("path") == path and kernel.get("id"):
+                kernels: Any = serverapp.kernel_manager  # local, or a gateway's
+                await ensure_async(kernels.interrupt_kernel(kernel["id"]))
+                return True
+        return False
+
+    def _root_dir(self) -> Path | None:
+        """The folder notebooks live in (AGENTS.md files are found up to it), if local."""
+        root = getattr(self.serverapp, "root_dir", None) if self.serverapp is not None else None
+        return Path(root).expanduser() if root else None
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(handlers())

@@ -97,6 +97,19 @@ class ContextExpressionHandler(CodeActHandler):
         self.finish({"expression": namespace_expression()})
 
 
+class RulesHandler(CodeActHandler):
+    """Which rules (AGENTS.md files, instructions) apply to a notebook."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        path = self.get_query_argument("path", None)
+        if path is None:
+            raise web.HTTPError(400, "Give the notebook's path: ?path=...")
+        rules = await self.chats.tools.rules(path)
+        self.finish({"files": [rule.source for rule in rules]})
+
+
 class ChatsHandler(CodeActHandler):
     @web.authenticated
     @authorized
@@ -238,6 +251,8 @@ class ChatSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
             self.session.approved(parsed["request_id"])
         elif kind == "execute_result":
             self.session.execute_result(parsed)
+        elif kind == "tool_call":
+            self.session.tool_call(self, parsed["request_id"], parsed["call_id"], parsed["prompt"])
 
     def refuse(self, message: str | bytes, reason: str) -> None:
         """Tell the page why its message was refused, and log it through the server's log.
@@ -285,6 +300,7 @@ def handlers() -> list[tuple[str, type]]:
     return [
         (r"/codeact/config", ConfigHandler),
         (r"/codeact/context/expression", ContextExpressionHandler),
+        (r"/codeact/rules", RulesHandler),
         (r"/codeact/chats", ChatsHandler),
         (rf"/codeact/chats/{CHAT_ID}", ChatHandler),
         (rf"/codeact/chats/{CHAT_ID}/ws", ChatSocket),

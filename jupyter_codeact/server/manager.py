@@ -3,19 +3,31 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from ..config import CodeAct
 from ..core.llm import LLM, OpenAIChat
 from .session import ChatSession
 from .store import ChatStore
+from .tools import ServerTools
 
 
 class ChatManager:
-    def __init__(self, store: ChatStore, settings: CodeAct, *, orphan_timeout: float) -> None:
+    def __init__(
+        self,
+        store: ChatStore,
+        settings: CodeAct,
+        *,
+        orphan_timeout: float,
+        root_dir: Path | None = None,
+        interrupt: Callable[[str], Awaitable[bool]] | None = None,
+    ) -> None:
         self.store = store
         self.settings = settings
         self.orphan_timeout = orphan_timeout
+        self.tools = ServerTools(settings, root_dir, interrupt)
         self._sessions: dict[str, ChatSession] = {}
         self._llm: OpenAIChat | None = None
 
@@ -38,6 +50,7 @@ class ChatManager:
                 settings=self.settings,
                 llm=self.llm,
                 orphan_timeout=self.orphan_timeout,
+                tools=self.tools,
             )
             self._sessions[chat_id] = session
         return session
@@ -76,3 +89,4 @@ class ChatManager:
         await asyncio.gather(*(session.close() for session in self._sessions.values()))
         if self._llm is not None:
             await self._llm.close()
+        await self.tools.close()

@@ -72,11 +72,14 @@ class NotebookExecutor:
         driver: Callable[[], Peer | None],
         on_sent: Callable[[Action, str, Literal["auto", "ask"]], None],
         orphan_timeout: float = 30.0,
+        tools: Callable[[], dict[str, Any] | None] | None = None,
     ) -> None:
         """``path`` gives the notebook's current path (it follows renames); ``driver`` the
         page that owns the run; ``on_sent(action, request_id, approval)`` is told when an
-        ``execute`` has gone out."""
+        ``execute`` has gone out; ``tools`` what an ``execute`` carries for the tools (see
+        :mod:`.tools`)."""
         self._path = path
+        self._tools = tools
         self._driver = driver
         self._on_sent = on_sent
         self.orphan_timeout = orphan_timeout
@@ -111,6 +114,8 @@ class NotebookExecutor:
             "replaces": action.replaces if action else "",
             "or_new": action.or_new if action else False,
         }
+        if self._tools is not None and (tools := self._tools()) is not None:
+            message["tools"] = tools
         pending = _Pending(request_id, message, peer, loop.create_future(), time.perf_counter())
         self._pending[request_id] = pending
         peer.send(message)
@@ -148,6 +153,11 @@ class NotebookExecutor:
             pending.interrupted = True
             if not pending.peer.closed:
                 pending.peer.send({"type": "interrupt", "request_id": pending.request_id})
+
+    def is_pending(self, request_id: str) -> bool:
+        """Whether ``request_id`` is an execution still waiting for its result."""
+        pending = self._pending.get(request_id)
+        return pending is not None and not pending.future.done()
 
     def resolve(self, result: dict[str, Any]) -> bool:
         """An ``execute_result`` arrived (from any page of this chat). False if unknown."""

@@ -5,6 +5,8 @@ Change both files together. Everything is JSON.
 REST (all under ``{base_url}codeact/``, authenticated and authorized):
 
 - ``GET config``: :func:`~jupyter_codeact.config.CodeAct.public_settings` (never the key).
+- ``GET rules?path=P``: ``{"files": [str...]}``, the rules that apply to notebook ``P``
+  (its ``AGENTS.md`` files up to the root, ``c.CodeAct.instructions``).
 - ``GET chats?path=P``: ``{"chats": [ChatInfo...], "problems": [str...]}`` of notebook
   ``P``, newest first; ``problems`` says which of its chat files could not be read and
   where they were moved.
@@ -31,6 +33,10 @@ client -> server (:data:`ClientMessage`):
 - ``{"type": "stop"}``: cancel the run (LLM stream cancelled, running cell interrupted).
 - ``{"type": "approved", "request_id": str}``: the user pressed Run on an action that was
   waiting for approval; its cell is running now (its ``execute_result`` follows).
+- ``{"type": "tool_call", "request_id": str, "call_id": str, "prompt": str}``: the cell of
+  ``execute`` ``request_id`` called a tool: ``prompt`` is its kernel's ``input_request``
+  prompt, ``call_id`` that message's id. Answered with a ``tool_result``; asked again (after
+  a reconnection), the same answer comes back and the tool does not run twice.
 - ``{"type": "execute_result", "request_id": str, "status": ExecutionStatus,
   "outputs": [nbformat output...], "code": str, "execution_count": int|null,
   "cell_id": str|null, "placement": ""|"new"|"replaced"?, "note": str?}``: the answer to an
@@ -49,12 +55,17 @@ server -> client (:data:`ServerMessage`):
   and the tokens the current run has used.
 - ``{"type": "execute", "request_id": str, "action_id": str, "turn": int, "code": str,
   "timeout": float|null, "approval": "auto"|"ask", "path": str, "cell": str,
-  "replaces": str, "or_new": bool}``: insert ``code`` as a new cell of notebook ``path``
-  (whose id for the model is ``cell``), or, when ``replaces`` names a cell, put it in place
-  of that cell's code (the rule is :mod:`jupyter_codeact.core.cells`; ``or_new``: a new
-  cell if that one cannot be replaced, else refuse); run it (asking first if ``approval``
-  is ``ask``); answer with ``execute_result``. Sent once, to the page that sent the
-  request: never again, so nothing runs twice.
+  "replaces": str, "or_new": bool, "tools"?: {"setup": str, "nonce": str}}``: insert
+  ``code`` as a new cell of notebook ``path`` (whose id for the model is ``cell``), or,
+  when ``replaces`` names a cell, put it in place of that cell's code (the rule is
+  :mod:`jupyter_codeact.core.cells`; ``or_new``: a new cell if that one cannot be
+  replaced, else refuse); run it (asking first if ``approval`` is ``ask``); answer with
+  ``execute_result``. With ``tools``, first evaluate the expression ``setup`` silently in
+  the kernel (a user expression), put ``{"codeact_tools": nonce}`` in the cell's execute
+  request metadata, and relay its tool calls (``tool_call``). Sent once, to the page that
+  sent the request: never again, so nothing runs twice.
+- ``{"type": "tool_result", "call_id": str, "value": str}``: the ``input_reply`` value for
+  a ``tool_call``.
 - ``{"type": "interrupt", "request_id": str}``: the user stopped the run; interrupt that
   cell's kernel (or treat a pending approval as skipped) and answer as usual.
 - ``{"type": "chat", "chat": ChatInfo}``: the chat's metadata changed (e.g. the notebook
@@ -218,5 +229,12 @@ def parse_client_message(message: Any, limits: Limits = DEFAULT_LIMITS) -> dict[
             "cell_id": _string(message, "cell_id", required=False, limit=ids),
             "placement": placement,
             "note": _string(message, "note", required=False, limit=limits.max_context_chars) or "",
+        }
+    if kind == "tool_call":
+        return {
+            "type": "tool_call",
+            "request_id": _string(message, "request_id", limit=ids),
+            "call_id": _string(message, "call_id", limit=ids),
+            "prompt": _string(message, "prompt"),
         }
     raise ProtocolError(f"Unknown message type {kind!r}.")

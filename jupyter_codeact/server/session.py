@@ -37,6 +37,7 @@ from ..core.observation import status_note, truncate_middle
 from .notebook_executor import NotebookExecutor, Peer
 from .protocol import ChatEntry, ChatState
 from .store import ChatRecord, ChatStore
+from .tools import REFUSED, ChatTools, ServerTools
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,7 @@ class ChatSession:
         settings: CodeAct,
         llm: Callable[[], LLM],
         orphan_timeout: float = 30.0,
+        tools: ServerTools | None = None,
     ) -> None:
         self.record = record
         self.store = store
@@ -109,11 +111,13 @@ class ChatSession:
         self.driver: Peer | None = None
         self.state: ChatState = "idle"
         self.tokens = 0
+        self.tools = ChatTools(tools) if tools is not None else None
         self.executor = NotebookExecutor(
             path=lambda: self.record.info["path"],
             driver=lambda: self.driver,
             on_sent=self._action_sent,
             orphan_timeout=orphan_timeout,
+            tools=self.tools.execute_fields if self.tools is not None else None,
         )
         self._agent: Agent | None = None
         self._task: asyncio.Task[None] | None = None
@@ -250,6 +254,14 @@ class ChatSession:
                     self._set_state("running")
                 return
 
+    def tool_call(self, peer: Peer, request_id: str, call_id: str, prompt: str) -> None:
+        """The page relays a tool call of the action ``request_id``: answer it to that page."""
+        if self.tools is not None:
+            allowed = self.executor.is_pending(request_id)
+            self.tools.relay(peer, call_id, prompt, allowed=allowed)
+        else:
+            peer.send({"type": "tool_result", "call_id": call_id, "value": REFUSED})
+
     def execute_result(self, result: dict[str, Any]) -> None:
         if not self.executor.resolve(result):
             log.info("CodeAct: ignoring a result for unknown request %s", result["request_id"])
@@ -307,6 +319,7 @@ class ChatSession:
         agent.options = dataclasses.replace(agent.options, replace_failed=replace_failed)
         final: ChatState = "error"
         try:
+            await self._prepare_tools(agent)
             async for event in agent.run(text, context=context, user_cell=user_cell):
                 if isinstance(event, Done):
                     final = self._done(event)
@@ -324,10 +337,36 @@ class ChatSession:
         finally:
             self._assistant_id = None
             self._end_thinking()
+            await self._release_kernel()
             # On disk before the pages hear that the run is over.
             self._save()
             await self.flush()
             self._set_state(final)
+
+    async def _prepare_tools(self, agent: Agent) -> None:
+        """Tools and rules as they are now: the system prompt says what the kernel has."""
+        if self.tools is None:
+            return
+        prompt, problems = await self.tools.prepare(self.record.info["path"])
+        agent.use_system_prompt(prompt)
+        self._report_tool_problems(problems)
+
+    async def _release_kernel(self) -> None:
+        """A run that ended while its cell waited for a tool's answer (its page went away):
+        nobody can answer the kernel now, so interrupt it rather than leave it blocked."""
+        tools = self.tools
+        if tools is None or not tools.action_ended() or tools.host.interrupt is None:
+            return
+        try:
+            await tools.host.interrupt(self.record.info["path"])
+        except Exception:
+            log.exception("CodeAct: could not interrupt the kernel of %s", self.record.info["path"])
+
+    def _report_tool_problems(self, problems: list[str] | None = None) -> None:
+        if self.tools is None:
+            return
+        for problem in problems if problems is not None else self.tools.new_problems():
+            self._add({"role": "error", "kind": "tools", "text": problem})
 
     def _apply(self, event: AnyEvent) -> None:
         if isinstance(event, ThinkingDelta | Thinking):
@@ -378,6 +417,9 @@ class ChatSession:
         elif isinstance(event, Observation):
             self._publish_action()
             self._observed(event)
+            if self.tools is not None:
+                self.tools.action_ended()
+                self._report_tool_problems()  # a server that stopped during the action
         elif isinstance(event, FinalAnswer):
             self._add({"role": "final", "turn": event.turn, "text": event.answer})
         elif isinstance(event, Error):

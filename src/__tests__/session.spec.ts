@@ -141,6 +141,50 @@ describe('ChatSession', () => {
     );
   });
 
+  it("relays the cell's tool calls, asks again after a reconnection, and delivers the answer once", async () => {
+    const first = FakeSocket.last;
+    first.open();
+    let answer: Promise<string> = Promise.resolve('');
+    executor.execute.mockImplementationOnce(async (_, message, callbacks) => {
+      answer = callbacks!.onToolCall!('m1', 'PROMPT');
+      // The same call again (the kernel's message seen twice) is one call.
+      void callbacks!.onToolCall!('m1', 'PROMPT');
+      return new Promise<IExecuteResultMessage>(() => undefined);
+    });
+    first.receive(execute('r1'));
+    await flush();
+    const call = {
+      type: 'tool_call',
+      request_id: 'r1',
+      call_id: 'm1',
+      prompt: 'PROMPT'
+    };
+    expect(first.sent.filter(m => (m as any).type === 'tool_call')).toEqual([
+      call
+    ]);
+    first.drop();
+    await new Promise(resolve => setTimeout(resolve, 5));
+    const second = FakeSocket.last;
+    second.open();
+    second.receive({ type: 'snapshot', chat, entries: [], state: 'running' });
+    expect(second.sent).toContainEqual(call);
+    second.receive({ type: 'tool_result', call_id: 'm1', value: 'VALUE' });
+    await expect(answer).resolves.toBe('VALUE');
+  });
+
+  it('ends the tool calls of a closed chat (the kernel then reads end-of-file)', async () => {
+    FakeSocket.last.open();
+    let answer: Promise<string> = Promise.resolve('');
+    executor.execute.mockImplementationOnce(async (_, message, callbacks) => {
+      answer = callbacks!.onToolCall!('m2', 'PROMPT');
+      return new Promise<IExecuteResultMessage>(() => undefined);
+    });
+    FakeSocket.last.receive(execute('r3'));
+    await flush();
+    session.dispose();
+    await expect(answer).rejects.toThrow('closed');
+  });
+
   it('passes interrupts to the executor', () => {
     FakeSocket.last.open();
     FakeSocket.last.receive({ type: 'interrupt', request_id: 'r1' });

@@ -31,6 +31,7 @@ const VALID: ServerMessage[] = [
     path: 'a.ipynb'
   },
   { type: 'interrupt', request_id: 'r1' },
+  { type: 'tool_result', call_id: 'm1', value: '{"ok": true, "value": 1}' },
   { type: 'chat', chat },
   { type: 'problem', message: 'A run is going on.' }
 ];
@@ -43,6 +44,22 @@ describe('parseServerMessage', () => {
       expect(parseServerMessage(message)).toEqual(message);
     }
   );
+
+  it('accepts an execute that carries the tools, and one with none', () => {
+    const tools = { setup: 'exec(...)', nonce: 'n1' };
+    for (const message of [
+      { ...VALID[4], tools },
+      { ...VALID[4], tools: null }
+    ]) {
+      expect(parseServerMessage(message)).toEqual(message);
+    }
+    expect(
+      parseServerMessage({ ...VALID[4], tools: { setup: 1, nonce: 'n1' } })
+    ).toBeNull();
+    expect(
+      parseServerMessage({ type: 'tool_result', call_id: 'm1' })
+    ).toBeNull();
+  });
 
   it('accepts an execute without a timeout', () => {
     const message = { ...VALID[4], timeout: null };
@@ -150,7 +167,8 @@ describe('the mirror of protocol.py', () => {
       'user_message',
       'stop',
       'approved',
-      'execute_result'
+      'execute_result',
+      'tool_call'
     ];
     expect(types.sort()).toEqual(ours.sort());
   });

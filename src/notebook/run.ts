@@ -10,6 +10,8 @@ import { Kernel, KernelMessage } from '@jupyterlab/services';
 import { PromiseDelegate } from '@lumino/coreutils';
 
 import { IExecutionEnd } from '../outputs';
+import { IExecuteTools, TOOLS_METADATA_KEY } from '../wire';
+import { relayToolCalls, setupTools, ToolRelay } from './tools';
 
 /**
  * Milliseconds to wait, after interrupting the kernel, for the cell to end
@@ -51,6 +53,9 @@ export async function runCell(options: {
   onEnd: () => void;
   /** Render the outputs untrusted (sanitized, no script run). */
   untrusted?: boolean;
+  /** The agent's tools: set up first, their calls relayed by `onToolCall`. */
+  tools?: IExecuteTools | null;
+  onToolCall?: ToolRelay;
 }): Promise<IExecutionEnd> {
   const { cell, panel } = options;
   const { sessionContext } = panel;
@@ -93,10 +98,18 @@ export async function runCell(options: {
   }
   options.onStart({ end, kernel, stopped });
   try {
+    const tools = options.tools ?? null;
+    if (tools) {
+      await setupTools(kernel, tools.setup);
+    }
     const execution = CodeCell.execute(cell, sessionContext, {
       deletedCells: panel.content.model?.deletedCells ?? [],
-      recordTiming: panel.content.notebookConfig.recordTiming
+      recordTiming: panel.content.notebookConfig.recordTiming,
+      ...(tools ? { [TOOLS_METADATA_KEY]: tools.nonce } : {})
     }) as Promise<KernelMessage.IExecuteReplyMsg | void>;
+    if (tools) {
+      relayToolCalls(cell, options.onToolCall);
+    }
     if (options.untrusted) {
       // `execute` trusts the cell before its outputs arrive: undo that, so that they
       // render sanitized, with no script run.

@@ -131,6 +131,34 @@ function Entries(props: {
   );
 }
 
+/**
+ * "Rules: AGENTS.md": which rules the agent follows for this notebook,
+ * each file (or the configured instructions) listed on hover.
+ */
+export function RulesLine(props: {
+  files: readonly string[];
+}): JSX.Element | null {
+  const { files } = props;
+  if (!files.length) {
+    return null;
+  }
+  const names = [
+    ...new Set(
+      files.map(file =>
+        file.startsWith('c.CodeAct.') ? 'instructions' : PathExt.basename(file)
+      )
+    )
+  ];
+  return (
+    <div
+      className="jp-CodeAct-rules"
+      title={`The agent follows these rules:\n${files.join('\n')}`}
+    >
+      Rules: {names.join(', ')}
+    </div>
+  );
+}
+
 export function ChatView(props: IChatViewProps): JSX.Element {
   const { manager, rendermime, composer, settings } = props;
   const executor = manager.executor;
@@ -209,6 +237,7 @@ export function ChatView(props: IChatViewProps): JSX.Element {
           ? `${config.model} · ${config.base_url ?? 'api.openai.com'}`
           : (manager.configError ?? 'Loading the configuration…')}
       </div>
+      <RulesLine files={manager.view.rules ?? []} />
       {unreadable?.map(text => (
         <div
           key={text}
