@@ -85,6 +85,7 @@ bench: install
 	python benchmarks/eval_suite.py
 	python benchmarks/redaction.py
 	python benchmarks/tools_overhead.py
+	python benchmarks/cells.py
 
 clean:
 	rm -rf $(STAMPS) labextension lib node_modules $(VENV) .pytest_cache .mypy_cache .ruff_cache \

@@ -119,6 +119,14 @@ class CodeAct(Configurable):
         "for the user to run, edit or skip it.",
     ).tag(config=True)
 
+    replace_failed_cells = Bool(
+        True,
+        help="When an agent cell fails, its fix replaces it in place (the same cell) instead of "
+        "going below it, so the notebook keeps the working code only; the chat keeps every "
+        "attempt. The model can still keep a failed cell with <execute new>. The panel's "
+        "setting of the same name wins for the sidebar; the magic follows it with --insert.",
+    ).tag(config=True)
+
     images = Enum(
         ["auto", "always", "never"],
         default_value="auto",
@@ -321,6 +329,7 @@ class CodeAct(Configurable):
             "token_budget": self.token_budget or None,
             "include_images": images,
             "system_prompt": self.system_prompt or DEFAULT_SYSTEM_PROMPT,
+            "replace_failed": self.replace_failed_cells,
             "redactor": self.redactor(),
             "action_style": self.action_style,
             "condense_at": self.condense_at,

@@ -59,8 +59,9 @@ def thinking_label(seconds: float | None) -> str:
 
 
 def thinking_markdown(event: Thinking) -> str:
-    """The reasoning as a collapsed, expandable block (escaped: it is model text)."""
-    body = html.escape(event.text).replace("\n", "<br>\n")
+    """The reasoning as a collapsed, expandable block, shown as the text it is: HTML
+    escaped, and no brackets left to make a link or an image of (model text)."""
+    body = html.escape(event.text).replace("[", "&#91;").replace("\n", "<br>\n")
     return f"<details>\n<summary>{thinking_label(event.seconds)}</summary>\n\n{body}\n\n</details>"
 
 

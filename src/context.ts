@@ -29,6 +29,10 @@ export interface INotebookSnapshot {
   activeIndex: number | null;
   /** The kernel's variables, as the server's expression summarised them. */
   variables: string | null;
+  /** The cells the chat wrote (their ids and state), already bounded. */
+  agentCells?: string;
+  /** What the user changed since the chat last looked, already bounded. */
+  changes?: string;
 }
 
 export interface IContextLimits {
@@ -86,10 +90,11 @@ function describeCell(
 }
 
 /**
- * The context text for `notebook`: a header, the cells before the
- * selected cell (at most `limits.cells`), the selected cell, and the
- * kernel's variables; at most `limits.maxChars` characters, dropping the
- * oldest cells first.
+ * The context text for `notebook`: a header, the chat's own cells and the
+ * user's changes since it last looked, the cells before the selected cell
+ * (at most `limits.cells`), the selected cell, and the kernel's
+ * variables; at most `limits.maxChars` characters, dropping the oldest
+ * cells first.
  */
 export function formatContext(
   notebook: INotebookSnapshot,
@@ -116,8 +121,9 @@ export function formatContext(
       `Kernel variables:\n${clip(notebook.variables, limits.maxVariablesChars)}`
     );
   }
+  const own = [notebook.agentCells ?? '', notebook.changes ?? ''];
   const build = (): string =>
-    [header, ...recent, ...tail].filter(part => part).join('\n');
+    [header, ...own, ...recent, ...tail].filter(part => part).join('\n');
   let text = build();
   while (text.length > limits.maxChars && recent.length) {
     recent.shift();

@@ -1,128 +1,50 @@
 /**
- * The notebook executor: the one module that touches notebooks and
- * kernels. It answers the server's `execute` requests by inserting the
- * action as a code cell of the notebook, running it through the
- * notebook's own session (so outputs render as usual) and collecting the
- * cell's outputs; it also reads the notebook for the chat's context.
+ * The notebook executor: the one module (with `notebook/`) that touches
+ * notebooks and kernels. It answers the server's `execute` requests by
+ * putting the action's code into the notebook (a new cell, in place of an
+ * agent cell it replaces, or as a change the user accepts in their own
+ * cell), running it through the notebook's own session and collecting
+ * the cell's outputs; it also reads the notebook for the chat's context.
  */
-import { ISessionContext } from '@jupyterlab/apputils';
-import { CodeCell } from '@jupyterlab/cells';
+import { Cell, CodeCell } from '@jupyterlab/cells';
 import { IDocumentManager } from '@jupyterlab/docmanager';
-import type * as nbformat from '@jupyterlab/nbformat';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
-import { Kernel, KernelMessage } from '@jupyterlab/services';
 import { PromiseDelegate } from '@lumino/coreutils';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import {
-  DEFAULT_CONTEXT_LIMITS,
-  formatContext,
-  ICellSnapshot,
-  IContextLimits,
-  INotebookSnapshot
-} from './context';
-import { boundOutputs, executionStatus, IExecutionEnd } from './outputs';
-import {
-  CELL_METADATA_KEY,
-  ICellProvenance,
-  ICodeActSettings,
-  InsertPosition
-} from './tokens';
-import {
-  IExecuteMessage,
-  IExecuteResultMessage,
-  TOOL_CALL_MARKER,
-  TOOLS_METADATA_KEY
-} from './wire';
+import { IContextLimits } from './context';
+import { readContext } from './notebook/read';
+import { putCode, replaceSource, updateProvenance } from './notebook/edit';
+import { Look, lookAt } from './notebook/changes';
+import { insertAnswer, narrate } from './notebook/narration';
+import { hideChange, showChange } from './notebook/proposal';
+import { cellProvenance, sourceHash } from './notebook/provenance';
+import { collected, failure, refused, skipped } from './notebook/results';
+import { interruptRunning, IRunning, runCell } from './notebook/run';
+import { cellInfo, findTarget, USER_CELL_PREFIX } from './notebook/target';
+import { IExecutionEnd } from './outputs';
+import { ICellProvenance, ICodeActSettings } from './tokens';
+import { IExecuteMessage, IExecuteResultMessage, Placement } from './wire';
+
+export { cellProvenance } from './notebook/provenance';
+export { insertionIndex } from './notebook/placement';
+export type { IPlacement } from './notebook/placement';
 
 /**
- * Seconds to wait, after interrupting the kernel, for the cell to end
- * before reporting anyway (code that ignores KeyboardInterrupt).
- */
-const INTERRUPT_GRACE_MS = 5000;
-
-/**
- * Milliseconds to wait for the kernel's variables before sending the
- * context without them (the kernel may be busy with a long cell).
- */
-const VARIABLES_TIMEOUT_MS = 2000;
-
-/**
- * Milliseconds to wait for the tools' setup before running the cell anyway
- * (its tool calls then fail with a NameError the model can read).
- */
-const TOOLS_SETUP_TIMEOUT_MS = 30000;
-
-/**
- * The `input_reply` value that ends a call nobody can answer: the kernel
- * reads end-of-file, and the tool raises a plain error.
- */
-const END_OF_FILE = '\x04';
-
-/**
- * Where a new agent cell goes, from a plain description of the notebook.
- */
-export interface IPlacement {
-  /** Each cell's id, and the chat that wrote it (null: not the agent). */
-  cells: readonly { id: string; chatId: string | null }[];
-  activeIndex: number | null;
-  /** The last cell this chat inserted in this page, if known. */
-  lastCellId: string | null;
-  chatId: string;
-  position: InsertPosition;
-}
-
-/**
- * The index at which to insert the next cell: at the end, or below the
- * last cell this chat wrote (remembered, else found by its metadata), or
- * below the active cell, or at the end.
- */
-export function insertionIndex(placement: IPlacement): number {
-  const { cells } = placement;
-  if (placement.position === 'end') {
-    return cells.length;
-  }
-  if (placement.lastCellId !== null) {
-    const index = cells.findIndex(cell => cell.id === placement.lastCellId);
-    if (index >= 0) {
-      return index + 1;
-    }
-  }
-  for (let index = cells.length - 1; index >= 0; index--) {
-    if (cells[index].chatId === placement.chatId) {
-      return index + 1;
-    }
-  }
-  if (placement.activeIndex !== null && placement.activeIndex < cells.length) {
-    return placement.activeIndex + 1;
-  }
-  return cells.length;
-}
-
-/**
- * The provenance stored in a cell's metadata, if the agent wrote it.
- */
-export function cellProvenance(
-  metadata: Readonly<Record<string, unknown>>
-): ICellProvenance | null {
-  const value = metadata[CELL_METADATA_KEY];
-  if (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as ICellProvenance).request_id === 'string'
-  ) {
-    return value as ICellProvenance;
-  }
-  return null;
-}
-
-/**
- * An action waiting for the user's Run / Edit / Skip.
+ * An action waiting for the user: Run / Edit / Skip of an action
+ * (`run`), or Accept / Reject of a change to the user's cell (`change`,
+ * with the cell's current source in `before`).
  */
 export interface IPendingApproval {
   readonly requestId: string;
   readonly code: string;
   readonly path: string;
+  readonly kind: 'run' | 'change';
+  readonly before?: string;
+  /** The notebook cell concerned (a change, or a cell to be replaced). */
+  readonly cellId?: string;
+  /** The model's id of the cell whose code the action replaces. */
+  readonly replaces?: string;
 }
 
 /**
@@ -131,11 +53,14 @@ export interface IPendingApproval {
 export type ApprovalDecision = { run: true; code: string } | { run: false };
 
 /**
- * What the caller of `execute` hears about a request as it goes.
+ * What the caller of `execute` hears about a request as it goes, and what
+ * it knows of the action.
  */
 export interface IExecuteCallbacks {
   /** The user pressed Run on the request: its cell runs now. */
   onApproved?: () => void;
+  /** The model's prose before the action (for a markdown cell above it). */
+  narration?: string;
   /**
    * The cell called a tool (an `input_request` of its execution): relay
    * the prompt to the server; resolves with the kernel's reply value.
@@ -154,87 +79,8 @@ export interface INotebookExecutorOptions {
   untrustedOutputs?: () => boolean;
 }
 
-interface IRunning {
-  end: IExecutionEnd;
-  kernel: Kernel.IKernelConnection;
-  stopped: PromiseDelegate<void>;
-}
-
-function errorOutput(ename: string, evalue: string): nbformat.IError {
-  return { output_type: 'error', ename, evalue, traceback: [] };
-}
-
-/**
- * Evaluate the expression that defines the agent's tools in the kernel,
- * silently (no history, no execution count, no outputs in any cell).
- */
-async function setupTools(
-  kernel: Kernel.IKernelConnection,
-  expression: string
-): Promise<void> {
-  const future = kernel.requestExecute(
-    {
-      code: '',
-      silent: true,
-      store_history: false,
-      allow_stdin: false,
-      stop_on_error: false,
-      user_expressions: { codeact_tools: expression }
-    },
-    true
-  );
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  const timeout = new Promise<void>(resolve => {
-    timer = setTimeout(resolve, TOOLS_SETUP_TIMEOUT_MS);
-  });
-  try {
-    await Promise.race([future.done.then(() => undefined), timeout]);
-  } catch {
-    // The kernel restarted or died: the cell's execution reports it.
-  } finally {
-    if (timer !== null) {
-      clearTimeout(timer);
-    }
-  }
-}
-
-/**
- * Answer the tool calls of the cell's running execution: its kernel asks
- * with an `input_request` (which reaches this page only), the server
- * answers through `relay`, the answer goes back as the `input_reply`.
- * Other prompts (the code's own `input()`) still go to the output area.
- */
-function relayToolCalls(
-  cell: CodeCell,
-  relay: IExecuteCallbacks['onToolCall']
-): void {
-  const future = cell.outputArea.future;
-  if (!future) {
-    return;
-  }
-  const shown = future.onStdin;
-  future.onStdin = msg => {
-    if (
-      !KernelMessage.isInputRequestMsg(msg) ||
-      !msg.content.prompt.startsWith(TOOL_CALL_MARKER)
-    ) {
-      shown(msg);
-      return;
-    }
-    const reply = (value: string): void => {
-      if (!future.isDisposed) {
-        future.sendInputReply({ status: 'ok', value }, msg.header);
-      }
-    };
-    if (!relay) {
-      reply(END_OF_FILE);
-      return;
-    }
-    relay(msg.header.msg_id, msg.content.prompt).then(reply, () =>
-      reply(END_OF_FILE)
-    );
-  };
-}
+const REJECTED_NOTE =
+  'The user rejected your change to their cell and kept their own version.';
 
 /**
  * Runs the agent's actions as cells of the user's notebooks. Each request
@@ -260,6 +106,16 @@ export class NotebookExecutor {
   }
 
   /**
+   * The pending changes to the user's cells (for the accept/reject
+   * commands), newest last.
+   */
+  pendingChanges(): IPendingApproval[] {
+    return [...this._approvals.values()]
+      .map(approval => approval.pending)
+      .filter(pending => pending.kind === 'change');
+  }
+
+  /**
    * Answer a pending approval.
    */
   decide(requestId: string, decision: ApprovalDecision): void {
@@ -269,6 +125,23 @@ export class NotebookExecutor {
       approval.decision.resolve(decision);
       this._approvalsChanged.emit(undefined);
     }
+  }
+
+  /**
+   * Allow chat `chatId` to propose a change to the user's cell `cellId`
+   * (Fix the Error); returns the id the model uses for it.
+   */
+  grant(chatId: string, cellId: string): string {
+    const grants = this._grants.get(chatId) ?? new Map<string, string>();
+    this._grants.set(chatId, grants);
+    for (const [ref, id] of grants) {
+      if (id === cellId) {
+        return ref;
+      }
+    }
+    const ref = `${USER_CELL_PREFIX}${Math.random().toString(16).slice(2, 6)}`;
+    grants.set(ref, cellId);
+    return ref;
   }
 
   /**
@@ -293,7 +166,7 @@ export class NotebookExecutor {
     }
     const run = this._run(chatId, request, callbacks)
       .catch((reason): IExecuteResultMessage =>
-        this._failure(
+        failure(
           request,
           `The notebook executor failed: ${String(reason)}.`,
           'error'
@@ -312,55 +185,38 @@ export class NotebookExecutor {
    * skip it if it is waiting for approval.
    */
   interrupt(requestId: string): void {
+    this._interrupted.add(requestId);
     if (this._approvals.has(requestId)) {
       this.decide(requestId, { run: false });
       return;
     }
     const running = this._running.get(requestId);
     if (running) {
-      running.end.interrupted = true;
-      void running.kernel.interrupt().catch(() => undefined);
-      setTimeout(() => running.stopped.resolve(), INTERRUPT_GRACE_MS);
+      interruptRunning(running);
     }
   }
 
   /**
-   * The context of notebook `panel` for a user message, bounded.
+   * The context of notebook `panel` for a message of chat `chatId`,
+   * bounded: the notebook as it is now, the chat's own cells, and what the
+   * user changed since the chat last looked.
    */
   async context(
     panel: NotebookPanel,
+    chatId: string | null = null,
     limits: Partial<IContextLimits> = {}
   ): Promise<string> {
-    const notebook = panel.content;
-    const cells: ICellSnapshot[] = [];
-    const model = notebook.model;
-    if (model) {
-      for (let index = 0; index < model.cells.length; index++) {
-        const cell = model.cells.get(index);
-        const code = cell.type === 'code' ? (cell as CodeCell['model']) : null;
-        cells.push({
-          index,
-          type: cell.type as ICellSnapshot['type'],
-          source: cell.sharedModel.getSource(),
-          outputs: code ? code.outputs.toJSON() : [],
-          executionCount: code ? code.executionCount : null
-        });
-      }
-    }
-    const snapshot: INotebookSnapshot = {
-      path: panel.context.path,
-      kernel: panel.sessionContext.session?.kernel
-        ? panel.sessionContext.kernelDisplayName
-        : null,
-      cells,
-      activeIndex: notebook.activeCell ? notebook.activeCellIndex : null,
-      variables: await this._variables(panel.sessionContext)
-    };
-    return formatContext(snapshot, {
-      ...DEFAULT_CONTEXT_LIMITS,
-      cells: this._options.settings().contextCells,
-      ...limits
+    const { text, look } = await readContext({
+      panel,
+      chatId,
+      before: chatId ? (this._looks.get(chatId) ?? null) : null,
+      variablesExpression: this._options.variablesExpression,
+      limits: { cells: this._options.settings().contextCells, ...limits }
     });
+    if (chatId) {
+      this._looks.set(chatId, look);
+    }
+    return text;
   }
 
   /**
@@ -386,6 +242,34 @@ export class NotebookExecutor {
   }
 
   /**
+   * Insert the final answer `text` of chat `chatId` as a markdown cell of
+   * notebook `path`, below the chat's last cell. Resolves to the cell id.
+   */
+  async insertAnswer(
+    path: string,
+    chatId: string,
+    text: string
+  ): Promise<string | null> {
+    const panel = await this._notebook(path);
+    if (!panel) {
+      return null;
+    }
+    const cell = insertAnswer({
+      notebook: panel.content,
+      chatId,
+      text,
+      lastCellId: this._lastCell.get(chatId) ?? null,
+      position: this._options.settings().insertPosition
+    });
+    if (!cell) {
+      return null;
+    }
+    this._lastCell.set(chatId, cell.model.id);
+    this._seen(chatId, cell);
+    return cell.model.id;
+  }
+
+  /**
    * Forget everything (the page is going away).
    */
   dispose(): void {
@@ -401,25 +285,24 @@ export class NotebookExecutor {
     callbacks: IExecuteCallbacks
   ): Promise<IExecuteResultMessage> {
     let code = request.code;
-    if (request.approval === 'ask') {
-      const decision = await this._ask(request);
+    const userCell = (ref: string): string | undefined =>
+      this._grants.get(chatId)?.get(ref);
+    // A change to the user's cell is approved by its own Accept / Reject.
+    const isChange = !!request.replaces && !!userCell(request.replaces);
+    if (request.approval === 'ask' && !isChange) {
+      const decision = await this._ask(request, {
+        kind: 'run',
+        replaces: request.replaces || undefined
+      });
       if (!decision.run) {
-        return {
-          type: 'execute_result',
-          request_id: request.request_id,
-          status: 'skipped',
-          outputs: [],
-          code,
-          execution_count: null,
-          cell_id: null
-        };
+        return skipped(request);
       }
       code = decision.code;
       callbacks.onApproved?.();
     }
     const panel = await this._notebook(request.path);
     if (!panel) {
-      return this._failure(
+      return failure(
         request,
         `The notebook ${request.path} cannot be opened; it may have been moved or deleted.`,
         'error',
@@ -427,70 +310,137 @@ export class NotebookExecutor {
       );
     }
     const notebook = panel.content;
-    const model = notebook.model!;
     // A cell that already carries this request id ran (or is running) it:
     // report that cell rather than running the code a second time.
-    const existing = notebook.widgets.find(
-      cell =>
-        cellProvenance(cell.model.metadata)?.request_id === request.request_id
-    );
+    const existing = notebook.widgets.find(cell => {
+      const provenance = cellProvenance(cell.model.metadata);
+      return (
+        cell instanceof CodeCell &&
+        provenance?.request_id === request.request_id &&
+        !provenance.role
+      );
+    });
     if (existing instanceof CodeCell) {
-      return this._collect(
+      return collected(
         request,
         existing,
         {},
-        existing.model.sharedModel.getSource()
+        {
+          code: existing.model.sharedModel.getSource()
+        }
       );
+    }
+    const settings = this._options.settings();
+    // Where it goes is decided now, after any approval: the notebook may
+    // have changed while the user was deciding.
+    const target = findTarget({
+      notebook,
+      chatId,
+      request,
+      lastCellId: this._lastCell.get(chatId) ?? null,
+      position: settings.insertPosition,
+      userCell
+    });
+    if (target.kind === 'refuse') {
+      return refused(request, target.note);
+    }
+    if (target.kind === 'propose') {
+      const accepted = await this._propose(request, target.cell, panel);
+      if (!accepted.run) {
+        const stopped = this._interrupted.has(request.request_id);
+        return skipped(request, stopped ? '' : REJECTED_NOTE);
+      }
+      replaceSource(target.cell.model.sharedModel, accepted.code);
+      const end = await this._runCell(request, target.cell, panel, callbacks);
+      return collected(request, target.cell, end, {
+        code: accepted.code,
+        placement: 'replaced'
+      });
     }
     const provenance: ICellProvenance = {
       chat_id: chatId,
       turn: request.turn,
       action_id: request.action_id,
-      request_id: request.request_id
+      request_id: request.request_id,
+      code_hash: sourceHash(code)
     };
-    const index = insertionIndex({
-      cells: notebook.widgets.map(cell => ({
-        id: cell.model.id,
-        chatId: cellProvenance(cell.model.metadata)?.chat_id ?? null
-      })),
-      activeIndex: notebook.activeCell ? notebook.activeCellIndex : null,
-      lastCellId: this._lastCell.get(chatId) ?? null,
-      chatId,
-      position: this._options.settings().insertPosition
+    const cell = putCode({
+      notebook,
+      at: target.kind === 'replace' ? target.cell : target.index,
+      code,
+      provenance: { ...provenance, cell: request.cell ?? '' }
     });
-    const shared = model.sharedModel.insertCell(index, {
-      cell_type: 'code',
-      source: code,
-      metadata: { [CELL_METADATA_KEY]: { ...provenance } }
-    });
-    this._lastCell.set(chatId, shared.getId());
-    const cell = notebook.widgets.find(
-      widget => widget.model.id === shared.getId()
-    );
-    if (!(cell instanceof CodeCell)) {
-      return this._failure(
+    if (!cell) {
+      return failure(
         request,
         'The new cell could not be created.',
         'error',
         code
       );
     }
+    const placement: Placement =
+      target.kind === 'replace' ? 'replaced' : request.replaces ? 'new' : '';
+    this._lastCell.set(chatId, cell.model.id);
+    if (settings.narrate && callbacks.narration) {
+      const explained = narrate(notebook, cell, callbacks.narration);
+      if (explained) {
+        this._seen(chatId, explained);
+      }
+    }
     const end = await this._runCell(request, cell, panel, callbacks);
-    return this._collect(request, cell, end, code);
+    if (!cell.isDisposed) {
+      updateProvenance(cell, { execution_count: cell.model.executionCount });
+      this._seen(chatId, cell);
+    }
+    return collected(request, cell, end, {
+      code,
+      placement,
+      note: target.kind === 'new' ? target.note : ''
+    });
   }
 
-  private _ask(request: IExecuteMessage): Promise<ApprovalDecision> {
+  private _ask(
+    request: IExecuteMessage,
+    details: Omit<IPendingApproval, 'requestId' | 'code' | 'path'>
+  ): Promise<ApprovalDecision> {
     const decision = new PromiseDelegate<ApprovalDecision>();
     this._approvals.set(request.request_id, {
       pending: {
         requestId: request.request_id,
         code: request.code,
-        path: request.path
+        path: request.path,
+        ...details
       },
       decision
     });
     this._approvalsChanged.emit(undefined);
     return decision.promise;
+  }
+
+  /**
+   * Show the change to the user's `cell` (in the cell, and in the chat's
+   * step); resolves with what the user decided in either place.
+   */
+  private async _propose(
+    request: IExecuteMessage,
+    cell: CodeCell,
+    panel: NotebookPanel
+  ): Promise<ApprovalDecision> {
+    const before = cell.model.sharedModel.getSource();
+    const decision = this._ask(request, {
+      kind: 'change',
+      before,
+      cellId: cell.model.id
+    });
+    void showChange({ panel, cell, after: request.code }).then(accepted => {
+      this.decide(
+        request.request_id,
+        accepted ? { run: true, code: request.code } : { run: false }
+      );
+    });
+    const decided = await decision;
+    hideChange(cell, decided.run);
+    return decided;
   }
 
   /**
@@ -511,197 +461,30 @@ export class NotebookExecutor {
     return panel.content.model ? panel : null;
   }
 
-  /**
-   * Run `cell` through the notebook's session; resolve with what ended it.
-   */
-  private async _runCell(
+  private _runCell(
     request: IExecuteMessage,
     cell: CodeCell,
     panel: NotebookPanel,
     callbacks: IExecuteCallbacks = {}
   ): Promise<IExecutionEnd> {
-    const { sessionContext } = panel;
-    const end: IExecutionEnd = {};
-    const kernel = sessionContext.session?.kernel;
-    if (!kernel) {
-      end.replyStatus = 'error';
-      cell.model.outputs.add(
-        errorOutput(
-          'KernelError',
-          'The notebook has no kernel: the user must start one (Kernel menu) before the code can run.'
-        )
-      );
-      return end;
-    }
-    const stopped = new PromiseDelegate<void>();
-    const running: IRunning = { end, kernel, stopped };
-    const onStatus = (_: unknown, status: Kernel.Status): void => {
-      if (
-        status === 'dead' ||
-        status === 'restarting' ||
-        status === 'autorestarting'
-      ) {
-        end.died = true;
-        stopped.resolve();
-      }
-    };
-    const onKernelChanged = (): void => {
-      end.died = true;
-      stopped.resolve();
-    };
-    sessionContext.statusChanged.connect(onStatus);
-    sessionContext.kernelChanged.connect(onKernelChanged);
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    if (request.timeout) {
-      timer = setTimeout(() => {
-        end.timedOut = true;
-        void kernel.interrupt().catch(() => undefined);
-        setTimeout(() => stopped.resolve(), INTERRUPT_GRACE_MS);
-      }, request.timeout * 1000);
-    }
-    this._running.set(request.request_id, running);
-    try {
-      const tools = request.tools ?? null;
-      if (tools) {
-        await setupTools(kernel, tools.setup);
-      }
-      const execution = CodeCell.execute(cell, sessionContext, {
-        deletedCells: panel.content.model?.deletedCells ?? [],
-        recordTiming: panel.content.notebookConfig.recordTiming,
-        ...(tools ? { [TOOLS_METADATA_KEY]: tools.nonce } : {})
-      }) as Promise<KernelMessage.IExecuteReplyMsg | void>;
-      if (tools) {
-        relayToolCalls(cell, callbacks.onToolCall);
-      }
-      if (this._options.untrustedOutputs?.()) {
-        // `execute` trusts the cell before its outputs arrive: undo that, so that they
-        // render sanitized, with no script run.
-        cell.model.trusted = false;
-      }
-      // Show the cell once its execution request is on its way. Scroll
-      // only: `scrollToCell` would also select it and take the focus away
-      // from wherever the user is typing.
-      if (panel.isVisible) {
-        const index = panel.content.widgets.indexOf(cell);
-        void panel.content.scrollToItem(index, 'smart').catch(() => undefined);
-      }
-      // When the kernel dies first, the execution rejects later: not an error.
-      execution.catch(() => undefined);
-      const reply = await Promise.race([
-        execution,
-        stopped.promise.then(() => undefined)
-      ]);
-      if (reply) {
-        end.replyStatus = reply.content.status;
-      }
-    } catch {
-      // The execution was cancelled (kernel restarted, cell deleted).
-      if (!end.died && !end.timedOut) {
-        end.interrupted = true;
-      }
-    } finally {
-      if (timer !== null) {
-        clearTimeout(timer);
-      }
-      sessionContext.statusChanged.disconnect(onStatus);
-      sessionContext.kernelChanged.disconnect(onKernelChanged);
-      this._running.delete(request.request_id);
-    }
-    return end;
-  }
-
-  private _collect(
-    request: IExecuteMessage,
-    cell: CodeCell,
-    end: IExecutionEnd,
-    code: string
-  ): IExecuteResultMessage {
-    const outputs = cell.isDisposed ? [] : cell.model.outputs.toJSON();
-    return {
-      type: 'execute_result',
-      request_id: request.request_id,
-      status: executionStatus(end, outputs),
-      outputs: boundOutputs(outputs),
-      code,
-      execution_count: cell.isDisposed ? null : cell.model.executionCount,
-      cell_id: cell.model.id
-    };
-  }
-
-  private _failure(
-    request: IExecuteMessage,
-    message: string,
-    status: 'error' | 'died',
-    code = request.code
-  ): IExecuteResultMessage {
-    return {
-      type: 'execute_result',
-      request_id: request.request_id,
-      status,
-      outputs: [errorOutput('ExecutorError', message)],
-      code,
-      execution_count: null,
-      cell_id: null
-    };
-  }
-
-  /**
-   * The kernel's variables, summarised by the server's expression,
-   * evaluated silently (no history, no execution count); null if
-   * unavailable.
-   */
-  private async _variables(
-    sessionContext: ISessionContext
-  ): Promise<string | null> {
-    const kernel = sessionContext.session?.kernel;
-    if (!kernel) {
-      return null;
-    }
-    let expression: string | null;
-    try {
-      expression = await this._options.variablesExpression();
-    } catch {
-      return null;
-    }
-    if (!expression) {
-      return null;
-    }
-    const future = kernel.requestExecute(
-      {
-        code: '',
-        silent: true,
-        store_history: false,
-        allow_stdin: false,
-        stop_on_error: false,
-        user_expressions: { ns: expression }
-      },
-      true
-    );
-    // Disposed on timeout below, which rejects `done`: not an error.
-    future.done.catch(() => undefined);
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    const timeout = new Promise<null>(resolve => {
-      timer = setTimeout(() => resolve(null), VARIABLES_TIMEOUT_MS);
+    return runCell({
+      cell,
+      panel,
+      timeout: request.timeout,
+      onStart: running => this._running.set(request.request_id, running),
+      onEnd: () => this._running.delete(request.request_id),
+      untrusted: this._options.untrustedOutputs?.() ?? false,
+      tools: request.tools ?? null,
+      onToolCall: callbacks.onToolCall
     });
-    try {
-      const reply = await Promise.race([future.done, timeout]);
-      if (!reply || reply.content.status !== 'ok') {
-        return null;
-      }
-      const ns = (reply.content.user_expressions ?? {})['ns'] as
-        { status?: string; data?: Record<string, unknown> } | undefined;
-      const value = ns?.status === 'ok' ? ns.data?.['application/json'] : null;
-      const text = (value as { text?: unknown } | null)?.text;
-      return typeof text === 'string' ? text : null;
-    } catch {
-      return null;
-    } finally {
-      if (timer !== null) {
-        clearTimeout(timer);
-      }
-      if (!future.isDisposed) {
-        future.dispose();
-      }
+  }
+
+  /** The chat has seen `cell` as it is now (it wrote or ran it). */
+  private _seen(chatId: string, cell: Cell): void {
+    const look = this._looks.get(chatId);
+    if (look && !cell.isDisposed) {
+      const info = cellInfo(cell);
+      lookAt(look, { ...info, outputs: [] });
     }
   }
 
@@ -714,5 +497,8 @@ export class NotebookExecutor {
     { pending: IPendingApproval; decision: PromiseDelegate<ApprovalDecision> }
   >();
   private _lastCell = new Map<string, string>();
+  private _grants = new Map<string, Map<string, string>>();
+  private _interrupted = new Set<string>();
+  private _looks = new Map<string, Look>();
   private _approvalsChanged = new Signal<this, void>(this);
 }

@@ -19,6 +19,7 @@ import { api } from './api';
 import { askAboutCellMessage, fixErrorMessage } from './context';
 import { NotebookExecutor } from './executor';
 import { ChatManager } from './manager';
+import { AgentCellMarkers } from './notebook/markers';
 import { findError } from './outputs';
 import { ChatPanel, codeactIcon } from './panel/widget';
 import { SettingsModel } from './settings';
@@ -107,6 +108,12 @@ function activate(
     restorer.add(panel, 'jupyter-codeact-chat');
   }
 
+  new AgentCellMarkers({
+    tracker,
+    chatTitle: chatId => manager.chatTitle(chatId),
+    titlesChanged: manager.titlesChanged
+  });
+
   void manager.follow(tracker.currentWidget);
   tracker.currentChanged.connect((_, notebook) => {
     void manager.follow(notebook);
@@ -180,8 +187,42 @@ function activate(
           cell.model.sharedModel.getSource(),
           error,
           activeCellNumber()
-        )
+        ),
+        { fixCell: cell.model.id }
       );
+    }
+  });
+  // The change to the user's cell waiting for an answer: the one of the
+  // active cell, else the newest.
+  const pendingChange = (): string | null => {
+    const changes = executor.pendingChanges();
+    const active = tracker.activeCell?.model.id;
+    const change =
+      changes.find(item => item.cellId === active) ??
+      changes[changes.length - 1];
+    return change?.requestId ?? null;
+  };
+  commands.addCommand(CommandIDs.acceptChange, {
+    label: 'Accept the Change Proposed by CodeAct',
+    isEnabled: () => pendingChange() !== null,
+    execute: () => {
+      const requestId = pendingChange();
+      const change = requestId
+        ? executor.pendingApproval(requestId)
+        : undefined;
+      if (requestId && change) {
+        executor.decide(requestId, { run: true, code: change.code });
+      }
+    }
+  });
+  commands.addCommand(CommandIDs.rejectChange, {
+    label: 'Reject the Change Proposed by CodeAct',
+    isEnabled: () => pendingChange() !== null,
+    execute: () => {
+      const requestId = pendingChange();
+      if (requestId) {
+        executor.decide(requestId, { run: false });
+      }
     }
   });
   commands.addCommand(CommandIDs.stop, {
@@ -195,6 +236,20 @@ function activate(
     keys: ['Accel Shift Y'],
     selector: 'body'
   });
+  // While the proposed change has the focus; more specific than the
+  // notebook's own shortcuts for its focused descendants.
+  const proposal =
+    '.jp-Notebook .jp-Cell.jp-CodeAct-hasProposal .jp-CodeAct-proposal:focus';
+  commands.addKeyBinding({
+    command: CommandIDs.acceptChange,
+    keys: ['Accel Enter'],
+    selector: proposal
+  });
+  commands.addKeyBinding({
+    command: CommandIDs.rejectChange,
+    keys: ['Escape'],
+    selector: proposal
+  });
   if (palette) {
     for (const command of [
       CommandIDs.open,
@@ -202,7 +257,9 @@ function activate(
       CommandIDs.focusInput,
       CommandIDs.askAboutCell,
       CommandIDs.fixCellError,
-      CommandIDs.stop
+      CommandIDs.stop,
+      CommandIDs.acceptChange,
+      CommandIDs.rejectChange
     ]) {
       palette.addItem({ command, category: CATEGORY });
     }

@@ -93,6 +93,22 @@ export class ChatManager implements ICodeActChats {
     return this._currentChanged;
   }
 
+  /**
+   * The title of chat `chatId`, if this page has heard of it.
+   */
+  chatTitle(chatId: string): string | null {
+    return (
+      this._sessions.get(chatId)?.model.chat?.title ??
+      this._titles.get(chatId) ??
+      null
+    );
+  }
+
+  /** Emitted when chat titles may have changed. */
+  get titlesChanged(): ISignal<this, void> {
+    return this._titlesChanged;
+  }
+
   /** Emitted when `view`, `config` or `configError` change. */
   get changed(): ISignal<this, void> {
     return this._changed;
@@ -147,6 +163,10 @@ export class ChatManager implements ICodeActChats {
       const listing = await api.listChats(notebook.context.path);
       chat = listing.chats[0] ?? null;
       this._problems.set(notebook, listing.problems ?? []);
+      for (const known of listing.chats) {
+        this._titles.set(known.id, known.title);
+      }
+      this._titlesChanged.emit(undefined);
     } catch (error) {
       console.warn('CodeAct: cannot list the chats of the notebook', error);
     }
@@ -165,9 +185,11 @@ export class ChatManager implements ICodeActChats {
 
   /**
    * Send `text` to the current notebook's chat; a notebook and a chat are
-   * created when missing. The notebook's context goes with it.
+   * created when missing. The notebook's context goes with it;
+   * `options.fixCell` is the id of the user's cell the request is about
+   * (the agent may then propose a change to it).
    */
-  async send(text: string): Promise<void> {
+  async send(text: string, options: { fixCell?: string } = {}): Promise<void> {
     let notebook = this._view.notebook;
     if (!notebook) {
       notebook = await this._options.createNotebook();
@@ -180,16 +202,18 @@ export class ChatManager implements ICodeActChats {
     const session = this._view.session ?? (await this._newSession(notebook));
     let context: string | null = null;
     try {
-      context = await this.executor.context(notebook);
+      context = await this.executor.context(notebook, session.id);
     } catch (error) {
       console.warn('CodeAct: cannot read the notebook context', error);
     }
-    session.send(
-      text,
-      context,
-      this.approvalMode,
-      this._options.userActionStyle?.() ?? null
-    );
+    session.send(text, context, {
+      approval: this.approvalMode,
+      actionStyle: this._options.userActionStyle?.() ?? null,
+      replaceFailed: this._options.settings().replaceFailedCells,
+      userCell: options.fixCell
+        ? this.executor.grant(session.id, options.fixCell)
+        : undefined
+    });
     // The run reads the rules again: an AGENTS.md may have changed.
     void this._refreshRules(notebook);
   }
@@ -237,6 +261,13 @@ export class ChatManager implements ICodeActChats {
         executor: this.executor
       });
       this._sessions.set(chat.id, session);
+      session.model.changed.connect(() => {
+        const title = session!.model.chat?.title;
+        if (title && title !== this._titles.get(chat.id)) {
+          this._titles.set(chat.id, title);
+          this._titlesChanged.emit(undefined);
+        }
+      });
     }
     return session;
   }
@@ -302,5 +333,7 @@ export class ChatManager implements ICodeActChats {
   private _rules = new WeakMap<NotebookPanel, readonly string[]>();
   private _problems = new Map<NotebookPanel, readonly string[]>();
   private _changed = new Signal<this, void>(this);
+  private _titles = new Map<string, string>();
+  private _titlesChanged = new Signal<this, void>(this);
   private _currentChanged = new Signal<ICodeActChats, ChatModel | null>(this);
 }

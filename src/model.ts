@@ -121,6 +121,27 @@ export function observationsByAction(
 }
 
 /**
+ * The action ids of attempts a later fix replaced: an action whose cell a
+ * later action replaced (its code now lives on in that cell).
+ */
+export function supersededActions(entries: readonly IChatEntry[]): Set<string> {
+  const superseded = new Set<string>();
+  const byCell = new Map<string, string[]>();
+  for (const entry of entries) {
+    if (entry.role !== 'action' || !entry.cell || !entry.action_id) {
+      continue;
+    }
+    const earlier = byCell.get(entry.cell) ?? [];
+    if (entry.replaced) {
+      earlier.forEach(id => superseded.add(id));
+    }
+    earlier.push(entry.action_id);
+    byCell.set(entry.cell, earlier);
+  }
+  return superseded;
+}
+
+/**
  * One chat, observable: the reducer's current snapshot plus the
  * connection status, with a signal on every change.
  */

@@ -8,6 +8,7 @@ import { IDisposable } from '@lumino/disposable';
 import { ChatSocket, IChatSocketOptions } from './api';
 import type { NotebookExecutor } from './executor';
 import { ChatModel } from './model';
+import { prose } from './panel/text';
 import {
   ActionStyle,
   ApprovalMode,
@@ -74,22 +75,28 @@ export class ChatSession implements IDisposable {
   }
 
   /**
-   * Send a user message, with the notebook context, the approval mode and
-   * the action style the user chose (null: the server's).
+   * Send a user message, with the notebook context and the user's choices
+   * (an action style of null: the server's).
    */
   send(
     text: string,
     context: string | null,
-    approval: ApprovalMode,
-    actionStyle: ActionStyle | null = null
+    options: {
+      approval: ApprovalMode;
+      actionStyle?: ActionStyle | null;
+      replaceFailed: boolean;
+      userCell?: string;
+    }
   ): void {
     this.model.clearProblem();
     this._socket.send({
       type: 'user_message',
       text,
       context,
-      approval,
-      ...(actionStyle ? { action_style: actionStyle } : {})
+      approval: options.approval,
+      replace_failed: options.replaceFailed,
+      ...(options.actionStyle ? { action_style: options.actionStyle } : {}),
+      ...(options.userCell ? { user_cell: options.userCell } : {})
     });
   }
 
@@ -130,7 +137,11 @@ export class ChatSession implements IDisposable {
             prompt
           });
         void this._executor
-          .execute(this.id, message, { onApproved, onToolCall })
+          .execute(this.id, message, {
+            onApproved,
+            onToolCall,
+            narration: this._narration(message.turn)
+          })
           .then(result => {
             this._sendResult(result);
             measure('codeact:execute', start);
@@ -153,6 +164,20 @@ export class ChatSession implements IDisposable {
       default:
         break;
     }
+  }
+
+  /**
+   * The prose of the reply whose action this is (the reply comes first).
+   */
+  private _narration(turn: number): string {
+    const entries = this.model.entries;
+    for (let index = entries.length - 1; index >= 0; index--) {
+      const entry = entries[index];
+      if (entry.role === 'assistant' && entry.turn === turn) {
+        return prose(entry.text ?? '');
+      }
+    }
+    return '';
   }
 
   /**

@@ -34,6 +34,8 @@ export namespace CommandIDs {
   export const askAboutCell = 'codeact:ask-about-cell';
   export const fixCellError = 'codeact:fix-cell-error';
   export const stop = 'codeact:stop';
+  export const acceptChange = 'codeact:accept-change';
+  export const rejectChange = 'codeact:reject-change';
 }
 
 /**
@@ -58,6 +60,10 @@ export interface ICodeActSettings {
   contextCells: number;
   /** Render the outputs of the agent's cells untrusted (sanitized). */
   untrustedAgentOutputs: boolean;
+  /** A fix replaces the failed agent cell instead of going below it. */
+  replaceFailedCells: boolean;
+  /** The model's prose before an action goes into a markdown cell above it. */
+  narrate: boolean;
 }
 
 /**
@@ -74,7 +80,9 @@ export const DEFAULT_SETTINGS: Readonly<ICodeActSettings> = Object.freeze({
   actionStyle: 'auto',
   insertPosition: 'belowLast',
   contextCells: 5,
-  untrustedAgentOutputs: false
+  untrustedAgentOutputs: false,
+  replaceFailedCells: true,
+  narrate: false
 });
 
 /**
@@ -86,6 +94,14 @@ export interface ICellProvenance {
   turn: number;
   action_id: string;
   request_id: string;
+  /** The model's id of the cell (e.g. `c3a1`); it stays when the code is replaced. */
+  cell?: string;
+  /** A hash of the source the agent wrote: another source means the user edited it. */
+  code_hash?: string;
+  /** The execution count the agent's run left: another one means the user ran it. */
+  execution_count?: number | null;
+  /** `narration`: the markdown explaining code cell `cell`; `answer`: a final answer. */
+  role?: 'narration' | 'answer';
 }
 
 /**
@@ -106,7 +122,7 @@ export interface ICodeActChats {
    * Send a message to the current notebook's chat (creating the chat, and
    * a notebook if none is open). Resolves when the message was sent.
    */
-  send(text: string): Promise<void>;
+  send(text: string, options?: { fixCell?: string }): Promise<void>;
 
   /**
    * Stop the current chat's run.
@@ -171,6 +187,11 @@ export function normalizeSettings(
   }
   if (typeof raw.untrustedAgentOutputs === 'boolean') {
     settings.untrustedAgentOutputs = raw.untrustedAgentOutputs;
+  }
+  for (const key of ['replaceFailedCells', 'narrate'] as const) {
+    if (typeof raw[key] === 'boolean') {
+      settings[key] = raw[key] as boolean;
+    }
   }
   const contextCells = raw.contextCells;
   if (typeof contextCells === 'number' && Number.isFinite(contextCells)) {

@@ -47,10 +47,11 @@ export const ROLES: readonly Role[] = [
 
 /**
  * How an action's execution ended: `died` means the kernel died (state is
- * lost), `skipped` that the user declined to run it.
+ * lost), `skipped` that the user declined to run it, `refused` that it
+ * named a cell it may not replace (nothing ran).
  */
 export type ExecutionStatus =
-  'ok' | 'error' | 'timeout' | 'interrupted' | 'died' | 'skipped';
+  'ok' | 'error' | 'timeout' | 'interrupted' | 'died' | 'skipped' | 'refused';
 
 export const EXECUTION_STATUSES: readonly ExecutionStatus[] = [
   'ok',
@@ -58,8 +59,16 @@ export const EXECUTION_STATUSES: readonly ExecutionStatus[] = [
   'timeout',
   'interrupted',
   'died',
-  'skipped'
+  'skipped',
+  'refused'
 ];
+
+/**
+ * Where the code of an action that asked to replace a cell went: `''` as
+ * asked, `new` into a new cell (the cell could not be replaced),
+ * `replaced` in place of that cell's code.
+ */
+export type Placement = '' | 'new' | 'replaced';
 
 /**
  * Where an action is in its round trip.
@@ -103,7 +112,9 @@ export interface IChatInfo {
  *   the code of a native tool call as it arrives)
  * - thinking: `text` (the model's reasoning), `turn`, `streaming`,
  *   `duration_ms` (how long it took, once known)
- * - action: `code`, `turn`, `action_id`, `request_id`, `phase`, `cell_id`
+ * - action: `code`, `turn`, `action_id`, `request_id`, `phase`, `cell_id`,
+ *   `cell` (the model's id of the cell it ran in), `replaces` (the cell it
+ *   asked to replace), `replaced` (it did replace that cell's code)
  * - observation: `action_id`, `turn`, `status`, `text`, `code`, `outputs`,
  *   `execution_count`, `duration_ms`, `cell_id`, `note` (what the status
  *   means, when it is not `ok` or `error`)
@@ -134,6 +145,9 @@ export interface IChatEntry {
   kind?: string;
   prose?: string;
   model?: string;
+  cell?: string;
+  replaces?: string;
+  replaced?: boolean;
 }
 
 // -- REST -------------------------------------------------------------------
@@ -198,6 +212,10 @@ export interface IUserMessage {
   approval?: ApprovalMode | null;
   /** The panel's choice; absent: the server's `c.CodeAct.action_style`. */
   action_style?: ActionStyle | null;
+  /** The panel's "Replace failed cells with their fix" setting. */
+  replace_failed?: boolean;
+  /** The id given to the user's cell this request is about (Fix the Error). */
+  user_cell?: string;
 }
 
 export interface IStopMessage {
@@ -220,6 +238,10 @@ export interface IExecuteResultMessage {
   code: string;
   execution_count: number | null;
   cell_id: string | null;
+  /** Where the code of a `replaces` request went. */
+  placement?: Placement;
+  /** What the model must be told beyond the outputs (why it was refused...). */
+  note?: string;
 }
 
 /**
@@ -300,6 +322,12 @@ export interface IExecuteMessage {
   timeout: number | null;
   approval: ApprovalMode;
   path: string;
+  /** The model's id for a new cell made by this action ('' from old servers). */
+  cell?: string;
+  /** The id of the cell whose code this action replaces ('' for a new cell). */
+  replaces?: string;
+  /** If `replaces` cannot be replaced: a new cell (true) or refuse (false). */
+  or_new?: boolean;
   tools?: IExecuteTools | null;
 }
 
@@ -400,7 +428,10 @@ export function isChatEntry(value: unknown): value is IChatEntry {
     ['duration_ms', isNumber],
     ['note', isString],
     ['kind', isString],
-    ['prose', isString]
+    ['prose', isString],
+    ['cell', isString],
+    ['replaces', isString],
+    ['replaced', v => typeof v === 'boolean']
   ];
   return optional.every(
     ([key, check]) => value[key] === undefined || check(value[key])
@@ -438,6 +469,9 @@ function checkServerMessage(message: Json): boolean {
           isNumber(message.timeout)) &&
         isOneOf(message.approval, ['auto', 'ask'] as const) &&
         isString(message.path) &&
+        (message.cell === undefined || isString(message.cell)) &&
+        (message.replaces === undefined || isString(message.replaces)) &&
+        (message.or_new === undefined || typeof message.or_new === 'boolean') &&
         (message.tools === null ||
           message.tools === undefined ||
           (isObject(message.tools) &&

@@ -29,17 +29,19 @@ pytestmark = pytest.mark.asyncio
 
 
 @pytest.fixture
-def no_task_folder_left() -> Iterator[None]:
-    """Each task runs in a folder of its own in the kernel; none may outlive the run."""
+def no_task_folder_left(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """Each task runs in a folder of its own in the kernel; none may outlive the run.
 
-    def folders() -> set[str]:
-        return {
-            name for name in os.listdir(tempfile.gettempdir()) if name.startswith("codeact-eval-")
-        }
-
-    before = folders()
+    The kernels get a temporary folder of this test's own, so that other runs on the
+    machine (an eval, another checkout's tests) cannot leave folders in what is counted.
+    """
+    private = tmp_path_factory.mktemp("kernel-tmp")
+    monkeypatch.setenv("TMPDIR", str(private))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # recomputed from TMPDIR
     yield
-    assert folders() - before == set()
+    assert [name for name in os.listdir(private) if name.startswith("codeact-eval-")] == []
 
 
 async def run_suite(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +92,9 @@ async def test_a_chat_stored_by_the_server_exports_as_the_model_saw_it(
     last = llm_server.requests[-1].messages
     assert line["messages"] == [*last, {"role": "assistant", "content": "<solution>12</solution>"}]
     assert line["messages"][1]["content"].startswith("<context>")  # what the model was sent
-    assert line["messages"][3]["content"] == "Observation:\n6"
+    assert re.fullmatch(  # the sidebar's observation names the cell
+        r"Observation:\n6\n\(This ran in cell c[0-9a-f]+\.\)", line["messages"][3]["content"]
+    )
     meta = line["metadata"]
     assert (meta["kind"], meta["chat_id"], meta["notebook"], meta["model"]) == (
         "chat",

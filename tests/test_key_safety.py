@@ -159,7 +159,7 @@ async def test_redacted_in_the_observation_the_chat_and_the_next_request(
         await client.until_state("done")
         await client.close()
     observation = next(e for e in client.entries() if e["role"] == "observation")
-    assert observation["text"] == "Observation:\nkey: [redacted]"
+    assert observation["text"].startswith("Observation:\nkey: [redacted]\n(This ran in cell")
     assert observation["outputs"][0]["text"] == "key: [redacted]\n"
     assert client.entries()[0]["text"] == "my key is [redacted], use it"
     assert KEY not in json.dumps(client.received)  # the panel never saw it

@@ -125,32 +125,59 @@ def test_the_agent_debugs_its_own_error(magic_llm: ScriptedLLM, notebooks: Noteb
     assert text_of(nb.cells[1]) == "1\n"
 
 
-def test_the_widgets_and_the_text_form_both_present_the_answer(
+def markdown_values(nb: nbformat.NotebookNode) -> list[str]:
+    """The markdown shown by the run's Output widgets (prose, code, answer)."""
+    return [
+        output["data"]["text/markdown"]
+        for state in widget_models(nb, "OutputModel")
+        for output in state["outputs"]
+        if "text/markdown" in output.get("data", {})
+    ]
+
+
+def test_the_live_view_and_the_saved_notebook_both_present_the_run(
     magic_llm: ScriptedLLM, notebooks: NotebookKernel
 ) -> None:
     base = script(
         magic_llm,
-        "Let me show it.\n<execute>\nfrom IPython.display import HTML, display\n"
+        "The column is `price`; the rows add up to **60** <img src=x onerror=alert(1)>.\n"
+        "<execute>\nfrom IPython.display import HTML, display\n"
         "display(HTML('<b>bold</b>'))\nimport sys\nprint('to stderr', file=sys.stderr)\n"
         "6 * 7\n</execute>",
-        "<solution>The answer is **42**</solution>",
+        "<solution>The answer is **42** [link](javascript:alert(1))</solution>",
     )
     nb = notebooks.run(["%%codeact --new\nShow it"])
     view, value = nb.cells[0].outputs
-    assert "application/vnd.jupyter.widget-view+json" in view["data"]
-    # What a front end without widgets (nbconvert) shows instead:
+    # What the notebook keeps: the run as static markdown (no widget to be missing when it
+    # is reopened without a kernel or widget state), and as text.
+    assert "application/vnd.jupyter.widget-view+json" not in view["data"]
+    static = view["data"]["text/markdown"]
+    assert static.startswith("**CodeAct:** Show it\n\nThe column is `price`; the rows add up")
+    assert "**60** &lt;img src=x" in static  # markdown, with the model's HTML as text
+    assert "<details><summary>Step 1 · ok</summary>\n\n```python\nfrom IPython" in static
+    assert "```\nto stderr\n```" in static and "```\nOut" not in static
+    assert "**Answer:** The answer is **42** [link]\\(javascript:" in static
+    assert re.search(r"\*Answered · 2 turns · [\d,]+ tokens\*$", static)
     fallback = view["data"]["text/plain"]
     assert fallback.startswith("CodeAct: Show it\nStep 1 (ok):\n")
     assert "Answer: The answer is **42**" in fallback
     assert fallback.endswith("[answered · 2 turns · " + fallback.rsplit("· ", 1)[-1])
-    assert value["data"]["text/markdown"] == "The answer is **42**"
-    # The live widgets: prose, the highlighted answer, the footer.
-    values = html_values(nb)
-    assert any(">Let me show it.</div>" in v for v in values)
-    assert any("The answer is **42**" in v and "border-left" in v for v in values)
-    assert any(">Answered · 2 turns · " in v for v in values)
+    # The answer as the cell's value: markdown, made safe.
+    assert value["data"]["text/markdown"] == ("The answer is **42** [link]\\(javascript:alert(1))")
+    # The live widgets: prose and answer as safe markdown, code as a python block.
+    shown = markdown_values(nb)
+    assert "The column is `price`; the rows add up to **60** &lt;img src=x onerror=alert(1)>." in (
+        shown
+    )
+    assert any(v.startswith("```python\nfrom IPython.display import HTML") for v in shown)
+    assert "The answer is **42** [link]\\(javascript:alert(1))" in shown
+    assert any(">Answered · 2 turns · " in v for v in html_values(nb))
     # The step's outputs were shown in its Output widget, and captured for the model.
-    (step,) = widget_models(nb, "OutputModel")
+    (step,) = [
+        s
+        for s in widget_models(nb, "OutputModel")
+        if s["outputs"] and not any("text/markdown" in o.get("data", {}) for o in s["outputs"])
+    ]
     kinds = [(o["output_type"], o.get("name")) for o in step["outputs"]]
     assert kinds == [("display_data", None), ("stream", "stderr"), ("execute_result", None)]
     assert step["outputs"][0]["data"]["text/html"] == "<b>bold</b>"
@@ -251,6 +278,7 @@ def test_a_bug_during_a_run_finishes_the_view_and_the_conversation_goes_on(
     values = html_values(nb)
     assert any(failure in v and "border-left" in v for v in values)
     assert any(">Failed</div>" in v for v in values)  # the footer
+    assert f"**Error:** {failure}" in view["data"]["text/markdown"]
     # The same agent takes the follow-up, with the failed request in its conversation.
     (request,) = magic_llm.requests[base:]
     assert any("First request" in str(m["content"]) for m in request.messages)
@@ -352,14 +380,21 @@ def test_approve_asks_through_the_front_end_before_each_action(
     assert text_of(nb.cells[0]) == "1\n"
 
 
-def test_insert_puts_the_code_that_ran_into_the_next_cell(
+def test_insert_puts_the_cells_into_the_next_cell_as_the_cell_rule_keeps_them(
     magic_llm: ScriptedLLM, notebooks: NotebookKernel
 ) -> None:
-    script(
+    first = (
+        r"Observation:\n\(the cell ran and printed nothing\)\n\(This ran in cell (c[0-9a-f]+)\.\)"
+    )
+    base = script(
         magic_llm,
         "<execute>\nsquares = [n * n for n in range(4)]\n</execute>",
         "<execute>\nundefined_thing\n</execute>",
-        "<execute>\nprint(squares)\n</execute>",
+        "<execute>\nprint(squares)\n</execute>",  # the fix: in place of the failed step
+        Reply(  # a revision of the first step, named by its id
+            content='<execute replace="{first}">\nsquares = [n * n for n in range(5)]\n</execute>',
+            quote={"first": first},
+        ),
         "<solution>done</solution>",
     )
     payloads: dict[int, list[dict[str, Any]]] = {}
@@ -375,13 +410,17 @@ def test_insert_puts_the_code_that_ran_into_the_next_cell(
         {
             "source": "set_next_input",
             "text": "# CodeAct: Make squares\n"
-            "squares = [n * n for n in range(4)]\n\nprint(squares)",
+            "squares = [n * n for n in range(5)]\n\nprint(squares)",
             "replace": False,
         }
     ]
     assert payloads[1] == []
     assert any("The code that ran is in a new cell below." in v for v in html_values(nb))
-    assert text_of(nb.cells[1]) == "[0, 1, 4, 9]\n"  # the code ran too
+    assert text_of(nb.cells[1]) == "[0, 1, 4, 9, 16]\n"  # the code ran too
+    # The model was told each time where its code went.
+    told = magic_llm.requests[base + 2].last_user_text
+    assert "Your next action replaces the code of cell" in told
+    assert "(This replaced the code of cell" in magic_llm.requests[base + 4].last_user_text
 
 
 def test_stop_during_a_long_action_ends_the_run_with_a_note(
@@ -554,15 +593,12 @@ def test_tools_style_runs_native_calls_in_the_users_kernel(
     first, second = magic_llm.requests[base:]
     assert [t["function"]["name"] for t in first.body["tools"]] == ["execute_python"]
     call_id = second.messages[-2]["tool_calls"][0]["id"]
-    assert second.messages[-1] == {
-        "role": "tool",
-        "tool_call_id": call_id,
-        "content": "Observation:\n42",
-    }
+    result = second.messages[-1]
+    assert result["role"] == "tool" and result["tool_call_id"] == call_id
+    assert re.fullmatch(r"Observation:\n42\n\(This ran in cell c[0-9a-f]+\.\)", result["content"])
     assert step_titles(nb) == ["Step 1 · ok"]
     assert nb.cells[0].outputs[-1]["data"]["text/markdown"] == "tool_value is 42."
-    # The code streamed into a draft that gave way to the step showing it.
-    assert any(code.split("\n")[0] in v for v in html_values(nb))
+    assert any(code in v for v in markdown_values(nb))  # the step shows the code
 
 
 def test_the_view_says_when_older_steps_were_condensed(

@@ -6,11 +6,15 @@ A real process, a real kernel, the real openai client against the scripted serve
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
+import mistune
 import nbformat
 
+from jupyter_codeact.core.events import Thinking
 from jupyter_codeact.testing import Reply, ScriptedLLM
+from jupyter_codeact.transcript import thinking_markdown
 
 from .conftest import MODEL, json_events, run_cli
 
@@ -101,3 +105,10 @@ def test_an_endpoint_refusing_temperature_and_stop_just_works() -> None:
         (False, False),
         (False, False),
     ]
+
+
+def test_reasoning_in_a_transcript_makes_no_link_or_image() -> None:
+    text = "See [the docs](javascript:alert(1)) and ![x](http://tracker.example/p.png) <b>bold</b>"
+    rendered = mistune.html(thinking_markdown(Thinking(turn=1, text=text, seconds=1.0)))
+    assert "<a " not in rendered and "<img" not in rendered and "<b>" not in rendered
+    assert "[the docs](javascript:alert(1))" in html.unescape(rendered)  # still readable

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -114,7 +115,10 @@ async def test_a_run_inserts_actions_gets_outputs_and_answers(
     assert kinds.index("execute") < kinds.index("entry:action")
     # The model saw the context, and the cell's output as its observation.
     assert llm_server.requests[0].messages[1]["content"].startswith("<context>")
-    assert llm_server.requests[1].messages[-1]["content"] == "Observation:\n6"
+    assert llm_server.requests[1].messages[-1]["content"] == (
+        f"Observation:\n6\n(This ran in cell {execute['cell']}.)"
+    )
+    assert execute["replaces"] == "" and entries[2]["cell"] == execute["cell"]
     # Everything is on disk, atomically written, outside the notebook.
     saved = json.loads((chats_dir / f"{chat_id}.json").read_text())
     assert [e["role"] for e in saved["entries"]] == client.roles()
@@ -584,7 +588,8 @@ async def test_tools_style_streams_the_code_runs_it_and_records_the_style(
     calls = [m for m in saved["messages"] if m.get("tool_calls")]
     results = [m for m in saved["messages"] if m["role"] == "tool"]
     assert [r["tool_call_id"] for r in results] == [calls[0]["tool_calls"][0]["id"]]
-    assert results[0]["content"] == "Observation:\n6"
+    ran = r"Observation:\n6\n\(This ran in cell c[0-9a-f]+\.\)"
+    assert re.fullmatch(ran, results[0]["content"])
     await client.close()
 
 

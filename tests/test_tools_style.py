@@ -182,3 +182,42 @@ async def test_a_call_left_unanswered_is_answered_before_the_next_request(
     assert sent[3]["role"] == "tool" and sent[3]["tool_call_id"] == "call_1"
     assert sent[3]["content"].startswith("Not run:")
     assert [m["content"] for m in sent[4:]] == ["Observation:\nThe server stopped.", "go on"]
+
+
+async def test_the_cell_rule_is_the_same_through_tool_arguments(
+    client: OpenAIChat, llm_server: ScriptedLLM, kernel: KernelExecutor
+) -> None:
+    llm_server.push(
+        Reply(tool_calls=[call("print(totl)")]),
+        Reply(tool_calls=[call("total = 3\nprint(total)")]),  # the fix: replaces by rule 3
+        Reply(tool_calls=[call("x = 1", replace="c999")]),  # not a cell of this chat
+        Reply(tool_calls=[call("print(nope)")]),
+        Reply(tool_calls=[{"name": CODE_TOOL, "arguments": {"code": "print(4)", "new": True}}]),
+        Reply(content="3"),
+    )
+    agent = Agent(client, kernel, AgentOptions(action_style="tools", cells=True))
+    events = await run(agent, "print the total")
+    actions, observations = of(Action, events), of(Observation, events)
+    failed = actions[0].cell
+    assert actions[1].replaces == failed and observations[1].replaced
+    assert observations[2].status == "refused" and "no cell c999" in observations[2].text
+    assert observations[3].status == "error" and not actions[4].replaces  # "new" kept it
+    assert [c.code for c in agent.cells.cells] == [
+        "total = 3\nprint(total)",
+        "print(nope)",
+        "print(4)",
+    ]
+
+    # The model is told in the tool's own terms, never in tags it cannot write here.
+    first = llm_server.requests[0]
+    offered = first.body["tools"][0]["function"]["parameters"]["properties"]
+    assert set(offered) == {"code", "replace", "new"}
+    system = first.messages[0]["content"]
+    assert f'an {CODE_TOOL} call with "replace": "c3a1"' in system and "<execute" not in system
+    told = [m["content"] for m in llm_server.requests[1].messages if m["role"] == "tool"]
+    assert told[-1].endswith(
+        f"Your next action replaces the code of cell {failed}, unless you write an "
+        f'{CODE_TOOL} call with "new": true to keep it and add a new cell.'
+    )
+    refusal = [m for m in llm_server.requests[3].messages if m["role"] == "tool"][-1]
+    assert "There is no cell c999" in refusal["content"] and "<execute" not in refusal["content"]

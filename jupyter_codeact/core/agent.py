@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from .actions import ActionFormat, CodeActions, ParsedReply
+from .cells import CellBook, Placement, Refusal
 from .code_tool import CallFormat, CodeTool
 from .condense import Condenser
 from .events import (
@@ -37,8 +38,11 @@ from .llm import LLM, ContextOverflow, LLMError, Message, Prompt, TokenUsage, To
 from .observation import format_observation
 from .prompts import (
     ACTION_NOT_RUN,
+    CELLS_GUIDE,
     DEFAULT_SYSTEM_PROMPT,
+    FIX_USER_CELL,
     IGNORED_SOLUTION_NOTE,
+    REFUSED_BY_HOST,
     STOPPED_BEFORE_RUN,
     user_message_with_context,
 )
@@ -85,6 +89,12 @@ class AgentOptions:
     ``action``)."""
     condense_at: float = 0.75
     """Share of the context window past which older steps are condensed for the model."""
+    cells: bool = False
+    """The host keeps each action as a cell (the notebook, the magic's ``--insert``): the
+    model learns cell ids, a fix replaces the failed cell, earlier cells can be revised
+    (the rule is :mod:`.cells`)."""
+    replace_failed: bool = True
+    """With ``cells``: the action after a failed one replaces the failed cell (rule 3)."""
     redactor: Redactor = field(default_factory=Redactor)
     """Secrets and patterns replaced by ``[redacted]`` in everything the model reads and
     every event (the code of an action still runs as written)."""
@@ -116,6 +126,7 @@ class Agent:
         *,
         history: list[Message] | None = None,
         turn: int = 0,
+        cells: CellBook | None = None,
     ) -> None:
         self.llm = llm
         self.executor = executor
@@ -124,6 +135,8 @@ class Agent:
         self.messages: list[Message] = [redactor.redact_value(m) for m in history or ()] or [
             {"role": "system", "content": ""}
         ]
+        self.cells = cells or CellBook()
+        """The cells this conversation made and may change (with ``options.cells``)."""
         self.turn = turn
         """Turns taken in this conversation (across runs); event turns count from here."""
         self._styles: dict[str, Style] = {}
@@ -164,8 +177,14 @@ class Agent:
         for task in list(self._tasks):
             task.cancel()
 
-    async def run(self, message: str, *, context: str | None = None) -> AsyncIterator[AnyEvent]:
-        """Answer ``message``; yields events, always ending with :class:`Done`."""
+    async def run(
+        self, message: str, *, context: str | None = None, user_cell: str = ""
+    ) -> AsyncIterator[AnyEvent]:
+        """Answer ``message``; yields events, always ending with :class:`Done`.
+
+        ``user_cell`` is the id of a cell of the user's that this request is about (Fix the
+        Error): with ``options.cells``, the model may propose a change to it.
+        """
         if self._running:
             raise RuntimeError("This agent is already running; stop it or wait for it to finish.")
         self._running = True
@@ -176,6 +195,12 @@ class Agent:
         self._style = self._current_style()
         self._set_system_prompt(self._style)
         answer_open_calls(self.messages, ACTION_NOT_RUN)
+        if self.options.cells:
+            self.cells.replace_failed = self.options.replace_failed
+            self.cells.begin(user_cell=user_cell)
+            if user_cell:
+                fix = self._style.words(FIX_USER_CELL.format(id=user_cell))
+                message = f"{message}\n\n{fix}"
         redact = self.options.redactor.redact
         self.messages.append(
             {
@@ -214,11 +239,15 @@ class Agent:
             return TextStyle(custom)  # type: ignore[arg-type]
         if key == "tags":
             return TextStyle(CodeActions())
-        return ToolStyle(CodeTool(), text_fallback=key == "auto-tools")
+        code_tool = CodeTool(cell_targeting=self.options.cells)
+        return ToolStyle(code_tool, text_fallback=key == "auto-tools")
 
     def _set_system_prompt(self, style: Style) -> None:
         """The system message says how to act in ``style`` (and follows the settings)."""
-        content = self.options.redactor.redact(style.system_prompt(self.options.system_prompt))
+        prompt = style.system_prompt(self.options.system_prompt)
+        if self.options.cells:  # how cells work, where the host keeps actions as cells
+            prompt = prompt.rstrip("\n") + "\n" + style.words(CELLS_GUIDE)
+        content = self.options.redactor.redact(prompt)
         first = self.messages[0]
         if first.get("role") == "system" and first.get("content") != content:
             self.messages[0] = {"role": "system", "content": content}
@@ -283,8 +312,12 @@ class Agent:
             )
             self._record(style.assistant_message(parsed))
             if parsed.code is not None:
-                action = Action(turn=turn, code=parsed.code, action_id=uuid.uuid4().hex[:12])
+                place = self.cells.place(parsed.attributes) if options.cells else Placement("")
+                action = _action(turn, parsed, place)
                 yield action
+                if isinstance(place, Refusal):
+                    yield self._refused(action, parsed, style, style.words(place.message))
+                    continue
                 try:
                     yield await self._act(action, parsed, style)
                 except _Stopped as stopped:
@@ -482,6 +515,13 @@ class Agent:
         )
         if parsed.ignored_solution:
             formatted.text += "\n" + IGNORED_SOLUTION_NOTE
+        cell, replaced = "", False
+        if self.options.cells:
+            cell, replaced = self.cells.record(action, result)
+            if note := self.cells.note(cell, replaced):
+                formatted.text += "\n" + style.words(note)
+            if result.status == "refused":  # the host would not change the cell it named
+                formatted.text += "\n" + style.words(REFUSED_BY_HOST)
         ran = result.code or action.code
         if ran != action.code and ran != self.options.redactor.redact(action.code):
             formatted.text = (
@@ -497,10 +537,27 @@ class Agent:
             code=ran,
             outputs=result.outputs,
             execution_count=result.execution_count,
+            cell=cell,
+            replaced=replaced,
         )
         if self._stop.is_set():
             raise _Stopped(observation)
         return observation
+
+    def _refused(
+        self, action: Action, parsed: ParsedReply, style: Style, reason: str
+    ) -> Observation:
+        """The observation of an action the cell rule refused: nothing ran."""
+        result = self._redacted(ExecutionResult(status="refused", code=action.code, note=reason))
+        formatted = format_observation(result, max_chars=self.options.max_observation_chars)
+        self._record(*style.observation_messages(parsed, formatted))
+        return Observation(
+            turn=action.turn,
+            action_id=action.action_id,
+            status="refused",
+            text=formatted.text,
+            code=result.code,
+        )
 
     def _redacted(self, result: ExecutionResult) -> ExecutionResult:
         """The result with secrets out of its outputs, code and note, before the model or
@@ -568,6 +625,23 @@ def _background(awaitable: Any) -> None:
             log.warning("background interrupt failed: %s", future.exception())
 
     future.add_done_callback(done)
+
+
+def _action(turn: int, parsed: ParsedReply, place: Placement | Refusal) -> Action:
+    assert parsed.code is not None
+    action_id = uuid.uuid4().hex[:12]
+    if isinstance(place, Refusal):
+        # Shown like any action (the user sees what the model asked), never run.
+        target = parsed.attributes.get("replace", "")
+        return Action(turn=turn, code=parsed.code, action_id=action_id, replaces=target)
+    return Action(
+        turn=turn,
+        code=parsed.code,
+        action_id=action_id,
+        cell=place.cell,
+        replaces=place.replaces,
+        or_new=place.or_new,
+    )
 
 
 def from_stopped(stopped: _Stopped) -> Observation:

@@ -54,10 +54,11 @@ class CallFormat(Protocol):
 class CodeTool:
     """``execute_python(code)``: the code runs in the kernel, like an ``<execute>`` block.
 
-    ``cell_targeting`` adds the optional ``replace`` argument (the id of an agent cell the
-    code replaces), read into :attr:`CallAction.attributes` as the tags style reads
-    ``<execute replace="...">``. The argument is read either way, so hosts that act on the
-    attribute get it from both styles.
+    ``cell_targeting`` adds the optional ``replace`` argument (the id of a cell the code
+    replaces) and ``new`` (keep a failed cell and add a new one), read into
+    :attr:`CallAction.attributes` as the tags style reads ``<execute replace="...">`` and
+    ``<execute new>``: the cell rule (:mod:`.cells`) is the same for both styles. The
+    arguments are read either way, so a model that sends them unasked is understood.
     """
 
     cell_targeting: bool = False
@@ -77,8 +78,13 @@ class CodeTool:
         if self.cell_targeting:
             properties["replace"] = {
                 "type": "string",
-                "description": "Optional: the id of a cell you wrote earlier that this code "
-                "replaces (to fix it), instead of adding a new cell.",
+                "description": "Optional: the id of a cell (such as c3a1) whose code this "
+                "code replaces, to fix or revise it, instead of adding a new cell.",
+            }
+            properties["new"] = {
+                "type": "boolean",
+                "description": "Optional: true to keep a failed cell as it is and put this "
+                "code in a new cell (by default the call after a failure replaces it).",
             }
         return (
             {
@@ -114,6 +120,9 @@ class CodeTool:
                 problem=f'Your {CODE_TOOL} call was not run: give the Python to run as "code".'
             )
         attributes = {}
-        if isinstance(arguments.get("replace"), str) and arguments["replace"]:
-            attributes["replace"] = arguments["replace"]
+        replace = arguments.get("replace")
+        if isinstance(replace, str) and replace.strip():
+            attributes["replace"] = replace.strip()
+        if arguments.get("new") in (True, "true", "True"):
+            attributes["new"] = ""
         return CallAction(code=code.strip("\n"), attributes=attributes)

@@ -9,11 +9,12 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
-ExecutionStatus = Literal["ok", "error", "timeout", "interrupted", "died", "skipped"]
+ExecutionStatus = Literal["ok", "error", "timeout", "interrupted", "died", "skipped", "refused"]
 """How an action's execution ended.
 
 ``died`` means the kernel died (and was restarted: state is lost);
-``skipped`` means the user declined to run it.
+``skipped`` means the user declined to run it; ``refused`` that it named a cell it may not
+replace, so nothing ran (the observation says why).
 """
 
 StopReason = Literal["answered", "max_turns", "token_budget", "cancelled", "error"]
@@ -96,6 +97,16 @@ class Action(Event):
     type: ClassVar[str] = "action"
     code: str
     action_id: str
+    cell: str = ""
+    """The id (as the model writes it, e.g. ``c3a1``) that a new cell made by this action
+    gets; "" when the host has no cells."""
+    replaces: str = ""
+    """The id of the existing cell whose code this action replaces ("" for a new cell);
+    the rule is :mod:`jupyter_codeact.core.cells`."""
+    or_new: bool = False
+    """When ``replaces`` cannot be replaced (the user changed or deleted it): True puts the
+    code in a new cell instead (the loop's own choice), False refuses the action (the
+    model named the cell)."""
 
 
 @dataclass(frozen=True)
@@ -151,6 +162,10 @@ class Observation(Event):
     code: str
     outputs: list[dict[str, Any]] = field(default_factory=list)
     execution_count: int | None = None
+    cell: str = ""
+    """The id of the cell the code ran in ("" when the host has no cells or nothing ran)."""
+    replaced: bool = False
+    """True when the code replaced that cell's earlier code instead of making a new cell."""
 
 
 @dataclass(frozen=True)

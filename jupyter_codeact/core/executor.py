@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from .events import Action, ExecutionStatus
 
@@ -17,7 +17,9 @@ class ExecutionResult:
 
     ``code`` is what actually ran, which differs from the action when the user edited it;
     ``note`` is anything the executor must tell the model beyond the outputs (for example
-    that the kernel was restarted).
+    that the kernel was restarted); ``placement`` where the code went when the action
+    asked to replace a cell: ``replaced``, ``new`` (the cell could not be replaced, so it
+    went into a new cell), or "" (as the action asked, or the host has no cells).
     """
 
     status: ExecutionStatus
@@ -25,6 +27,7 @@ class ExecutionResult:
     code: str = ""
     execution_count: int | None = None
     note: str = ""
+    placement: Literal["", "new", "replaced"] = ""
 
 
 @runtime_checkable

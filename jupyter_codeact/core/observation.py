@@ -19,6 +19,7 @@ STATUS_NOTES = {
     "interrupted": "The cell was interrupted before it finished.",
     "died": "The kernel died while running the cell (out of memory, or a crash in native code).",
     "skipped": "The user chose not to run this code; nothing was executed.",
+    "refused": "Nothing was run.",
 }
 
 
@@ -88,6 +89,15 @@ class FormattedObservation:
     text: str
     images: list[tuple[str, str]] = field(default_factory=list)  # (mime type, base64 data)
 
+    def message(self) -> dict[str, Any]:
+        """As a user message (images as parts after the text, for models that see them)."""
+        if not self.images:
+            return {"role": "user", "content": self.text}
+        parts: list[dict[str, Any]] = [{"type": "text", "text": self.text}]
+        for mime, data in self.images:
+            parts.append({"type": "image_url", "image_url": {"url": f"data:{mime};base64,{data}"}})
+        return {"role": "user", "content": parts}
+
 
 def output_text(output: Output) -> str:
     """One output as plain text (no ANSI codes)."""
@@ -128,7 +138,7 @@ def format_observation(
     notes = [note] if (note := status_note(result.status, timeout)) else []
     if result.note:
         notes.append(result.note)
-    if result.status != "skipped" and not body:
+    if result.status not in ("skipped", "refused") and not body:
         body = "(the cell ran and printed nothing)" if result.status == "ok" else "(no output)"
     text = truncate_middle(body, max_chars) if body else ""
     header = "Observation:"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 DEFAULT_SYSTEM_PROMPT = """\
 You are a helpful data-science assistant that acts by writing Python code. \
 You work inside a stateful Jupyter kernel: every code action you write runs in the \
@@ -98,11 +100,20 @@ def tools_system_prompt(prompt: str) -> str:
     return prompt
 
 
-def tags_system_prompt(prompt: str) -> str:
-    """The reverse of :func:`tools_system_prompt`."""
-    for tags, tools in _TAGS_TO_TOOLS:
-        prompt = prompt.replace(tools, tags)
-    return prompt
+_TAG_PHRASES = (
+    (re.compile(r'<execute replace="([^"]*)">'), f'an {CODE_TOOL} call with "replace": "\\1"'),
+    (re.compile(r"<execute new>"), f'an {CODE_TOOL} call with "new": true'),
+    (re.compile(r"plain <execute>"), f'{CODE_TOOL} calls without "replace"'),
+    (re.compile(r"<execute>"), f"an {CODE_TOOL} call"),
+)
+
+
+def tools_wording(text: str) -> str:
+    """``text`` (the cells guide, a note on where the next action goes) for the tools
+    style: the tags it names become the code tool's arguments."""
+    for pattern, words in _TAG_PHRASES:
+        text = pattern.sub(words, text)
+    return text
 
 
 TOOLS_NO_ACTION_NUDGE = (
@@ -123,4 +134,40 @@ ACTION_NOT_RUN = (
 EXTRA_CALL_NOTE = (
     "Not run: only one call runs per reply, the first. Call it again in your next reply if "
     "you still need it, after reading the first call's result."
+)
+
+
+# -- cells (the rule is in cells.py) -------------------------------------------------------
+
+CELLS_GUIDE = """
+Your actions become cells of the user's notebook, and the notebook is what the user keeps:
+- Each observation names the cell its code ran in, by an id such as c3a1.
+- When an action fails, your next action replaces the failed cell's code in place (so the \
+notebook keeps only the working version), unless you write <execute new>.
+- To change a cell you wrote earlier (a plot's title, a filter), write \
+<execute replace="c3a1"> with the cell's complete new code instead of adding a near-copy. \
+You may replace only cells you wrote in this chat (the context lists them) and a cell of \
+the user's that a request asks you to fix.
+"""
+
+RAN_IN_CELL = "(This ran in cell {id}.)"
+RAN_REPLACING = "(This replaced the code of cell {id} and ran there.)"
+NEXT_REPLACES = (
+    "Your next action replaces the code of cell {id}, unless you write <execute new> to "
+    "keep it and add a new cell."
+)
+REFUSED_UNKNOWN = (
+    "There is no cell {id} that you may replace: you can replace only cells you wrote in "
+    'this chat ({ids}). Write <execute> for a new cell, or <execute replace="ID"> with one '
+    "of those ids."
+)
+REFUSED_BY_HOST = "To run it anyway, write it as a new cell: <execute new>."
+REFUSED_NO_ID = 'replace needs the id of a cell, as in <execute replace="c3a1">.'
+REFUSED_BOTH = 'Write either <execute new> or <execute replace="ID">, not both.'
+
+FIX_USER_CELL = (
+    "(The user's cell has the id {id}. When you have the fix, write the whole corrected "
+    'cell as <execute replace="{id}">: the user sees it as a change to their cell, accepts '
+    "or rejects it, and it runs there. Anything you need to run first goes into cells of "
+    "your own, with plain <execute>.)"
 )

@@ -29,7 +29,7 @@ from typing import Any, Literal, Protocol
 from .actions import ActionFormat, ParsedReply, parse_reply
 from .code_tool import CallFormat
 from .observation import FormattedObservation
-from .prompts import CALLS_IN_TEXT_NUDGE, EXTRA_CALL_NOTE
+from .prompts import CALLS_IN_TEXT_NUDGE, EXTRA_CALL_NOTE, tools_wording
 from .reply_tokens import ACTION_TAGS, Token, tokenize
 from .request import Message
 from .tool_calls import ToolCall
@@ -68,6 +68,11 @@ class Style(Protocol):
 
     def system_prompt(self, prompt: str) -> str: ...
 
+    def words(self, text: str) -> str:
+        """``text`` (written for the tags style) as the model acting in this style reads
+        it: the cells guide and the notes on where an action goes name the tags."""
+        ...
+
     def read(self, reply: ModelReply) -> ParsedReply: ...
 
     def assistant_message(self, parsed: ParsedReply) -> Message: ...
@@ -79,16 +84,6 @@ class Style(Protocol):
     def problem_messages(self, parsed: ParsedReply, text: str) -> list[Message]:
         """What tells the model that its reply did not act (``text`` says why)."""
         ...
-
-
-def observation_message(observation: FormattedObservation) -> Message:
-    """The observation as a user message (images as parts, for models that see them)."""
-    if not observation.images:
-        return {"role": "user", "content": observation.text}
-    parts: list[dict[str, Any]] = [{"type": "text", "text": observation.text}]
-    for mime, data in observation.images:
-        parts.append({"type": "image_url", "image_url": {"url": f"data:{mime};base64,{data}"}})
-    return {"role": "user", "content": parts}
 
 
 class TextStyle:
@@ -108,6 +103,9 @@ class TextStyle:
     def system_prompt(self, prompt: str) -> str:
         return prompt
 
+    def words(self, text: str) -> str:
+        return text
+
     def read(self, reply: ModelReply) -> ParsedReply:
         return self.format.parse(reply.text)
 
@@ -117,7 +115,7 @@ class TextStyle:
     def observation_messages(
         self, parsed: ParsedReply, observation: FormattedObservation
     ) -> list[Message]:
-        return [observation_message(observation)]
+        return [observation.message()]
 
     def problem_messages(self, parsed: ParsedReply, text: str) -> list[Message]:
         return [{"role": "user", "content": text}]
@@ -140,6 +138,9 @@ class ToolStyle:
 
     def system_prompt(self, prompt: str) -> str:
         return self.format.system_prompt(prompt)
+
+    def words(self, text: str) -> str:
+        return tools_wording(text)
 
     def read(self, reply: ModelReply) -> ParsedReply:
         tokens = tokenize(reply.text)
@@ -213,14 +214,14 @@ class ToolStyle:
         self, parsed: ParsedReply, observation: FormattedObservation
     ) -> list[Message]:
         if parsed.call_id is None:
-            return [observation_message(observation)]
+            return [observation.message()]
         messages = self._answers(parsed, observation.text)
         if observation.images:
             # Tool results carry text only: the pictures follow as the user's.
             shown = FormattedObservation(
                 "Observation: what the code displayed.", observation.images
             )
-            messages.append(observation_message(shown))
+            messages.append(shown.message())
         return messages
 
     def problem_messages(self, parsed: ParsedReply, text: str) -> list[Message]:

@@ -18,7 +18,7 @@ from ..core.actions import ActionFormat
 from ..core.events import ExecutionStatus
 from ..core.executor import ExecutionResult
 from ..core.llm import Message
-from ..core.observation import FormattedObservation, format_observation
+from ..core.observation import format_observation
 
 TASK, ANSWER, ERROR = "**Task:** ", "**Answer:** ", "**Error:** "
 """How :class:`~jupyter_codeact.transcript.Transcript` writes these markdown cells."""
@@ -49,16 +49,6 @@ def provenance(cell: dict[str, Any]) -> dict[str, Any]:
     metadata = cell.get("metadata")
     mark = metadata.get("codeact") if isinstance(metadata, dict) else None
     return mark if isinstance(mark, dict) else {}
-
-
-def observation_message(observation: FormattedObservation) -> Message:
-    """The observation as the loop sends it: text, with images as data URLs after it."""
-    if not observation.images:
-        return {"role": "user", "content": observation.text}
-    parts: list[dict[str, Any]] = [{"type": "text", "text": observation.text}]
-    for mime, data in observation.images:
-        parts.append({"type": "image_url", "image_url": {"url": f"data:{mime};base64,{data}"}})
-    return {"role": "user", "content": parts}
 
 
 class _Builder:
@@ -123,7 +113,7 @@ class _Builder:
             timeout=self.options.cell_timeout,
             include_images=self.options.include_images,
         )
-        self.messages.append(observation_message(formatted))
+        self.messages.append(formatted.message())
 
 
 def rebuild(cells: list[Any], options: RebuildOptions) -> list[Message]:

@@ -1,7 +1,11 @@
 """How a ``%%codeact`` run looks: live ipywidgets in a notebook, plain text elsewhere.
 
 Both views are driven on the main thread, by batches of events (a burst of streamed text
-makes one widget update).
+makes one widget update). The model's prose and answers are markdown (made safe:
+:mod:`.markdown`), code a highlighted block, both rendered by the front end's own
+markdown renderer. When the run ends, the live widgets give way to the run as static
+markdown, so that a notebook saved and reopened without a kernel or widget state still
+shows it (the steps, their code and outputs, the answer).
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ from ..core.events import (
 )
 from ..transcript import thinking_label
 from .history import RunRecord, describe_done
+from .markdown import run_markdown
+from .safe import fenced, safe_markdown
 
 _STATUS_COLOURS = {
     "ok": "var(--jp-success-color1, #2e7d32)",
@@ -40,22 +46,17 @@ _STATUS_COLOURS = {
     "interrupted": "var(--jp-warn-color1, #ef6c00)",
     "died": "var(--jp-error-color1, #c62828)",
     "skipped": "var(--jp-ui-font-color2, #757575)",
+    "refused": "var(--jp-warn-color1, #ef6c00)",
 }
-_PROSE = "white-space: pre-wrap; margin: 4px 0;"
-_CODE = (
-    "white-space: pre-wrap; margin: 0; padding: 6px; font-family: var(--jp-code-font-family, "
-    "monospace); font-size: var(--jp-code-font-size, 13px); "
-    "background: var(--jp-layout-color2, #f5f5f5);"
-)
-_ANSWER = (
-    "white-space: pre-wrap; margin: 6px 0; padding: 8px 12px; border-left: 4px solid "
-    "var(--jp-success-color1, #2e7d32); background: var(--jp-success-color3, #e8f5e9);"
-)
+# ipywidgets' HTML sets a line height of a whole widget row (28px): text is single-spaced.
 _ERROR = (
-    "white-space: pre-wrap; margin: 6px 0; padding: 8px 12px; border-left: 4px solid "
-    "var(--jp-error-color1, #c62828); background: var(--jp-error-color3, #ffebee);"
+    "white-space: pre-wrap; line-height: normal; margin: 6px 0; padding: 8px 12px; "
+    "border-left: 4px solid var(--jp-error-color1, #c62828); "
+    "background: var(--jp-error-color3, #ffebee);"
 )
-_MUTED = "color: var(--jp-ui-font-color2, #757575); font-size: 90%; margin: 4px 0;"
+_MUTED = (
+    "color: var(--jp-ui-font-color2, #757575); font-size: 90%; margin: 4px 0; line-height: normal;"
+)
 _THOUGHT = f"white-space: pre-wrap; {_MUTED}"
 
 
@@ -179,14 +180,14 @@ class WidgetView:
         for event in events:
             self._apply(event)
         for turn in self._dirty - self._final_turns:
-            self._text_widgets[turn].value = _html(_PROSE, "".join(self._texts[turn]))
+            _set_markdown(self._text_widgets[turn], prose("".join(self._texts[turn])))
         self._dirty.clear()
         if self._thought is not None:
             _, text, pieces = self._thought
             text.value = _html(_THOUGHT, "".join(pieces))
         if self._draft is not None:
             widget, pieces = self._draft
-            widget.value = _html(_CODE, "".join(pieces))
+            _set_markdown(widget, fenced("".join(pieces), "python"))
 
     def action_outputs(self, action: Action | None) -> AbstractContextManager[Any]:
         step = self._steps.get(action.action_id) if action else None
@@ -204,8 +205,8 @@ class WidgetView:
         self._append(self._widgets.HTML(_html(_MUTED, text)))
 
     def finish(self, record: RunRecord) -> None:
-        """Nothing is left saying "running"; front ends without a widget manager show the
-        plain-text form of the run."""
+        """Nothing is left saying "running"; the display becomes the run as static markdown
+        (and plain text), which any front end shows, with a kernel or without."""
         if record.failure is not None:
             # The steps as the record has them (a failing view may have missed some).
             statuses = {o.action_id: o.status for o in record.observations}
@@ -217,7 +218,8 @@ class WidgetView:
         summary = record.summary()  # as the Done event said, if the view could show it
         self.footer.value = _html(_MUTED, summary[:1].upper() + summary[1:])
         if self._handle is not None:
-            self._handle.update(self._bundle(record.text()), raw=True)
+            static = {"text/markdown": run_markdown(record), "text/plain": record.text()}
+            self._handle.update(static, raw=True)
 
     # -- events ------------------------------------------------------------------------
     def _apply(self, event: AnyEvent) -> None:
@@ -250,11 +252,11 @@ class WidgetView:
             widget = self._text_widget(event.turn)
             self._final_turns.add(event.turn)
             text = prose(event.text)
-            widget.value = _html(_PROSE, text) if text else ""
+            _set_markdown(widget, text)
             widget.layout.display = None if text else "none"
         elif isinstance(event, ActionDelta):
             if self._draft is None:
-                self._draft = (widgets.HTML(), [])
+                self._draft = (widgets.Output(), [])
                 self._append(self._draft[0])
             self._draft[1].append(event.text)
         elif isinstance(event, Condensed):
@@ -265,7 +267,15 @@ class WidgetView:
         elif isinstance(event, Observation):
             self._finish_step(event)
         elif isinstance(event, FinalAnswer):
-            self._append(widgets.HTML(_html(_ANSWER, event.answer)))
+            answer = widgets.Output(
+                layout=widgets.Layout(
+                    border_left="4px solid var(--jp-success-color1, #2e7d32)",
+                    padding="0 0 0 8px",
+                    margin="6px 0",
+                )
+            )
+            _set_markdown(answer, event.answer)
+            self._append(answer)
         elif isinstance(event, Error):
             self._append(widgets.HTML(_html(_ERROR, event.message)))
         elif isinstance(event, Done):
@@ -294,14 +304,15 @@ class WidgetView:
     def _text_widget(self, turn: int) -> Any:
         if turn not in self._text_widgets:
             self._texts[turn] = []
-            self._text_widgets[turn] = self._widgets.HTML()
+            self._text_widgets[turn] = self._widgets.Output()
             self._append(self._text_widgets[turn])
         return self._text_widgets[turn]
 
     def _add_step(self, action: Action) -> None:
         widgets = self._widgets
         number = len(self._steps) + 1
-        code = widgets.HTML(_html(_CODE, action.code))
+        code = widgets.Output()
+        code.outputs = (_markdown_output(fenced(action.code, "python")),)
         output = widgets.Output()
         status = widgets.HTML(_html(_MUTED, "running…"))
         accordion = widgets.Accordion(
@@ -360,3 +371,12 @@ def _flush_streams() -> None:
 
 def _html(style: str, text: str) -> str:
     return f'<div style="{style}">{html.escape(text)}</div>'
+
+
+def _markdown_output(markdown: str) -> dict[str, Any]:
+    return {"output_type": "display_data", "data": {"text/markdown": markdown}, "metadata": {}}
+
+
+def _set_markdown(widget: Any, text: str) -> None:
+    """Show model text in an Output widget as markdown, made safe (its outputs are trusted)."""
+    widget.outputs = (_markdown_output(safe_markdown(text)),) if text else ()

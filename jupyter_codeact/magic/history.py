@@ -21,7 +21,8 @@ from ..core.events import (
     ThinkingDelta,
 )
 from ..core.llm import Message
-from ..transcript import thinking_markdown
+from ..transcript import thinking_label
+from .safe import fenced, folded, safe_markdown
 
 if TYPE_CHECKING:
     import nbformat
@@ -41,7 +42,7 @@ class Answer(str):
     """The final answer: a ``str`` that a notebook shows as Markdown, a terminal as text."""
 
     def _repr_markdown_(self) -> str:
-        return str(self)
+        return safe_markdown(str(self))  # model text, in a trusted output
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         printer.text(str(self))
@@ -204,20 +205,21 @@ class History:
         if setup := self._setup_line():
             parts.append(f"*{setup}*")
         for run in self.runs:
-            parts.append(f"**Request:** {run.request}")
+            parts.append(f"**Request:** {safe_markdown(run.request)}")
             for event in run.events:
                 if isinstance(event, Thinking):
-                    parts.append(thinking_markdown(event))
+                    # Trusted output: safe markdown, not only escaped HTML.
+                    parts.append(folded(thinking_label(event.seconds), event.text))
                 elif isinstance(event, AssistantMessage) and prose(event.text):
-                    parts.append(prose(event.text))
+                    parts.append(safe_markdown(prose(event.text)))
                 elif isinstance(event, Observation):
-                    parts.append(f"```python\n{event.code}\n```\n*{event.status}*")
+                    parts.append(f"{fenced(event.code, 'python')}\n*{event.status}*")
                 elif isinstance(event, FinalAnswer):
-                    parts.append(f"**Answer:** {event.answer}")
+                    parts.append(f"**Answer:** {safe_markdown(event.answer)}")
                 elif isinstance(event, Error):
-                    parts.append(f"**Error:** {event.message}")
+                    parts.append(f"**Error:** {safe_markdown(event.message)}")
             if run.failure is not None:
-                parts.append(f"**Error:** {run.failure}")
+                parts.append(f"**Error:** {safe_markdown(run.failure)}")
             parts.append(f"*{run.summary()}*")
         return "\n\n".join(parts)
 

@@ -54,7 +54,8 @@ class CodeActMagics(Magics):
     @argument(
         "--insert",
         action="store_true",
-        help="also put the code that ran into a new cell below (front ends that support it)",
+        help="also put the code of the steps into a new cell below, fixes in place of what "
+        "they fixed (front ends that support it)",
     )
     @argument("--new", action="store_true", help="forget the conversation and start a new one")
     @argument(
@@ -78,9 +79,11 @@ class CodeActMagics(Magics):
         conversation; ``--new`` starts over. Stop the cell (interrupt the kernel) to stop
         the agent.
 
-        ``--insert``: the code of each step that ran without error goes into one new cell
-        below (IPython keeps one next-input per cell), so the work stays in the notebook;
-        the code still runs, because the agent needs its output.
+        ``--insert``: the code of the steps goes into one new cell below (IPython keeps one
+        next-input per cell), as a notebook would keep it: a fix in place of the step that
+        failed (``c.CodeAct.replace_failed_cells``), a revised step in place of the earlier
+        one, steps that still fail left out. The code still runs, because the agent needs
+        its output.
 
         Settings come from the ``CodeAct`` section of ``ipython_config.py`` (for example
         ``c.CodeAct.model = "gpt-4o"``), with $OPENAI_API_KEY, $OPENAI_BASE_URL and

@@ -123,7 +123,10 @@ class ShellSession:
             raise RunError(STILL_STOPPING)
         llm = self._llm_for(settings.llm_settings())
         prompt, problems = self.tools.prepare(settings)
-        agent_options = settings.agent_options(require_solution=False, system_prompt=prompt)
+        # Steps are cells (what --insert keeps follows the cell rule of core/cells.py).
+        agent_options = settings.agent_options(
+            require_solution=False, system_prompt=prompt, cells=True
+        )
         if self.agent is None:
             self.agent = Agent(llm, self.executor, agent_options)
             self.history.messages = self.agent.messages
@@ -263,7 +266,11 @@ class ShellSession:
         return f"{NAMESPACE_HEADER}\n{summary}" if summary else None
 
     def _insert(self, record: RunRecord, view: RunView) -> None:
-        codes = [o.code for o in record.observations if o.status == "ok"]
+        """The run's cells as a notebook would keep them: a fix in place of the step it
+        fixed, a revised step in place of the earlier one; steps that still fail left out."""
+        ran = {o.cell for o in record.observations}
+        cells = self.agent.cells.cells if self.agent is not None else []
+        codes = [cell.code for cell in cells if cell.id in ran and cell.status == "ok"]
         if not codes:
             view.note("No code ran without errors, so no cell was added.")
             return

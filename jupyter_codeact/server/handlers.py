@@ -241,6 +241,8 @@ class ChatSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
                 context=parsed["context"],
                 approval=parsed["approval"],
                 action_style=parsed["action_style"],
+                replace_failed=parsed["replace_failed"],
+                user_cell=parsed["user_cell"],
             )
             if problem:
                 self.send({"type": "problem", "message": problem})

@@ -110,6 +110,9 @@ class NotebookExecutor:
             "timeout": timeout,
             "approval": approval,
             "path": self._path(),
+            "cell": action.cell if action else "",
+            "replaces": action.replaces if action else "",
+            "or_new": action.or_new if action else False,
         }
         if self._tools is not None and (tools := self._tools()) is not None:
             message["tools"] = tools
@@ -136,6 +139,8 @@ class NotebookExecutor:
             outputs=reply.get("outputs", []),
             code=reply.get("code") or code,
             execution_count=reply.get("execution_count"),
+            placement=reply.get("placement") or "",
+            note=reply.get("note") or "",
         )
 
     def _forget(self, request_id: str) -> None:

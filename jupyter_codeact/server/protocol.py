@@ -24,10 +24,14 @@ client -> server (:data:`ClientMessage`):
 - ``{"type": "hello", "client_id": str}``: who this page is (one id per page load), so a
   reconnecting page is recognised.
 - ``{"type": "user_message", "text": str, "context": str?, "approval": "auto"|"ask"?,
-  "action_style": "auto"|"tags"|"tools"?}``: a request. ``context`` is the notebook/kernel
-  summary the panel gathered (the server bounds it); ``approval`` the mode chosen in the
-  panel; ``action_style`` the panel's choice of how the model acts (absent:
-  ``c.CodeAct.action_style``). Refused (a ``problem``) while a run is going on.
+  "action_style": "auto"|"tags"|"tools"?, "replace_failed": bool?, "user_cell": str?}``: a
+  request. ``context`` is the notebook/kernel summary the panel gathered (the server bounds
+  it); ``approval`` the mode chosen in the panel; ``action_style`` the panel's choice of how
+  the model acts (absent: ``c.CodeAct.action_style``); ``replace_failed`` the panel's
+  *Replace failed cells* setting (default: ``c.CodeAct.replace_failed_cells``);
+  ``user_cell`` the id the panel gave the user's cell this request is about (Fix the
+  Error), which the agent may then name in a change the user accepts or rejects. Refused
+  (a ``problem``) while a run is going on.
 - ``{"type": "stop"}``: cancel the run (LLM stream cancelled, running cell interrupted).
 - ``{"type": "approved", "request_id": str}``: the user pressed Run on an action that was
   waiting for approval; its cell is running now (its ``execute_result`` follows).
@@ -37,8 +41,11 @@ client -> server (:data:`ClientMessage`):
   a reconnection), the same answer comes back and the tool does not run twice.
 - ``{"type": "execute_result", "request_id": str, "status": ExecutionStatus,
   "outputs": [nbformat output...], "code": str, "execution_count": int|null,
-  "cell_id": str|null}``: the answer to an ``execute``; ``code`` is what ran (the user may
-  have edited it), ``status`` ``skipped`` if the user declined.
+  "cell_id": str|null, "placement": ""|"new"|"replaced"?, "note": str?}``: the answer to an
+  ``execute``; ``code`` is what ran (the user may have edited it), ``status`` ``skipped``
+  if the user declined (or rejected a change to their cell), ``refused`` if the named cell
+  may not be replaced (``note`` says why, for the model); ``placement`` where the code of a
+  ``replaces`` request went.
 
 server -> client (:data:`ServerMessage`):
 
@@ -51,13 +58,16 @@ server -> client (:data:`ServerMessage`):
 - ``{"type": "state", "state": ChatState, "tokens": int}``: what the agent is doing now,
   and the tokens the current run has used.
 - ``{"type": "execute", "request_id": str, "action_id": str, "turn": int, "code": str,
-  "timeout": float|null, "approval": "auto"|"ask", "path": str, "tools"?: {"setup": str,
-  "nonce": str}}``: insert ``code`` as a new cell of notebook ``path`` and run it (asking
-  first if ``approval`` is ``ask``); answer with ``execute_result``. With ``tools``, first
-  evaluate the expression ``setup`` silently in the kernel (a user expression), put
-  ``{"codeact_tools": nonce}`` in the cell's execute request metadata, and relay its tool
-  calls (``tool_call``). Sent once, to the page that sent the request: never again, so
-  nothing runs twice.
+  "timeout": float|null, "approval": "auto"|"ask", "path": str, "cell": str,
+  "replaces": str, "or_new": bool, "tools"?: {"setup": str, "nonce": str}}``: insert
+  ``code`` as a new cell of notebook ``path`` (whose id for the model is ``cell``), or,
+  when ``replaces`` names a cell, put it in place of that cell's code (the rule is
+  :mod:`jupyter_codeact.core.cells`; ``or_new``: a new cell if that one cannot be
+  replaced, else refuse); run it (asking first if ``approval`` is ``ask``); answer with
+  ``execute_result``. With ``tools``, first evaluate the expression ``setup`` silently in
+  the kernel (a user expression), put ``{"codeact_tools": nonce}`` in the cell's execute
+  request metadata, and relay its tool calls (``tool_call``). Sent once, to the page that
+  sent the request: never again, so nothing runs twice.
 - ``{"type": "tool_result", "call_id": str, "value": str}``: the ``input_reply`` value for
   a ``tool_call``.
 - ``{"type": "interrupt", "request_id": str}``: the user stopped the run; interrupt that
@@ -82,7 +92,8 @@ Role = Literal[
 ]
 """Entry roles; the panel renders each entry with ``data-codeact-role`` set to its role."""
 
-EXECUTION_STATUSES = ("ok", "error", "timeout", "interrupted", "died", "skipped")
+EXECUTION_STATUSES = ("ok", "error", "timeout", "interrupted", "died", "skipped", "refused")
+PLACEMENTS = ("", "new", "replaced")
 ACTION_STYLES = ("auto", "tags", "tools")
 
 
@@ -115,7 +126,9 @@ class ChatEntry(TypedDict, total=False):
     - thinking: ``text`` (the model's reasoning; never run, never sent back), ``turn``,
       ``streaming``, ``duration_ms`` (how long it took to stream, once known)
     - action: ``code``, ``turn``, ``action_id``, ``request_id``, ``phase``
-      (``pending`` | ``running`` | ``waiting_approval`` | ``finished``), ``cell_id``
+      (``pending`` | ``running`` | ``waiting_approval`` | ``finished``), ``cell_id``,
+      ``cell`` (the model's id of the cell it ran in), ``replaces`` (the cell it asked to
+      replace), ``replaced`` (bool: it did replace that cell's earlier code)
     - observation: ``action_id``, ``turn``, ``status``, ``text`` (what the model read),
       ``code`` (what ran), ``outputs`` (nbformat, bounded), ``execution_count``,
       ``duration_ms`` (from sending ``execute`` to receiving its result), ``cell_id``,
@@ -150,6 +163,9 @@ class ChatEntry(TypedDict, total=False):
     kind: str
     prose: str
     model: str
+    cell: str
+    replaces: str
+    replaced: bool
 
 
 class ProtocolError(ValueError):
@@ -196,12 +212,17 @@ def parse_client_message(message: Any, limits: Limits = DEFAULT_LIMITS) -> dict[
         style = message.get("action_style")
         if style not in (None, *ACTION_STYLES):
             raise ProtocolError(f"'action_style' must be one of {', '.join(ACTION_STYLES)}.")
+        replace_failed = message.get("replace_failed")
+        if replace_failed is not None and not isinstance(replace_failed, bool):
+            raise ProtocolError("'replace_failed' must be true or false.")
         return {
             "type": "user_message",
             "text": text,
             "context": _string(message, "context", required=False, limit=limits.max_context_chars),
             "approval": approval,
             "action_style": style,
+            "replace_failed": replace_failed,
+            "user_cell": _string(message, "user_cell", required=False, limit=ids) or "",
         }
     if kind == "stop":
         return {"type": "stop"}
@@ -215,6 +236,9 @@ def parse_client_message(message: Any, limits: Limits = DEFAULT_LIMITS) -> dict[
         if not isinstance(outputs, list) or not all(isinstance(o, dict) for o in outputs):
             raise ProtocolError("'outputs' must be a list of nbformat outputs.")
         count = message.get("execution_count")
+        placement = message.get("placement") or ""
+        if placement not in PLACEMENTS:
+            raise ProtocolError("'placement' must be 'new' or 'replaced'.")
         return {
             "type": "execute_result",
             "request_id": _string(message, "request_id", limit=ids),
@@ -223,6 +247,8 @@ def parse_client_message(message: Any, limits: Limits = DEFAULT_LIMITS) -> dict[
             "code": _string(message, "code", required=False, limit=limits.max_context_chars),
             "execution_count": count if isinstance(count, int) else None,
             "cell_id": _string(message, "cell_id", required=False, limit=ids),
+            "placement": placement,
+            "note": _string(message, "note", required=False, limit=limits.max_context_chars) or "",
         }
     if kind == "tool_call":
         return {

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from ..config import CodeAct, ConfigError
 from ..core.actions import prose
 from ..core.agent import Agent
+from ..core.cells import Cell, CellBook
 from ..core.events import (
     Action,
     ActionDelta,
@@ -215,8 +216,14 @@ class ChatSession:
         context: str | None = None,
         approval: Literal["auto", "ask"] | None = None,
         action_style: ActionStyle | None = None,
+        replace_failed: bool | None = None,
+        user_cell: str = "",
     ) -> str | None:
-        """Start a run; returns a problem sentence instead if one cannot start now."""
+        """Start a run; returns a problem sentence instead if one cannot start now.
+
+        ``replace_failed`` is the panel's setting (None: the configured one); ``user_cell``
+        the id of the user's cell this request is about (Fix the Error).
+        """
         if self.running:
             return BUSY
         self.driver = peer
@@ -236,7 +243,8 @@ class ChatSession:
             self._set_state("error")
             return None
         bounded = truncate_middle(context, MAX_CONTEXT_CHARS) if context else None
-        self._task = asyncio.ensure_future(self._run(text, bounded))
+        replace = self.settings.replace_failed_cells if replace_failed is None else replace_failed
+        self._task = asyncio.ensure_future(self._run(text, bounded, replace, user_cell))
         return None
 
     def stop(self) -> None:
@@ -279,16 +287,19 @@ class ChatSession:
 
     # -- the run -----------------------------------------------------------------------------
     def agent(self) -> Agent:
-        options = self.settings.agent_options(require_solution=False)
+        options = self.settings.agent_options(require_solution=False, cells=True)
         if self._action_style is not None:  # the panel's choice for this request
             options = dataclasses.replace(options, action_style=self._action_style)
         if self._agent is None:
+            cells = CellBook()
+            cells.restore(self._known_cells())
             self._agent = Agent(
                 self._llm(),
                 self.executor,
                 options,
                 history=self.record.messages or None,
                 turn=self.record.turn,
+                cells=cells,
             )
         elif self._agent.options.action_style != options.action_style:
             self._agent.options = dataclasses.replace(
@@ -296,14 +307,32 @@ class ChatSession:
             )
         return self._agent
 
-    async def _run(self, text: str, context: str | None) -> None:
+    def _known_cells(self) -> list[Cell]:
+        """The agent's cells as the entries tell (a chat reloaded after a restart)."""
+        statuses = {
+            e.get("action_id"): e.get("status")
+            for e in self.record.entries
+            if e.get("role") == "observation"
+        }
+        cells: dict[str, Cell] = {}
+        for entry in self.record.entries:
+            cell_id = entry.get("cell")
+            if entry.get("role") == "action" and cell_id:
+                status = statuses.get(entry.get("action_id"))
+                cells[cell_id] = Cell(cell_id, "agent", entry.get("code", ""), status)
+        return list(cells.values())
+
+    async def _run(
+        self, text: str, context: str | None, replace_failed: bool, user_cell: str
+    ) -> None:
         self.tokens = 0
         self._set_state("thinking")
         agent = self.agent()
+        agent.options = dataclasses.replace(agent.options, replace_failed=replace_failed)
         final: ChatState = "error"
         try:
             await self._prepare_tools(agent)
-            async for event in agent.run(text, context=context):
+            async for event in agent.run(text, context=context, user_cell=user_cell):
                 if isinstance(event, Done):
                     final = self._done(event)
                 else:
@@ -392,6 +421,7 @@ class ChatSession:
                     "code": event.code,
                     "action_id": event.action_id,
                     "phase": "pending",
+                    "replaces": event.replaces,
                 },
                 publish=False,
             )
@@ -465,9 +495,18 @@ class ChatSession:
             self._replace(entry_id)
 
     def _observed(self, event: Observation) -> None:
+        action_entry = self._entry(f"action-{event.action_id}")
         trip = self.executor.last_round_trip
+        if trip is not None and trip.request_id != action_entry.get("request_id"):
+            trip = None  # nothing went out for this action (the cell rule refused it)
         cell_id = trip.cell_id if trip else None
-        self._replace(f"action-{event.action_id}", phase="finished", cell_id=cell_id)
+        self._replace(
+            action_entry["id"],
+            phase="finished",
+            cell_id=cell_id,
+            cell=event.cell,
+            replaced=event.replaced,
+        )
         entry: ChatEntry = {
             "id": f"observation-{event.action_id}",
             "role": "observation",

@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
+import re
 import select
 import socket
 import threading
@@ -81,6 +83,21 @@ class Reply:
     """Native calls after the content: ``{"name": ..., "arguments": {...} or "json"}`` (an
     ``id`` is made up unless given). Streamed in pieces of ``chunk_size`` characters of
     arguments (0: each call whole, as Ollama sends them)."""
+    quote: dict[str, str] = field(default_factory=dict)
+    """Fill ``{name}`` in ``content`` with what the regex ``quote[name]`` captures (its first
+    group, last match) in the request's messages, as a model quotes an id it was given:
+    ``{"cell": r"ran in cell (c[0-9a-f]+)"}``."""
+
+    def quoting(self, request: RecordedRequest) -> Reply:
+        """This reply with its placeholders filled from ``request``."""
+        if not self.quote:
+            return self
+        text = "\n".join(str(m.get("content", "")) for m in request.messages)
+        content = self.content
+        for name, pattern in self.quote.items():
+            found = re.findall(pattern, text)
+            content = content.replace("{" + name + "}", str(found[-1]) if found else "")
+        return dataclasses.replace(self, content=content)
 
     @classmethod
     def of(cls, value: Reply | str | dict[str, Any]) -> Reply:
@@ -227,8 +244,8 @@ class ScriptedLLM:
                         error_message=f"The scripted server has no reply left "
                         f"(request #{request.index + 1}).",
                     )
-                return self._script.pop(0)
-        return Reply.of(responder(request))
+                return self._script.pop(0).quoting(request)
+        return Reply.of(responder(request)).quoting(request)
 
 
 class _Server(ThreadingHTTPServer):

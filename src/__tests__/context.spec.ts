@@ -46,6 +46,21 @@ describe('formatContext', () => {
     expect(text).toContain('Kernel variables:\ndf: DataFrame (3, 2)');
   });
 
+  it("puts the chat's own cells and the user's changes before the cells", () => {
+    const text = formatContext({
+      ...notebook(cells, null),
+      agentCells: 'Cells you wrote in this chat: c1a2',
+      changes: 'Changes the user made since you last looked: none'
+    });
+    const header = text.indexOf('Notebook work/sales.ipynb');
+    const own = text.indexOf('Cells you wrote');
+    const changes = text.indexOf('Changes the user made');
+    expect(header).toBe(0);
+    expect(own).toBeGreaterThan(header);
+    expect(changes).toBeGreaterThan(own);
+    expect(text.indexOf('step_9()')).toBeGreaterThan(changes);
+  });
+
   it('uses the last cells when no cell is selected', () => {
     const text = formatContext(notebook(cells, null), {
       ...DEFAULT_CONTEXT_LIMITS,

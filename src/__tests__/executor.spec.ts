@@ -94,7 +94,8 @@ describe('NotebookExecutor approvals', () => {
     expect(executor.pendingApproval('r1')).toEqual({
       requestId: 'r1',
       code: 'print(1)',
-      path: 'missing.ipynb'
+      path: 'missing.ipynb',
+      kind: 'run'
     });
     executor.decide('r1', { run: false });
     await expect(result).resolves.toEqual({
@@ -104,7 +105,8 @@ describe('NotebookExecutor approvals', () => {
       outputs: [],
       code: 'print(1)',
       execution_count: null,
-      cell_id: null
+      cell_id: null,
+      note: ''
     });
     expect(tracker.find).not.toHaveBeenCalled();
     expect(executor.pendingApproval('r1')).toBeUndefined();

@@ -78,16 +78,29 @@ describe('ChatSession', () => {
   it('sends user messages with the context and the approval mode', () => {
     FakeSocket.last.open();
     session.model.setProblem('earlier refusal');
-    session.send('plot it', 'Notebook a.ipynb', 'ask');
+    session.send('plot it', 'Notebook a.ipynb', {
+      approval: 'ask',
+      replaceFailed: false
+    });
     expect(FakeSocket.last.sent[1]).toEqual({
       type: 'user_message',
       text: 'plot it',
       context: 'Notebook a.ipynb',
-      approval: 'ask'
+      approval: 'ask',
+      replace_failed: false
+    });
+    session.send('fix it', null, {
+      approval: 'auto',
+      replaceFailed: true,
+      userCell: 'u1a2'
+    });
+    expect(FakeSocket.last.sent[2]).toMatchObject({
+      replace_failed: true,
+      user_cell: 'u1a2'
     });
     expect(session.model.snapshot.problem).toBeNull();
     session.stop();
-    expect(FakeSocket.last.sent[2]).toEqual({ type: 'stop' });
+    expect(FakeSocket.last.sent[3]).toEqual({ type: 'stop' });
   });
 
   it('applies server messages to the model and follows the connection', () => {

@@ -77,7 +77,17 @@ describe('prose', () => {
 
   it('hides a tag cut by the stream', () => {
     expect(prose('Let me check <exec')).toBe('Let me check');
+    expect(prose('Fixing <execute replace="c1')).toBe('Fixing');
     expect(prose('a < b')).toBe('a < b');
+  });
+
+  it('drops an action whose tag has attributes', () => {
+    expect(
+      prose('Retitled.\n<execute replace="c3a1">\nplot()\n</execute>')
+    ).toBe('Retitled.');
+    expect(streamingView('Kept.\n<execute new>\nx = 1\n</execute>').code).toBe(
+      'x = 1\n'
+    );
   });
 });
 

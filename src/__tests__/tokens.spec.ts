@@ -45,14 +45,18 @@ describe('normalizeSettings', () => {
         actionStyle: 'tools',
         insertPosition: 'end',
         contextCells: 12,
-        untrustedAgentOutputs: true
+        untrustedAgentOutputs: true,
+        replaceFailedCells: false,
+        narrate: true
       })
     ).toEqual({
       approvalMode: 'ask',
       actionStyle: 'tools',
       insertPosition: 'end',
       contextCells: 12,
-      untrustedAgentOutputs: true
+      untrustedAgentOutputs: true,
+      replaceFailedCells: false,
+      narrate: true
     });
   });
 
@@ -62,7 +66,9 @@ describe('normalizeSettings', () => {
         approvalMode: 'never',
         actionStyle: 'json',
         insertPosition: 3,
-        untrustedAgentOutputs: 'yes'
+        untrustedAgentOutputs: 'yes',
+        replaceFailedCells: 'yes',
+        narrate: 1
       })
     ).toEqual(DEFAULT_SETTINGS);
     expect(normalizeSettings({ contextCells: 1000 }).contextCells).toBe(

@@ -401,7 +401,12 @@ describe('ChatView', () => {
       'waiting_approval'
     );
     const { manager, executor, approvals } = fakeManager(model);
-    approvals.set('r1', { requestId: 'r1', code: 'print(1)', path: 'p' });
+    approvals.set('r1', {
+      requestId: 'r1',
+      code: 'print(1)',
+      path: 'p',
+      kind: 'run'
+    });
     await show(manager);
     const byText = (text: string) =>
       [...host.querySelectorAll('button')].find(b => b.textContent === text)!;

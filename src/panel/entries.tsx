@@ -1,80 +1,14 @@
 /**
- * The views of chat entries, one per role. Each rendered entry carries
- * `data-codeact-role` (the tests and the styles rely on it).
+ * The views of chat entries, one per role (actions and observations are
+ * in steps.tsx). Each rendered entry carries `data-codeact-role`.
  */
-import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import React, { useState } from 'react';
 
-import { shortOutput } from '../outputs';
-import type { ApprovalDecision, IPendingApproval } from '../executor';
-import { ExecutionStatus, IChatEntry } from '../wire';
+import { IChatEntry } from '../wire';
+import { Entry, IEntryContext } from './entry';
 import { Markdown } from './markdown';
+import { ActionEntry, ObservationEntry } from './steps';
 import { prose, settledMarkdown, streamingView } from './text';
-
-/**
- * What the entry views need from their surroundings.
- */
-export interface IEntryContext {
-  rendermime: IRenderMimeRegistry;
-  /** Select and show the cell an action wrote. */
-  reveal: (cellId: string) => void;
-  /** The approval waiting for an action's request id, if any. */
-  approval: (requestId: string) => IPendingApproval | undefined;
-  decide: (requestId: string, decision: ApprovalDecision) => void;
-}
-
-const STATUS_LABELS: Record<ExecutionStatus, string> = {
-  ok: 'Ran',
-  error: 'Error',
-  timeout: 'Timed out',
-  interrupted: 'Interrupted',
-  died: 'Kernel died',
-  skipped: 'Skipped'
-};
-
-const PHASE_LABELS: Record<string, string> = {
-  pending: 'Queued',
-  running: 'Running…',
-  waiting_approval: 'Waiting for approval',
-  finished: 'Finished'
-};
-
-function Entry(props: {
-  entry: IChatEntry;
-  className?: string;
-  children: React.ReactNode;
-}): JSX.Element {
-  const { entry } = props;
-  return (
-    <div
-      className={`jp-CodeAct-entry jp-CodeAct-entry-${entry.role} ${props.className ?? ''}`.trim()}
-      data-codeact-role={entry.role}
-      data-codeact-id={entry.id}
-    >
-      {props.children}
-    </div>
-  );
-}
-
-function CellLink(props: {
-  cellId: string | null | undefined;
-  context: IEntryContext;
-}): JSX.Element | null {
-  const { cellId, context } = props;
-  if (!cellId) {
-    return null;
-  }
-  return (
-    <button
-      type="button"
-      className="jp-CodeAct-cellLink"
-      title="Select this cell in the notebook"
-      onClick={() => context.reveal(cellId)}
-    >
-      Go to cell
-    </button>
-  );
-}
 
 function AssistantEntry(props: {
   entry: IChatEntry;
@@ -157,113 +91,34 @@ function ThinkingEntry(props: { entry: IChatEntry }): JSX.Element | null {
   );
 }
 
-function Approval(props: {
-  approval: IPendingApproval;
-  context: IEntryContext;
-}): JSX.Element {
-  const { approval, context } = props;
-  const [editing, setEditing] = useState(false);
-  const [code, setCode] = useState(approval.code);
-  const id = approval.requestId;
-  return (
-    <div className="jp-CodeAct-approval">
-      {editing ? (
-        <textarea
-          className="jp-CodeAct-codeEditor"
-          aria-label="Code to run"
-          value={code}
-          rows={Math.min(16, code.split('\n').length + 1)}
-          onChange={event => setCode(event.target.value)}
-          autoFocus
-        />
-      ) : (
-        <pre className="jp-CodeAct-code">{code}</pre>
-      )}
-      <div className="jp-CodeAct-approvalButtons">
-        <button
-          type="button"
-          className="jp-mod-styled jp-mod-accept"
-          onClick={() => context.decide(id, { run: true, code })}
-        >
-          Run
-        </button>
-        {!editing && (
-          <button
-            type="button"
-            className="jp-mod-styled"
-            onClick={() => setEditing(true)}
-          >
-            Edit
-          </button>
-        )}
-        <button
-          type="button"
-          className="jp-mod-styled jp-mod-reject"
-          onClick={() => context.decide(id, { run: false })}
-        >
-          Skip
-        </button>
-      </div>
-    </div>
-  );
-}
-
-function ActionEntry(props: {
+function FinalEntry(props: {
   entry: IChatEntry;
-  observation: IChatEntry | undefined;
   context: IEntryContext;
 }): JSX.Element {
-  const { entry, observation, context } = props;
-  const approval = entry.request_id
-    ? context.approval(entry.request_id)
-    : undefined;
-  const phase = approval ? 'waiting_approval' : (entry.phase ?? 'pending');
-  const label = observation?.status
-    ? STATUS_LABELS[observation.status]
-    : (PHASE_LABELS[phase] ?? phase);
+  const { entry, context } = props;
+  const [inserted, setInserted] = useState<boolean | null>(null);
+  const text = entry.text ?? '';
   return (
-    <Entry entry={entry} className={`jp-mod-phase-${phase}`}>
-      <div className="jp-CodeAct-stepHeader">
-        <span className="jp-CodeAct-stepTitle">Cell</span>
-        <span className="jp-CodeAct-stepStatus">{label}</span>
-        <CellLink
-          cellId={entry.cell_id ?? observation?.cell_id}
-          context={context}
-        />
+    <Entry entry={entry}>
+      <Markdown rendermime={context.rendermime} source={text} />
+      <div className="jp-CodeAct-finalActions">
+        <button
+          type="button"
+          className="jp-CodeAct-cellLink"
+          title="Add this answer to the notebook as a markdown cell below the agent's cells"
+          disabled={inserted === true}
+          onClick={() => {
+            void context.insertAnswer(text).then(setInserted);
+          }}
+        >
+          {inserted ? 'Inserted in the notebook' : 'Insert answer in notebook'}
+        </button>
+        {inserted === false && (
+          <span className="jp-CodeAct-stepNote">
+            The notebook could not be opened.
+          </span>
+        )}
       </div>
-      {approval ? (
-        <Approval
-          key={approval.requestId}
-          approval={approval}
-          context={context}
-        />
-      ) : (
-        <pre className="jp-CodeAct-code">{entry.code}</pre>
-      )}
-    </Entry>
-  );
-}
-
-function ObservationEntry(props: { entry: IChatEntry }): JSX.Element {
-  const { entry } = props;
-  const status = entry.status ?? 'ok';
-  const output = entry.outputs
-    ? shortOutput(entry.outputs)
-    : (entry.text ?? '').replace(/^Observation:\n?/, '');
-  const details = [
-    entry.execution_count ? `[${entry.execution_count}]` : '',
-    entry.duration_ms !== undefined ? `${Math.round(entry.duration_ms)} ms` : ''
-  ]
-    .filter(part => part)
-    .join(' · ');
-  return (
-    <Entry entry={entry} className={`jp-mod-status-${status}`}>
-      <div className="jp-CodeAct-stepHeader">
-        <span className="jp-CodeAct-stepStatus">{STATUS_LABELS[status]}</span>
-        {details && <span className="jp-CodeAct-stepDetails">{details}</span>}
-      </div>
-      {output && <pre className="jp-CodeAct-output">{output}</pre>}
-      {entry.note && <div className="jp-CodeAct-stepNote">{entry.note}</div>}
     </Entry>
   );
 }
@@ -307,6 +162,8 @@ class EntryBoundary extends React.Component<
 export const EntryView = React.memo(function EntryView(props: {
   entry: IChatEntry;
   observation?: IChatEntry;
+  /** A later fix replaced this step's cell: shown folded. */
+  superseded?: boolean;
   context: IEntryContext;
   /** Changes when the approvals change, so actions re-render. */
   approvalsVersion: number;
@@ -321,6 +178,7 @@ export const EntryView = React.memo(function EntryView(props: {
 function EntryContent(props: {
   entry: IChatEntry;
   observation?: IChatEntry;
+  superseded?: boolean;
   context: IEntryContext;
   /** Changes when the approvals change, so actions re-render. */
   approvalsVersion: number;
@@ -342,17 +200,14 @@ function EntryContent(props: {
         <ActionEntry
           entry={entry}
           observation={props.observation}
+          superseded={!!props.superseded}
           context={context}
         />
       );
     case 'observation':
-      return <ObservationEntry entry={entry} />;
+      return <ObservationEntry entry={entry} superseded={!!props.superseded} />;
     case 'final':
-      return (
-        <Entry entry={entry}>
-          <Markdown rendermime={context.rendermime} source={entry.text ?? ''} />
-        </Entry>
-      );
+      return <FinalEntry entry={entry} context={context} />;
     case 'error':
       return (
         <Entry entry={entry}>
@@ -373,3 +228,5 @@ function EntryContent(props: {
       return null;
   }
 }
+
+export type { IEntryContext } from './entry';

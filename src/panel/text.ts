@@ -109,9 +109,11 @@ function withoutPartialTag(text: string): string {
     return text;
   }
   const tail = text.slice(start).toLowerCase();
-  return TAGS.some(tag => tag.startsWith(tail) && tail.length < tag.length)
-    ? text.slice(0, start)
-    : text;
+  const partial =
+    TAGS.some(tag => tag.startsWith(tail) && tail.length < tag.length) ||
+    // An opening tag whose attributes are still streaming in.
+    /^<execute(?:_ipython|_bash)?\s[^<>]*$/.test(tail);
+  return partial ? text.slice(0, start) : text;
 }
 
 /**

@@ -13,7 +13,7 @@ import React, {
 } from 'react';
 
 import type { ChatManager } from '../manager';
-import { ChatModel, observationsByAction } from '../model';
+import { ChatModel, observationsByAction, supersededActions } from '../model';
 import type { SettingsModel } from '../settings';
 import { PathExt } from '@jupyterlab/coreutils';
 import { ChatState } from '../wire';
@@ -80,6 +80,7 @@ function Entries(props: {
   const atBottom = useRef(true);
   const entries = model.entries;
   const observations = useMemo(() => observationsByAction(entries), [entries]);
+  const superseded = useMemo(() => supersededActions(entries), [entries]);
 
   // Keep the newest entry in view, unless the user scrolled up to read.
   // In the next frame, where the browser lays the page out anyway: reading
@@ -119,6 +120,7 @@ function Entries(props: {
               ? observations.get(entry.action_id)
               : undefined
           }
+          superseded={!!entry.action_id && superseded.has(entry.action_id)}
           context={context}
           approvalsVersion={
             entry.role === 'action' ? props.approvalsVersion : 0
@@ -185,9 +187,16 @@ export function ChatView(props: IChatViewProps): JSX.Element {
         }
       },
       approval: requestId => executor.pendingApproval(requestId),
-      decide: (requestId, decision) => executor.decide(requestId, decision)
+      decide: (requestId, decision) => executor.decide(requestId, decision),
+      insertAnswer: async text => {
+        const chatId = model?.chat?.id;
+        if (!path || !chatId) {
+          return false;
+        }
+        return (await executor.insertAnswer(path, chatId, text)) !== null;
+      }
     }),
-    [rendermime, executor, path]
+    [rendermime, executor, path, model]
   );
 
   const config = manager.config;

@@ -139,13 +139,10 @@ test('self-debug: a failing cell, a fixing cell, then the answer', async ({
   await expect(observations.nth(1)).toContainText('Ran');
   await expect(observations.nth(1)).toContainText('5');
 
+  // The fix replaced the failed cell (notebook.spec.ts has the details).
   const cells = await agentCells(page);
-  expect(cells.map(cell => cell.source)).toEqual([
-    'print(total)',
-    'total = 5\nprint(total)'
-  ]);
-  expect(cells[0].output).toContain('NameError');
-  expect(cells[1].output).toBe('5\n');
+  expect(cells.map(cell => cell.source)).toEqual(['total = 5\nprint(total)']);
+  expect(cells[0].output).toBe('5\n');
   // The model read the traceback before fixing its code.
   const requests = await llmRequests();
   expect(requestText(requests[1])).toContain('NameError');

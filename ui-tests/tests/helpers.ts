@@ -23,6 +23,8 @@ export type ScriptedReply =
       reasoning_field?: 'reasoning_content' | 'reasoning';
       /** Native tool calls, streamed after the content. */
       tool_calls?: { name: string; arguments: Record<string, unknown> }[];
+      /** Fill `{name}` in `content` with the first group of this regex, in the request. */
+      quote?: Record<string, string>;
     };
 
 export interface IRecordedRequest {
@@ -123,6 +125,71 @@ export async function ask(page: Page, text: string): Promise<void> {
 /** The chat's state line. */
 export function stateLine(page: Page): Locator {
   return chatPanel(page).locator('.jp-CodeAct-status');
+}
+
+/** Every cell of the current notebook: type, source, output text, provenance. */
+export async function notebookCells(page: Page): Promise<
+  {
+    type: string;
+    source: string;
+    output: string;
+    executionCount: number | null;
+    errors: number;
+    codeact: Record<string, any> | null;
+  }[]
+> {
+  return page.evaluate(() => {
+    const panel = (window as any).jupyterapp.shell.currentWidget;
+    const cells = panel.content.model.cells;
+    const found = [];
+    for (let i = 0; i < cells.length; i++) {
+      const cell = cells.get(i);
+      const outputs = cell.type === 'code' ? cell.outputs.toJSON() : [];
+      found.push({
+        type: cell.type,
+        source: cell.sharedModel.getSource(),
+        output: outputs
+          .map((o: any) =>
+            o.output_type === 'stream'
+              ? o.text
+              : o.output_type === 'error'
+                ? `${o.ename}: ${o.evalue}`
+                : (o.data?.['text/plain'] ?? '')
+          )
+          .join(''),
+        executionCount: cell.type === 'code' ? cell.executionCount : null,
+        errors: outputs.filter((o: any) => o.output_type === 'error').length,
+        codeact: cell.getMetadata('codeact') ?? null
+      });
+    }
+    return found;
+  });
+}
+
+/**
+ * Make the current notebook hold exactly these code cells of the user's
+ * (through the shared model, faster than typing), and run them all.
+ */
+export async function userCells(page: Page, sources: string[]): Promise<void> {
+  await page.evaluate(async sources => {
+    const app = (window as any).jupyterapp;
+    const panel = app.shell.currentWidget;
+    const shared = panel.content.model.sharedModel;
+    shared.transact(() => {
+      shared.deleteCellRange(0, shared.cells.length);
+      shared.insertCells(
+        0,
+        sources.map(source => ({ cell_type: 'code', source }))
+      );
+    });
+    panel.content.activeCellIndex = sources.length - 1;
+    await app.commands.execute('notebook:run-all-cells');
+  }, sources);
+  await expect
+    .poll(async () =>
+      (await notebookCells(page)).every(cell => cell.executionCount !== null)
+    )
+    .toBe(true);
 }
 
 /** The cells the agent wrote in the current notebook: source and output text. */

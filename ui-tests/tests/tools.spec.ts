@@ -28,7 +28,8 @@ test('an action composes MCP tools in the notebook kernel; AGENTS.md applies', a
   await script([
     '<execute>\nprice = pricing.lookup_price("A1")\nunits = pricing.in_stock(sku="A1")\nprint(price["unit_price"] * units)\nprint(shop.list_skus())\n</execute>',
     '<execute>\npricing.lookup_price("Z9")\n</execute>',
-    '<execute>\nprint(pricing.whoami())\n</execute>',
+    // `new`: keep the failed cell (a fix would replace it), to look at its error.
+    '<execute new>\nprint(pricing.whoami())\n</execute>',
     '<solution>The A1 stock is worth 300 EUR.</solution>'
   ]);
   await page.contents.createDirectory('shop');

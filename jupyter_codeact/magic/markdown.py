@@ -1,0 +1,96 @@
+"""A ``%%codeact`` run written as static markdown: what the notebook keeps of it.
+
+The request, the model's prose, each step (its code, status and outputs, folded) and the
+answer, readable when the notebook is reopened without a kernel or widget state. Model
+text goes through :func:`.safe.safe_markdown`; outputs are shown as text, images inline.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from ..core.actions import prose
+from ..core.events import AssistantMessage, Error, FinalAnswer, Observation, Thinking
+from ..core.observation import collapse_carriage_returns, strip_ansi, truncate_middle
+from ..transcript import thinking_label
+from .history import RunRecord
+from .safe import fenced, folded, safe_markdown
+
+_IMAGES = ("image/png", "image/jpeg", "image/gif")
+MAX_OUTPUT_CHARS = 3000
+MAX_IMAGE_CHARS = 2_000_000
+
+
+def _joined(value: Any) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def _image(mime: str, data: Any) -> str | None:
+    encoded = _joined(data).replace("\n", "")
+    if len(encoded) > MAX_IMAGE_CHARS:
+        return None
+    try:
+        base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return f'<img src="data:{mime};base64,{encoded}" alt="output">'
+
+
+def output_markdown(output: dict[str, Any]) -> str:
+    """One nbformat output as static markdown: text in a block, images inline."""
+    kind = output.get("output_type")
+    if kind == "stream":
+        text = collapse_carriage_returns(strip_ansi(_joined(output.get("text", ""))))
+        return fenced(truncate_middle(text, MAX_OUTPUT_CHARS))
+    if kind == "error":
+        lines = [strip_ansi(_joined(line)) for line in output.get("traceback", [])]
+        text = "\n".join(lines) or f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"
+        return fenced(truncate_middle(text, MAX_OUTPUT_CHARS))
+    data = output.get("data", {})
+    for mime in _IMAGES:
+        if mime in data and (image := _image(mime, data[mime])):
+            return image
+    if "text/plain" in data:
+        return fenced(truncate_middle(strip_ansi(_joined(data["text/plain"])), MAX_OUTPUT_CHARS))
+    kinds = ", ".join(sorted(data)) or "output"
+    return f"*[{kinds}]*"
+
+
+def step_markdown(number: int, observation: Observation) -> str:
+    """A step, folded: its status in the summary; code and outputs inside."""
+    parts = [fenced(observation.code, "python")]
+    parts.extend(output_markdown(output) for output in observation.outputs)
+    has_image = any(
+        mime in output.get("data", {}) for output in observation.outputs for mime in _IMAGES
+    )
+    opened = " open" if has_image else ""
+    body = "\n\n".join(parts)
+    return (
+        f"<details{opened}><summary>Step {number} · {observation.status}</summary>\n\n"
+        f"{body}\n\n</details>"
+    )
+
+
+def run_markdown(record: RunRecord) -> str:
+    """The run as static markdown, as a notebook shows it without a kernel or widgets."""
+    parts = [f"**CodeAct:** {safe_markdown(record.request)}"]
+    step = 0
+    for event in record.events:
+        if isinstance(event, Thinking) and event.text.strip():
+            parts.append(folded(thinking_label(event.seconds), event.text))
+        elif isinstance(event, AssistantMessage) and (text := prose(event.text)):
+            parts.append(safe_markdown(text))
+        elif isinstance(event, Observation):
+            step += 1
+            parts.append(step_markdown(step, event))
+        elif isinstance(event, FinalAnswer):
+            parts.append(f"**Answer:** {safe_markdown(event.answer)}")
+        elif isinstance(event, Error):
+            parts.append(f"**Error:** {safe_markdown(event.message)}")
+    if record.failure is not None:
+        parts.append(f"**Error:** {safe_markdown(record.failure)}")
+    summary = record.summary()
+    parts.append(f"*{summary[:1].upper() + summary[1:]}*")
+    return "\n\n".join(parts)

@@ -1,0 +1,71 @@
+/**
+ * What every chat entry view shares: the entry frame (with
+ * `data-codeact-role`, which the tests and the styles rely on), the link
+ * to a cell, and what the views need from their surroundings.
+ */
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import React from 'react';
+
+import type { ApprovalDecision, IPendingApproval } from '../executor';
+import { ExecutionStatus, IChatEntry } from '../wire';
+
+/**
+ * What the entry views need from their surroundings.
+ */
+export interface IEntryContext {
+  rendermime: IRenderMimeRegistry;
+  /** Select and show a cell of the notebook. */
+  reveal: (cellId: string) => void;
+  /** The approval waiting for an action's request id, if any. */
+  approval: (requestId: string) => IPendingApproval | undefined;
+  decide: (requestId: string, decision: ApprovalDecision) => void;
+  /** Insert a final answer as a markdown cell; resolves to whether it was. */
+  insertAnswer: (text: string) => Promise<boolean>;
+}
+
+export const STATUS_LABELS: Record<ExecutionStatus, string> = {
+  ok: 'Ran',
+  error: 'Error',
+  timeout: 'Timed out',
+  interrupted: 'Interrupted',
+  died: 'Kernel died',
+  skipped: 'Skipped',
+  refused: 'Refused'
+};
+
+export function Entry(props: {
+  entry: IChatEntry;
+  className?: string;
+  children: React.ReactNode;
+}): JSX.Element {
+  const { entry } = props;
+  return (
+    <div
+      className={`jp-CodeAct-entry jp-CodeAct-entry-${entry.role} ${props.className ?? ''}`.trim()}
+      data-codeact-role={entry.role}
+      data-codeact-id={entry.id}
+    >
+      {props.children}
+    </div>
+  );
+}
+
+export function CellLink(props: {
+  cellId: string | null | undefined;
+  context: IEntryContext;
+}): JSX.Element | null {
+  const { cellId, context } = props;
+  if (!cellId) {
+    return null;
+  }
+  return (
+    <button
+      type="button"
+      className="jp-CodeAct-cellLink"
+      title="Select this cell in the notebook"
+      onClick={() => context.reveal(cellId)}
+    >
+      Go to cell
+    </button>
+  );
+}

@@ -1,0 +1,106 @@
+/**
+ * The `%%codeact` magic in JupyterLab: its output reads well (markdown
+ * prose, highlighted code), and a saved notebook reopened without a kernel
+ * or widget state still shows the run.
+ */
+import { expect, test } from '@jupyterlab/galata';
+
+import { command, script, userCells } from './helpers';
+import { LLM_PORT } from './ports';
+
+test.use({ autoGoto: true });
+
+test('a %%codeact run reads well, and still does reopened without a kernel', async ({
+  page
+}) => {
+  await script([
+    'The column is `price`; the rows add up to **60**.\n<execute>\nprices = [10, 20, 30]\nprint(sum(prices))\n</execute>',
+    '<solution>The revenue adds up to **60**.</solution>'
+  ]);
+  await page.notebook.createNew('magic.ipynb');
+  await page.waitForSelector(
+    '.jp-Notebook-ExecutionIndicator[data-status="idle"]'
+  );
+  await userCells(page, [
+    [
+      '%load_ext jupyter_codeact',
+      `%config CodeAct.base_url = "http://127.0.0.1:${LLM_PORT}/v1"`,
+      '%config CodeAct.api_key = "dummy-key"',
+      '%config CodeAct.model = "scripted-model"'
+    ].join('\n'),
+    '%%codeact\nAdd up the revenue.'
+  ]);
+
+  const run = page
+    .locator('.jp-NotebookPanel:visible .jp-Cell')
+    .nth(1)
+    .locator('.jp-OutputArea-output')
+    .first();
+  const readable = async (): Promise<void> => {
+    // The prose is markdown, not raw text.
+    await expect(run.locator('code', { hasText: 'price' }).first()).toBeVisible();
+    await expect(run.locator('strong', { hasText: '60' }).first()).toBeVisible();
+    await expect(run).not.toContainText('**60**');
+    await expect(run).not.toContainText('`price`');
+    // The step, folded: its code as a highlighted python block, its output.
+    const step = run.locator('details');
+    await expect(step.locator('summary')).toHaveText('Step 1 · ok');
+    await step.locator('summary').click();
+    const code = step.locator('pre').first();
+    await expect(code).toContainText('prices = [10, 20, 30]\nprint(sum(prices))');
+    expect(await code.locator('span').count()).toBeGreaterThan(2); // highlighted
+    await expect(step.locator('pre').nth(1)).toHaveText('60');
+    await expect(run).toContainText('Answer: The revenue adds up to 60.');
+    await expect(page.getByText('Error displaying widget')).toHaveCount(0);
+  };
+  await readable();
+  // Single-spaced: a two-line block is about two lines high.
+  const block = run.locator('details pre').first();
+  const lineHeight = await block.evaluate(
+    node => parseFloat(getComputedStyle(node).lineHeight) || 16
+  );
+  expect((await block.boundingBox())!.height).toBeLessThan(lineHeight * 4);
+
+  // Save, stop the kernel, reload (no widget state), reopen with no kernel.
+  await page.notebook.save();
+  const path: string = await page.evaluate(
+    () => (window as any).jupyterapp.shell.currentWidget.context.path
+  );
+  const saved = await page.evaluate(async path => {
+    const app = (window as any).jupyterapp;
+    const model = await app.serviceManager.contents.get(path);
+    return model.content.cells[1].outputs;
+  }, path);
+  expect(saved.map((o: any) => Object.keys(o.data ?? {}).sort())).toEqual([
+    ['text/markdown', 'text/plain'],
+    ['text/markdown', 'text/plain']
+  ]);
+  await page.evaluate(async () => {
+    await (window as any).jupyterapp.serviceManager.sessions.shutdownAll();
+  });
+  // A fresh page with a reset workspace: nothing of the run is in memory, and
+  // the layout does not reopen the notebook (with a kernel) by itself.
+  await page.goto('?reset');
+  const sessions = async (): Promise<string[]> =>
+    page.evaluate(async () => {
+      const manager = (window as any).jupyterapp.serviceManager.sessions;
+      await manager.refreshRunning();
+      return [...manager.running()].map((m: any) => `${m.path} ${m.kernel?.name}`);
+    });
+  expect(await sessions()).toEqual([]);
+  await page.evaluate(async path => {
+    const docs = await (window as any).galata.getPlugin(
+      '@jupyterlab/docmanager-extension:manager'
+    );
+    docs.open(path, 'Notebook', undefined, {}, {
+      shouldStart: false,
+      canStart: false
+    });
+  }, path);
+  await expect(
+    page.locator('.jp-NotebookPanel:visible .jp-Toolbar-kernelName')
+  ).toContainText('No Kernel');
+  await readable();
+  expect(await sessions()).toEqual([]);
+  await command(page, 'docmanager:close-all-files').catch(() => undefined);
+});
