@@ -46,7 +46,9 @@ test('tools style: the code streams in, runs as a cell, and answers the call', a
     await expect(draft).toContainText('values = [3');
     await expect(entries(page, 'final')).toContainText('The sum is 12.');
     await expect(draft).toHaveCount(0);
-    await expect(entries(page, 'assistant').first()).toHaveText('Summing them.');
+    await expect(entries(page, 'assistant').first()).toHaveText(
+      'Summing them.'
+    );
     await expect(entries(page, 'action')).toContainText('total = sum(values)');
     await expect(entries(page, 'observation')).toContainText('12');
 
@@ -58,7 +60,11 @@ test('tools style: the code streams in, runs as a cell, and answers the call', a
     expect(requests).toHaveLength(2);
     expect(requests[0].body.tools?.[0].function.name).toBe('execute_python');
     const result = requests[1].body.messages.at(-1)!;
-    expect([result.role, result.content]).toEqual(['tool', 'Observation:\n12']);
+    expect(result.role).toBe('tool');
+    // The panel keeps actions as cells: the result names the cell it ran in.
+    expect(result.content).toMatch(
+      /^Observation:\n12\n\(This ran in cell c[0-9a-f]+\.\)$/
+    );
   } finally {
     await setSetting(page, 'actionStyle', null);
   }

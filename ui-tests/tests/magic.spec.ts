@@ -38,8 +38,12 @@ test('a %%codeact run reads well, and still does reopened without a kernel', asy
     .first();
   const readable = async (): Promise<void> => {
     // The prose is markdown, not raw text.
-    await expect(run.locator('code', { hasText: 'price' }).first()).toBeVisible();
-    await expect(run.locator('strong', { hasText: '60' }).first()).toBeVisible();
+    await expect(
+      run.locator('code', { hasText: 'price' }).first()
+    ).toBeVisible();
+    await expect(
+      run.locator('strong', { hasText: '60' }).first()
+    ).toBeVisible();
     await expect(run).not.toContainText('**60**');
     await expect(run).not.toContainText('`price`');
     // The step, folded: its code as a highlighted python block, its output.
@@ -47,7 +51,9 @@ test('a %%codeact run reads well, and still does reopened without a kernel', asy
     await expect(step.locator('summary')).toHaveText('Step 1 · ok');
     await step.locator('summary').click();
     const code = step.locator('pre').first();
-    await expect(code).toContainText('prices = [10, 20, 30]\nprint(sum(prices))');
+    await expect(code).toContainText(
+      'prices = [10, 20, 30]\nprint(sum(prices))'
+    );
     expect(await code.locator('span').count()).toBeGreaterThan(2); // highlighted
     await expect(step.locator('pre').nth(1)).toHaveText('60');
     await expect(run).toContainText('Answer: The revenue adds up to 60.');
@@ -80,22 +86,40 @@ test('a %%codeact run reads well, and still does reopened without a kernel', asy
   });
   // A fresh page with a reset workspace: nothing of the run is in memory, and
   // the layout does not reopen the notebook (with a kernel) by itself.
-  await page.goto('?reset');
+  await page.goto('?reset').catch(async error => {
+    // The reset reloads the page once more, which can cut Galata's own wait for
+    // the app short: wait for the reloaded app instead.
+    if (!/garbage collected|context was destroyed/.test(String(error))) {
+      throw error;
+    }
+    await page.waitForFunction(async () => {
+      const app = (window as any).jupyterapp;
+      return typeof app === 'object' && (await app.started, true);
+    });
+  });
   const sessions = async (): Promise<string[]> =>
     page.evaluate(async () => {
       const manager = (window as any).jupyterapp.serviceManager.sessions;
       await manager.refreshRunning();
-      return [...manager.running()].map((m: any) => `${m.path} ${m.kernel?.name}`);
+      return [...manager.running()].map(
+        (m: any) => `${m.path} ${m.kernel?.name}`
+      );
     });
   expect(await sessions()).toEqual([]);
   await page.evaluate(async path => {
     const docs = await (window as any).galata.getPlugin(
       '@jupyterlab/docmanager-extension:manager'
     );
-    docs.open(path, 'Notebook', undefined, {}, {
-      shouldStart: false,
-      canStart: false
-    });
+    docs.open(
+      path,
+      'Notebook',
+      undefined,
+      {},
+      {
+        shouldStart: false,
+        canStart: false
+      }
+    );
   }, path);
   await expect(
     page.locator('.jp-NotebookPanel:visible .jp-Toolbar-kernelName')
