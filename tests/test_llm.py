@@ -134,6 +134,16 @@ async def test_malformed_chunk_is_a_bad_response(llm: OpenAIChat, llm_server: Sc
     assert "not valid OpenAI" in caught.value.message
 
 
+async def test_odd_chunks_real_servers_send_are_passed_over(
+    llm: OpenAIChat, llm_server: ScriptedLLM
+) -> None:
+    llm_server.push(Reply(content="<execute>\nprint(1)\n</execute>", odd_chunks=True, chunk_size=5))
+    chunks = await collect(llm)
+    assert "".join(c.text for c in chunks) == "<execute>\nprint(1)\n</execute>"
+    assert not any(c.reasoning or c.tool_call for c in chunks)
+    assert [c.usage for c in chunks if c.usage] and chunks[-1].usage is not None
+
+
 async def test_server_error_after_retries(llm_server: ScriptedLLM) -> None:
     llm_server.push(*[Reply(status=500, headers={"retry-after-ms": "1"})] * 3)
     with pytest.raises(LLMError) as caught:

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 import httpx
 import openai
-from openai.types.chat import ChatCompletion, ChatCompletionChunk
+from openai.types.chat import ChatCompletion
 
 from .endpoint import (
     DEFAULT_CONTEXT_WINDOW,
@@ -235,7 +235,9 @@ class OpenAIChat:
                     cast_to=ChatCompletion,
                     content=prompt.body(wire),
                     stream=True,
-                    stream_cls=openai.AsyncStream[ChatCompletionChunk],
+                    # Chunks as the JSON they are: the client's model per chunk costs more
+                    # than the rest of a turn (its errors, retries and SSE parsing stay).
+                    stream_cls=openai.AsyncStream[object],
                 )
             except openai.APIStatusError as error:
                 self._raise_known(error, prompt)
@@ -281,24 +283,24 @@ class OpenAIChat:
             wrote = reasoned = called = False
             async for chunk in response:
                 started = True
-                if chunk.usage is not None:
+                usage = _mapping(chunk, "usage")
+                if usage:
                     yield LLMChunk(
                         usage=TokenUsage(
-                            prompt_tokens=chunk.usage.prompt_tokens or 0,
-                            completion_tokens=chunk.usage.completion_tokens or 0,
+                            prompt_tokens=_count(usage.get("prompt_tokens")),
+                            completion_tokens=_count(usage.get("completion_tokens")),
                         )
                     )
-                for choice in chunk.choices or ():
-                    finish = choice.finish_reason or finish
-                    if choice.delta is None:
-                        continue
-                    if reasoning := _reasoning_of(choice.delta):
+                for choice in _items(chunk, "choices"):
+                    finish = _text(choice.get("finish_reason")) or finish
+                    delta = _mapping(choice, "delta")
+                    if reasoning := _reasoning_of(delta):
                         reasoned = True
                         yield LLMChunk(reasoning=reasoning)
-                    for piece in splitter.feed(choice.delta.content or ""):
+                    for piece in splitter.feed(_text(delta.get("content"))):
                         wrote, reasoned = _note(piece, wrote, reasoned)
                         yield _chunk(piece)
-                    for call in choice.delta.tool_calls or ():
+                    for call in _items(delta, "tool_calls"):
                         called = True
                         yield LLMChunk(tool_call=_tool_call_delta(call))
             for piece in splitter.close():
@@ -391,14 +393,34 @@ class OpenAIChat:
         raise error
 
 
-def _tool_call_delta(call: Any) -> ToolCallDelta:
-    function = getattr(call, "function", None)
-    index = getattr(call, "index", None)
+def _mapping(value: Any, key: str) -> dict[str, Any]:
+    """``value[key]`` where both are JSON objects, else {} (a server may send anything)."""
+    found = value.get(key) if isinstance(value, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
+def _items(value: Any, key: str) -> list[dict[str, Any]]:
+    """The objects in the list ``value[key]`` ([] where there is none)."""
+    found = value.get(key) if isinstance(value, dict) else None
+    return [item for item in found if isinstance(item, dict)] if isinstance(found, list) else []
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _tool_call_delta(call: dict[str, Any]) -> ToolCallDelta:
+    function = _mapping(call, "function")
+    index = call.get("index")
     return ToolCallDelta(
         index=index if isinstance(index, int) else None,
-        id=getattr(call, "id", None) or None,
-        name=getattr(function, "name", None) or None,
-        arguments=getattr(function, "arguments", None) or "",
+        id=_text(call.get("id")) or None,
+        name=_text(function.get("name")) or None,
+        arguments=_text(function.get("arguments")),
     )
 
 
@@ -411,10 +433,10 @@ def _note(piece: Piece, wrote: bool, reasoned: bool) -> tuple[bool, bool]:
     return wrote or piece[0] == "text", reasoned or piece[0] == "reasoning"
 
 
-def _reasoning_of(delta: Any) -> str:
+def _reasoning_of(delta: dict[str, Any]) -> str:
     """The reasoning in a streamed delta, under whichever name the endpoint uses."""
     for name in ("reasoning_content", "reasoning"):
-        value = getattr(delta, name, None)
+        value = delta.get(name)
         if isinstance(value, str) and value:
             return value
     return ""

@@ -195,14 +195,7 @@ class GatewayKernel:
 
     def execute(self, code: str, *, request: ExecuteOptions | None = None) -> str:
         request = request or ExecuteOptions()
-        content = {
-            "code": code,
-            "silent": request.silent,
-            "store_history": not request.silent,
-            "user_expressions": request.user_expressions,
-            "allow_stdin": request.allow_stdin,
-            "stop_on_error": True,
-        }
+        content = request.content(code)
         msg_id = self._send("shell", "execute_request", content, metadata=request.metadata)
         self._replies[msg_id] = asyncio.get_running_loop().create_future()
         return msg_id

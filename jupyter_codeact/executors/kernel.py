@@ -59,6 +59,17 @@ class ExecuteOptions:
     metadata: dict[str, Any] = field(default_factory=dict)
     user_expressions: dict[str, str] = field(default_factory=dict)
 
+    def content(self, code: str) -> dict[str, Any]:
+        """The ``execute_request`` content for ``code`` (the same for every transport)."""
+        return {
+            "code": code,
+            "silent": self.silent,
+            "store_history": not self.silent,
+            "user_expressions": self.user_expressions,
+            "allow_stdin": self.allow_stdin,
+            "stop_on_error": True,
+        }
+
 
 class StdinHost(Protocol):
     """Answers a running action's ``input_request`` (the tools' calls travel this way; see
@@ -189,14 +200,7 @@ class LocalKernel:
     def execute(self, code: str, *, request: ExecuteOptions | None = None) -> str:
         assert self.client is not None
         request = request or ExecuteOptions()
-        content = {
-            "code": code,
-            "silent": request.silent,
-            "store_history": not request.silent,
-            "user_expressions": request.user_expressions,
-            "allow_stdin": request.allow_stdin,
-            "stop_on_error": True,
-        }
+        content = request.content(code)
         msg = self.client.session.msg("execute_request", content, metadata=request.metadata)
         self.client.shell_channel.send(msg)
         msg_id: str = msg["header"]["msg_id"]

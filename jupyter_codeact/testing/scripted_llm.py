@@ -69,6 +69,9 @@ class Reply:
     """Close the connection after this many content chunks, without finishing the stream."""
     malformed: bool = False
     """Send a chunk that is not JSON after the first content chunk."""
+    odd_chunks: bool = False
+    """Send the odd chunks real servers send besides the content (Azure's content-filter
+    chunk with no choices, a null ``choices``, a null ``delta``, a null ``content``)."""
     hang: bool = False
     """Never answer: hold the connection until the client goes away."""
     usage: bool = True
@@ -481,6 +484,11 @@ class _Handler(BaseHTTPRequestHandler):
         pieces = [content[i : i + size] for i in range(0, len(content), size)]
         try:
             self._event(choice({"role": "assistant", "content": ""}))
+            if reply.odd_chunks:
+                self._event({**base, "choices": [], "prompt_filter_results": []})
+                self._event({**base, "choices": None})
+                self._event({**base, "choices": [{"index": 0, "delta": None}]})
+                self._event(choice({"content": None, "tool_calls": None}))
             for piece in thought:
                 self._event(choice({"content": None, reply.reasoning_field: piece}))
                 if reply.chunk_delay and self.llm._closing.wait(reply.chunk_delay):
