@@ -157,13 +157,16 @@ class Transcript:
                 {"reason": event.reason, "turns": event.turns, "total_tokens": event.total_tokens}
             )
 
-    def set_messages(self, messages: Sequence[Message]) -> None:
+    def set_messages(
+        self, messages: Sequence[Message], tools: Sequence[dict[str, Any]] = ()
+    ) -> None:
         """Keep what the model was sent (system prompt, requests, replies as it read them
-        back, observations as bounded for it): an export then uses exactly that instead of
-        rebuilding it from the cells."""
-        self.nb["metadata"]["codeact"]["messages"] = self.redactor.redact_value(
-            [dict(message) for message in messages]
-        )
+        back, observations as bounded for it, and the functions offered with them): an
+        export then uses exactly that instead of rebuilding it from the cells."""
+        codeact = self.nb["metadata"]["codeact"]
+        codeact["messages"] = self.redactor.redact_value([dict(message) for message in messages])
+        if tools:
+            codeact["tools"] = [dict(tool) for tool in tools]
 
     def notebook(self) -> nbformat.NotebookNode:
         """The transcript as an nbformat notebook (validated)."""

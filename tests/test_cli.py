@@ -211,6 +211,8 @@ def test_tools_style_headless_streams_the_code_and_records_the_style(
     assert llm_server.requests[1].messages[-1]["role"] == "tool"
     nb = nbformat.read(out, as_version=4)
     assert nb.metadata["codeact"]["action_style"] == "tools"
+    # The functions offered are kept with the messages, for an export to train on.
+    assert nb.metadata["codeact"]["tools"] == llm_server.requests[0].body["tools"]
     assert [c.source for c in nb.cells if c.cell_type == "code"] == [code]
     # The live view shows the code as it is written, then runs it.
     llm_server.push(Reply(tool_calls=[{"name": "execute_python", "arguments": {"code": "6*7"}}]))

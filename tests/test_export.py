@@ -111,6 +111,10 @@ def test_every_eval_task_is_a_trajectory_of_what_the_model_was_sent(
         if meta["mode"] == "tools":  # native calls pass through as the model sent them
             assert any(m.get("tool_calls") for m in messages)
             assert any(m["role"] == "tool" and m.get("tool_call_id") for m in messages)
+            # With the functions it was offered, as a trainer needs them.
+            assert line["tools"] == last.body["tools"] and line["parallel_tool_calls"] is False
+        else:
+            assert "tools" not in line
     assert sum(row["solved"] for row in rows.values()) == 8
 
 
@@ -177,7 +181,10 @@ def test_sharegpt_lines_alternate_and_hold_the_same_replies(
         if openai["metadata"]["mode"] == "tools":  # each call and its result, then the answer
             calls = (len(speakers) - 2) // 2
             assert speakers == ["human", *["function_call", "observation"] * calls, "gpt"]
+            functions = [tool["function"] for tool in openai["tools"]]
+            assert json.loads(share["tools"]) == functions and functions
             continue
+        assert "tools" not in share
         assert speakers == ["human", "gpt"] * (len(speakers) // 2)
         gpt = [turn["value"] for turn in turns if turn["from"] == "gpt"]
         assert gpt == [m["content"] for m in openai["messages"] if m["role"] == "assistant"]

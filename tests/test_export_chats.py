@@ -194,7 +194,7 @@ def tool_chat(image: str) -> list[dict[str, Any]]:
     call = {
         "id": "call_1",
         "type": "function",
-        "function": {"name": "run_python", "arguments": json.dumps({"code": "plot()"})},
+        "function": {"name": "execute_python", "arguments": json.dumps({"code": "plot()"})},
     }
     return [
         {"role": "system", "content": "system prompt"},
@@ -222,7 +222,11 @@ def test_tool_calls_and_images_pass_through_or_map_to_sharegpt(
     export(capsys, out, str(tmp_path / "chats"))
     (line,) = lines(out)
     messages = line["messages"]
-    assert messages[2]["tool_calls"][0]["function"]["name"] == "run_python"
+    assert messages[2]["tool_calls"][0]["function"]["name"] == "execute_python"
+    # The chat did not record what it offered: the panel's code tool, with its cell targeting.
+    (tool,) = line["tools"]
+    assert tool["function"]["name"] == "execute_python"
+    assert set(tool["function"]["parameters"]["properties"]) == {"code", "replace", "new"}
     assert messages[3] == {
         "role": "tool",
         "tool_call_id": "call_1",
@@ -237,7 +241,7 @@ def test_tool_calls_and_images_pass_through_or_map_to_sharegpt(
     assert line["conversations"][2:] == [
         {
             "from": "function_call",
-            "value": '{"name": "run_python", "arguments": {"code": "plot()"}}',
+            "value": '{"name": "execute_python", "arguments": {"code": "plot()"}}',
         },
         {"from": "observation", "value": "Observation:\n<Figure>\n<image>"},
         {"from": "gpt", "value": "Here is the plot."},

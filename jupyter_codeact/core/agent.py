@@ -157,6 +157,12 @@ class Agent:
         """The style of the last request (``tags`` or ``tools``), for hosts' records."""
         return self._style.name
 
+    @property
+    def offered_tools(self) -> list[dict[str, Any]]:
+        """The functions the last request offered (none in the tags style), for records
+        that a trainer reads with the messages."""
+        return [dict(tool) for tool in self._style.tools]
+
     def use_system_prompt(self, prompt: str) -> None:
         """Send ``prompt`` as the system prompt from the next request on (a host's tools or
         rules changed between runs); the rest of the conversation is kept. It is written as

@@ -9,7 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .notebooks import ReadOptions, Unreadable, load_json, read_transcript, recorded_messages
+from .notebooks import (
+    ReadOptions,
+    Unreadable,
+    load_json,
+    read_transcript,
+    recorded_messages,
+    recorded_tools,
+)
 from .rebuild import RebuildOptions, rebuild
 from .trajectory import Trajectory, uses_tool_calls
 
@@ -132,6 +139,7 @@ class EvalFolder:
             run_tokens=run.total_tokens,
             recorded=recorded,
             details={"task_id": run.task_id},
+            tools=recorded_tools(notebook),
         )
 
     def _rebuild_options(self, run: TaskRun) -> RebuildOptions:

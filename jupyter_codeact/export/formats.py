@@ -19,18 +19,28 @@ from typing import Any
 from ..core.llm import Message
 
 Line = dict[str, Any]
-Format = Callable[[list[Message], dict[str, Any]], Line]
+Format = Callable[[list[Message], dict[str, Any], list[dict[str, Any]]], Line]
+"""A line from the messages, the metadata and the functions offered with them."""
 
 _SHAREGPT_ROLES = {"system": "system", "user": "human", "assistant": "gpt", "tool": "observation"}
 _MERGED = {"human", "observation"}
 IMAGE_PLACEHOLDER = "<image>"
 
 
-def openai_line(messages: list[Message], metadata: dict[str, Any]) -> Line:
-    return {"messages": messages, "metadata": metadata}
+def openai_line(
+    messages: list[Message], metadata: dict[str, Any], tools: list[dict[str, Any]]
+) -> Line:
+    line: Line = {"messages": messages}
+    if tools:  # as OpenAI's fine-tuning takes function calling: one call at a time
+        line["tools"] = tools
+        line["parallel_tool_calls"] = False
+    line["metadata"] = metadata
+    return line
 
 
-def sharegpt_line(messages: list[Message], metadata: dict[str, Any]) -> Line:
+def sharegpt_line(
+    messages: list[Message], metadata: dict[str, Any], tools: list[dict[str, Any]]
+) -> Line:
     conversations: list[dict[str, str]] = []
     images: list[str] = []
     for message in messages:
@@ -45,6 +55,9 @@ def sharegpt_line(messages: list[Message], metadata: dict[str, Any]) -> Line:
         else:
             conversations.append(turn)
     line: Line = {"id": metadata["id"], "conversations": conversations}
+    if tools:  # LLaMA-Factory's column: the functions as one JSON string
+        functions = [tool.get("function", tool) for tool in tools]
+        line["tools"] = json.dumps(functions, ensure_ascii=False)
     if images:
         line["images"] = images
     line["metadata"] = metadata

@@ -79,6 +79,14 @@ def recorded_messages(notebook: dict[str, Any]) -> list[Message] | None:
     return None
 
 
+def recorded_tools(notebook: dict[str, Any]) -> list[dict[str, Any]]:
+    """The native functions the transcript recorded as offered ([] for none, or older)."""
+    tools = notebook["metadata"]["codeact"].get("tools")
+    if isinstance(tools, list) and all(isinstance(tool, dict) for tool in tools):
+        return tools
+    return []
+
+
 def answered_last(notebook: dict[str, Any]) -> bool:
     """Whether the last request of the transcript got an answer."""
     answered = False
@@ -137,4 +145,5 @@ def transcript_trajectory(path: Path, label: str, options: ReadOptions) -> Traje
         # A history's notebook records the last run's total only.
         run_tokens=tokens if isinstance(tokens, int) and kind == "run" else None,
         recorded=recorded,
+        tools=recorded_tools(notebook),
     )

@@ -13,7 +13,7 @@ from .formats import Format
 from .notebooks import Unreadable
 from .progress import Progress
 from .sources import Unit
-from .trajectory import Trajectory, count_turns, estimate_tokens, prepared
+from .trajectory import Trajectory, count_turns, estimate_tokens, offered_tools, prepared
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,7 @@ def _line(
         summary.skipped[reason] += 1
         return None
     seen.add(trajectory.id)
-    line = settings.format(messages, metadata(trajectory, turns, tokens))
+    line = settings.format(messages, metadata(trajectory, turns, tokens), offered_tools(trajectory))
     if not settings.with_metadata:
         del line["metadata"]
     return line

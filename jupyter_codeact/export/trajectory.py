@@ -10,7 +10,9 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..core.code_tool import CodeTool
 from ..core.llm import Message
+from ..core.prompts import CODE_TOOL
 
 Kind = Literal["eval", "run", "history", "chat"]
 """Where a trajectory comes from: an eval task, a ``jupyter codeact run --output``
@@ -48,6 +50,8 @@ class Trajectory:
     """True: the messages are the ones the model was sent. False: rebuilt from cells."""
     details: dict[str, Any] = field(default_factory=dict)
     """Source-specific metadata (``task_id``, ``chat_id``, ``notebook``)."""
+    tools: list[dict[str, Any]] = field(default_factory=list)
+    """The native functions offered with the requests, where the source recorded them."""
 
     @property
     def id(self) -> str:
@@ -114,3 +118,21 @@ def estimate_tokens(messages: list[Message]) -> int:
 
 def uses_tool_calls(messages: list[Message]) -> bool:
     return any(message.get("role") == "tool" or message.get("tool_calls") for message in messages)
+
+
+def offered_tools(trajectory: Trajectory) -> list[dict[str, Any]]:
+    """The functions a trainer should offer with the trajectory's messages: as recorded,
+    else (a chat, an older transcript) the code tool where every call is to it."""
+    if trajectory.tools:
+        return trajectory.tools
+    names = {
+        call.get("function", {}).get("name")
+        for message in trajectory.messages
+        for call in message.get("tool_calls") or ()
+        if isinstance(call, dict)
+    }
+    if names != {CODE_TOOL}:
+        return []
+    # Hosts that keep actions as cells (the panel, the magic) offer cell targeting too.
+    tool = CodeTool(cell_targeting=trajectory.kind in ("chat", "history"))
+    return [dict(definition) for definition in tool.tools]

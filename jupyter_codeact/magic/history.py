@@ -130,6 +130,8 @@ class History:
     def __init__(self) -> None:
         self.runs: list[RunRecord] = []
         self.messages: list[Message] = []
+        self.offered_tools: list[dict[str, Any]] = []
+        """The native functions the last request offered (the tools style), for exports."""
 
     def start(self, request: str, *, model: str = "") -> RunRecord:
         record = RunRecord(request=request, model=model)
@@ -185,7 +187,7 @@ class History:
                 transcript.add(event)
             if run.failure is not None:
                 transcript.add_markdown(f"**Error:** {run.failure}")
-        transcript.set_messages(self.messages)
+        transcript.set_messages(self.messages, self.offered_tools)
         return transcript
 
     def __repr__(self) -> str:

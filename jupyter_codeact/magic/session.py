@@ -172,6 +172,7 @@ class ShellSession:
                 self._insert(record, view)
         finally:
             self._busy = False
+            self.history.offered_tools = agent.offered_tools
             executor.approve = None
             executor.output_context = None
             restore_sigint()
