@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -189,6 +190,35 @@ async def test_stop_while_the_model_is_replying(
     agent.stop()
     await asyncio.wait_for(task, timeout=10)
     assert events[-1].reason == "cancelled"  # type: ignore[union-attr]
+    assert not agent.running
+
+
+class StopAsTheRequestStarts:
+    """The real client, with a Stop landing just as a request starts: after the stream's
+    task is made, before it first runs (the moment a Stop can cancel it unstarted)."""
+
+    def __init__(self, llm: OpenAIChat) -> None:
+        self.llm = llm
+        self.agent: Agent | None = None
+        self.model, self.quirks = llm.model, llm.quirks
+
+    async def context_window(self) -> int:
+        return await self.llm.context_window()
+
+    def stream(self, prompt: Any) -> AsyncIterator[Any]:
+        assert self.agent is not None
+        asyncio.get_running_loop().call_soon(self.agent.stop)
+        return self.llm.stream(prompt)
+
+
+async def test_a_stop_as_a_request_starts_ends_the_run(
+    llm: OpenAIChat, llm_server: ScriptedLLM, kernel: KernelExecutor
+) -> None:
+    llm_server.push("<solution>never read</solution>")
+    stopping = StopAsTheRequestStarts(llm)
+    agent = stopping.agent = Agent(stopping, kernel)  # type: ignore[arg-type]
+    events = await asyncio.wait_for(run(agent), timeout=10)
+    assert isinstance(events[-1], Done) and events[-1].reason == "cancelled"
     assert not agent.running
 
 

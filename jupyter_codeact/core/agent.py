@@ -490,7 +490,14 @@ class Agent:
             else:
                 queue.put_nowait((_END, None))
 
+        def unstarted(task: asyncio.Future[None]) -> None:
+            # A Stop can cancel the task before pump() first runs: then nothing else would
+            # ever reach the queue.
+            if task.cancelled():
+                queue.put_nowait((_END, asyncio.CancelledError()))
+
         task = asyncio.ensure_future(pump())
+        task.add_done_callback(unstarted)
         self._tasks.add(task)
         try:
             while True:
