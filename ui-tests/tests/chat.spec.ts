@@ -283,6 +283,20 @@ test('reload restores the chat of the notebook', async ({ page }) => {
   await ask(page, 'Say something memorable.');
   await expect(entries(page, 'final')).toContainText('Remember me.');
   await expect.poll(() => sidebarSaved).toBe(true);
+  // Galata makes the notebook as Untitled.ipynb and renames it: the kernel's
+  // session follows a moment later. Reloaded before that, JupyterLab finds no
+  // session for reload.ipynb and asks which kernel to start.
+  await expect
+    .poll(() =>
+      page.evaluate(async () => {
+        const sessions = (window as any).jupyterapp.serviceManager.sessions;
+        await sessions.refreshRunning();
+        return [...sessions.running()].some((s: any) =>
+          s.path.endsWith('/reload.ipynb')
+        );
+      })
+    )
+    .toBe(true);
 
   // The notebook comes back instead of the launcher Galata waits for.
   // (Galata's own `reload`, which the fixture's type hides behind Page's.)
@@ -368,7 +382,9 @@ test('a reasoning stream is shown live, then folded, and never runs', async ({
   const toggle = thinking.locator('.jp-CodeAct-thinkingToggle');
   // Live: the reasoning shows as it streams.
   await expect(toggle).toHaveText('Thinking…');
-  await expect(thinking.getByLabel('Reasoning')).toContainText('The user wants');
+  await expect(thinking.getByLabel('Reasoning')).toContainText(
+    'The user wants'
+  );
   // Then folded under how long it took; a click opens it.
   await expect(toggle).toHaveText(/^Thought for \d+ s$/);
   await expect(toggle).toHaveAttribute('aria-expanded', 'false');
