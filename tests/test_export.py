@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from jupyter_codeact.cli.main import main
 from jupyter_codeact.eval.oracle import Oracle
 from jupyter_codeact.eval.suite import load_suite
 from jupyter_codeact.testing import RecordedRequest, Reply, ScriptedLLM
 
 from .conftest import run_cli
+from .exporting import export, lines
 
 TASKS = ("dna/gc-s1", "web_browser/return-days", "finance/usd-to-jpy", "decoding/caesar-m1")
 FAILING = ("web_browser/return-days", "decoding/caesar-m1")
@@ -61,22 +61,6 @@ def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "data"))
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "CODEACT_MODEL"):
         monkeypatch.delenv(name, raising=False)
-
-
-def export(capsys: pytest.CaptureFixture[str], out: Path, *args: str, status: int = 0) -> str:
-    """Run the command in this process; what it said on stderr (its status is checked)."""
-    capsys.readouterr()
-    done = main(["export", *args, "--output", str(out)])
-    said = capsys.readouterr().err
-    assert done == status, said
-    return said
-
-
-def lines(path: Path) -> list[dict[str, Any]]:
-    """Every line, loaded back (each must be one JSON object)."""
-    loaded = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-    assert all(isinstance(line, dict) for line in loaded)
-    return loaded
 
 
 def conversation_seen(requests: list[RecordedRequest], messages: list[dict[str, Any]]) -> Any:

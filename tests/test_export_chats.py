@@ -21,6 +21,7 @@ from jupyter_codeact.testing import ScriptedLLM
 
 from .chat_client import ChatClient
 from .conftest import MODEL
+from .exporting import export, lines
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
 
@@ -37,19 +38,6 @@ def jp_server_config(chats_dir: Path, llm_server: ScriptedLLM) -> dict[str, Any]
         "CodeAct": {"base_url": llm_server.url, "api_key": "test-key", "model": MODEL},
         "CodeActExtension": {"chats_dir": str(chats_dir)},
     }
-
-
-def export(capsys: pytest.CaptureFixture[str], out: Path, *args: str, status: int = 0) -> str:
-    """Run the command in this process; what it said on stderr (its status is checked)."""
-    capsys.readouterr()
-    done = main(["export", *args, "--output", str(out)])
-    said = capsys.readouterr().err
-    assert done == status, said
-    return said
-
-
-def lines(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 async def test_a_chat_stored_by_the_server_exports_as_the_model_saw_it(

@@ -48,9 +48,7 @@ def refusal_body(
             f"Kwargs ['{refused}'] are not supported by `MistralCommonTokenizer.apply_chat_"
             "template`."
         )
-        error = {"message": message, "type": "BadRequestError", "param": None, "code": 400}
-        # (vLLM's code is the HTTP status, OpenAI's a string.)
-        return {"object": "error", **error} if style == "vllm-legacy" else {"error": error}
+        return _vllm(message, style)
     if style == "ollama":
         if refused == "reasoning_effort":
             message = f'"{body.get("model")}" does not support thinking'
@@ -78,14 +76,10 @@ def tools_refusal(body: dict[str, Any], style: ErrorStyle) -> tuple[int, dict[st
             }
         }
     if style in ("vllm", "vllm-legacy"):  # no --enable-auto-tool-choice
-        error = {
-            "message": '"auto" tool choice requires --enable-auto-tool-choice and '
-            "--tool-call-parser to be set",
-            "type": "BadRequestError",
-            "param": None,
-            "code": 400,
-        }
-        return 400, {"object": "error", **error} if style == "vllm-legacy" else {"error": error}
+        message = (
+            '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set'
+        )
+        return 400, _vllm(message, style)
     return 400, {
         "error": {
             "message": "Unsupported parameter: 'tools' is not supported with this model.",
@@ -112,15 +106,12 @@ def overflow(window: int, tokens: int, style: ErrorStyle) -> tuple[int, dict[str
             }
         }
     if style in ("vllm", "vllm-legacy"):
-        error = {
-            "message": f"This model's maximum context length is {window} tokens. However, you "
+        message = (
+            f"This model's maximum context length is {window} tokens. However, you "
             f"requested {tokens} tokens ({tokens} in the messages, 0 in the completion). "
-            "Please reduce the length of the messages or completion.",
-            "type": "BadRequestError",
-            "param": None,
-            "code": 400,
-        }
-        return 400, {"object": "error", **error} if style == "vllm-legacy" else {"error": error}
+            "Please reduce the length of the messages or completion."
+        )
+        return 400, _vllm(message, style)
     return 400, {
         "error": {
             "message": f"This model's maximum context length is {window} tokens. However, "
@@ -140,3 +131,10 @@ def window_fields(window: int, style: ErrorStyle) -> dict[str, Any]:
     if style == "llamacpp":
         return {"meta": {"n_ctx_train": window, "n_vocab": 151936}}
     return {"max_model_len": window}  # vLLM (OpenAI itself reports none)
+
+
+def _vllm(message: str, style: ErrorStyle) -> dict[str, Any]:
+    """A vLLM 400 body: ``{"error": ...}``, or the error's fields at the top (older vLLM).
+    Its ``code`` is the HTTP status, where OpenAI's is a string."""
+    error = {"message": message, "type": "BadRequestError", "param": None, "code": 400}
+    return {"object": "error", **error} if style == "vllm-legacy" else {"error": error}
