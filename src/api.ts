@@ -116,6 +116,11 @@ export interface IChatSocketOptions {
   retryDelay?: number;
   /** Longest retry delay in ms. */
   maxRetryDelay?: number;
+  /**
+   * Messages to send after `hello` on every (re)connection, before what was
+   * queued (what the page holds must be known before what it asks).
+   */
+  greeting?: () => ClientMessage[];
 }
 
 /**
@@ -222,6 +227,9 @@ export class ChatSocket implements IDisposable {
         client_id: this._options.clientId
       };
       socket.send(JSON.stringify(hello));
+      for (const message of this._options.greeting?.() ?? []) {
+        socket.send(JSON.stringify(message));
+      }
       this._setStatus('open');
       const queued = this._queue;
       this._queue = [];

@@ -1,34 +1,45 @@
 /**
- * The notebook executor: the one module (with `notebook/`) that touches
- * notebooks and kernels. It answers the server's `execute` requests by
- * putting the action's code into the notebook (a new cell, in place of an
- * agent cell it replaces, or as a change the user accepts in their own
- * cell), running it through the notebook's own session and collecting
- * the cell's outputs; it also reads the notebook for the chat's context.
+ * The page's notebook executor: the one module (with `notebook/`) that
+ * touches notebooks. It no longer runs anything: the server runs the
+ * agent's actions on the notebook's own kernel. It
+ *
+ * - applies the server's document operations to the notebooks open in this
+ *   page (`notebook/apply.ts`), and answers its questions about them
+ *   (`notebook/inspect.ts`);
+ * - reads a notebook for the chat's context;
+ * - asks the user: the approvals the server holds (Run / Edit / Skip, and a
+ *   change to the user's own cell shown as a diff in that cell), answered
+ *   here or in any other page of the chat.
  */
 import { Cell, CodeCell } from '@jupyterlab/cells';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
-import { PromiseDelegate } from '@lumino/coreutils';
+import { Contents } from '@jupyterlab/services';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { IContextLimits } from './context';
-import { readContext } from './notebook/read';
-import { putCode, replaceSource, updateProvenance } from './notebook/edit';
-import { Look, lookAt } from './notebook/changes';
-import { insertAnswer, narrate } from './notebook/narration';
+import { ApplierState, appliedMarks, applyOps } from './notebook/apply';
+import { lookAt, Look } from './notebook/changes';
+import { adoptDiskWrites } from './notebook/disk';
+import { inspectCell } from './notebook/inspect';
+import { insertAnswer } from './notebook/narration';
 import { hideChange, showChange } from './notebook/proposal';
-import { cellProvenance, sourceHash } from './notebook/provenance';
-import { collected, failure, refused, skipped } from './notebook/results';
-import { interruptRunning, IRunning, runCell } from './notebook/run';
-import { cellInfo, findTarget, USER_CELL_PREFIX } from './notebook/target';
-import { IExecutionEnd } from './outputs';
-import { ICellProvenance, ICodeActSettings } from './tokens';
-import { IExecuteMessage, IExecuteResultMessage, Placement } from './wire';
+import { cellInfo, readContext } from './notebook/read';
+import { ICodeActSettings } from './tokens';
+import {
+  DocumentOp,
+  IApproval,
+  IDiskWrite,
+  IFacts,
+  IInspectMessage
+} from './wire';
 
 export { cellProvenance } from './notebook/provenance';
 export { insertionIndex } from './notebook/placement';
 export type { IPlacement } from './notebook/placement';
+
+/** The first letter of the ids this page gives the user's cells. */
+export const USER_CELL_PREFIX = 'u';
 
 /**
  * An action waiting for the user: Run / Edit / Skip of an action
@@ -41,7 +52,7 @@ export interface IPendingApproval {
   readonly path: string;
   readonly kind: 'run' | 'change';
   readonly before?: string;
-  /** The notebook cell concerned (a change, or a cell to be replaced). */
+  /** The notebook cell concerned (a change to the user's cell). */
   readonly cellId?: string;
   /** The model's id of the cell whose code the action replaces. */
   readonly replaces?: string;
@@ -52,22 +63,6 @@ export interface IPendingApproval {
  */
 export type ApprovalDecision = { run: true; code: string } | { run: false };
 
-/**
- * What the caller of `execute` hears about a request as it goes, and what
- * it knows of the action.
- */
-export interface IExecuteCallbacks {
-  /** The user pressed Run on the request: its cell runs now. */
-  onApproved?: () => void;
-  /** The model's prose before the action (for a markdown cell above it). */
-  narration?: string;
-  /**
-   * The cell called a tool (an `input_request` of its execution): relay
-   * the prompt to the server; resolves with the kernel's reply value.
-   */
-  onToolCall?: (callId: string, prompt: string) => Promise<string>;
-}
-
 export interface INotebookExecutorOptions {
   tracker: INotebookTracker;
   docManager: IDocumentManager;
@@ -77,19 +72,90 @@ export interface INotebookExecutorOptions {
   variablesExpression: () => Promise<string | null>;
   /** Whether to render the agent's cells' outputs untrusted (sanitized). */
   untrustedOutputs?: () => boolean;
+  /** The contents service (to take a file the server wrote as the page's). */
+  contents?: Contents.IManager;
 }
 
-const REJECTED_NOTE =
-  'The user rejected your change to their cell and kept their own version.';
+interface IHeldApproval {
+  pending: IPendingApproval;
+  chatId: string;
+  answer: (decision: ApprovalDecision) => void;
+}
 
-/**
- * Runs the agent's actions as cells of the user's notebooks. Each request
- * id runs at most once: a repeated request gets the first one's result.
- */
 export class NotebookExecutor {
   constructor(options: INotebookExecutorOptions) {
     this._options = options;
   }
+
+  // -- documents ------------------------------------------------------------
+
+  /**
+   * The notebook at `path` in this page, once loaded; null if it is not open.
+   */
+  panel(path: string): NotebookPanel | null {
+    const panel = this._options.tracker.find(
+      widget => widget.context.path === path
+    );
+    return panel && panel.context.isReady && panel.content.model ? panel : null;
+  }
+
+  /**
+   * What the copy of `path` in this page holds (the last operation applied,
+   * per chat); null when the notebook is not open here.
+   */
+  applied(path: string): Record<string, number> | null {
+    const panel = this.panel(path);
+    return panel ? appliedMarks(panel) : null;
+  }
+
+  /**
+   * Apply document operations of chat `chatId` to the notebook at `path`;
+   * `disk`: the server's writes of its file while this page was away.
+   * Resolves to whether the notebook is open here.
+   */
+  async apply(
+    path: string,
+    chatId: string,
+    ops: readonly DocumentOp[],
+    disk?: readonly IDiskWrite[]
+  ): Promise<boolean> {
+    const panel = this.panel(path);
+    if (!panel) {
+      return false;
+    }
+    const touched = applyOps({
+      panel,
+      chatId,
+      ops,
+      state: this._state(panel),
+      untrusted: this._options.untrustedOutputs?.() ?? false
+    });
+    for (const cell of panel.content.widgets) {
+      if (touched.has(cell.model.id)) {
+        this._seen(chatId, cell);
+      }
+    }
+    if (disk?.length && this._options.contents) {
+      await adoptDiskWrites(
+        panel,
+        disk,
+        appliedMarks(panel),
+        this._options.contents
+      );
+    }
+    return true;
+  }
+
+  /**
+   * The server's question about the notebook at `path`; null when the
+   * notebook is not open here.
+   */
+  inspect(question: IInspectMessage): IFacts | null {
+    const panel = this.panel(question.path);
+    return panel ? inspectCell(panel, question) : null;
+  }
+
+  // -- approvals ------------------------------------------------------------
 
   /**
    * Emitted when an approval is added or answered.
@@ -116,15 +182,50 @@ export class NotebookExecutor {
   }
 
   /**
-   * Answer a pending approval.
+   * What waits for the user in chat `chatId` now (the server says; null:
+   * nothing). `answer` sends the user's decision to the server.
+   */
+  setApproval(
+    chatId: string,
+    approval: IApproval | null,
+    answer: (decision: ApprovalDecision) => void
+  ): void {
+    for (const [requestId, held] of this._approvals) {
+      if (held.chatId === chatId && requestId !== approval?.request_id) {
+        this._approvals.delete(requestId);
+        this._hideChange(held.pending, false);
+      }
+    }
+    if (approval && !this._approvals.has(approval.request_id)) {
+      const pending: IPendingApproval = {
+        requestId: approval.request_id,
+        code: approval.code,
+        path: approval.path,
+        kind: approval.kind,
+        before: approval.before,
+        cellId: approval.cell_id,
+        replaces: approval.replaces
+      };
+      this._approvals.set(approval.request_id, { pending, chatId, answer });
+      if (pending.kind === 'change') {
+        void this._showChange(pending);
+      }
+    }
+    this._approvalsChanged.emit(undefined);
+  }
+
+  /**
+   * Answer a pending approval (here, or in the cell's diff).
    */
   decide(requestId: string, decision: ApprovalDecision): void {
-    const approval = this._approvals.get(requestId);
-    if (approval) {
-      this._approvals.delete(requestId);
-      approval.decision.resolve(decision);
-      this._approvalsChanged.emit(undefined);
+    const held = this._approvals.get(requestId);
+    if (!held) {
+      return;
     }
+    this._approvals.delete(requestId);
+    this._hideChange(held.pending, decision.run);
+    held.answer(decision);
+    this._approvalsChanged.emit(undefined);
   }
 
   /**
@@ -144,57 +245,7 @@ export class NotebookExecutor {
     return ref;
   }
 
-  /**
-   * The result of a finished request, if this page ran it.
-   */
-  result(requestId: string): IExecuteResultMessage | undefined {
-    return this._results.get(requestId);
-  }
-
-  /**
-   * Run an `execute` request of chat `chatId`; resolves with the answer to
-   * send. Never throws: failures are results.
-   */
-  execute(
-    chatId: string,
-    request: IExecuteMessage,
-    callbacks: IExecuteCallbacks = {}
-  ): Promise<IExecuteResultMessage> {
-    const known = this._runs.get(request.request_id);
-    if (known) {
-      return known;
-    }
-    const run = this._run(chatId, request, callbacks)
-      .catch((reason): IExecuteResultMessage =>
-        failure(
-          request,
-          `The notebook executor failed: ${String(reason)}.`,
-          'error'
-        )
-      )
-      .then(result => {
-        this._results.set(request.request_id, result);
-        return result;
-      });
-    this._runs.set(request.request_id, run);
-    return run;
-  }
-
-  /**
-   * The server asked to stop request `requestId`: interrupt its kernel, or
-   * skip it if it is waiting for approval.
-   */
-  interrupt(requestId: string): void {
-    this._interrupted.add(requestId);
-    if (this._approvals.has(requestId)) {
-      this.decide(requestId, { run: false });
-      return;
-    }
-    const running = this._running.get(requestId);
-    if (running) {
-      interruptRunning(running);
-    }
-  }
+  // -- context --------------------------------------------------------------
 
   /**
    * The context of notebook `panel` for a message of chat `chatId`,
@@ -243,14 +294,15 @@ export class NotebookExecutor {
 
   /**
    * Insert the final answer `text` of chat `chatId` as a markdown cell of
-   * notebook `path`, below the chat's last cell. Resolves to the cell id.
+   * notebook `path`, below the chat's last cell (the user asked: a page
+   * edit like any of theirs). Resolves to the cell id.
    */
   async insertAnswer(
     path: string,
     chatId: string,
     text: string
   ): Promise<string | null> {
-    const panel = await this._notebook(path);
+    const panel = this.panel(path);
     if (!panel) {
       return null;
     }
@@ -258,13 +310,12 @@ export class NotebookExecutor {
       notebook: panel.content,
       chatId,
       text,
-      lastCellId: this._lastCell.get(chatId) ?? null,
+      lastCellId: null,
       position: this._options.settings().insertPosition
     });
     if (!cell) {
       return null;
     }
-    this._lastCell.set(chatId, cell.model.id);
     this._seen(chatId, cell);
     return cell.model.id;
   }
@@ -273,213 +324,63 @@ export class NotebookExecutor {
    * Forget everything (the page is going away).
    */
   dispose(): void {
-    for (const requestId of [...this._approvals.keys()]) {
-      this.decide(requestId, { run: false });
-    }
+    this._approvals.clear();
     Signal.clearData(this);
   }
 
-  private async _run(
-    chatId: string,
-    request: IExecuteMessage,
-    callbacks: IExecuteCallbacks
-  ): Promise<IExecuteResultMessage> {
-    let code = request.code;
-    const userCell = (ref: string): string | undefined =>
-      this._grants.get(chatId)?.get(ref);
-    // A change to the user's cell is approved by its own Accept / Reject.
-    const isChange = !!request.replaces && !!userCell(request.replaces);
-    if (request.approval === 'ask' && !isChange) {
-      const decision = await this._ask(request, {
-        kind: 'run',
-        replaces: request.replaces || undefined
-      });
-      if (!decision.run) {
-        return skipped(request);
-      }
-      code = decision.code;
-      callbacks.onApproved?.();
+  private _state(panel: NotebookPanel): ApplierState {
+    let state = this._states.get(panel);
+    if (!state) {
+      state = new ApplierState();
+      this._states.set(panel, state);
     }
-    const panel = await this._notebook(request.path);
-    if (!panel) {
-      return failure(
-        request,
-        `The notebook ${request.path} cannot be opened; it may have been moved or deleted.`,
-        'error',
-        code
-      );
-    }
-    const notebook = panel.content;
-    // A cell that already carries this request id ran (or is running) it:
-    // report that cell rather than running the code a second time.
-    const existing = notebook.widgets.find(cell => {
-      const provenance = cellProvenance(cell.model.metadata);
-      return (
-        cell instanceof CodeCell &&
-        provenance?.request_id === request.request_id &&
-        !provenance.role
-      );
-    });
-    if (existing instanceof CodeCell) {
-      return collected(
-        request,
-        existing,
-        {},
-        {
-          code: existing.model.sharedModel.getSource()
-        }
-      );
-    }
-    const settings = this._options.settings();
-    // Where it goes is decided now, after any approval: the notebook may
-    // have changed while the user was deciding.
-    const target = findTarget({
-      notebook,
-      chatId,
-      request,
-      lastCellId: this._lastCell.get(chatId) ?? null,
-      position: settings.insertPosition,
-      userCell
-    });
-    if (target.kind === 'refuse') {
-      return refused(request, target.note);
-    }
-    if (target.kind === 'propose') {
-      const accepted = await this._propose(request, target.cell, panel);
-      if (!accepted.run) {
-        const stopped = this._interrupted.has(request.request_id);
-        return skipped(request, stopped ? '' : REJECTED_NOTE);
-      }
-      replaceSource(target.cell.model.sharedModel, accepted.code);
-      const end = await this._runCell(request, target.cell, panel, callbacks);
-      return collected(request, target.cell, end, {
-        code: accepted.code,
-        placement: 'replaced'
-      });
-    }
-    const provenance: ICellProvenance = {
-      chat_id: chatId,
-      turn: request.turn,
-      action_id: request.action_id,
-      request_id: request.request_id,
-      code_hash: sourceHash(code)
-    };
-    const cell = putCode({
-      notebook,
-      at: target.kind === 'replace' ? target.cell : target.index,
-      code,
-      provenance: { ...provenance, cell: request.cell ?? '' }
-    });
-    if (!cell) {
-      return failure(
-        request,
-        'The new cell could not be created.',
-        'error',
-        code
-      );
-    }
-    const placement: Placement =
-      target.kind === 'replace' ? 'replaced' : request.replaces ? 'new' : '';
-    this._lastCell.set(chatId, cell.model.id);
-    if (settings.narrate && callbacks.narration) {
-      const explained = narrate(notebook, cell, callbacks.narration);
-      if (explained) {
-        this._seen(chatId, explained);
-      }
-    }
-    const end = await this._runCell(request, cell, panel, callbacks);
-    if (!cell.isDisposed) {
-      updateProvenance(cell, { execution_count: cell.model.executionCount });
-      this._seen(chatId, cell);
-    }
-    return collected(request, cell, end, {
-      code,
-      placement,
-      note: target.kind === 'new' ? target.note : ''
-    });
-  }
-
-  private _ask(
-    request: IExecuteMessage,
-    details: Omit<IPendingApproval, 'requestId' | 'code' | 'path'>
-  ): Promise<ApprovalDecision> {
-    const decision = new PromiseDelegate<ApprovalDecision>();
-    this._approvals.set(request.request_id, {
-      pending: {
-        requestId: request.request_id,
-        code: request.code,
-        path: request.path,
-        ...details
-      },
-      decision
-    });
-    this._approvalsChanged.emit(undefined);
-    return decision.promise;
+    return state;
   }
 
   /**
-   * Show the change to the user's `cell` (in the cell, and in the chat's
-   * step); resolves with what the user decided in either place.
+   * Show a change to the user's cell as a diff in the cell, once the
+   * notebook is open; the user may decide there.
    */
-  private async _propose(
-    request: IExecuteMessage,
-    cell: CodeCell,
-    panel: NotebookPanel
-  ): Promise<ApprovalDecision> {
-    const before = cell.model.sharedModel.getSource();
-    const decision = this._ask(request, {
-      kind: 'change',
-      before,
-      cellId: cell.model.id
-    });
-    void showChange({ panel, cell, after: request.code }).then(accepted => {
-      this.decide(
-        request.request_id,
-        accepted ? { run: true, code: request.code } : { run: false }
-      );
-    });
-    const decided = await decision;
-    hideChange(cell, decided.run);
-    return decided;
-  }
-
-  /**
-   * The notebook at `path`: an open one, else opened now; ready to run.
-   */
-  private async _notebook(path: string): Promise<NotebookPanel | null> {
-    const { tracker, docManager } = this._options;
-    let panel = tracker.find(widget => widget.context.path === path) ?? null;
+  private async _showChange(pending: IPendingApproval): Promise<void> {
+    const panel = this._options.tracker.find(
+      widget => widget.context.path === pending.path
+    );
     if (!panel) {
-      const opened = docManager.openOrReveal(path);
-      panel = opened instanceof NotebookPanel ? opened : null;
-    }
-    if (!panel) {
-      return null;
+      return;
     }
     await panel.context.ready;
-    await panel.sessionContext.ready;
-    return panel.content.model ? panel : null;
+    const cell = panel.content.widgets.find(
+      widget => widget.model.id === pending.cellId
+    );
+    if (
+      !(cell instanceof CodeCell) ||
+      !this._approvals.has(pending.requestId)
+    ) {
+      return;
+    }
+    const accepted = await showChange({ panel, cell, after: pending.code });
+    if (this._approvals.has(pending.requestId)) {
+      this.decide(
+        pending.requestId,
+        accepted ? { run: true, code: pending.code } : { run: false }
+      );
+    }
   }
 
-  private _runCell(
-    request: IExecuteMessage,
-    cell: CodeCell,
-    panel: NotebookPanel,
-    callbacks: IExecuteCallbacks = {}
-  ): Promise<IExecutionEnd> {
-    return runCell({
-      cell,
-      panel,
-      timeout: request.timeout,
-      onStart: running => this._running.set(request.request_id, running),
-      onEnd: () => this._running.delete(request.request_id),
-      untrusted: this._options.untrustedOutputs?.() ?? false,
-      tools: request.tools ?? null,
-      onToolCall: callbacks.onToolCall
-    });
+  private _hideChange(pending: IPendingApproval, accepted: boolean): void {
+    if (pending.kind !== 'change') {
+      return;
+    }
+    const panel = this.panel(pending.path);
+    const cell = panel?.content.widgets.find(
+      widget => widget.model.id === pending.cellId
+    );
+    if (cell) {
+      hideChange(cell, accepted);
+    }
   }
 
-  /** The chat has seen `cell` as it is now (it wrote or ran it). */
+  /** The chat has seen `cell` as it is now (the agent wrote or ran it). */
   private _seen(chatId: string, cell: Cell): void {
     const look = this._looks.get(chatId);
     if (look && !cell.isDisposed) {
@@ -489,16 +390,9 @@ export class NotebookExecutor {
   }
 
   private _options: INotebookExecutorOptions;
-  private _runs = new Map<string, Promise<IExecuteResultMessage>>();
-  private _results = new Map<string, IExecuteResultMessage>();
-  private _running = new Map<string, IRunning>();
-  private _approvals = new Map<
-    string,
-    { pending: IPendingApproval; decision: PromiseDelegate<ApprovalDecision> }
-  >();
-  private _lastCell = new Map<string, string>();
+  private _approvals = new Map<string, IHeldApproval>();
   private _grants = new Map<string, Map<string, string>>();
-  private _interrupted = new Set<string>();
   private _looks = new Map<string, Look>();
+  private _states = new WeakMap<NotebookPanel, ApplierState>();
   private _approvalsChanged = new Signal<this, void>(this);
 }

@@ -77,20 +77,23 @@ function activate(
       });
   }
 
+  const untrustedOutputs = (): boolean =>
+    settings.current.untrustedAgentOutputs ||
+    (manager.config?.untrusted_agent_outputs ?? false);
   const executor = new NotebookExecutor({
     tracker,
     docManager,
     settings: () => settings.current,
     variablesExpression: variablesExpression(),
-    untrustedOutputs: (): boolean =>
-      settings.current.untrustedAgentOutputs ||
-      (manager.config?.untrusted_agent_outputs ?? false)
+    untrustedOutputs,
+    contents: app.serviceManager.contents
   });
   const manager = new ChatManager({
     executor,
     settings: () => settings.current,
     userApprovalMode: () => settings.userApprovalMode,
     userActionStyle: () => settings.userActionStyle,
+    untrustedOutputs,
     createNotebook: async () => {
       const kernelName =
         app.serviceManager.kernelspecs.specs?.default ?? undefined;
@@ -114,6 +117,10 @@ function activate(
     titlesChanged: manager.titlesChanged
   });
 
+  // Every notebook open in this page takes the agent's changes (its chat's
+  // socket says it holds the notebook); the panel follows the active one.
+  tracker.forEach(notebook => void manager.open(notebook));
+  tracker.widgetAdded.connect((_, notebook) => void manager.open(notebook));
   void manager.follow(tracker.currentWidget);
   tracker.currentChanged.connect((_, notebook) => {
     void manager.follow(notebook);

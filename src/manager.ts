@@ -1,6 +1,9 @@
 /**
  * The chats of this page: one per notebook, following the active notebook,
- * restored from the server on reload.
+ * restored from the server on reload. Every open notebook that has a chat
+ * keeps that chat's socket open, so that the server knows the page holds
+ * the notebook (and sends it the agent's changes) even when another
+ * notebook is the active one.
  */
 import { NotebookPanel } from '@jupyterlab/notebook';
 import { UUID } from '@lumino/coreutils';
@@ -27,6 +30,8 @@ export interface IChatManagerOptions {
   userActionStyle?: () => ActionStyle | null;
   /** Open a new notebook, for a message sent while none is open. */
   createNotebook: () => Promise<NotebookPanel | null>;
+  /** Whether the user wants the agent's outputs rendered untrusted. */
+  untrustedOutputs?: () => boolean;
 }
 
 /**
@@ -142,12 +147,6 @@ export class ChatManager implements ICodeActChats {
       this._setView({ notebook: null, session: null, loading: false });
       return;
     }
-    if (!this._watched.has(notebook)) {
-      this._watched.add(notebook);
-      notebook.disposed.connect(() => this._forget(notebook));
-      // The header shows the notebook's name.
-      notebook.context.pathChanged.connect(() => this._changed.emit(undefined));
-    }
     const known = this._byNotebook.get(notebook);
     const problems = this._problems.get(notebook);
     if (known !== undefined) {
@@ -156,8 +155,40 @@ export class ChatManager implements ICodeActChats {
       return;
     }
     this._setView({ notebook, session: null, loading: true });
-    await notebook.context.ready;
+    const session = await this.open(notebook);
     void this._refreshRules(notebook);
+    if (ticket !== this._ticket) {
+      return;
+    }
+    this._setView({
+      notebook,
+      session,
+      loading: false,
+      problems: this._problems.get(notebook)
+    });
+  }
+
+  /**
+   * Load the chat of `notebook` (its newest, if it has one), without
+   * showing it: a notebook open in this page holds the agent's changes.
+   */
+  open(notebook: NotebookPanel): Promise<ChatSession | null> {
+    let loading = this._loading.get(notebook);
+    if (!loading) {
+      loading = this._load(notebook);
+      this._loading.set(notebook, loading);
+    }
+    return loading;
+  }
+
+  private async _load(notebook: NotebookPanel): Promise<ChatSession | null> {
+    if (!this._watched.has(notebook)) {
+      this._watched.add(notebook);
+      notebook.disposed.connect(() => this._forget(notebook));
+      // The header shows the notebook's name.
+      notebook.context.pathChanged.connect(() => this._changed.emit(undefined));
+    }
+    await notebook.context.ready;
     let chat: IChatInfo | null = null;
     try {
       const listing = await api.listChats(notebook.context.path);
@@ -170,17 +201,16 @@ export class ChatManager implements ICodeActChats {
     } catch (error) {
       console.warn('CodeAct: cannot list the chats of the notebook', error);
     }
-    if (ticket !== this._ticket) {
-      return;
+    if (notebook.isDisposed) {
+      return null;
+    }
+    const known = this._byNotebook.get(notebook);
+    if (known) {
+      return known; // a chat made meanwhile (New chat, or a first message)
     }
     const session = chat ? this._open(chat) : null;
     this._byNotebook.set(notebook, session);
-    this._setView({
-      notebook,
-      session,
-      loading: false,
-      problems: this._problems.get(notebook)
-    });
+    return session;
   }
 
   /**
@@ -206,13 +236,19 @@ export class ChatManager implements ICodeActChats {
     } catch (error) {
       console.warn('CodeAct: cannot read the notebook context', error);
     }
+    const settings = this._options.settings();
     session.send(text, context, {
       approval: this.approvalMode,
       actionStyle: this._options.userActionStyle?.() ?? null,
-      replaceFailed: this._options.settings().replaceFailedCells,
+      replaceFailed: settings.replaceFailedCells,
       userCell: options.fixCell
         ? this.executor.grant(session.id, options.fixCell)
-        : undefined
+        : undefined,
+      userCellId: options.fixCell,
+      selectedCell: notebook.content.activeCell?.model.id,
+      position: settings.insertPosition,
+      narrate: settings.narrate,
+      untrusted: this._options.untrustedOutputs?.() ?? false
     });
     // The run reads the rules again: an AGENTS.md may have changed.
     void this._refreshRules(notebook);
@@ -244,8 +280,14 @@ export class ChatManager implements ICodeActChats {
 
   private async _newSession(notebook: NotebookPanel): Promise<ChatSession> {
     const chat = await api.createChat(notebook.context.path);
+    const previous = this._byNotebook.get(notebook);
     const session = this._open(chat);
     this._byNotebook.set(notebook, session);
+    if (previous && previous !== session) {
+      // One chat per notebook in this page: the old one's socket closes.
+      this._sessions.delete(previous.id);
+      previous.dispose();
+    }
     if (this._view.notebook === notebook) {
       this._setView({ notebook, session, loading: false });
     }
@@ -273,15 +315,16 @@ export class ChatManager implements ICodeActChats {
   }
 
   /**
-   * A notebook was closed: close its chat's socket unless a run is still
-   * going on (its cells may still need answering).
+   * A notebook was closed: close its chat's socket (the run goes on in the
+   * server, which writes the notebook's file from now on).
    */
   private _forget(notebook: NotebookPanel): void {
     this._watched.delete(notebook);
     this._problems.delete(notebook);
+    this._loading.delete(notebook);
     const session = this._byNotebook.get(notebook);
     this._byNotebook.delete(notebook);
-    if (session && !session.model.busy) {
+    if (session) {
       this._sessions.delete(session.id);
       session.dispose();
     }
@@ -329,6 +372,7 @@ export class ChatManager implements ICodeActChats {
   private _following: Promise<void> = Promise.resolve();
   private _sessions = new Map<string, ChatSession>();
   private _byNotebook = new Map<NotebookPanel, ChatSession | null>();
+  private _loading = new Map<NotebookPanel, Promise<ChatSession | null>>();
   private _watched = new Set<NotebookPanel>();
   private _rules = new WeakMap<NotebookPanel, readonly string[]>();
   private _problems = new Map<NotebookPanel, readonly string[]>();

@@ -1,20 +1,21 @@
 /**
- * One chat of this page: its model, its socket, and the routing of the
- * server's execution requests to the notebook executor.
+ * One chat of this page: its model, its socket, and what the server asks of
+ * the page: apply document operations to the notebook, answer questions
+ * about it, show what waits for the user.
  */
-import { PromiseDelegate } from '@lumino/coreutils';
 import { IDisposable } from '@lumino/disposable';
 
 import { ChatSocket, IChatSocketOptions } from './api';
-import type { NotebookExecutor } from './executor';
+import type { ApprovalDecision, NotebookExecutor } from './executor';
 import { ChatModel } from './model';
-import { prose } from './panel/text';
 import {
   ActionStyle,
   ApprovalMode,
+  CellPosition,
+  ClientMessage,
+  IApproval,
   IChatInfo,
-  IExecuteResultMessage,
-  IToolCallMessage,
+  IOpsMessage,
   ServerMessage
 } from './wire';
 
@@ -23,7 +24,7 @@ import {
  */
 export type ISessionExecutor = Pick<
   NotebookExecutor,
-  'execute' | 'interrupt' | 'result'
+  'apply' | 'inspect' | 'applied' | 'setApproval'
 >;
 
 export interface IChatSessionOptions {
@@ -32,6 +33,22 @@ export interface IChatSessionOptions {
   executor: ISessionExecutor;
   /** Socket options (tests pass fake settings). */
   socket?: Partial<IChatSocketOptions>;
+}
+
+/** What goes with a request besides its text. */
+export interface ISendOptions {
+  approval: ApprovalMode;
+  actionStyle?: ActionStyle | null;
+  replaceFailed: boolean;
+  /** The id the model uses for the user's cell (Fix the Error)... */
+  userCell?: string;
+  /** ...and that cell's notebook id. */
+  userCellId?: string;
+  /** The notebook id of the cell selected now. */
+  selectedCell?: string;
+  position?: CellPosition;
+  narrate?: boolean;
+  untrusted?: boolean;
 }
 
 /**
@@ -53,7 +70,8 @@ export class ChatSession implements IDisposable {
     this._socket = new ChatSocket({
       ...options.socket,
       chatId: options.chat.id,
-      clientId: options.clientId
+      clientId: options.clientId,
+      greeting: () => this._greeting()
     });
     this.model.connection = this._socket.status;
     this._socket.statusChanged.connect((_, status) => {
@@ -75,19 +93,21 @@ export class ChatSession implements IDisposable {
   }
 
   /**
+   * Tell the server that this page has the chat's notebook open (it is
+   * loaded now), with what its copy holds: it is sent what it lacks.
+   */
+  holdDocument(): void {
+    const [message] = this._greeting();
+    if (message) {
+      this._socket.send(message, false);
+    }
+  }
+
+  /**
    * Send a user message, with the notebook context and the user's choices
    * (an action style of null: the server's).
    */
-  send(
-    text: string,
-    context: string | null,
-    options: {
-      approval: ApprovalMode;
-      actionStyle?: ActionStyle | null;
-      replaceFailed: boolean;
-      userCell?: string;
-    }
-  ): void {
+  send(text: string, context: string | null, options: ISendOptions): void {
     this.model.clearProblem();
     this._socket.send({
       type: 'user_message',
@@ -96,7 +116,13 @@ export class ChatSession implements IDisposable {
       approval: options.approval,
       replace_failed: options.replaceFailed,
       ...(options.actionStyle ? { action_style: options.actionStyle } : {}),
-      ...(options.userCell ? { user_cell: options.userCell } : {})
+      ...(options.userCell && options.userCellId
+        ? { user_cell: options.userCell, user_cell_id: options.userCellId }
+        : {}),
+      ...(options.selectedCell ? { selected_cell: options.selectedCell } : {}),
+      ...(options.position ? { position: options.position } : {}),
+      ...(options.narrate ? { narrate: true } : {}),
+      ...(options.untrusted ? { untrusted: true } : {})
     });
   }
 
@@ -112,127 +138,87 @@ export class ChatSession implements IDisposable {
       return;
     }
     this._isDisposed = true;
+    this._executor.setApproval(this.id, null, () => undefined);
     this._socket.dispose();
-    // The kernel then reads end-of-file: the tool raises a plain error.
-    for (const { answer } of this._toolCalls.values()) {
-      answer.reject(new Error('The chat was closed.'));
-    }
-    this._toolCalls.clear();
+  }
+
+  /** What this page holds, said on every (re)connection. */
+  private _greeting(): ClientMessage[] {
+    const path = this.model.chat?.path;
+    const applied = path ? this._executor.applied(path) : null;
+    return path && applied ? [{ type: 'document', path, applied }] : [];
   }
 
   private _onMessage(message: ServerMessage): void {
     this.model.apply(message);
     switch (message.type) {
-      case 'execute': {
-        const start = performance.now();
-        const requestId = message.request_id;
-        const onApproved = (): void => {
-          this._socket.send({ type: 'approved', request_id: requestId });
-        };
-        const onToolCall = (callId: string, prompt: string): Promise<string> =>
-          this._toolCall({
-            type: 'tool_call',
-            request_id: requestId,
-            call_id: callId,
-            prompt
-          });
-        void this._executor
-          .execute(this.id, message, {
-            onApproved,
-            onToolCall,
-            narration: this._narration(message.turn)
-          })
-          .then(result => {
-            this._sendResult(result);
-            measure('codeact:execute', start);
-          });
+      case 'ops':
+        void this._apply(message);
         break;
-      }
-      case 'interrupt':
-        this._executor.interrupt(message.request_id);
-        break;
-      case 'tool_result': {
-        const pending = this._toolCalls.get(message.call_id);
-        this._toolCalls.delete(message.call_id);
-        pending?.answer.resolve(message.value);
+      case 'inspect': {
+        const facts = this._executor.inspect(message);
+        if (facts) {
+          this._socket.send(
+            { type: 'facts', query_id: message.query_id, facts },
+            false
+          );
+        }
         break;
       }
       case 'snapshot':
-        this._resendResults();
-        this._resendToolCalls();
+        this._setApproval(message.approval ?? null);
+        break;
+      case 'approval':
+        this._setApproval(message.approval);
         break;
       default:
         break;
     }
   }
 
-  /**
-   * The prose of the reply whose action this is (the reply comes first).
-   */
-  private _narration(turn: number): string {
-    const entries = this.model.entries;
-    for (let index = entries.length - 1; index >= 0; index--) {
-      const entry = entries[index];
-      if (entry.role === 'assistant' && entry.turn === turn) {
-        return prose(entry.text ?? '');
-      }
-    }
-    return '';
-  }
-
-  /**
-   * Results are not queued while disconnected: after a reconnection, the
-   * snapshot tells which actions still wait for theirs, and only those are
-   * sent again (so the server never gets one twice from a reconnect).
-   */
-  private _sendResult(result: IExecuteResultMessage): void {
-    if (!this._isDisposed) {
-      this._socket.send(result, false);
-    }
-  }
-
-  private _resendResults(): void {
-    for (const entry of this.model.entries) {
-      if (
-        entry.role === 'action' &&
-        entry.phase !== 'finished' &&
-        entry.request_id
-      ) {
-        const result = this._executor.result(entry.request_id);
-        if (result) {
-          this._sendResult(result);
+  private async _apply(message: IOpsMessage): Promise<void> {
+    const now = performance.now();
+    for (const op of message.ops) {
+      if (op.op === 'insert' || op.op === 'running') {
+        const id = op.op === 'insert' ? String(op.cell.id) : op.cell_id;
+        if (!this._started.has(id)) {
+          this._started.set(id, now);
         }
       }
     }
+    await this._executor.apply(
+      message.path,
+      message.chat_id,
+      message.ops,
+      message.disk
+    );
+    for (const op of message.ops) {
+      const start = this._started.get(op.op === 'insert' ? '' : op.cell_id);
+      if (op.op === 'outputs' && !op.running && start !== undefined) {
+        // From the action's cell arriving to its outputs shown in it.
+        measure('codeact:action', start);
+        this._started.delete(op.cell_id);
+      }
+    }
   }
 
-  /**
-   * Relay a tool call to the server; resolves with its answer. Calls still
-   * unanswered when the socket reconnects are asked again (the server runs
-   * each call id once).
-   */
-  private _toolCall(message: IToolCallMessage): Promise<string> {
-    const known = this._toolCalls.get(message.call_id);
-    if (known) {
-      return known.answer.promise;
-    }
-    const answer = new PromiseDelegate<string>();
-    this._toolCalls.set(message.call_id, { message, answer });
-    this._socket.send(message);
-    return answer.promise;
-  }
-
-  private _resendToolCalls(): void {
-    for (const { message } of this._toolCalls.values()) {
-      this._socket.send(message, false);
-    }
+  private _setApproval(approval: IApproval | null): void {
+    this._executor.setApproval(
+      this.id,
+      approval,
+      (decision: ApprovalDecision) => {
+        this._socket.send({
+          type: 'decide',
+          request_id: approval!.request_id,
+          run: decision.run,
+          ...(decision.run ? { code: decision.code } : {})
+        });
+      }
+    );
   }
 
   private _executor: ISessionExecutor;
-  private _toolCalls = new Map<
-    string,
-    { message: IToolCallMessage; answer: PromiseDelegate<string> }
-  >();
   private _socket: ChatSocket;
+  private _started = new Map<string, number>();
   private _isDisposed = false;
 }

@@ -64,13 +64,6 @@ export const EXECUTION_STATUSES: readonly ExecutionStatus[] = [
 ];
 
 /**
- * Where the code of an action that asked to replace a cell went: `''` as
- * asked, `new` into a new cell (the cell could not be replaced),
- * `replaced` in place of that cell's code.
- */
-export type Placement = '' | 'new' | 'replaced';
-
-/**
  * Where an action is in its round trip.
  */
 export type ActionPhase =
@@ -183,6 +176,7 @@ export interface IChatDetail {
   chat: IChatInfo;
   entries: IChatEntry[];
   state: ChatState;
+  approval?: IApproval | null;
 }
 
 /**
@@ -198,12 +192,134 @@ export interface IContextExpression {
   expression: string;
 }
 
+// -- documents ---------------------------------------------------------------
+
+/**
+ * A document operation: what the agent changes in a notebook, one small step
+ * (`jupyter_codeact/server/document/ops.py` lists them). Each names its cell
+ * by id and carries the state it sets, so applying it twice changes nothing.
+ */
+export type DocumentOp =
+  | {
+      op: 'insert';
+      seq: number;
+      /** The new cell, as nbformat JSON with its `id`. */
+      cell: nbformat.ICell;
+      /** Below this cell (the chat's last), if it is there. */
+      after: string;
+      /** Else (no cell of the chat either): below this one, selected when asked. */
+      selected: string;
+      at_end: boolean;
+    }
+  | {
+      op: 'source';
+      seq: number;
+      cell_id: string;
+      source: string;
+      if_hash?: string;
+    }
+  | {
+      op: 'provenance';
+      seq: number;
+      cell_id: string;
+      value: Record<string, unknown> | null;
+    }
+  | {
+      op: 'outputs';
+      seq: number;
+      cell_id: string;
+      outputs: nbformat.IOutput[];
+      execution_count: number | null;
+      /** Sent to a page that comes back mid-run: the cell still runs. */
+      running?: boolean;
+    }
+  | {
+      op: 'output';
+      seq: number;
+      cell_id: string;
+      index: number;
+      output: nbformat.IOutput;
+    }
+  | {
+      op: 'stream';
+      seq: number;
+      cell_id: string;
+      index: number;
+      name: string;
+      offset: number;
+      text: string;
+    }
+  | { op: 'clear'; seq: number; cell_id: string }
+  | { op: 'running'; seq: number; cell_id: string }
+  | { op: 'narrate'; seq: number; cell_id: string; cell: nbformat.ICell };
+
+export const DOCUMENT_OPS: readonly DocumentOp['op'][] = [
+  'insert',
+  'source',
+  'provenance',
+  'outputs',
+  'output',
+  'stream',
+  'clear',
+  'running',
+  'narrate'
+];
+
+/**
+ * One write of the notebook's file by the server while no page had it open:
+ * its hash before and after, and the operations it then held, per chat.
+ */
+export interface IDiskWrite {
+  before: string | null;
+  after: string | null;
+  applied: Record<string, number>;
+}
+
+/**
+ * What a page's notebook holds of a cell the agent wants to change.
+ */
+export interface IFacts {
+  found: number;
+  cell_ids: string[];
+  change: 'edited' | 'ran' | null;
+  source: string | null;
+}
+
+/**
+ * What waits for the user (held by the server): Run / Edit / Skip of an
+ * action (`run`), or Accept / Reject of a change to the user's cell
+ * (`change`, with the cell's current source in `before`).
+ */
+export interface IApproval {
+  request_id: string;
+  action_id: string;
+  kind: 'run' | 'change';
+  code: string;
+  path: string;
+  cell_id?: string;
+  before?: string;
+  replaces?: string;
+}
+
 // -- client -> server -------------------------------------------------------
 
 export interface IHelloMessage {
   type: 'hello';
   client_id: string;
 }
+
+/**
+ * This page has the chat's notebook open; its copy holds the operations up
+ * to `applied` (per chat, from the notebook's metadata).
+ */
+export interface IDocumentMessage {
+  type: 'document';
+  path: string;
+  applied: Record<string, number>;
+}
+
+/** Where the panel puts new cells (its *Where cells go* setting). */
+export type CellPosition = 'belowLast' | 'end';
 
 export interface IUserMessage {
   type: 'user_message';
@@ -216,6 +332,15 @@ export interface IUserMessage {
   replace_failed?: boolean;
   /** The id given to the user's cell this request is about (Fix the Error). */
   user_cell?: string;
+  /** That cell's notebook id. */
+  user_cell_id?: string;
+  /** The notebook id of the cell selected when the user asked. */
+  selected_cell?: string;
+  position?: CellPosition;
+  /** Explain each step in a markdown cell above it. */
+  narrate?: boolean;
+  /** Render the agent's outputs untrusted. */
+  untrusted?: boolean;
 }
 
 export interface IStopMessage {
@@ -223,46 +348,30 @@ export interface IStopMessage {
 }
 
 /**
- * The user pressed Run on an action waiting for approval: its cell runs now.
+ * The user's answer to the pending approval: Run (`code`: what to run) or
+ * Skip; Accept or Reject of a change to their cell.
  */
-export interface IApprovedMessage {
-  type: 'approved';
+export interface IDecideMessage {
+  type: 'decide';
   request_id: string;
+  run: boolean;
+  code?: string;
 }
 
-export interface IExecuteResultMessage {
-  type: 'execute_result';
-  request_id: string;
-  status: ExecutionStatus;
-  outputs: nbformat.IOutput[];
-  code: string;
-  execution_count: number | null;
-  cell_id: string | null;
-  /** Where the code of a `replaces` request went. */
-  placement?: Placement;
-  /** What the model must be told beyond the outputs (why it was refused...). */
-  note?: string;
-}
-
-/**
- * The cell of execute `request_id` called a tool: `prompt` is its kernel's
- * `input_request` prompt, `call_id` that message's id (asked again after a
- * reconnection, the server answers the same and runs the tool once).
- */
-export interface IToolCallMessage {
-  type: 'tool_call';
-  request_id: string;
-  call_id: string;
-  prompt: string;
+/** The answer to an `inspect`. */
+export interface IFactsMessage {
+  type: 'facts';
+  query_id: string;
+  facts: IFacts;
 }
 
 export type ClientMessage =
   | IHelloMessage
+  | IDocumentMessage
   | IUserMessage
   | IStopMessage
-  | IApprovedMessage
-  | IExecuteResultMessage
-  | IToolCallMessage;
+  | IDecideMessage
+  | IFactsMessage;
 
 // -- server -> client -------------------------------------------------------
 
@@ -271,6 +380,8 @@ export interface ISnapshotMessage {
   chat: IChatInfo;
   entries: IChatEntry[];
   state: ChatState;
+  /** What waits for the user now (absent from older servers). */
+  approval?: IApproval | null;
 }
 
 export interface IEntryMessage {
@@ -292,55 +403,36 @@ export interface IStateMessage {
   tokens: number;
 }
 
-/**
- * Starts the prompt of a kernel's `input_request` that carries a tool call
- * (`jupyter_codeact/tools/kernel_side.py`); other prompts are the code's
- * own `input()`, shown to the user as usual.
- */
-export const TOOL_CALL_MARKER = '\x1b[codeact-tool-call]';
-
-/** The execute request's metadata key that allows the cell's tool calls. */
-export const TOOLS_METADATA_KEY = 'codeact_tools';
-
-/**
- * What an execute carries when the agent has tools: the expression `setup`
- * is evaluated silently in the kernel first (a user expression; it defines
- * the tools), and the cell's execute request carries
- * `{codeact_tools: nonce}` in its metadata.
- */
-export interface IExecuteTools {
-  setup: string;
-  nonce: string;
+/** What waits for the user now, or nothing any more. */
+export interface IApprovalMessage {
+  type: 'approval';
+  approval: IApproval | null;
 }
 
-export interface IExecuteMessage {
-  type: 'execute';
-  request_id: string;
-  action_id: string;
-  turn: number;
-  code: string;
-  timeout: number | null;
-  approval: ApprovalMode;
+/**
+ * Document operations of chat `chat_id` for notebook `path`, in order; with
+ * `disk`, the server's writes of the file while no page had it open.
+ */
+export interface IOpsMessage {
+  type: 'ops';
   path: string;
-  /** The model's id for a new cell made by this action ('' from old servers). */
-  cell?: string;
-  /** The id of the cell whose code this action replaces ('' for a new cell). */
-  replaces?: string;
-  /** If `replaces` cannot be replaced: a new cell (true) or refuse (false). */
-  or_new?: boolean;
-  tools?: IExecuteTools | null;
+  chat_id: string;
+  ops: DocumentOp[];
+  disk?: IDiskWrite[];
 }
 
-/** The `input_reply` value for a `tool_call`. */
-export interface IToolResultMessage {
-  type: 'tool_result';
-  call_id: string;
-  value: string;
-}
-
-export interface IInterruptMessage {
-  type: 'interrupt';
-  request_id: string;
+/**
+ * What does the page's notebook hold of the chat's cell `ref` (or, with
+ * `user`, of the user's cell `cell_id`)? Answered with `facts`.
+ */
+export interface IInspectMessage {
+  type: 'inspect';
+  query_id: string;
+  path: string;
+  chat_id: string;
+  ref: string;
+  cell_id: string;
+  user: boolean;
 }
 
 export interface IChatChangedMessage {
@@ -358,9 +450,9 @@ export type ServerMessage =
   | IEntryMessage
   | IDeltaMessage
   | IStateMessage
-  | IExecuteMessage
-  | IToolResultMessage
-  | IInterruptMessage
+  | IApprovalMessage
+  | IOpsMessage
+  | IInspectMessage
   | IChatChangedMessage
   | IProblemMessage;
 
@@ -438,6 +530,42 @@ export function isChatEntry(value: unknown): value is IChatEntry {
   );
 }
 
+export function isApproval(value: unknown): value is IApproval {
+  return (
+    isObject(value) &&
+    isString(value.request_id) &&
+    isString(value.action_id) &&
+    isOneOf(value.kind, ['run', 'change'] as const) &&
+    isString(value.code) &&
+    isString(value.path) &&
+    ['cell_id', 'before', 'replaces'].every(
+      key => value[key] === undefined || isString(value[key])
+    )
+  );
+}
+
+/**
+ * Whether `value` is a document operation: its kind, its number, and the
+ * fields that say which cell (the rest is checked as it is applied).
+ */
+export function isOp(value: unknown): value is DocumentOp {
+  if (!isObject(value) || !isOneOf(value.op, DOCUMENT_OPS)) {
+    return false;
+  }
+  if (!isNumber(value.seq)) {
+    return false;
+  }
+  if (value.op === 'insert') {
+    return (
+      isObject(value.cell) &&
+      isString(value.cell.id) &&
+      isString(value.after) &&
+      isString(value.selected)
+    );
+  }
+  return isString(value.cell_id);
+}
+
 function checkServerMessage(message: Json): boolean {
   switch (message.type) {
     case 'snapshot':
@@ -445,7 +573,10 @@ function checkServerMessage(message: Json): boolean {
         isChatInfo(message.chat) &&
         Array.isArray(message.entries) &&
         message.entries.every(isChatEntry) &&
-        isOneOf(message.state, CHAT_STATES)
+        isOneOf(message.state, CHAT_STATES) &&
+        (message.approval === undefined ||
+          message.approval === null ||
+          isApproval(message.approval))
       );
     case 'entry':
       return isChatEntry(message.entry);
@@ -458,30 +589,26 @@ function checkServerMessage(message: Json): boolean {
       );
     case 'state':
       return isOneOf(message.state, CHAT_STATES) && isNumber(message.tokens);
-    case 'execute':
+    case 'approval':
+      return message.approval === null || isApproval(message.approval);
+    case 'ops':
       return (
-        isString(message.request_id) &&
-        isString(message.action_id) &&
-        isNumber(message.turn) &&
-        isString(message.code) &&
-        (message.timeout === null ||
-          message.timeout === undefined ||
-          isNumber(message.timeout)) &&
-        isOneOf(message.approval, ['auto', 'ask'] as const) &&
         isString(message.path) &&
-        (message.cell === undefined || isString(message.cell)) &&
-        (message.replaces === undefined || isString(message.replaces)) &&
-        (message.or_new === undefined || typeof message.or_new === 'boolean') &&
-        (message.tools === null ||
-          message.tools === undefined ||
-          (isObject(message.tools) &&
-            isString(message.tools.setup) &&
-            isString(message.tools.nonce)))
+        isString(message.chat_id) &&
+        Array.isArray(message.ops) &&
+        message.ops.every(isOp) &&
+        (message.disk === undefined ||
+          (Array.isArray(message.disk) && message.disk.every(isObject)))
       );
-    case 'tool_result':
-      return isString(message.call_id) && isString(message.value);
-    case 'interrupt':
-      return isString(message.request_id);
+    case 'inspect':
+      return (
+        isString(message.query_id) &&
+        isString(message.path) &&
+        isString(message.chat_id) &&
+        isString(message.ref) &&
+        isString(message.cell_id) &&
+        typeof message.user === 'boolean'
+      );
     case 'chat':
       return isChatInfo(message.chat);
     case 'problem':

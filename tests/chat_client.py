@@ -1,23 +1,91 @@
 """A Python stand-in for the panel's side of the chat protocol, for the server tests.
 
-It speaks the real websocket protocol and answers ``execute`` requests by running the code
-in a real kernel, the way the browser runs it in the notebook's kernel.
+It speaks the real websocket protocol. With a :class:`PageNotebook` it is a page that has
+the chat's notebook open: it says so (``document``), applies the document operations the
+server sends to its copy of the notebook (with the same rules as the panel,
+:class:`jupyter_codeact.server.document.ops.Cells`) and answers the server's questions
+about it (``inspect``), as ``src/notebook/apply.ts`` and ``inspect.ts`` do.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from tornado.websocket import WebSocketClientConnection
 
-from jupyter_codeact.executors.kernel import KernelExecutor
-from jupyter_codeact.tools.channel import METADATA_KEY, is_tool_call
+from jupyter_codeact.server.document.cells import provenance, source_text
+from jupyter_codeact.server.document.ops import Cells, applied, set_applied
 
 Message = dict[str, Any]
+
+
+class PageNotebook:
+    """A page's copy of a notebook: cells and metadata, as nbformat JSON."""
+
+    def __init__(
+        self, cells: list[dict[str, Any]] | None = None, metadata: dict[str, Any] | None = None
+    ) -> None:
+        self.cells = Cells(copy.deepcopy(cells or []))
+        self.metadata: dict[str, Any] = copy.deepcopy(metadata or {})
+        self.applied_ops: list[dict[str, Any]] = []
+
+    @classmethod
+    def from_file(cls, text: str) -> PageNotebook:
+        data = json.loads(text)
+        return cls(data["cells"], data.get("metadata", {}))
+
+    def apply(self, chat_id: str, ops: list[dict[str, Any]]) -> None:
+        for op in ops:
+            self.cells.apply(op, chat_id)
+            self.applied_ops.append(op)
+        if ops:
+            set_applied(self.metadata, chat_id, max(op["seq"] for op in ops))
+
+    @property
+    def applied(self) -> dict[str, int]:
+        return applied(self.metadata)
+
+    def agent_cells(self) -> list[dict[str, Any]]:
+        return [cell for cell in self.cells.cells if provenance(cell) is not None]
+
+    def sources(self) -> list[str]:
+        return [source_text(cell.get("source")) for cell in self.cells.cells]
+
+    def add_user_cell(self, source: str, **fields: Any) -> str:
+        cell_id = uuid.uuid4().hex[:8]
+        cell = {
+            "id": cell_id,
+            "cell_type": "code",
+            "source": source,
+            "metadata": {},
+            "outputs": [],
+            "execution_count": None,
+            **fields,
+        }
+        self.cells = Cells([*self.cells.cells, cell])
+        return cell_id
+
+    def find(self, cell_id: str) -> dict[str, Any]:
+        index = self.cells.find(cell_id)
+        assert index is not None, f"no cell {cell_id}"
+        return self.cells.items[index].cell
+
+
+def text_of(cell: dict[str, Any]) -> str:
+    """What a cell printed or showed as text."""
+    parts = []
+    for output in cell.get("outputs", []):
+        if output["output_type"] == "stream":
+            parts.append(source_text(output["text"]))
+        elif "data" in output:
+            parts.append(source_text(output["data"].get("text/plain", "")))
+        elif output["output_type"] == "error":
+            parts.append(f"{output['ename']}: {output['evalue']}")
+    return "".join(parts)
 
 
 class ChatClient:
@@ -25,34 +93,53 @@ class ChatClient:
         self,
         ws: WebSocketClientConnection,
         *,
-        kernel: KernelExecutor | None = None,
+        notebook: PageNotebook | None = None,
+        path: str = "",
         client_id: str | None = None,
     ) -> None:
         self.ws = ws
-        self.kernel = kernel
+        self.notebook = notebook
+        self.path = path
         self.client_id = client_id or uuid.uuid4().hex
         self.received: list[Message] = []
-        self.executed: list[str] = []
-        self.auto_run = kernel is not None
-        self.on_execute: Callable[[Message], Awaitable[Message | None]] | None = None
+        self.questions: list[Message] = []
+        self.answer_questions = True
         self._inbox: asyncio.Queue[Message] = asyncio.Queue()
         self._reader = asyncio.ensure_future(self._read())
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._tool_results: dict[str, asyncio.Future[str]] = {}
-        self.tool_calls: list[Message] = []
 
     @classmethod
-    async def connect(cls, ws_fetch: Any, chat_id: str, **kw: Any) -> ChatClient:
+    async def connect(
+        cls,
+        ws_fetch: Any,
+        chat_id: str,
+        *,
+        notebook: PageNotebook | None = None,
+        path: str = "analysis.ipynb",
+        **kw: Any,
+    ) -> ChatClient:
         ws = await ws_fetch("codeact", "chats", chat_id, "ws")
-        client = cls(ws, **kw)
+        client = cls(ws, notebook=notebook, path=path, **kw)
         client.send({"type": "hello", "client_id": client.client_id})
+        if notebook is not None:
+            client.hold()
         return client
+
+    def hold(self) -> None:
+        """Say that this page has the notebook open (as the panel does once it is loaded)."""
+        assert self.notebook is not None
+        self.send({"type": "document", "path": self.path, "applied": self.notebook.applied})
 
     def send(self, message: Message) -> None:
         self.ws.write_message(json.dumps(message))
 
     def ask(self, text: str, **extra: Any) -> None:
         self.send({"type": "user_message", "text": text, **extra})
+
+    def decide(self, approval: Message, run: bool, code: str | None = None) -> None:
+        message: Message = {"type": "decide", "request_id": approval["request_id"], "run": run}
+        if code is not None:
+            message["code"] = code
+        self.send(message)
 
     async def _read(self) -> None:
         while True:
@@ -62,55 +149,20 @@ class ChatClient:
                 return
             message = json.loads(raw)
             self.received.append(message)
-            if message["type"] == "tool_result":
-                waiter = self._tool_results.pop(message["call_id"], None)
-                if waiter is not None and not waiter.done():
-                    waiter.set_result(message["value"])
-            if message["type"] == "execute" and (self.auto_run or self.on_execute):
-                self._spawn(self._execute(message))
-            elif message["type"] == "interrupt" and self.auto_run and self.kernel is not None:
-                # What the panel does: interrupt the notebook's kernel, every time it is asked
-                # (the first interrupt can land before the cell has started).
-                self._spawn(self.kernel.interrupt())
+            if message["type"] == "ops" and self.notebook is not None:
+                self.notebook.apply(message["chat_id"], message["ops"])
+            elif message["type"] == "inspect":
+                self.questions.append(message)
+                if self.notebook is not None and self.answer_questions:
+                    self.answer(message)
             self._inbox.put_nowait(message)
 
-    def _spawn(self, coroutine: Awaitable[None]) -> None:
-        task = asyncio.ensure_future(coroutine)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _execute(self, request: Message) -> None:
-        self.executed.append(request["request_id"])
-        if self.on_execute is not None:
-            reply = await self.on_execute(request)
-            if reply is not None:
-                self.send(reply)
-            return
-        assert self.kernel is not None
-        # As the panel does: the tools' setup runs silently first, the cell's request carries
-        # the nonce, and the kernel's tool calls go to the server over this socket.
-        self.kernel.stdin = _Relay(self, request) if request.get("tools") else None
-        result = await self.kernel.execute(request["code"], timeout=request["timeout"])
-        self.send(
-            {
-                "type": "execute_result",
-                "request_id": request["request_id"],
-                "status": result.status,
-                "outputs": result.outputs,
-                "code": result.code,
-                "execution_count": result.execution_count,
-                "cell_id": f"cell-{request['request_id'][:8]}",
-            }
+    def answer(self, question: Message) -> None:
+        assert self.notebook is not None
+        facts = self.notebook.cells.inspect(
+            question["chat_id"], question["ref"], question["cell_id"], user=question["user"]
         )
-
-    async def relay_tool_call(self, request_id: str, prompt: str) -> str:
-        call_id = uuid.uuid4().hex
-        waiter: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-        self._tool_results[call_id] = waiter
-        message = {"type": "tool_call", "request_id": request_id, "call_id": call_id}
-        self.tool_calls.append(message)
-        self.send({**message, "prompt": prompt})
-        return await waiter
+        self.send({"type": "facts", "query_id": question["query_id"], "facts": facts})
 
     async def next(self, kind: str, timeout: float = 60, **match: Any) -> Message:
         """The next message of ``kind`` (and with ``match`` fields), skipping others."""
@@ -122,6 +174,17 @@ class ChatClient:
                     raise ConnectionError(f"the socket closed while waiting for {kind}")
                 if message["type"] == kind and all(message.get(k) == v for k, v in match.items()):
                     return message
+
+        return await asyncio.wait_for(find(), timeout=timeout)
+
+    async def next_approval(self, timeout: float = 60) -> Message:
+        """The next approval that waits (not the message that clears one)."""
+
+        async def find() -> Message:
+            while True:
+                message = await self.next("approval", timeout=timeout)
+                if message["approval"] is not None:
+                    return dict(message["approval"])
 
         return await asyncio.wait_for(find(), timeout=timeout)
 
@@ -154,22 +217,3 @@ class ChatClient:
     async def close(self) -> None:
         self.ws.close()
         self._reader.cancel()
-        for task in list(self._tasks):
-            task.cancel()
-
-
-class _Relay:
-    """The page's part of the tools for one ``execute`` (a StdinHost of the kernel executor)."""
-
-    def __init__(self, client: ChatClient, request: Message) -> None:
-        self.client = client
-        self.request = request
-        self.metadata = {METADATA_KEY: request["tools"]["nonce"]}
-
-    def setup_expression(self) -> str | None:
-        return str(self.request["tools"]["setup"])
-
-    async def answer(self, prompt: str) -> str | None:
-        if not is_tool_call(prompt):
-            return None
-        return await self.client.relay_tool_call(self.request["request_id"], prompt)

@@ -13,13 +13,12 @@ from typing import Any
 import pytest
 
 from jupyter_codeact.cli.main import main
-from jupyter_codeact.executors.kernel import KernelExecutor
 from jupyter_codeact.export.progress import MIN_FILES, Progress
 from jupyter_codeact.server.chat_file import ChatRecord
 from jupyter_codeact.server.store import ChatStore
 from jupyter_codeact.testing import ScriptedLLM
 
-from .chat_client import ChatClient
+from .chat_client import ChatClient, PageNotebook
 from .conftest import MODEL
 from .exporting import export, lines
 
@@ -49,29 +48,25 @@ async def test_a_chat_stored_by_the_server_exports_as_the_model_saw_it(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    kernel = KernelExecutor()
-    await kernel.start()
-    try:
-        llm_server.push(
-            "Summing.\n<execute>\nprint(sum([1, 2, 3]))\n</execute>",
-            "<solution>6</solution>",
-            "<solution>12</solution>",
-        )
-        response = await jp_fetch(
-            "codeact", "chats", method="POST", body=json.dumps({"path": "work/sums.ipynb"})
-        )
-        chat_id = json.loads(response.body)["id"]
-        other = await jp_fetch(
-            "codeact", "chats", method="POST", body=json.dumps({"path": "other.ipynb"})
-        )
-        client = await ChatClient.connect(jp_ws_fetch, chat_id, kernel=kernel)
-        client.ask("add 1, 2 and 3", context="notebook: work/sums.ipynb")
-        await client.until_state("done")
-        client.ask("and doubled?")
-        await client.until_state("done")
-        await client.close()
-    finally:
-        await kernel.shutdown()
+    llm_server.push(
+        "Summing.\n<execute>\nprint(sum([1, 2, 3]))\n</execute>",
+        "<solution>6</solution>",
+        "<solution>12</solution>",
+    )
+    response = await jp_fetch(
+        "codeact", "chats", method="POST", body=json.dumps({"path": "work/sums.ipynb"})
+    )
+    chat_id = json.loads(response.body)["id"]
+    other = await jp_fetch(
+        "codeact", "chats", method="POST", body=json.dumps({"path": "other.ipynb"})
+    )
+    page = PageNotebook()
+    client = await ChatClient.connect(jp_ws_fetch, chat_id, notebook=page, path="work/sums.ipynb")
+    client.ask("add 1, 2 and 3", context="notebook: work/sums.ipynb")
+    await client.until_state("done")
+    client.ask("and doubled?")
+    await client.until_state("done")
+    await client.close()
     stored = (chats_dir / f"{chat_id}.json").read_text()
     out = tmp_path / "chat.jsonl"
     notebook = str(jp_root_dir / "work" / "sums.ipynb")

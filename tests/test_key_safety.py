@@ -4,7 +4,6 @@ redacted from what the agent reads, shows and stores."""
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import subprocess
 import sys
@@ -23,7 +22,7 @@ from jupyter_codeact.executors.gateway import GatewayKernel
 from jupyter_codeact.executors.kernel import KernelExecutor, LocalKernel
 from jupyter_codeact.testing import ScriptedLLM
 
-from .chat_client import ChatClient
+from .chat_client import ChatClient, PageNotebook
 from .conftest import MODEL, json_events, run_cli
 from .servers import free_port, jupyter_server, wait_for_port
 
@@ -58,7 +57,7 @@ def jp_server_config(
     return {
         "ServerApp": {"jpserver_extensions": {"jupyter_codeact": True}},
         "CodeAct": {"base_url": llm_server.url, "model": MODEL, "max_turns": 4, **codeact_extra},
-        "CodeActExtension": {"chats_dir": str(tmp_path / "chats"), "orphan_timeout": 1.0},
+        "CodeActExtension": {"chats_dir": str(tmp_path / "chats"), "page_grace": 0.5},
     }
 
 
@@ -141,30 +140,43 @@ def test_the_runner_kernel_gets_no_key_and_prints_none(llm_server: ScriptedLLM) 
 async def test_redacted_in_the_observation_the_chat_and_the_next_request(
     jp_fetch: Any,
     jp_ws_fetch: Any,
+    jp_serverapp: Any,
     llm_server: ScriptedLLM,
     tmp_path: Path,
 ) -> None:
-    # A kernel that has the key (a user who opted in, or a notebook that set it itself).
-    async with KernelExecutor(LocalKernel(env={**os.environ, "K": KEY})) as kernel:
-        llm_server.push(
-            "<execute>\nimport os\nprint('key:', os.environ['K'])\n</execute>",
-            f"<solution>it is {KEY[:8]}{KEY[8:]}</solution>",
-        )
-        response = await jp_fetch(
-            "codeact", "chats", method="POST", body=json.dumps({"path": "nb.ipynb"})
-        )
-        chat_id = json.loads(response.body)["id"]
-        client = await ChatClient.connect(jp_ws_fetch, chat_id, kernel=kernel)
-        client.ask(f"my key is {KEY}, use it")
-        await client.until_state("done")
-        await client.close()
+    # The notebook's kernel has the key (a notebook that set it itself, say).
+    path = "nb.ipynb"
+    _, kernel_id = await notebook_kernel(jp_fetch, path)
+    client_of = jp_serverapp.kernel_manager.get_kernel(kernel_id).client()
+    client_of.start_channels()
+    await client_of.wait_for_ready(timeout=30)
+    msg_id = client_of.execute(f"import os\nos.environ['K'] = {KEY!r}")
+    while (await client_of.get_shell_msg(timeout=30))["parent_header"].get("msg_id") != msg_id:
+        pass
+    client_of.stop_channels()
+    llm_server.push(
+        "<execute>\nimport os\nprint('key:', os.environ['K'])\n</execute>",
+        f"<solution>it is {KEY[:8]}{KEY[8:]}</solution>",
+    )
+    response = await jp_fetch("codeact", "chats", method="POST", body=json.dumps({"path": path}))
+    chat_id = json.loads(response.body)["id"]
+    page = PageNotebook()
+    client = await ChatClient.connect(jp_ws_fetch, chat_id, notebook=page, path=path)
+    client.ask(f"my key is {KEY}, use it")
+    await client.until_state("done")
+    await client.close()
     observation = next(e for e in client.entries() if e["role"] == "observation")
     assert observation["text"].startswith("Observation:\nkey: [redacted]\n(This ran in cell")
     assert observation["outputs"][0]["text"] == "key: [redacted]\n"
     assert client.entries()[0]["text"] == "my key is [redacted], use it"
-    assert KEY not in json.dumps(client.received)  # the panel never saw it
+    # The notebook's cell shows what the code printed, as any cell run in that kernel
+    # would (the page's own kernel connection hears it too); the chat never shows it.
+    assert "key: " in json.dumps(page.agent_cells())
+    chat = [m for m in client.received if m["type"] != "ops"]
+    assert KEY not in json.dumps(chat)  # the panel's chat never saw it
     stored = (tmp_path / "chats" / f"{chat_id}.json").read_text()
-    assert KEY not in stored and "[redacted]" in stored
+    assert "[redacted]" in json.dumps(json.loads(stored)["entries"])
+    assert KEY not in json.dumps(json.loads(stored)["entries"])
     for request in llm_server.requests:  # nor did the model, in any request
         assert KEY not in json.dumps(request.messages)
 

@@ -12,7 +12,7 @@ from tornado.httpclient import HTTPClientError
 
 from jupyter_codeact.testing import ScriptedLLM
 
-from .chat_client import ChatClient
+from .chat_client import ChatClient, PageNotebook, text_of
 from .conftest import MODEL
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
@@ -27,7 +27,7 @@ def jp_server_config(tmp_path: Path, llm_server: ScriptedLLM) -> dict[str, Any]:
         "CodeAct": {"base_url": llm_server.url, "api_key": "k", "model": MODEL},
         "CodeActExtension": {
             "chats_dir": str(tmp_path / "chats"),
-            "orphan_timeout": 1.0,
+            "page_grace": 0.5,
             "max_chat_mb": 1,
         },
     }
@@ -115,28 +115,29 @@ async def test_socket_frames_are_bounded_and_the_socket_stays_open(
     await client.close()
 
 
-async def test_outputs_too_large_to_accept_end_the_action_as_an_error(
+async def test_a_cell_that_prints_too_much_reaches_the_page_bounded(
     jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM
 ) -> None:
-    llm_server.push("<execute>print('lots')</execute>", "<solution>too much output</solution>")
-    chat_id = await new_chat(jp_fetch)
-    client = await ChatClient.connect(jp_ws_fetch, chat_id)
-
-    async def oversized(request: dict[str, Any]) -> dict[str, Any]:
-        text = "y" * 17_000_000
-        return {"type": "execute_result", "request_id": request["request_id"], "status": "ok",
-                "outputs": [{"output_type": "stream", "name": "stdout", "text": text}],
-                "code": request["code"], "execution_count": 1, "cell_id": "c1"}  # fmt: skip
-
-    client.on_execute = oversized
-    client.ask("print a lot")
-    await client.until_state("done", "error")
-    observation = next(e for e in client.entries() if e["role"] == "observation")
-    assert observation["status"] == "error"
-    assert (
-        "The cell ran, but its outputs could not be used: The message is 16.2 MB"
-        in (observation["text"])
+    llm_server.push(
+        "<execute>\nfor _ in range(30):\n    print('y' * 100_000)\n</execute>",
+        "<solution>too much output</solution>",
     )
+    chat_id = await new_chat(jp_fetch)
+    page = PageNotebook()
+    client = await ChatClient.connect(jp_ws_fetch, chat_id, notebook=page, path="nb.ipynb")
+    client.ask("print a lot")
+    await client.until_state("done")
+    # Streamed as written until the bound, then its head and tail at most twice a second;
+    # the cell keeps 1 MB of its 3 MB, with a note of what was dropped.
+    streamed = sum(len(op["text"]) for op in page.applied_ops if op["op"] == "stream")
+    assert streamed == 1_000_000
+    (cell,) = page.agent_cells()
+    text = text_of(cell)
+    assert len(text) < 1_100_000 and "characters of output dropped" in text
+    sent = sum(len(json.dumps(m)) for m in client.received if m["type"] == "ops")
+    assert sent < 8_000_000
+    observation = next(e for e in client.entries() if e["role"] == "observation")
+    assert len(observation["outputs"][0]["text"]) < 5_000  # the chat's entry is shorter still
     await client.close()
 
 

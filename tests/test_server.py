@@ -14,10 +14,10 @@ from tornado.httpclient import HTTPClientError
 
 from jupyter_codeact.config import NO_MODEL_MESSAGE
 from jupyter_codeact.executors.kernel import KernelExecutor
-from jupyter_codeact.server.notebook_executor import BROWSER_GONE
+from jupyter_codeact.server.document.cells import source_hash
 from jupyter_codeact.testing import Reply, ScriptedLLM
 
-from .chat_client import ChatClient
+from .chat_client import ChatClient, PageNotebook, text_of
 from .conftest import MODEL
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
@@ -38,13 +38,13 @@ def jp_server_config(chats_dir: Path, codeact_config: dict[str, Any]) -> dict[st
     return {
         "ServerApp": {"jpserver_extensions": {"jupyter_codeact": True}},
         "CodeAct": codeact_config,
-        "CodeActExtension": {"chats_dir": str(chats_dir), "orphan_timeout": 1.0},
+        "CodeActExtension": {"chats_dir": str(chats_dir), "page_grace": 0.5},
     }
 
 
 @pytest.fixture
 def kernel(jp_asyncio_loop: asyncio.AbstractEventLoop) -> Iterator[KernelExecutor]:
-    """A real kernel standing in for the notebook's, on the server's event loop."""
+    """A kernel of our own, on the server's event loop (for what the panel evaluates)."""
     executor = KernelExecutor()
     jp_asyncio_loop.run_until_complete(executor.start())
     yield executor
@@ -78,8 +78,8 @@ async def test_chats_are_listed_per_notebook(jp_fetch: Any) -> None:
 async def test_a_run_inserts_actions_gets_outputs_and_answers(
     jp_fetch: Any,
     jp_ws_fetch: Any,
+    jp_serverapp: Any,
     llm_server: ScriptedLLM,
-    kernel: KernelExecutor,
     chats_dir: Path,
 ) -> None:
     llm_server.push(
@@ -88,50 +88,56 @@ async def test_a_run_inserts_actions_gets_outputs_and_answers(
         "The total is 6.\n<solution>6</solution>",
     )
     chat_id = await new_chat(jp_fetch)
-    client = await ChatClient.connect(jp_ws_fetch, chat_id, kernel=kernel)
+    page = PageNotebook()
+    client = await ChatClient.connect(jp_ws_fetch, chat_id, notebook=page)
     await client.next("snapshot")
     client.ask("add 1, 2 and 3", context="notebook: analysis.ipynb")
-    execute = await client.next("execute")
-    assert execute["code"] == "total = sum([1, 2, 3])\nprint(total)"
-    assert execute["path"] == "analysis.ipynb" and execute["approval"] == "auto"
     await client.until_state("done")
     assert client.roles() == ["user", "assistant", "action", "observation", "assistant", "final"]
     entries = client.entries()
     observation = entries[3]
     assert observation["status"] == "ok" and observation["outputs"][0]["text"] == "6\n"
     assert observation["duration_ms"] > 0
-    assert observation["cell_id"] == f"cell-{execute['request_id'][:8]}"
     assert entries[2]["phase"] == "finished"
+    # The server ran the code in the notebook's session kernel, and the page's copy of the
+    # notebook got the cell: source, outputs, count and provenance, from the operations.
+    (cell,) = page.agent_cells()
+    code = "total = sum([1, 2, 3])\nprint(total)"
+    assert cell["source"] == code and text_of(cell) == "6\n"
+    assert cell["execution_count"] == observation["execution_count"] == 1
+    mark = cell["metadata"]["codeact"]
+    assert mark["chat_id"] == chat_id and mark["code_hash"] == source_hash(code)
+    assert mark["cell"] == entries[2]["cell"] and mark["execution_count"] == 1
+    assert observation["cell_id"] == entries[2]["cell_id"] == cell["id"]
+    assert page.applied == {chat_id: max(op["seq"] for op in page.applied_ops)}
+    (session,) = await jp_serverapp.session_manager.list_sessions()
+    assert session["path"] == "analysis.ipynb" and session["type"] == "notebook"
+    # Outputs came as they happened (a live op), before the run's final state.
+    kinds = [op["op"] for op in page.applied_ops]
+    assert kinds.index("stream") < kinds.index("outputs")
     # The reply as the model reads it back, without what it imagined after its action.
     assert entries[1]["text"].endswith("</execute>")
     assert entries[5]["text"] == "6"
     assert any(m["type"] == "delta" for m in client.received)  # text streamed as it came
-    # The page hears of the action by its `execute` first, so the cell starts before the
-    # chat draws the step.
-    kinds = [
-        m["type"] if m["type"] != "entry" else f"entry:{m['entry']['role']}"
-        for m in client.received
-    ]
-    assert kinds.index("execute") < kinds.index("entry:action")
     # The model saw the context, and the cell's output as its observation.
     assert llm_server.requests[0].messages[1]["content"].startswith("<context>")
     assert llm_server.requests[1].messages[-1]["content"] == (
-        f"Observation:\n6\n(This ran in cell {execute['cell']}.)"
+        f"Observation:\n6\n(This ran in cell {mark['cell']}.)"
     )
-    assert execute["replaces"] == "" and entries[2]["cell"] == execute["cell"]
     # Everything is on disk, atomically written, outside the notebook.
     saved = json.loads((chats_dir / f"{chat_id}.json").read_text())
     assert [e["role"] for e in saved["entries"]] == client.roles()
     assert saved["messages"][-1]["role"] == "assistant"
+    assert saved["ops_seq"] >= max(op["seq"] for op in page.applied_ops)
     await client.close()
 
 
 async def test_a_follow_up_keeps_the_conversation(
-    jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM, kernel: KernelExecutor
+    jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM
 ) -> None:
     llm_server.push("<solution>first</solution>", "<solution>second</solution>")
     chat_id = await new_chat(jp_fetch)
-    client = await ChatClient.connect(jp_ws_fetch, chat_id, kernel=kernel)
+    client = await ChatClient.connect(jp_ws_fetch, chat_id, notebook=PageNotebook())
     client.ask("one")
     await client.until_state("done")
     client.ask("two")
@@ -154,21 +160,24 @@ async def test_a_plain_reply_is_the_answer(
 
 
 async def test_stop_during_a_long_cell_interrupts_it(
-    jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM, kernel: KernelExecutor
+    jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM
 ) -> None:
-    llm_server.push("<execute>import time\ntime.sleep(60)</execute>")
+    llm_server.push("<execute>import time\nprint('started', flush=True)\ntime.sleep(60)</execute>")
     chat_id = await new_chat(jp_fetch)
-    client = await ChatClient.connect(jp_ws_fetch, chat_id, kernel=kernel)
+    page = PageNotebook()
+    client = await ChatClient.connect(jp_ws_fetch, chat_id, notebook=page)
     client.ask("wait a minute")
-    execute = await client.next("execute")
+    await client.until_state("running")
+    # The cell's first output reached the page while it still runs.
+    while not page.agent_cells() or "started" not in text_of(page.agent_cells()[0]):
+        await client.next("ops")
     client.send({"type": "stop"})
-    interrupt = await client.next("interrupt")
-    assert interrupt["request_id"] == execute["request_id"]
     await client.until_state("idle")
     entries = client.entries()
     assert entries[-2]["role"] == "observation" and entries[-2]["status"] == "interrupted"
     assert entries[-2]["note"] == "The cell was interrupted before it finished."
     assert entries[-1]["role"] == "error" and entries[-1]["kind"] == "stopped"
+    assert "KeyboardInterrupt" in text_of(page.agent_cells()[0])
     await client.close()
 
 
@@ -200,107 +209,30 @@ async def test_one_run_at_a_time(jp_fetch: Any, jp_ws_fetch: Any, llm_server: Sc
     await client.close()
 
 
-async def test_a_closed_tab_mid_action_fails_cleanly_and_nothing_runs_twice(
+async def test_a_page_that_reconnects_before_its_old_socket_is_noticed_gets_each_op_once(
     jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM
-) -> None:
-    llm_server.push("<execute>print('once')</execute>", "<solution>never</solution>")
-    chat_id = await new_chat(jp_fetch)
-    client = await ChatClient.connect(jp_ws_fetch, chat_id)
-    client.ask("run something")
-    await client.next("execute")
-    await client.close()  # the tab goes away before answering
-    watcher = await ChatClient.connect(jp_ws_fetch, chat_id)
-    await watcher.until_state("error", timeout=30)
-    error = watcher.entries()[-1]
-    assert (error["role"], error["text"]) == ("error", BROWSER_GONE)
-    assert not any(m["type"] == "execute" for m in watcher.received)
-    assert llm_server.remaining == 1  # the model was not asked again
-    await watcher.close()
-
-
-async def test_an_action_with_no_page_to_run_it_is_shown_with_the_error(
-    jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM
-) -> None:
-    # The reply comes a second after the request, when the asking page has gone.
-    llm_server.push(Reply(content="<execute>print(1)</execute>", delay=1.0))
-    chat_id = await new_chat(jp_fetch)
-    asker = await ChatClient.connect(jp_ws_fetch, chat_id)
-    watcher = await ChatClient.connect(jp_ws_fetch, chat_id)
-    asker.ask("print 1")
-    await asyncio.to_thread(llm_server.wait_for_requests, 1)
-    await asker.close()
-    await watcher.until_state("error")
-    roles = watcher.roles()
-    assert roles[-2:] == ["action", "error"]
-    assert watcher.entries()[-2]["code"] == "print(1)"
-    assert "No browser has this chat open" in watcher.entries()[-1]["text"]
-    await watcher.close()
-
-
-async def test_a_page_that_reconnects_can_still_deliver_its_result(
-    jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM
-) -> None:
-    llm_server.push("<execute>print('hi')</execute>", "<solution>hi</solution>")
-    chat_id = await new_chat(jp_fetch)
-    first = await ChatClient.connect(jp_ws_fetch, chat_id, client_id="page-1")
-    first.ask("say hi")
-    execute = await first.next("execute")
-    await first.close()
-    again = await ChatClient.connect(jp_ws_fetch, chat_id, client_id="page-1")
-    await again.next("snapshot")
-    again.send(
-        {
-            "type": "execute_result",
-            "request_id": execute["request_id"],
-            "status": "ok",
-            "outputs": [{"output_type": "stream", "name": "stdout", "text": "hi\n"}],
-            "code": execute["code"],
-            "execution_count": 1,
-        }
-    )
-    await again.until_state("done")
-    assert again.entries()[-1]["text"] == "hi"
-    await again.close()
-
-
-async def test_a_page_that_reconnects_gets_an_execute_it_may_have_lost(
-    jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM, kernel: KernelExecutor
-) -> None:
-    llm_server.push("<execute>print('hi')</execute>", "<solution>hi</solution>")
-    chat_id = await new_chat(jp_fetch)
-    first = await ChatClient.connect(jp_ws_fetch, chat_id, client_id="page-1")
-    first.ask("say hi")
-    lost = await first.next("execute")  # as if it died with the socket, unanswered
-    await first.close()
-    again = await ChatClient.connect(jp_ws_fetch, chat_id, kernel=kernel, client_id="page-1")
-    resent = await again.next("execute")
-    assert resent == lost  # the same request: the page runs each request id once
-    await again.until_state("done")
-    assert again.executed == [lost["request_id"]]
-    await again.close()
-
-
-async def test_a_page_that_reconnects_before_its_old_socket_is_noticed_drives_the_run(
-    jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM, kernel: KernelExecutor
 ) -> None:
     llm_server.push(
         Reply(content="<execute>print('hi')</execute>", delay=1.0), "<solution>hi</solution>"
     )
     chat_id = await new_chat(jp_fetch)
-    old = await ChatClient.connect(jp_ws_fetch, chat_id, client_id="page-1")
+    page = PageNotebook()
+    old = await ChatClient.connect(jp_ws_fetch, chat_id, notebook=page, client_id="page-1")
     old.ask("say hi")
     await asyncio.to_thread(llm_server.wait_for_requests, 1)
     # The page reconnected (a network blip) while its old socket still looks open.
-    new = await ChatClient.connect(jp_ws_fetch, chat_id, kernel=kernel, client_id="page-1")
+    new = await ChatClient.connect(jp_ws_fetch, chat_id, notebook=page, client_id="page-1")
     await new.until_state("done")
-    assert len(new.executed) == 1
-    assert not any(m["type"] == "execute" for m in old.received)
+    assert not any(m["type"] == "ops" for m in old.received)
+    seqs = [op["seq"] for op in page.applied_ops]
+    assert seqs == sorted(set(seqs))  # each operation once, in order
+    assert [text_of(cell) for cell in page.agent_cells()] == ["hi\n"]
     await old.close()
     await new.close()
 
 
 async def test_ask_before_run_reports_edits_and_skips(
-    jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM, kernel: KernelExecutor
+    jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM
 ) -> None:
     llm_server.push(
         "<execute>print('as written')</execute>",
@@ -308,29 +240,26 @@ async def test_ask_before_run_reports_edits_and_skips(
         "<solution>ok</solution>",
     )
     chat_id = await new_chat(jp_fetch)
-    client = await ChatClient.connect(jp_ws_fetch, chat_id)
-    decisions = iter(["edit", "skip"])
-
-    async def approve(request: dict[str, Any]) -> dict[str, Any]:
-        assert request["approval"] == "ask"
-        base = {"type": "execute_result", "request_id": request["request_id"]}
-        if next(decisions) == "skip":
-            return {**base, "status": "skipped", "outputs": [], "code": request["code"]}
-        client.send({"type": "approved", "request_id": request["request_id"]})
-        result = await kernel.execute("print('as edited')", timeout=30)
-        return {**base, "status": result.status, "outputs": result.outputs, "code": result.code}
-
-    client.on_execute = approve
+    page = PageNotebook()
+    client = await ChatClient.connect(jp_ws_fetch, chat_id, notebook=page)
     client.ask("go", approval="ask")
-    await client.until_state("waiting_approval")
+    first = await client.next_approval()
+    assert (first["kind"], first["code"]) == ("run", "print('as written')")
+    assert page.agent_cells() == []  # nothing is in the notebook before the user says so
+    # Another page of the chat, opened now, is shown what waits.
+    watcher = await ChatClient.connect(jp_ws_fetch, chat_id)
+    assert (await watcher.next("snapshot"))["approval"] == first
+    client.decide(first, True, "print('as edited')")
+    second = await client.next_approval()
+    watcher.decide(second, False)
     await client.until_state("done")
-    # Edited and run: the panel said so, and the step stopped waiting for approval.
-    running = [
+    # Edited and run: the step stopped waiting for approval.
+    phases = [
         m["entry"]["phase"]
         for m in client.received
         if m["type"] == "entry" and m["entry"]["role"] == "action"
     ]
-    assert running[:2] == ["waiting_approval", "running"]
+    assert phases[:3] == ["pending", "waiting_approval", "running"]
     told = [llm_server.requests[i].messages[-1]["content"] for i in (1, 2)]
     assert "edited the code" in told[0] and "print('as edited')" in told[0]
     assert "chose not to run" in told[1]
@@ -338,7 +267,10 @@ async def test_ask_before_run_reports_edits_and_skips(
         "ok",
         "skipped",
     ]
+    assert [cell["source"] for cell in page.agent_cells()] == ["print('as edited')"]
+    assert client.received[-1]["type"] != "approval" or client.received[-1]["approval"] is None
     await client.close()
+    await watcher.close()
 
 
 async def test_endpoint_errors_are_entries_with_the_fix(
@@ -376,8 +308,11 @@ async def test_bad_messages_get_a_problem_not_a_crash(jp_fetch: Any, jp_ws_fetch
     assert (await client.next("problem"))["message"] == "The message is not valid JSON."
     client.send({"type": "user_message", "text": "  "})
     assert (await client.next("problem"))["message"] == "The message is empty."
-    client.send({"type": "execute_result", "request_id": "x", "status": "weird"})
-    assert "'status' must be one of" in (await client.next("problem"))["message"]
+    client.send({"type": "decide", "request_id": "x", "run": "maybe"})
+    assert (await client.next("problem"))["message"] == "'run' must be true or false."
+    client.send({"type": "document", "path": "elsewhere.ipynb", "applied": {}})
+    problem = (await client.next("problem"))["message"]
+    assert problem == "This chat belongs to analysis.ipynb, not elsewhere.ipynb."
     client.send({"type": "dance"})
     assert (await client.next("problem"))["message"] == "Unknown message type 'dance'."
     await client.close()
@@ -485,41 +420,10 @@ async def test_a_run_cut_short_by_a_server_stop_is_closed_on_load(
     await client.close()
 
 
-async def test_an_unanswered_action_does_not_borrow_the_previous_cell(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from jupyter_codeact.server import notebook_executor
-    from jupyter_codeact.server.notebook_executor import NotebookExecutor
-
-    class Page:
-        closed = False
-
-        def __init__(self) -> None:
-            self.sent: list[dict[str, Any]] = []
-
-        def send(self, message: dict[str, Any]) -> None:
-            self.sent.append(message)
-
-    monkeypatch.setattr(notebook_executor, "_REPORT_GRACE", 0.0)
-    page = Page()
-    executor = NotebookExecutor(
-        path=lambda: "nb.ipynb", driver=lambda: page, on_sent=lambda *_: None
-    )
-    answered = asyncio.ensure_future(executor.execute("1", timeout=30))
-    await asyncio.sleep(0)  # let the request go out (not waiting for a result)
-    executor.resolve({"request_id": page.sent[0]["request_id"], "status": "ok", "cell_id": "c1"})
-    assert (await answered).status == "ok"
-    assert executor.last_round_trip is not None and executor.last_round_trip.cell_id == "c1"
-    unanswered = await executor.execute("2", timeout=0.01)
-    assert unanswered.status == "timeout"
-    assert executor.last_round_trip is None
-
-
 async def test_reasoning_is_an_entry_of_its_own_stored_and_never_sent_back(
     jp_fetch: Any,
     jp_ws_fetch: Any,
     llm_server: ScriptedLLM,
-    kernel: KernelExecutor,
     chats_dir: Path,
 ) -> None:
     llm_server.push(
@@ -531,7 +435,7 @@ async def test_reasoning_is_an_entry_of_its_own_stored_and_never_sent_back(
         "<solution>3 rows</solution>",
     )
     chat_id = await new_chat(jp_fetch)
-    client = await ChatClient.connect(jp_ws_fetch, chat_id, kernel=kernel)
+    client = await ChatClient.connect(jp_ws_fetch, chat_id, notebook=PageNotebook())
     client.ask("how many rows?")
     await client.until_state("done")
     assert client.roles() == [
@@ -565,19 +469,18 @@ async def test_tools_style_streams_the_code_runs_it_and_records_the_style(
     jp_fetch: Any,
     jp_ws_fetch: Any,
     llm_server: ScriptedLLM,
-    kernel: KernelExecutor,
     chats_dir: Path,
 ) -> None:
     code = "total = sum([1, 2, 3])\nprint(total)"
     call = {"name": "execute_python", "arguments": {"code": code}}
     llm_server.push(Reply(content="Computing.", tool_calls=[call], chunk_size=4), "It is 6.")
     chat_id = await new_chat(jp_fetch)
-    client = await ChatClient.connect(jp_ws_fetch, chat_id, kernel=kernel)
+    page = PageNotebook()
+    client = await ChatClient.connect(jp_ws_fetch, chat_id, notebook=page)
     await client.next("snapshot")
     client.ask("add 1, 2 and 3", action_style="tools")  # the panel's setting
-    execute = await client.next("execute")
-    assert execute["code"] == code
     await client.until_state("done")
+    assert [cell["source"] for cell in page.agent_cells()] == [code]
     pieces = [m for m in client.received if m["type"] == "delta" and m.get("field") == "code"]
     assert len(pieces) > 3 and "".join(m["text"] for m in pieces) == code
     assert client.roles() == ["user", "assistant", "action", "observation", "assistant", "final"]
@@ -594,13 +497,13 @@ async def test_tools_style_streams_the_code_runs_it_and_records_the_style(
 
 
 async def test_the_chat_says_when_older_steps_were_condensed(
-    jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM, kernel: KernelExecutor
+    jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM
 ) -> None:
     llm_server.context_window = 1200  # reported in /v1/models, as vLLM does
     steps = [f"<execute>\nprint('step {i} ' + 'y' * 700)\n</execute>" for i in range(5)]
     llm_server.push(*steps, "<solution>done</solution>")
     chat_id = await new_chat(jp_fetch)
-    client = await ChatClient.connect(jp_ws_fetch, chat_id, kernel=kernel)
+    client = await ChatClient.connect(jp_ws_fetch, chat_id, notebook=PageNotebook())
     client.ask("print the steps", action_style="tags")
     await client.until_state("done")
     notes = [e for e in client.entries() if e["role"] == "condensed"]

@@ -1,27 +1,26 @@
-"""The cell rule through the server's websocket: what the page is asked and what it answers."""
+"""The cell rule through the server's websocket: where the code goes in the page's copy of
+the notebook, and what the server asks the page before it replaces a cell."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from jupyter_codeact.executors.kernel import KernelExecutor
 from jupyter_codeact.testing import ScriptedLLM
 
 from . import test_server as server
-from .chat_client import ChatClient
+from .chat_client import ChatClient, PageNotebook, text_of
 
 # The server's fixtures: the same configuration as tests/test_server.py.
 chats_dir = server.chats_dir
 codeact_config = server.codeact_config
 jp_server_config = server.jp_server_config
-kernel = server.kernel
 new_chat = server.new_chat
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
 
 
-async def test_a_fix_replaces_its_failed_cell_unless_the_page_cannot(
-    jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM, kernel: KernelExecutor
+async def test_a_fix_replaces_its_failed_cell_unless_the_user_changed_it(
+    jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM
 ) -> None:
     llm_server.push(
         "<execute>\nprint(totl)\n</execute>",
@@ -30,77 +29,88 @@ async def test_a_fix_replaces_its_failed_cell_unless_the_page_cannot(
         "<solution>done</solution>",
     )
     chat_id = await new_chat(jp_fetch)
-    client = await ChatClient.connect(jp_ws_fetch, chat_id, kernel=kernel)
+    page = PageNotebook()
+    client = await ChatClient.connect(jp_ws_fetch, chat_id, notebook=page)
     client.ask("print")
-    first = await client.next("execute")
-    assert first["cell"] and first["replaces"] == "" and first["or_new"] is False
-    fix = await client.next("execute")
-    assert fix["replaces"] == first["cell"] and fix["or_new"] is True
     await client.until_state("done")
     actions = [e for e in client.entries() if e["role"] == "action"]
-    assert actions[1]["cell"] == first["cell"] and actions[1]["replaced"] is True
-    assert actions[2]["replaces"] == "" and actions[2]["cell"] != first["cell"]
+    first = actions[0]["cell"]
+    assert actions[1]["replaces"] == first and actions[1]["cell"] == first
+    assert actions[1]["replaced"] is True
+    assert actions[2]["replaces"] == "" and actions[2]["cell"] != first
+    # The fix took the failed cell's place: the notebook holds the working code only.
+    assert [c["source"] for c in page.agent_cells()] == ["print(1)", "print(2)"]
+    assert page.agent_cells()[0]["metadata"]["codeact"]["cell"] == first
+    # Before replacing, the server asked the page what its copy holds of that cell.
+    assert [(q["ref"], q["user"]) for q in client.questions] == [(first, False)]
     await client.close()
 
-    # The page could not replace it (the user edited the failed cell): a new cell, told.
+    # The user edited the failed cell meanwhile: the fix goes into a new cell, and the
+    # model is told.
     llm_server.push("<execute>\nprint(totl)\n</execute>", "<execute>\nprint(3)\n</execute>")
     llm_server.push("<solution>done</solution>")
-
-    async def answer(request: dict[str, Any]) -> dict[str, Any]:
-        replacing = bool(request["replaces"])
-        return {
-            "type": "execute_result",
-            "request_id": request["request_id"],
-            "status": "ok" if replacing else "error",
-            "outputs": [] if replacing else [{"output_type": "error", "ename": "NameError"}],
-            "code": request["code"],
-            "execution_count": 1,
-            "cell_id": "nb-cell",
-            "placement": "new" if replacing else "",
-            "note": "The user changed cell X since it failed, so this went into a new cell."
-            if replacing
-            else "",
-        }
-
-    page = await ChatClient.connect(jp_ws_fetch, chat_id)
-    page.on_execute = answer
-    page.ask("again", replace_failed=True)
-    await page.until_state("done")
-    last = [e for e in page.entries() if e["role"] == "action"][-1]
+    client = await ChatClient.connect(jp_ws_fetch, chat_id, notebook=page)
+    client.answer_questions = False
+    client.ask("again", replace_failed=True)
+    question = await client.next("inspect")
+    page.find(question["cell_id"])["source"] = "print(total)  # mine now"
+    client.answer(question)
+    await client.until_state("done")
+    last = [e for e in client.entries() if e["role"] == "action"][-1]
     assert last["replaced"] is False and last["cell"] != last["replaces"]
+    assert page.sources()[-2:] == ["print(total)  # mine now", "print(3)"]
     told = llm_server.requests[-1].messages[-1]["content"]
-    assert "went into a new cell" in told and f"(This ran in cell {last['cell']}.)" in told
-    await page.close()
+    assert "edited cell" in told and "went into a new cell" in told
+    assert f"(This ran in cell {last['cell']}.)" in told
+    await client.close()
 
 
 async def test_the_panels_setting_turns_replacing_off(
-    jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM, kernel: KernelExecutor
+    jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM
 ) -> None:
     llm_server.push("<execute>\nprint(totl)\n</execute>", "<execute>\nprint(1)\n</execute>")
     llm_server.push("<solution>done</solution>")
     chat_id = await new_chat(jp_fetch)
-    client = await ChatClient.connect(jp_ws_fetch, chat_id, kernel=kernel)
+    page = PageNotebook()
+    client = await ChatClient.connect(jp_ws_fetch, chat_id, notebook=page)
     client.ask("print", replace_failed=False)
-    await client.next("execute")
-    second = await client.next("execute")
-    assert second["replaces"] == ""
     await client.until_state("done")
+    assert [c["source"] for c in page.agent_cells()] == ["print(totl)", "print(1)"]
+    assert client.questions == []
     await client.close()
 
 
-async def test_a_refused_action_sends_nothing_and_a_restarted_server_knows_the_cells(
-    jp_fetch: Any,
-    jp_ws_fetch: Any,
-    jp_serverapp: Any,
-    llm_server: ScriptedLLM,
-    kernel: KernelExecutor,
+async def test_new_cells_go_below_the_chats_last_else_the_selected_cell(
+    jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM
+) -> None:
+    llm_server.push("<execute>\nprint(1)\n</execute>", "<execute>\nprint(2)\n</execute>")
+    llm_server.push("<solution>done</solution>", "<execute>\nprint(3)\n</execute>")
+    llm_server.push("<solution>done</solution>")
+    chat_id = await new_chat(jp_fetch)
+    page = PageNotebook()
+    top = page.add_user_cell("a = 1")
+    page.add_user_cell("b = 2")
+    client = await ChatClient.connect(jp_ws_fetch, chat_id, notebook=page)
+    client.ask("print", selected_cell=top)
+    await client.until_state("done")
+    assert page.sources() == ["a = 1", "print(1)", "print(2)", "b = 2"]
+    # The setting "at the end" wins.
+    client.ask("more", position="end")
+    await client.until_state("done")
+    assert page.sources()[-1] == "print(3)"
+    await client.close()
+
+
+async def test_a_refused_action_runs_nothing_and_a_restarted_server_knows_the_cells(
+    jp_fetch: Any, jp_ws_fetch: Any, jp_serverapp: Any, llm_server: ScriptedLLM
 ) -> None:
     llm_server.push("<execute>\nx = 1\n</execute>", "<solution>set</solution>")
     chat_id = await new_chat(jp_fetch)
-    client = await ChatClient.connect(jp_ws_fetch, chat_id, kernel=kernel)
+    page = PageNotebook()
+    client = await ChatClient.connect(jp_ws_fetch, chat_id, notebook=page)
     client.ask("set x")
-    made = (await client.next("execute"))["cell"]
     await client.until_state("done")
+    made = next(e for e in client.entries() if e["role"] == "action")["cell"]
     await client.close()
 
     # As after a restart: the chat is read back from its file.
@@ -108,34 +118,38 @@ async def test_a_refused_action_sends_nothing_and_a_restarted_server_knows_the_c
     await chats._sessions.pop(chat_id).close()
     llm_server.push(
         '<execute replace="nope">\ny = 2\n</execute>',
-        f'<execute replace="{made}">\nx = 2\n</execute>',
+        f'<execute replace="{made}">\nx = 2\nprint(x)\n</execute>',
         "<solution>done</solution>",
     )
-    client = await ChatClient.connect(jp_ws_fetch, chat_id, kernel=kernel)
+    client = await ChatClient.connect(jp_ws_fetch, chat_id, notebook=page)
     client.ask("change it")
-    revise = await client.next("execute")
-    assert revise["replaces"] == made and revise["or_new"] is False
     await client.until_state("done")
     entries = client.entries()
     refused = next(e for e in entries if e["role"] == "observation" and e["status"] == "refused")
     assert "There is no cell nope" in refused["text"]
     refused_action = next(e for e in entries if e.get("action_id") == refused["action_id"])
     assert refused_action.get("request_id") is None and refused_action["cell_id"] is None
-    assert len(client.executed) == 1  # only the revise went to the page
+    (cell,) = page.agent_cells()  # revised in place
+    assert cell["source"] == "x = 2\nprint(x)" and text_of(cell) == "2\n"
     await client.close()
 
 
 async def test_a_fix_request_names_the_users_cell_to_the_model(
-    jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM, kernel: KernelExecutor
+    jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM
 ) -> None:
     llm_server.push('<execute replace="u1a2">\nprint(1)\n</execute>', "<solution>ok</solution>")
     chat_id = await new_chat(jp_fetch)
-    client = await ChatClient.connect(jp_ws_fetch, chat_id, kernel=kernel)
-    client.ask("Fix the error in cell 1", user_cell="u1a2")
-    execute = await client.next("execute")
-    assert execute["replaces"] == "u1a2" and execute["or_new"] is False
+    page = PageNotebook()
+    mine = page.add_user_cell("print(1 / 0)")
+    client = await ChatClient.connect(jp_ws_fetch, chat_id, notebook=page)
+    client.ask("Fix the error in cell 1", user_cell="u1a2", user_cell_id=mine)
+    change = await client.next_approval()
+    assert change["kind"] == "change" and change["before"] == "print(1 / 0)"
+    client.decide(change, False)  # Reject
     await client.until_state("done")
     # ``auto`` offers the tools first, so the request names the cell in the tool's terms;
     # the model's tags were still understood (it acts through tags from then on).
     assert '"replace": "u1a2"' in llm_server.requests[0].messages[-1]["content"]
+    assert "rejected your change" in llm_server.requests[1].messages[-1]["content"]
+    assert page.sources() == ["print(1 / 0)"]
     await client.close()

@@ -11,15 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 from jupyter_server.auth.authorizer import Authorizer
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
-from jupyter_codeact.executors.kernel import KernelExecutor
 from jupyter_codeact.testing import ScriptedLLM
 
-from .chat_client import ChatClient
+from .chat_client import ChatClient, PageNotebook
 from .conftest import MODEL
 from .servers import jupyter_server
 
@@ -67,19 +65,13 @@ def codeact_server(root: Path, llm: ScriptedLLM, *extra: str) -> Iterator[Server
         yield Server(url, token)
 
 
-@pytest_asyncio.fixture
-async def kernel() -> Any:
-    async with KernelExecutor() as executor:
-        yield executor
-
-
-async def test_chats_survive_a_server_restart(
-    tmp_path: Path, llm_server: ScriptedLLM, kernel: KernelExecutor
-) -> None:
+async def test_chats_survive_a_server_restart(tmp_path: Path, llm_server: ScriptedLLM) -> None:
     llm_server.push("<execute>x = 41\nprint(x + 1)</execute>", "<solution>42</solution>")
     with codeact_server(tmp_path, llm_server) as server:
         chat = await server.fetch("codeact/chats", method="POST", body='{"path": "nb.ipynb"}')
-        client = await ChatClient.connect(server.ws_fetch(), chat["id"], kernel=kernel)
+        client = await ChatClient.connect(
+            server.ws_fetch(), chat["id"], notebook=PageNotebook(), path="nb.ipynb"
+        )
         client.ask("what is 41 + 1?")
         await client.until_state("done")
         before = client.entries()
@@ -88,7 +80,9 @@ async def test_chats_survive_a_server_restart(
     with codeact_server(tmp_path, llm_server) as server:
         listed = await server.fetch("codeact/chats?path=nb.ipynb")
         assert [c["id"] for c in listed["chats"]] == [chat["id"]]
-        client = await ChatClient.connect(server.ws_fetch(), chat["id"], kernel=kernel)
+        client = await ChatClient.connect(
+            server.ws_fetch(), chat["id"], notebook=PageNotebook(), path="nb.ipynb"
+        )
         snapshot = await client.next("snapshot")
         assert snapshot["entries"] == before
         client.ask("what was it?")

@@ -1,23 +1,18 @@
 """The panel's tools, through the server's real HTTP and websocket API: the MCP client in
-the Jupyter server, the kernel calling back over its stdin channel, relayed by the page
-(here tests/chat_client.py, which does what the panel's executor does)."""
+the Jupyter server, the notebook's kernel calling back over its stdin channel, answered by
+the server's own client of that kernel (no page takes part)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from jupyter_codeact.executors.gateway import GatewayKernel
-from jupyter_codeact.executors.kernel import KernelExecutor
-from jupyter_codeact.server.notebook_executor import BROWSER_GONE
 from jupyter_codeact.testing import ScriptedLLM
-from jupyter_codeact.tools.kernel_side import MARKER, METADATA_KEY
 
-from .chat_client import ChatClient
+from .chat_client import ChatClient, PageNotebook, text_of
 from .conftest import MODEL
 from .mcp import SECRET, broken_server, stdio_server
 from .test_server import new_chat
@@ -39,7 +34,7 @@ def jp_server_config(chats_dir: Path, llm_server: ScriptedLLM) -> dict[str, Any]
             "mcp_servers": {"pricing": stdio_server(), "broken": broken_server()},
             "instructions": "Answer in one sentence.",
         },
-        "CodeActExtension": {"chats_dir": str(chats_dir), "orphan_timeout": 1.0},
+        "CodeActExtension": {"chats_dir": str(chats_dir), "page_grace": 0.5},
     }
 
 
@@ -60,12 +55,13 @@ def rules_tree(jp_root_dir: Path) -> Path:
     return jp_root_dir
 
 
-@pytest.fixture
-def kernel(jp_asyncio_loop: Any) -> Any:
-    executor = KernelExecutor()
-    jp_asyncio_loop.run_until_complete(executor.start())
-    yield executor
-    jp_asyncio_loop.run_until_complete(executor.shutdown())
+async def session_kernel(jp_serverapp: Any, path: str) -> Any:
+    """A client of notebook ``path``'s kernel, as the page has one."""
+    model = await jp_serverapp.session_manager.get_session(path=path)
+    client = jp_serverapp.kernel_manager.get_kernel(model["kernel"]["id"]).client()
+    client.start_channels()
+    await client.wait_for_ready(timeout=30)
+    return client
 
 
 async def test_rules_of_a_notebook_in_a_subfolder(jp_fetch: Any, rules_tree: Path) -> None:
@@ -77,26 +73,24 @@ async def test_rules_of_a_notebook_in_a_subfolder(jp_fetch: Any, rules_tree: Pat
 async def test_the_agent_composes_mcp_tools_in_the_notebook_kernel(
     jp_fetch: Any,
     jp_ws_fetch: Any,
+    jp_serverapp: Any,
     llm_server: ScriptedLLM,
-    kernel: KernelExecutor,
     chats_dir: Path,
     rules_tree: Path,
 ) -> None:
     llm_server.push(
         "<execute>\nprice = pricing.lookup_price('A1')\nunits = pricing.in_stock(sku='A1')\n"
         "print(price['unit_price'] * units)\n</execute>",
-        "<execute>\npricing.lookup_price('Z9')\n</execute>",
-        "<execute>\nprint(pricing.whoami())\n</execute>",
+        "<execute new>\npricing.lookup_price('Z9')\n</execute>",
+        "<execute new>\nprint(pricing.whoami())\n</execute>",
         "<solution>300 EUR</solution>",
         "<execute>\nprint(pricing.list_skus())\n</execute>",
         "<solution>three</solution>",
     )
     chat_id = await new_chat(jp_fetch, NOTEBOOK)
-    client = await ChatClient.connect(jp_ws_fetch, chat_id, kernel=kernel)
+    page = PageNotebook()
+    client = await ChatClient.connect(jp_ws_fetch, chat_id, notebook=page, path=NOTEBOOK)
     client.ask("What is the A1 stock worth?")
-    execute = await client.next("execute")
-    assert set(execute["tools"]) == {"setup", "nonce"}
-    assert SECRET not in json.dumps(execute)  # the kernel gets code and a nonce, no secret
     await client.until_state("done")
     observations = [e for e in client.entries() if e["role"] == "observation"]
     assert observations[0]["status"] == "ok" and "300.0" in observations[0]["text"]
@@ -104,7 +98,8 @@ async def test_the_agent_composes_mcp_tools_in_the_notebook_kernel(
     assert "ToolError: pricing.lookup_price: " in observations[1]["text"]
     assert "unknown SKU 'Z9'" in observations[1]["text"]
     assert "demo account, token [redacted]" in observations[2]["text"]
-    assert len(client.tool_calls) == 4  # two in the first action, then one each
+    # The notebook's cells hold what they printed (the real output, as the user's would).
+    assert text_of(page.agent_cells()[0]) == "300.0\n"
     # The failed server: one entry, in plain words; the other server kept working.
     problems = [e for e in client.entries() if e.get("kind") == "tools"]
     assert len(problems) == 1 and "The MCP server 'broken'" in problems[0]["text"]
@@ -114,15 +109,27 @@ async def test_the_agent_composes_mcp_tools_in_the_notebook_kernel(
     assert rules.index("Answer in one sentence.") < rules.index("Root rule") < rules.index("Sub")
     assert "never seen" not in system
 
+    # A cell of the user's own calls a tool: a plain error, never a prompt or an answer.
+    kernel = await session_kernel(jp_serverapp, NOTEBOOK)
+    msg_id = kernel.execute("pricing.list_skus()", allow_stdin=True)
+    reply = await kernel.get_shell_msg(timeout=30)
+    while reply["parent_header"].get("msg_id") != msg_id:
+        reply = await kernel.get_shell_msg(timeout=30)
+    assert reply["content"]["status"] == "error"
+    assert reply["content"]["ename"] == "ToolUnavailable"
+
     # The kernel restarts: the next action defines the tools again; nothing is reported twice.
-    assert await kernel.backend.restart()
+    model = await jp_serverapp.session_manager.get_session(path=NOTEBOOK)
+    await jp_fetch("api", "kernels", model["kernel"]["id"], "restart", method="POST", body="")
+    kernel.stop_channels()
     client.ask("How many SKUs?")
     await client.until_state("done")
     last = [e for e in client.entries() if e["role"] == "observation"][-1]
     assert last["status"] == "ok" and "['A1', 'B2', 'C3']" in last["text"]
     assert len([e for e in client.entries() if e.get("kind") == "tools"]) == 1
 
-    # The secret is nowhere: not sent to the model, not in the chat, not stored.
+    # The secret is nowhere: not sent to the model, not in the chat or the notebook's
+    # operations, not stored.
     for request in llm_server.requests:
         assert SECRET not in json.dumps(request.body)
     assert SECRET not in json.dumps(client.received)
@@ -130,88 +137,24 @@ async def test_the_agent_composes_mcp_tools_in_the_notebook_kernel(
     await client.close()
 
 
-async def test_calls_outside_the_running_action_are_refused(
-    jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM
+async def test_tool_calls_are_answered_with_no_page_open(
+    jp_fetch: Any, jp_ws_fetch: Any, jp_root_dir: Path, llm_server: ScriptedLLM
 ) -> None:
-    llm_server.push("<execute>pricing.list_skus()</execute>", "<solution>done</solution>")
-    chat_id = await new_chat(jp_fetch)
-    client = await ChatClient.connect(jp_ws_fetch, chat_id)
-    answers: dict[str, Any] = {}
+    import nbformat
+    from nbformat.v4 import new_notebook
 
-    def prompt(nonce: str) -> str:
-        call = {"nonce": nonce, "server": "pricing", "tool": "list-skus", "arguments": {}}
-        return MARKER + json.dumps(call)
-
-    async def forge(request: dict[str, Any]) -> dict[str, Any]:
-        request_id = request["request_id"]
-        answers["forged"] = await client.relay_tool_call(request_id, prompt("forged-nonce"))
-        answers["other"] = await client.relay_tool_call("not-running", prompt("x"))
-        nonce = request["tools"]["nonce"]
-        answers["right"] = await client.relay_tool_call(request_id, prompt(nonce))
-        return {
-            "type": "execute_result", "request_id": request_id, "status": "ok",
-            "outputs": [], "code": request["code"], "execution_count": 1,
-        }  # fmt: skip
-
-    client.on_execute = forge
-    client.ask("list them")
-    await client.until_state("done")
-    refused = json.loads(answers["forged"])
-    assert refused["ok"] is False and "refused" in refused["error"]
-    assert json.loads(answers["other"])["ok"] is False
-    assert json.loads(answers["right"]) == {"ok": True, "value": ["A1", "B2", "C3"]}
-    await client.close()
-
-
-async def test_a_tab_closed_while_a_tool_call_waits_interrupts_the_kernel(
-    jp_fetch: Any,
-    jp_ws_fetch: Any,
-    jp_serverapp: Any,
-    jp_http_port: int,
-    jp_base_url: str,
-    llm_server: ScriptedLLM,
-) -> None:
-    # The notebook's kernel is the server's own (as JupyterLab's), reached as the page does:
-    # through the server's kernels websocket.
-    url = f"http://127.0.0.1:{jp_http_port}{jp_base_url.rstrip('/')}"
-    backend = GatewayKernel(url, token=jp_serverapp.identity_provider.token)
-    kernel = KernelExecutor(backend)
-    await kernel.start()
-    body = {"path": NOTEBOOK, "type": "notebook", "name": "", "kernel": {"id": backend.kernel_id}}
-    await jp_fetch("api", "sessions", method="POST", body=json.dumps(body))
-    llm_server.push("<execute>\npricing.list_skus()\n</execute>")
-    chat_id = await new_chat(jp_fetch, NOTEBOOK)
-    client = await ChatClient.connect(jp_ws_fetch, chat_id)
+    (jp_root_dir / "shop.ipynb").write_text(nbformat.writes(new_notebook()), encoding="utf-8")
+    llm_server.push(
+        "<execute>\nimport time\ntime.sleep(1)\nprint(pricing.list_skus())\n</execute>",
+        "<solution>three</solution>",
+    )
+    chat_id = await new_chat(jp_fetch, "shop.ipynb")
+    tab = await ChatClient.connect(jp_ws_fetch, chat_id, notebook=PageNotebook(), path="shop.ipynb")
+    tab.ask("list the SKUs")
+    await tab.until_state("running")
+    await tab.close()  # the tab goes away before the cell calls its tool
     watcher = await ChatClient.connect(jp_ws_fetch, chat_id)
-    ended: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-
-    class TabCloses:
-        """The page goes away as the cell calls its tool: no answer will ever come."""
-
-        def __init__(self, request: dict[str, Any]) -> None:
-            self.request = request
-            self.metadata = {METADATA_KEY: request["tools"]["nonce"]}
-
-        def setup_expression(self) -> str:
-            return str(self.request["tools"]["setup"])
-
-        async def answer(self, prompt: str) -> str | None:
-            call = {"type": "tool_call", "call_id": "m1", "prompt": prompt}
-            client.send({**call, "request_id": self.request["request_id"]})
-            client.ws.close()
-            await asyncio.Event().wait()
-            return None
-
-    async def run(request: dict[str, Any]) -> None:
-        kernel.stdin = TabCloses(request)
-        ended.set_result(await kernel.execute(request["code"], timeout=None))
-
-    client.on_execute = run
-    client.ask("list the SKUs")
-    await watcher.until_state("error", timeout=30)
-    assert watcher.entries()[-1]["text"] == BROWSER_GONE
-    # The server interrupted the kernel that waited for the answer: it is not left blocked.
-    result = await asyncio.wait_for(ended, timeout=30)
-    assert result.status == "interrupted"
+    await watcher.until_state("done")
+    saved = PageNotebook.from_file((jp_root_dir / "shop.ipynb").read_text(encoding="utf-8"))
+    assert [text_of(cell) for cell in saved.agent_cells()] == ["['A1', 'B2', 'C3']\n"]
     await watcher.close()
-    await kernel.shutdown()

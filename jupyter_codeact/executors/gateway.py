@@ -32,12 +32,22 @@ class GatewayKernel:
         kernel_name: str = "python3",
         token: str | None = None,
         startup_timeout: float = 60.0,
+        kernel_id: str | None = None,
+        headers: dict[str, str] | None = None,
+        ws_url: str | None = None,
     ) -> None:
+        """``kernel_id``: attach to that running kernel instead of starting one (it is then
+        not ours: :meth:`shutdown` leaves it running); ``headers`` replace the token's
+        (a gateway client's own authentication); ``ws_url`` where its websockets are, when
+        not at ``url``."""
         self.url = url.rstrip("/")
+        self.ws_url = (ws_url or "").rstrip("/") or None
         self.kernel_name = kernel_name
         self.token = token if token is not None else os.environ.get("JUPYTER_GATEWAY_AUTH_TOKEN")
+        self.headers = headers
         self.startup_timeout = startup_timeout
-        self.kernel_id: str | None = None
+        self.attached = kernel_id is not None
+        self.kernel_id: str | None = kernel_id
         self.session = uuid.uuid4().hex
         self.description = f"the {kernel_name} kernel at {self.url}"
         self._ws: WebSocketClientConnection | None = None
@@ -50,6 +60,8 @@ class GatewayKernel:
         self._dead = False
 
     def _headers(self) -> dict[str, str]:
+        if self.headers is not None:
+            return dict(self.headers)
         return {"Authorization": f"token {self.token}"} if self.token else {}
 
     async def _rest(
@@ -85,6 +97,9 @@ class GatewayKernel:
         return json.loads(response.body) if response.body else None
 
     async def start(self) -> None:
+        if self.attached:
+            await self._open_channels()
+            return
         model = await self._rest(
             "POST",
             "/api/kernels",
@@ -95,8 +110,8 @@ class GatewayKernel:
         await self._open_channels()
 
     async def _open_channels(self) -> None:
-        parts = urlsplit(self.url)
-        scheme = "wss" if parts.scheme == "https" else "ws"
+        parts = urlsplit(self.ws_url or self.url)
+        scheme = {"https": "wss", "http": "ws"}.get(parts.scheme, parts.scheme)
         path = f"{parts.path}/api/kernels/{quote(self.kernel_id or '')}/channels"
         ws_url = urlunsplit((scheme, parts.netloc, path, f"session_id={self.session}", ""))
         try:
@@ -274,7 +289,7 @@ class GatewayKernel:
         if self._ws is not None:
             self._ws.close()
             self._ws = None
-        if self.kernel_id is not None:
+        if self.kernel_id is not None and not self.attached:
             with contextlib.suppress(Exception):
                 await self._rest(
                     "DELETE", f"/api/kernels/{quote(self.kernel_id)}", doing="shut the kernel down"

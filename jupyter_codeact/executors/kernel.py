@@ -22,7 +22,7 @@ from jupyter_client.manager import AsyncKernelManager
 
 from ..core.events import Action
 from ..core.executor import ExecutionResult, ExecutorError
-from .outputs import DEFAULT_MAX_STREAM_CHARS, OutputCollector
+from .outputs import DEFAULT_MAX_STREAM_CHARS, OutputCollector, OutputListener
 
 log = logging.getLogger(__name__)
 
@@ -292,13 +292,16 @@ class KernelExecutor:
         max_stream_chars: int = DEFAULT_MAX_STREAM_CHARS,
         on_message: Callable[[str, dict[str, Any]], None] | None = None,
         stdin: StdinHost | None = None,
+        listener: OutputListener | None = None,
     ) -> None:
         """``on_message(msg_type, content)`` sees each output message of a running action
-        as it arrives (for hosts that show progress live); ``stdin`` answers the action's
-        input requests (the tools' calls)."""
+        as it arrives (for hosts that show progress live); ``listener`` each change of its
+        outputs (for hosts that mirror them, e.g. into a notebook's cell); ``stdin``
+        answers the action's input requests (the tools' calls)."""
         self.backend: KernelBackend = backend or LocalKernel()
         self.on_message = on_message
         self.stdin = stdin
+        self.listener = listener
         self.interrupt_grace = interrupt_grace
         self.max_stream_chars = max_stream_chars
         self._lock = asyncio.Lock()
@@ -306,6 +309,8 @@ class KernelExecutor:
         self._usable = True
         self._interrupt_requested = False
         self._running_msg_id: str | None = None
+        self.collector: OutputCollector | None = None
+        """The outputs of the execution going on (or the last one)."""
 
     async def __aenter__(self) -> KernelExecutor:
         await self.start()
@@ -330,6 +335,12 @@ class KernelExecutor:
         if self._started:
             self._started = False
             await self.backend.shutdown()
+        self._usable = True  # a new start may reach a kernel again
+
+    @property
+    def usable(self) -> bool:
+        """False once the kernel died and could not be restarted (until :meth:`shutdown`)."""
+        return self._usable
 
     async def interrupt(self) -> None:
         if self._started:
@@ -400,7 +411,8 @@ class KernelExecutor:
         self, code: str, timeout: float | None, request: ExecuteOptions | None = None
     ) -> ExecutionResult:
         backend = self.backend
-        collector = OutputCollector(max_stream_chars=self.max_stream_chars)
+        collector = OutputCollector(max_stream_chars=self.max_stream_chars, listener=self.listener)
+        self.collector = collector
         self._interrupt_requested = False
         msg_id = backend.execute(code, request=request)
         self._running_msg_id = msg_id

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from jupyter_core.utils import ensure_async
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Float, Instance, Int, Unicode, default
 
 from ..config import CodeAct
+from .document.file_writer import FileWriter
+from .document.hub import Documents
 from .handlers import handlers
 from .kernel_guard import guard_kernel_manager
+from .kernels import NotebookKernels
 from .limits import MB, Limits
 from .manager import ChatManager
 from .store import ChatStore, default_chats_dir
@@ -35,10 +36,12 @@ class CodeActExtension(ExtensionApp):
     def _default_chats_dir(self) -> str:
         return str(default_chats_dir())
 
-    orphan_timeout = Float(
-        30.0,
-        help="Seconds to wait for a browser tab that went away while the agent's cell was "
-        "pending (it may reconnect and report the outcome) before the run fails.",
+    page_grace = Float(
+        10.0,
+        help="Seconds after the last page with a notebook open goes away (a closed tab, a "
+        "reload, a dropped connection) before the agent's changes to that notebook go into "
+        "its file instead (at the end of each action): a page back within it just catches "
+        "up. The run goes on either way.",
     ).tag(config=True)
 
     max_message_chars = Int(
@@ -65,12 +68,20 @@ class CodeActExtension(ExtensionApp):
         server = self.serverapp
         log = server.log if server is not None else self.log
         root = server.root_dir if server is not None else ""
+        files = FileWriter(
+            server.contents_manager if server is not None else None,
+            keep_trust=lambda: not self.codeact_config.untrusted_agent_outputs,
+        )
         self.chats = ChatManager(
             ChatStore(Path(self.chats_dir), server_root=root, log=log),
             self.codeact_config,
-            orphan_timeout=self.orphan_timeout,
+            documents=Documents(files, grace=self.page_grace),
+            kernels=NotebookKernels(
+                session_manager=server.session_manager if server is not None else None,
+                kernel_manager=server.kernel_manager if server is not None else None,
+                files=files,
+            ),
             root_dir=self._root_dir(),
-            interrupt=self._interrupt_kernel,
         )
         limits = Limits(
             max_message_chars=self.max_message_chars, max_chat_chars=self.max_chat_mb * MB
@@ -94,19 +105,6 @@ class CodeActExtension(ExtensionApp):
             self.codeact_config.base_url or "api.openai.com",
             self.chats_dir,
         )
-
-    async def _interrupt_kernel(self, path: str) -> bool:
-        """Interrupt the kernel of the notebook at ``path`` (local or on a gateway)."""
-        serverapp = self.serverapp
-        if serverapp is None:
-            return False
-        for session in await serverapp.session_manager.list_sessions():
-            kernel = session.get("kernel") or {}
-            if session.get("path") == path and kernel.get("id"):
-                kernels: Any = serverapp.kernel_manager  # local, or a gateway's
-                await ensure_async(kernels.interrupt_kernel(kernel["id"]))
-                return True
-        return False
 
     def _root_dir(self) -> Path | None:
         """The folder notebooks live in (AGENTS.md files are found up to it), if local."""

@@ -35,6 +35,10 @@ class ChatRecord:
     messages: list[dict[str, Any]] = field(default_factory=list)
     """The LLM conversation (system prompt included), so a follow-up keeps its context."""
     turn: int = 0
+    ops_seq: int = 0
+    """The number of the chat's last document operation (:mod:`.document.log`)."""
+    ops: list[dict[str, Any]] = field(default_factory=list)
+    """Its operations that the notebook file may not hold yet."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -43,6 +47,8 @@ class ChatRecord:
             "entries": self.entries,
             "messages": self.messages,
             "turn": self.turn,
+            "ops_seq": self.ops_seq,
+            "ops": self.ops,
         }
 
     @classmethod
@@ -63,7 +69,21 @@ class ChatRecord:
         turn = data.get("turn", 0)
         if not _is_int(turn) or turn < 0:
             raise ChatFileError("'turn' must be a non-negative integer")
-        return cls(info=info, entries=list(entries), messages=list(messages), turn=turn)
+        ops_seq = data.get("ops_seq", 0)
+        if not _is_int(ops_seq) or ops_seq < 0:
+            raise ChatFileError("'ops_seq' must be a non-negative integer")
+        ops = data.get("ops", [])
+        _list_of_objects(ops, "ops", required=("op",))
+        if any(not _is_int(op.get("seq")) or op["seq"] > ops_seq for op in ops):
+            raise ChatFileError("'ops' must be numbered up to 'ops_seq'")
+        return cls(
+            info=info,
+            entries=list(entries),
+            messages=list(messages),
+            turn=turn,
+            ops_seq=ops_seq,
+            ops=list(ops),
+        )
 
 
 def decode(text: str, chat_id: str) -> ChatRecord:

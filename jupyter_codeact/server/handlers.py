@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import re
 from typing import TYPE_CHECKING, Any
 
 from jupyter_core.utils import ensure_async
@@ -22,6 +21,7 @@ from tornado.websocket import WebSocketClosedError, WebSocketHandler
 from ..config import CodeAct
 from .context import namespace_expression
 from .limits import DEFAULT_LIMITS, InputError, Limits, check_path, decode_json, size
+from .placement import Where
 from .protocol import ProtocolError, parse_client_message
 
 if TYPE_CHECKING:
@@ -149,7 +149,12 @@ class ChatHandler(CodeActHandler):
             raise web.HTTPError(404, self.chats.missing(chat_id))
         snapshot = session.snapshot()
         self.finish(
-            {"chat": snapshot["chat"], "entries": snapshot["entries"], "state": snapshot["state"]}
+            {
+                "chat": snapshot["chat"],
+                "entries": snapshot["entries"],
+                "state": snapshot["state"],
+                "approval": snapshot["approval"],
+            }
         )
 
     @web.authenticated
@@ -226,6 +231,10 @@ class ChatSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
         kind = parsed["type"]
         if kind == "hello":
             self.session.hello(self, parsed["client_id"])
+        elif kind == "document":
+            problem = self.session.holds(self, parsed["path"], parsed["applied"])
+            if problem:
+                self.refuse(message, problem)
         elif kind == "user_message":
             stored = self.manager.store.size(self.session.id)
             if stored > limits.max_chat_chars:
@@ -236,65 +245,36 @@ class ChatSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
                 )
                 return
             problem = self.session.ask(
-                self,
                 parsed["text"],
                 context=parsed["context"],
                 approval=parsed["approval"],
                 action_style=parsed["action_style"],
                 replace_failed=parsed["replace_failed"],
                 user_cell=parsed["user_cell"],
+                user_cell_id=parsed["user_cell_id"],
+                where=Where(
+                    selected=parsed["selected_cell"],
+                    at_end=parsed["position"] == "end",
+                    narrate=parsed["narrate"],
+                ),
+                untrusted=parsed["untrusted"],
             )
             if problem:
                 self.send({"type": "problem", "message": problem})
         elif kind == "stop":
             self.session.stop()
-        elif kind == "approved":
-            self.session.approved(parsed["request_id"])
-        elif kind == "execute_result":
-            self.session.execute_result(parsed)
-        elif kind == "tool_call":
-            self.session.tool_call(self, parsed["request_id"], parsed["call_id"], parsed["prompt"])
+        elif kind == "decide":
+            self.session.decide(parsed["request_id"], run=parsed["run"], code=parsed["code"])
+        elif kind == "facts":
+            self.session.facts(parsed["query_id"], parsed["facts"])
 
     def refuse(self, message: str | bytes, reason: str) -> None:
-        """Tell the page why its message was refused, and log it through the server's log.
-
-        An execute result refused (too large, too deep) still ends its request, as an error
-        that says why, so that the run does not wait for it until it gives up.
-        """
+        """Tell the page why its message was refused, and log it through the server's log."""
         self.log.warning("CodeAct: refused a message on chat %s: %s", self.session.id, reason)
         self.send({"type": "problem", "message": reason})
-        head = (
-            message[:1000] if isinstance(message, str) else message[:1000].decode(errors="replace")
-        )
-        found = _EXECUTE_RESULT.search(head)
-        if found:
-            self.session.execute_result(
-                {
-                    "type": "execute_result",
-                    "request_id": found.group(1),
-                    "status": "error",
-                    "outputs": [
-                        {
-                            "output_type": "error",
-                            "ename": "OutputRefused",
-                            "evalue": f"The cell ran, but its outputs could not be used: {reason}",
-                            "traceback": [],
-                        }
-                    ],
-                    "code": None,
-                    "execution_count": None,
-                    "cell_id": None,
-                }
-            )
 
     def on_close(self) -> None:
         self.session.detach(self)
-
-
-# The panel writes `type` and `request_id` first (src/executor.ts).
-_EXECUTE_RESULT = re.compile(
-    r'^\s*\{\s*"type"\s*:\s*"execute_result"\s*,\s*"request_id"\s*:\s*"([0-9A-Za-z_-]{1,200})"'
-)
 
 
 def handlers() -> list[tuple[str, type]]:

@@ -21,7 +21,8 @@ from ..kernel_env import secret_variables
 _MARK = "_codeact_key_guard"
 
 
-def _is_gateway(kernel_manager: Any) -> bool:
+def is_gateway(kernel_manager: Any) -> bool:
+    """Whether ``kernel_manager`` is jupyter_server's Gateway client (kernels elsewhere)."""
     return any(
         cls.__module__.startswith("jupyter_server.gateway") for cls in type(kernel_manager).__mro__
     )
@@ -34,7 +35,7 @@ def guard_kernel_manager(kernel_manager: Any, settings: CodeAct, log: logging.Lo
         return False
     if getattr(kernel_manager, _MARK, False):
         return True
-    gateway = _is_gateway(kernel_manager)
+    gateway = is_gateway(kernel_manager)
 
     def guarded(env: dict[str, str] | None) -> dict[str, str]:
         base = dict(os.environ if env is None else env)

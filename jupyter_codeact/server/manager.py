@@ -1,14 +1,16 @@
-"""The chats of a server: sessions loaded on demand, one LLM client shared by all."""
+"""The chats of a server: sessions loaded on demand, one LLM client shared by all, and the
+notebooks they change (:mod:`.document.hub`) and run in (:mod:`.kernels`)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from ..config import CodeAct
 from ..core.llm import LLM, OpenAIChat
+from .document.hub import Documents
+from .kernels import NotebookKernels
 from .session import ChatSession
 from .store import ChatStore
 from .tools import ServerTools
@@ -20,14 +22,15 @@ class ChatManager:
         store: ChatStore,
         settings: CodeAct,
         *,
-        orphan_timeout: float,
+        documents: Documents,
+        kernels: NotebookKernels,
         root_dir: Path | None = None,
-        interrupt: Callable[[str], Awaitable[bool]] | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
-        self.orphan_timeout = orphan_timeout
-        self.tools = ServerTools(settings, root_dir, interrupt)
+        self.documents = documents
+        self.kernels = kernels
+        self.tools = ServerTools(settings, root_dir)
         self._sessions: dict[str, ChatSession] = {}
         self._llm: OpenAIChat | None = None
 
@@ -49,7 +52,8 @@ class ChatManager:
                 store=self.store,
                 settings=self.settings,
                 llm=self.llm,
-                orphan_timeout=self.orphan_timeout,
+                documents=self.documents,
+                kernels=self.kernels,
                 tools=self.tools,
             )
             self._sessions[chat_id] = session
@@ -69,6 +73,7 @@ class ChatManager:
         return self.store.delete(chat_id)
 
     def renamed(self, old: str, new: str) -> None:
+        self.documents.renamed(old, new)
         for chat_id in self.store.renamed(old, new):
             session = self._sessions.get(chat_id)
             record = self.store.load(chat_id)
@@ -76,7 +81,10 @@ class ChatManager:
                 session.renamed(dict(record.info))
 
     async def contents_event(self, logger: Any, schema_id: str, data: dict[str, Any]) -> None:
-        """jupyter_server's contents events: follow notebooks that are renamed."""
+        """jupyter_server's contents events: follow notebooks that are renamed, and note
+        what a saved notebook now holds."""
+        if data.get("action") == "save" and data.get("path"):
+            await self.documents.saved(str(data["path"]))
         if data.get("action") == "rename" and data.get("source_path"):
             old, new = str(data["source_path"]), str(data["path"])
             self.renamed(old, new)
@@ -87,6 +95,7 @@ class ChatManager:
 
     async def close(self) -> None:
         await asyncio.gather(*(session.close() for session in self._sessions.values()))
+        await self.documents.close()
         if self._llm is not None:
             await self._llm.close()
         await self.tools.close()

@@ -1,56 +1,53 @@
-"""The server's half of the notebook executor: ask the browser to run a cell, await its outputs.
+"""The server's notebook executor: runs each agent action on the notebook's own kernel and
+says, as document operations, what the notebook holds.
 
-The browser that sent the request owns the notebook: it inserts the cell, runs it in the
-notebook's own kernel and answers with the cell's outputs. An ``execute`` goes only to that
-page (again if the same page reconnects: it runs each request id once), so nothing runs
-twice; if that page goes away and does not come back within ``orphan_timeout``, the action
-fails with a plain message.
+For one action:
+
+1. With *Ask before running*, the user approves it first (Run, Edit or Skip), in any
+   page of the chat, with no deadline (:mod:`.approvals`).
+2. Where the code goes is decided (:mod:`.placement`): a new cell, in place of an agent
+   cell the user has not changed, or, for the user's own cell (*Fix the Error*), a diff
+   the user accepts or rejects.
+3. The cell's operations go out (:mod:`.document.hub` delivers them to the pages that
+   have the notebook open, or the file), then the code runs on the notebook's kernel
+   through our own client channels (:mod:`.kernels`), with the tools' calls answered
+   here (the kernel's ``input_request``, checked against the chat's nonce): outputs
+   stream into the cell as they arrive, and the run ends with the cell's outputs, count
+   and provenance, after which a notebook no page holds is written.
+4. Interrupts, the cell timeout, a kernel that dies or is restarted: the kernel
+   executor's logic, the same as for the command line.
+
+Nothing runs in the page; closing it changes nothing here.
 """
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
+import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from ..core.events import Action
-from ..core.executor import ExecutionResult, ExecutorError
+from ..core.executor import ExecutionResult
+from ..executors.kernel import KernelExecutor, StdinHost
+from ..executors.outputs import DEFAULT_MAX_STREAM_CHARS
+from . import placement
+from .approvals import Approval, Approvals
+from .document import ops
+from .document.cells import CELL_METADATA_KEY
+from .document.hub import NotebookDocument
+from .document.live import LiveOutputs
+from .document.log import OpLog
+from .kernels import NotebookKernels, SessionKernel
 
-BROWSER_GONE = (
-    "The browser tab running this notebook went away while the agent's cell was pending, so "
-    "its outcome is unknown: reopen the notebook and ask again."
-)
-NO_BROWSER = (
-    "No browser has this chat open to run the agent's code: open the notebook in JupyterLab "
-    "and ask again."
-)
-NO_ANSWER_NOTE = "The browser did not report the cell's outcome in time."
+log = logging.getLogger(__name__)
 
-# Extra seconds the server waits past the cell timeout for the browser's own timeout report.
-_REPORT_GRACE = 30.0
+REJECTED_NOTE = "The user rejected your change to their cell and kept their own version."
 
-
-class Peer(Protocol):
-    """A connected page (a websocket); ``closed`` once it has gone."""
-
-    @property
-    def closed(self) -> bool: ...
-
-    def send(self, message: dict[str, Any]) -> None: ...
-
-
-@dataclass
-class _Pending:
-    request_id: str
-    message: dict[str, Any]
-    peer: Peer
-    future: asyncio.Future[dict[str, Any]]
-    sent_at: float
-    orphan_timer: asyncio.TimerHandle | None = None
-    interrupted: bool = field(default=False)
+Phase = Literal["waiting_approval", "running"]
 
 
 @dataclass(frozen=True)
@@ -62,139 +59,204 @@ class RoundTrip:
     cell_id: str | None
 
 
+@dataclass
+class RunRequest:
+    """The user's choices for the current request (set by the chat before each run)."""
+
+    approval: Literal["auto", "ask"] = "auto"
+    where: placement.Where = field(default_factory=placement.Where)
+    untrusted: bool = False
+
+
 class NotebookExecutor:
-    """:class:`~jupyter_codeact.core.executor.Executor` that runs code in the browser's notebook."""
+    """:class:`~jupyter_codeact.core.executor.Executor` on the notebook's own kernel."""
 
     def __init__(
         self,
         *,
+        chat_id: str,
         path: Callable[[], str],
-        driver: Callable[[], Peer | None],
-        on_sent: Callable[[Action, str, Literal["auto", "ask"]], None],
-        orphan_timeout: float = 30.0,
-        tools: Callable[[], dict[str, Any] | None] | None = None,
+        document: Callable[[], NotebookDocument],
+        oplog: OpLog,
+        kernels: NotebookKernels,
+        approvals: Approvals,
+        on_phase: Callable[[Action, str, Phase], None],
+        tools: Callable[[], StdinHost | None] = lambda: None,
+        narration: Callable[[int], str] = lambda turn: "",
+        max_stream_chars: int = DEFAULT_MAX_STREAM_CHARS,
     ) -> None:
-        """``path`` gives the notebook's current path (it follows renames); ``driver`` the
-        page that owns the run; ``on_sent(action, request_id, approval)`` is told when an
-        ``execute`` has gone out; ``tools`` what an ``execute`` carries for the tools (see
-        :mod:`.tools`)."""
+        """``on_phase(action, request_id, phase)`` is told when an action waits for
+        approval and when it runs; ``narration(turn)`` gives the prose of the reply
+        whose action this is (for an explanation cell above it)."""
+        self.chat_id = chat_id
         self._path = path
+        self._document = document
+        self.oplog = oplog
+        self.approvals = approvals
+        self._on_phase = on_phase
         self._tools = tools
-        self._driver = driver
-        self._on_sent = on_sent
-        self.orphan_timeout = orphan_timeout
-        self.approval: Literal["auto", "ask"] = "auto"
-        self._pending: dict[str, _Pending] = {}
+        self._narration = narration
+        self.max_stream_chars = max_stream_chars
+        self.cells = placement.ChatCells(chat_id)
+        self.request = RunRequest()
+        self.backend = SessionKernel(kernels, path)
+        self.kernel = KernelExecutor(self.backend, max_stream_chars=max_stream_chars)
         self.last_round_trip: RoundTrip | None = None
 
-    @property
-    def pending(self) -> bool:
-        return bool(self._pending)
+    # -- operations ------------------------------------------------------------------------
+    def emit(self, batch: list[ops.Op]) -> None:
+        """Number ``batch`` in the chat's log and deliver it."""
+        if batch:
+            self._document().emit(self.chat_id, self.oplog.add(batch))
 
+    async def inspect(self, query: dict[str, Any]) -> ops.Facts:
+        return await self._document().inspect(self.chat_id, query)
+
+    # -- one action ------------------------------------------------------------------------
     async def execute(
         self, code: str, *, timeout: float | None, action: Action | None = None
     ) -> ExecutionResult:
-        peer = self._driver()
-        if peer is None or peer.closed:
-            raise ExecutorError(NO_BROWSER)
         self.last_round_trip = None
-        loop = asyncio.get_running_loop()
+        action = action or Action(turn=0, code=code, action_id=uuid.uuid4().hex[:12])
         request_id = uuid.uuid4().hex
-        approval = self.approval
-        message = {
-            "type": "execute",
-            "request_id": request_id,
-            "action_id": action.action_id if action else "",
-            "turn": action.turn if action else 0,
-            "code": code,
-            "timeout": timeout,
-            "approval": approval,
-            "path": self._path(),
-            "cell": action.cell if action else "",
-            "replaces": action.replaces if action else "",
-            "or_new": action.or_new if action else False,
-        }
-        if self._tools is not None and (tools := self._tools()) is not None:
-            message["tools"] = tools
-        pending = _Pending(request_id, message, peer, loop.create_future(), time.perf_counter())
-        self._pending[request_id] = pending
-        peer.send(message)
-        if action is not None:
-            self._on_sent(action, request_id, approval)
-        # Waiting for a person to approve has no deadline; a running cell has the browser's.
-        deadline = None if approval == "ask" or timeout is None else timeout + _REPORT_GRACE
-        try:
-            reply = await asyncio.wait_for(asyncio.shield(pending.future), timeout=deadline)
-        except asyncio.TimeoutError:
-            return ExecutionResult(status="timeout", code=code, note=NO_ANSWER_NOTE)
-        finally:
-            self._forget(request_id)
-        self.last_round_trip = RoundTrip(
+        request = self.request
+        user_change = bool(action.replaces) and action.replaces in self.cells.grants
+        if request.approval == "ask" and not user_change:
+            self._on_phase(action, request_id, "waiting_approval")
+            asked: Approval = {
+                "request_id": request_id,
+                "action_id": action.action_id,
+                "kind": "run",
+                "code": code,
+                "path": self._path(),
+            }
+            if action.replaces:
+                asked["replaces"] = action.replaces
+            decision = await self.approvals.ask(asked)
+            if not decision.run:
+                return ExecutionResult(status="skipped", code=code)
+            code = decision.code
+        # Decided now, after any approval: the notebook may have changed meanwhile.
+        plan = await placement.plan(
+            action,
+            code,
             request_id=request_id,
-            duration_ms=(time.perf_counter() - pending.sent_at) * 1000,
-            cell_id=reply.get("cell_id"),
+            cells=self.cells,
+            where=request.where,
+            inspect=self.inspect,
         )
-        return ExecutionResult(
-            status=reply["status"],
-            outputs=reply.get("outputs", []),
-            code=reply.get("code") or code,
-            execution_count=reply.get("execution_count"),
-            placement=reply.get("placement") or "",
-            note=reply.get("note") or "",
-        )
+        if plan.kind == "refuse":
+            return ExecutionResult(status="refused", code=code, note=plan.note)
+        if plan.kind == "user":
+            self._on_phase(action, request_id, "waiting_approval")
+            decision = await self.approvals.ask(
+                {
+                    "request_id": request_id,
+                    "action_id": action.action_id,
+                    "kind": "change",
+                    "code": code,
+                    "path": self._path(),
+                    "cell_id": plan.cell_id,
+                    "before": plan.before,
+                    "replaces": action.replaces,
+                }
+            )
+            if not decision.run:
+                note = "" if decision.stopped else REJECTED_NOTE
+                return ExecutionResult(status="skipped", code=code, note=note)
+            plan.ops = [ops.set_source(plan.cell_id, code)]
+        self._on_phase(action, request_id, "running")
+        batch = list(plan.ops)
+        mark = self._mark(plan)
+        if request.where.narrate and plan.kind != "user" and mark is not None:
+            explanation = placement.narration(plan.cell_id, mark, self._narration(action.turn))
+            if explanation is not None:
+                batch.append(explanation)
+        self.emit(batch)
+        if plan.kind != "user":
+            self.cells.refs[action.replaces if plan.kind == "replace" else action.cell] = (
+                plan.cell_id
+            )
+            self.cells.last = plan.cell_id
+        result = await self._run(plan.cell_id, code, timeout, request_id)
+        if mark is not None:
+            final_mark = {**mark, "execution_count": result.execution_count}
+            self.emit([ops.set_provenance(plan.cell_id, final_mark)])
+        result.placement = plan.placement
+        if plan.note:
+            result.note = "\n".join(filter(None, [plan.note, result.note]))
+        await self._document().checkpoint()
+        return result
 
-    def _forget(self, request_id: str) -> None:
-        pending = self._pending.pop(request_id, None)
-        if pending is not None and pending.orphan_timer is not None:
-            pending.orphan_timer.cancel()
+    def _mark(self, plan: placement.Plan) -> dict[str, Any] | None:
+        """The provenance the plan writes into its cell (None: the user's cell)."""
+        for op in plan.ops:
+            if op["op"] == "insert":
+                mark = op["cell"]["metadata"][CELL_METADATA_KEY]
+                return dict(mark)
+            if op["op"] == "provenance":
+                return dict(op["value"])
+        return None
+
+    async def _run(
+        self, cell_id: str, code: str, timeout: float | None, request_id: str
+    ) -> ExecutionResult:
+        """Run ``code`` on the notebook's kernel, its outputs streaming into ``cell_id``."""
+        kernel = self.kernel
+        kernel.stdin = self._tools()
+        kernel.listener = LiveOutputs(
+            cell_id,
+            self.emit,
+            max_stream_chars=self.max_stream_chars,
+            collector=lambda: kernel.collector,
+        )
+        started = time.perf_counter()
+        self.emit([{"op": "running", "cell_id": cell_id}])
+        self.oplog.running(cell_id, lambda: kernel.collector.outputs() if kernel.collector else [])
+        result: ExecutionResult | None = None
+        try:
+            if not kernel.usable:  # its kernel died for good: the session may have another
+                await kernel.shutdown()
+            await kernel.start()
+            await self.backend.follow()
+            result = await kernel.execute(code, timeout=timeout)
+            return result
+        finally:
+            kernel.listener = None
+            self.oplog.running(None)
+            if result is not None:
+                outputs, count = result.outputs, result.execution_count
+            else:  # cancelled, or the kernel could not be reached: what arrived stays
+                collector = kernel.collector
+                outputs = collector.outputs() if collector is not None else []
+                count = collector.execution_count if collector is not None else None
+            self.emit([ops.set_outputs(cell_id, outputs, count)])
+            self.last_round_trip = RoundTrip(
+                request_id, (time.perf_counter() - started) * 1000, cell_id
+            )
 
     async def interrupt(self) -> None:
-        for pending in self._pending.values():
-            pending.interrupted = True
-            if not pending.peer.closed:
-                pending.peer.send({"type": "interrupt", "request_id": pending.request_id})
+        if self.approvals.stop():
+            return
+        await self.kernel.interrupt()
 
-    def is_pending(self, request_id: str) -> bool:
-        """Whether ``request_id`` is an execution still waiting for its result."""
-        pending = self._pending.get(request_id)
-        return pending is not None and not pending.future.done()
+    async def close(self) -> None:
+        """Close our channels to the kernel (it is the notebook's: it keeps running)."""
+        with contextlib.suppress(Exception):
+            await self.kernel.shutdown()
 
-    def resolve(self, result: dict[str, Any]) -> bool:
-        """An ``execute_result`` arrived (from any page of this chat). False if unknown."""
-        pending = self._pending.get(result["request_id"])
-        if pending is None or pending.future.done():
-            return False
-        pending.future.set_result(result)
-        return True
 
-    def peer_gone(self, peer: Peer) -> None:
-        """``peer`` disconnected: its pending requests fail unless answered soon."""
-        loop = asyncio.get_running_loop()
-        for pending in self._pending.values():
-            if pending.peer is peer and pending.orphan_timer is None:
-                pending.orphan_timer = loop.call_later(
-                    self.orphan_timeout, self._orphaned, pending.request_id
-                )
-
-    def peer_back(self, old: Peer, new: Peer) -> None:
-        """The same page reconnected: it still owns what it was running.
-
-        The ``execute`` goes to it again, since it may have been lost with the old socket:
-        the page runs each request id once (and reports a finished one), so this never runs
-        anything twice.
-        """
-        for pending in self._pending.values():
-            if pending.peer is old:
-                pending.peer = new
-                if pending.orphan_timer is not None:
-                    pending.orphan_timer.cancel()
-                    pending.orphan_timer = None
-                if not pending.future.done():
-                    new.send(pending.message)
-                if pending.interrupted:
-                    new.send({"type": "interrupt", "request_id": pending.request_id})
-
-    def _orphaned(self, request_id: str) -> None:
-        pending = self._pending.get(request_id)
-        if pending is not None and not pending.future.done():
-            pending.future.set_exception(ExecutorError(BROWSER_GONE))
+def restore_cells(cells: placement.ChatCells, entries: Sequence[Mapping[str, Any]]) -> None:
+    """What the chat knew of its cells, from its entries (a chat loaded after a restart)."""
+    placed = {
+        entry.get("action_id")
+        for entry in entries
+        if entry.get("role") == "observation" and entry.get("status") not in ("skipped", "refused")
+    }
+    for entry in entries:
+        if entry.get("role") != "action" or entry.get("action_id") not in placed:
+            continue
+        ref, cell_id = entry.get("cell"), entry.get("cell_id")
+        if ref and cell_id and not str(ref).startswith("u"):
+            cells.refs[str(ref)] = str(cell_id)
+            cells.last = str(cell_id)

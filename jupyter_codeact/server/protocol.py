@@ -23,33 +23,36 @@ client -> server (:data:`ClientMessage`):
 
 - ``{"type": "hello", "client_id": str}``: who this page is (one id per page load), so a
   reconnecting page is recognised.
+- ``{"type": "document", "path": str, "applied": {chat_id: int}}``: this page has the
+  chat's notebook open, and its copy holds the document operations up to ``applied``
+  (per chat, from the notebook's metadata ``codeact.applied``). Sent once the notebook is
+  loaded, and again after every reconnection: the page is sent what it lacks, then every
+  operation as it happens (see ``ops``).
 - ``{"type": "user_message", "text": str, "context": str?, "approval": "auto"|"ask"?,
-  "action_style": "auto"|"tags"|"tools"?, "replace_failed": bool?, "user_cell": str?}``: a
-  request. ``context`` is the notebook/kernel summary the panel gathered (the server bounds
-  it); ``approval`` the mode chosen in the panel; ``action_style`` the panel's choice of how
-  the model acts (absent: ``c.CodeAct.action_style``); ``replace_failed`` the panel's
-  *Replace failed cells* setting (default: ``c.CodeAct.replace_failed_cells``);
-  ``user_cell`` the id the panel gave the user's cell this request is about (Fix the
-  Error), which the agent may then name in a change the user accepts or rejects. Refused
-  (a ``problem``) while a run is going on.
-- ``{"type": "stop"}``: cancel the run (LLM stream cancelled, running cell interrupted).
-- ``{"type": "approved", "request_id": str}``: the user pressed Run on an action that was
-  waiting for approval; its cell is running now (its ``execute_result`` follows).
-- ``{"type": "tool_call", "request_id": str, "call_id": str, "prompt": str}``: the cell of
-  ``execute`` ``request_id`` called a tool: ``prompt`` is its kernel's ``input_request``
-  prompt, ``call_id`` that message's id. Answered with a ``tool_result``; asked again (after
-  a reconnection), the same answer comes back and the tool does not run twice.
-- ``{"type": "execute_result", "request_id": str, "status": ExecutionStatus,
-  "outputs": [nbformat output...], "code": str, "execution_count": int|null,
-  "cell_id": str|null, "placement": ""|"new"|"replaced"?, "note": str?}``: the answer to an
-  ``execute``; ``code`` is what ran (the user may have edited it), ``status`` ``skipped``
-  if the user declined (or rejected a change to their cell), ``refused`` if the named cell
-  may not be replaced (``note`` says why, for the model); ``placement`` where the code of a
-  ``replaces`` request went.
+  "action_style": "auto"|"tags"|"tools"?, "replace_failed": bool?, "user_cell": str?,
+  "user_cell_id": str?, "selected_cell": str?, "position": "belowLast"|"end"?,
+  "narrate": bool?, "untrusted": bool?}``: a request. ``context`` is the notebook/kernel
+  summary the panel gathered (the server bounds it); ``approval`` the mode chosen in the
+  panel; ``action_style`` the panel's choice of how the model acts (absent:
+  ``c.CodeAct.action_style``); ``replace_failed`` the panel's *Replace failed cells*
+  setting (default: ``c.CodeAct.replace_failed_cells``); ``user_cell`` the id the panel
+  gave the user's cell this request is about (Fix the Error), notebook cell
+  ``user_cell_id``, which the agent may then change with the user's consent;
+  ``selected_cell`` the notebook id of the cell selected when the user asked (new cells go
+  below it when the chat has none yet); ``position`` the panel's *Where cells go*;
+  ``narrate`` its *Explain steps in markdown cells*; ``untrusted`` its *Untrusted agent
+  outputs*. Refused (a ``problem``) while a run is going on.
+- ``{"type": "stop"}``: cancel the run (LLM stream cancelled, running cell interrupted, a
+  pending approval skipped).
+- ``{"type": "decide", "request_id": str, "run": bool, "code": str?}``: the user's answer
+  to the pending approval: Run (``code``: what to run, maybe edited) or Skip; Accept or
+  Reject of a change to their cell.
+- ``{"type": "facts", "query_id": str, "facts": Facts}``: the answer to an ``inspect``.
 
 server -> client (:data:`ServerMessage`):
 
-- ``{"type": "snapshot", "chat": ChatInfo, "entries": [...], "state": ChatState}``
+- ``{"type": "snapshot", "chat": ChatInfo, "entries": [...], "state": ChatState,
+  "approval": Approval|null}``
 - ``{"type": "entry", "entry": ChatEntry}``: add the entry, or replace the one with its id.
 - ``{"type": "delta", "id": str, "text": str, "field": "text"|"code"?}``: append streamed
   text to entry ``id``: to its ``text`` (an assistant reply or reasoning), or with
@@ -57,21 +60,19 @@ server -> client (:data:`ServerMessage`):
   as it streams). An ``entry`` with the whole reply follows when it is complete.
 - ``{"type": "state", "state": ChatState, "tokens": int}``: what the agent is doing now,
   and the tokens the current run has used.
-- ``{"type": "execute", "request_id": str, "action_id": str, "turn": int, "code": str,
-  "timeout": float|null, "approval": "auto"|"ask", "path": str, "cell": str,
-  "replaces": str, "or_new": bool, "tools"?: {"setup": str, "nonce": str}}``: insert
-  ``code`` as a new cell of notebook ``path`` (whose id for the model is ``cell``), or,
-  when ``replaces`` names a cell, put it in place of that cell's code (the rule is
-  :mod:`jupyter_codeact.core.cells`; ``or_new``: a new cell if that one cannot be
-  replaced, else refuse); run it (asking first if ``approval`` is ``ask``); answer with
-  ``execute_result``. With ``tools``, first evaluate the expression ``setup`` silently in
-  the kernel (a user expression), put ``{"codeact_tools": nonce}`` in the cell's execute
-  request metadata, and relay its tool calls (``tool_call``). Sent once, to the page that
-  sent the request: never again, so nothing runs twice.
-- ``{"type": "tool_result", "call_id": str, "value": str}``: the ``input_reply`` value for
-  a ``tool_call``.
-- ``{"type": "interrupt", "request_id": str}``: the user stopped the run; interrupt that
-  cell's kernel (or treat a pending approval as skipped) and answer as usual.
+- ``{"type": "approval", "approval": Approval|null}``: what waits for the user now
+  (``{"request_id", "action_id", "kind": "run"|"change", "code", "path", "cell_id"?,
+  "before"?, "replaces"?}``; :mod:`.approvals`), or nothing any more.
+- ``{"type": "ops", "path": str, "chat_id": str, "ops": [Op...], "disk"?: [Write...]}``:
+  document operations of chat ``chat_id`` for notebook ``path``, in order
+  (:mod:`.document.ops` lists them; each has ``op`` and ``seq``). The page applies them
+  to its notebook and records the last ``seq`` in the notebook's metadata. ``disk`` (in
+  what a page is sent when it comes back) lists the server's writes of the file while no
+  page held it: ``{"before": hash, "after": hash, "applied": {chat_id: int}}``.
+- ``{"type": "inspect", "query_id": str, "path": str, "chat_id": str, "ref": str,
+  "cell_id": str, "user": bool}``: what does the page's notebook hold of the chat's cell
+  ``ref`` (or, with ``user``, of the user's cell ``cell_id``)? Answered with ``facts``:
+  ``{"found": int, "cell_ids": [str], "change": "edited"|"ran"|null, "source": str|null}``.
 - ``{"type": "chat", "chat": ChatInfo}``: the chat's metadata changed (e.g. the notebook
   was renamed).
 - ``{"type": "problem", "message": str}``: a message from the client was refused.
@@ -93,7 +94,6 @@ Role = Literal[
 """Entry roles; the panel renders each entry with ``data-codeact-role`` set to its role."""
 
 EXECUTION_STATUSES = ("ok", "error", "timeout", "interrupted", "died", "skipped", "refused")
-PLACEMENTS = ("", "new", "replaced")
 ACTION_STYLES = ("auto", "tags", "tools")
 
 
@@ -131,7 +131,7 @@ class ChatEntry(TypedDict, total=False):
       replace), ``replaced`` (bool: it did replace that cell's earlier code)
     - observation: ``action_id``, ``turn``, ``status``, ``text`` (what the model read),
       ``code`` (what ran), ``outputs`` (nbformat, bounded), ``execution_count``,
-      ``duration_ms`` (from sending ``execute`` to receiving its result), ``cell_id``,
+      ``duration_ms`` (from the code going to the kernel to its result), ``cell_id``,
       ``note`` (what the status means for the user, when it is not ``ok`` or ``error``)
     - final: ``text``, ``turn``
     - condensed: ``text`` (older steps were condensed for the model to fit its context
@@ -166,6 +166,10 @@ class ChatEntry(TypedDict, total=False):
     cell: str
     replaces: str
     replaced: bool
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 class ProtocolError(ValueError):
@@ -212,49 +216,78 @@ def parse_client_message(message: Any, limits: Limits = DEFAULT_LIMITS) -> dict[
         style = message.get("action_style")
         if style not in (None, *ACTION_STYLES):
             raise ProtocolError(f"'action_style' must be one of {', '.join(ACTION_STYLES)}.")
-        replace_failed = message.get("replace_failed")
-        if replace_failed is not None and not isinstance(replace_failed, bool):
-            raise ProtocolError("'replace_failed' must be true or false.")
+        flags = {}
+        for key in ("replace_failed", "narrate", "untrusted"):
+            value = message.get(key)
+            if value is not None and not isinstance(value, bool):
+                raise ProtocolError(f"'{key}' must be true or false.")
+            flags[key] = value
+        position = message.get("position")
+        if position not in (None, "belowLast", "end"):
+            raise ProtocolError("'position' must be 'belowLast' or 'end'.")
         return {
             "type": "user_message",
             "text": text,
             "context": _string(message, "context", required=False, limit=limits.max_context_chars),
             "approval": approval,
             "action_style": style,
-            "replace_failed": replace_failed,
+            "replace_failed": flags["replace_failed"],
             "user_cell": _string(message, "user_cell", required=False, limit=ids) or "",
+            "user_cell_id": _string(message, "user_cell_id", required=False, limit=ids) or "",
+            "selected_cell": _string(message, "selected_cell", required=False, limit=ids) or "",
+            "position": position or "belowLast",
+            "narrate": bool(flags["narrate"]),
+            "untrusted": bool(flags["untrusted"]),
         }
     if kind == "stop":
         return {"type": "stop"}
-    if kind == "approved":
-        return {"type": "approved", "request_id": _string(message, "request_id", limit=ids)}
-    if kind == "execute_result":
-        status = message.get("status")
-        if status not in EXECUTION_STATUSES:
-            raise ProtocolError(f"'status' must be one of {', '.join(EXECUTION_STATUSES)}.")
-        outputs = message.get("outputs", [])
-        if not isinstance(outputs, list) or not all(isinstance(o, dict) for o in outputs):
-            raise ProtocolError("'outputs' must be a list of nbformat outputs.")
-        count = message.get("execution_count")
-        placement = message.get("placement") or ""
-        if placement not in PLACEMENTS:
-            raise ProtocolError("'placement' must be 'new' or 'replaced'.")
+    if kind == "document":
+        applied = message.get("applied", {})
+        if not isinstance(applied, dict) or not all(
+            isinstance(k, str) and _is_int(v) and v >= 0 for k, v in applied.items()
+        ):
+            raise ProtocolError("'applied' must map chat ids to operation numbers.")
+        if len(applied) > 1000:
+            raise ProtocolError("'applied' names too many chats.")
         return {
-            "type": "execute_result",
-            "request_id": _string(message, "request_id", limit=ids),
-            "status": status,
-            "outputs": outputs,
-            "code": _string(message, "code", required=False, limit=limits.max_context_chars),
-            "execution_count": count if isinstance(count, int) else None,
-            "cell_id": _string(message, "cell_id", required=False, limit=ids),
-            "placement": placement,
-            "note": _string(message, "note", required=False, limit=limits.max_context_chars) or "",
+            "type": "document",
+            "path": _string(message, "path", limit=limits.max_path_chars),
+            "applied": applied,
         }
-    if kind == "tool_call":
+    if kind == "decide":
+        run = message.get("run")
+        if not isinstance(run, bool):
+            raise ProtocolError("'run' must be true or false.")
         return {
-            "type": "tool_call",
+            "type": "decide",
             "request_id": _string(message, "request_id", limit=ids),
-            "call_id": _string(message, "call_id", limit=ids),
-            "prompt": _string(message, "prompt"),
+            "run": run,
+            "code": _string(message, "code", required=False, limit=limits.max_context_chars),
+        }
+    if kind == "facts":
+        facts = message.get("facts")
+        if not isinstance(facts, dict):
+            raise ProtocolError("'facts' must be an object.")
+        found = facts.get("found")
+        cell_ids = facts.get("cell_ids", [])
+        change = facts.get("change")
+        source = facts.get("source")
+        if not isinstance(found, int) or isinstance(found, bool) or found < 0:
+            raise ProtocolError("'facts.found' must be a count.")
+        if not isinstance(cell_ids, list) or not all(isinstance(c, str) for c in cell_ids):
+            raise ProtocolError("'facts.cell_ids' must be a list of cell ids.")
+        if change not in (None, "edited", "ran"):
+            raise ProtocolError("'facts.change' must be 'edited', 'ran' or null.")
+        if source is not None and not isinstance(source, str):
+            raise ProtocolError("'facts.source' must be a string or null.")
+        return {
+            "type": "facts",
+            "query_id": _string(message, "query_id", limit=ids),
+            "facts": {
+                "found": found,
+                "cell_ids": cell_ids[:1000],
+                "change": change,
+                "source": source,
+            },
         }
     raise ProtocolError(f"Unknown message type {kind!r}.")

@@ -72,16 +72,12 @@ describe('ChatSocket', () => {
     expect(FakeSocket.instances).toHaveLength(1);
     // Messages sent while closed wait for the next connection...
     socket.send({ type: 'stop' });
-    // ...but results can be dropped (they are resent from the snapshot).
+    // ...but answers can be dropped (a reconnection asks again).
     socket.send(
       {
-        type: 'execute_result',
-        request_id: 'r',
-        status: 'ok',
-        outputs: [],
-        code: '',
-        execution_count: null,
-        cell_id: null
+        type: 'facts',
+        query_id: 'q',
+        facts: { found: 0, cell_ids: [], change: null, source: null }
       },
       false
     );

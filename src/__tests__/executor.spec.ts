@@ -3,7 +3,7 @@ import { INotebookTracker } from '@jupyterlab/notebook';
 
 import { cellProvenance, insertionIndex, NotebookExecutor } from '../executor';
 import { DEFAULT_SETTINGS } from '../tokens';
-import { IExecuteMessage } from '../wire';
+import { IApproval } from '../wire';
 
 const cells = [
   { id: 'a', chatId: null },
@@ -62,15 +62,13 @@ describe('cellProvenance', () => {
 });
 
 describe('NotebookExecutor approvals', () => {
-  const request = (id: string): IExecuteMessage => ({
-    type: 'execute',
+  const approval = (id: string, kind: 'run' | 'change' = 'run'): IApproval => ({
     request_id: id,
     action_id: 'a1',
-    turn: 1,
+    kind,
     code: 'print(1)',
-    timeout: null,
-    approval: 'ask',
-    path: 'missing.ipynb'
+    path: 'missing.ipynb',
+    ...(kind === 'change' ? { cell_id: 'x1', before: 'print(0)' } : {})
   });
 
   const make = () => {
@@ -82,71 +80,54 @@ describe('NotebookExecutor approvals', () => {
       settings: () => DEFAULT_SETTINGS,
       variablesExpression: async () => null
     });
-    return { executor, tracker, docManager };
+    return { executor, tracker };
   };
 
-  it('waits for approval, and a skip runs nothing', async () => {
-    const { executor, tracker } = make();
+  it('shows what the server holds, and sends the answer once', () => {
+    const { executor } = make();
     const changes = jest.fn();
-    const onApproved = jest.fn();
+    const answer = jest.fn();
     executor.approvalsChanged.connect(changes);
-    const result = executor.execute('c1', request('r1'), { onApproved });
+    executor.setApproval('c1', approval('r1'), answer);
     expect(executor.pendingApproval('r1')).toEqual({
       requestId: 'r1',
       code: 'print(1)',
       path: 'missing.ipynb',
-      kind: 'run'
+      kind: 'run',
+      before: undefined,
+      cellId: undefined,
+      replaces: undefined
     });
+    executor.decide('r1', { run: true, code: 'print(2)' });
     executor.decide('r1', { run: false });
-    await expect(result).resolves.toEqual({
-      type: 'execute_result',
-      request_id: 'r1',
-      status: 'skipped',
-      outputs: [],
-      code: 'print(1)',
-      execution_count: null,
-      cell_id: null,
-      note: ''
-    });
-    expect(tracker.find).not.toHaveBeenCalled();
+    expect(answer).toHaveBeenCalledTimes(1);
+    expect(answer).toHaveBeenCalledWith({ run: true, code: 'print(2)' });
     expect(executor.pendingApproval('r1')).toBeUndefined();
     expect(changes).toHaveBeenCalledTimes(2);
-    expect(executor.result('r1')?.status).toBe('skipped');
-    expect(onApproved).not.toHaveBeenCalled();
   });
 
-  it('treats an interrupt during approval as a skip', async () => {
+  it('forgets an approval answered elsewhere (another page, or Stop)', () => {
     const { executor } = make();
-    const result = executor.execute('c1', request('r2'));
-    executor.interrupt('r2');
-    await expect(result).resolves.toMatchObject({ status: 'skipped' });
+    const answer = jest.fn();
+    executor.setApproval('c1', approval('r1'), answer);
+    executor.setApproval('c1', null, answer);
+    expect(executor.pendingApproval('r1')).toBeUndefined();
+    executor.setApproval('c1', approval('r2', 'change'), answer);
+    executor.setApproval('c2', approval('r3'), answer);
+    expect(executor.pendingChanges().map(change => change.requestId)).toEqual([
+      'r2'
+    ]);
+    expect(executor.pendingApproval('r3')).toBeDefined();
+    expect(answer).not.toHaveBeenCalled();
   });
 
-  it('runs the edited code and reports it (here: no notebook to run in)', async () => {
-    const { executor, docManager } = make();
-    const onApproved = jest.fn();
-    const result = executor.execute('c1', request('r3'), { onApproved });
-    expect(onApproved).not.toHaveBeenCalled();
-    executor.decide('r3', { run: true, code: 'print(2)' });
-    const answer = await result;
-    expect(onApproved).toHaveBeenCalledTimes(1);
-    expect(docManager.openOrReveal).toHaveBeenCalledWith('missing.ipynb');
-    expect(answer.status).toBe('error');
-    expect(answer.code).toBe('print(2)');
-    expect(answer.outputs[0]).toMatchObject({
-      output_type: 'error',
-      evalue: expect.stringContaining('missing.ipynb cannot be opened')
-    });
-  });
-
-  it('never runs a request id twice', async () => {
-    const { executor, docManager } = make();
-    const auto = { ...request('r4'), approval: 'auto' as const };
-    const first = executor.execute('c1', auto);
-    const second = executor.execute('c1', auto);
-    expect(second).toBe(first);
-    await first;
-    await executor.execute('c1', auto);
-    expect(docManager.openOrReveal).toHaveBeenCalledTimes(1);
+  it('applies nothing to a notebook that is not open here', async () => {
+    const { executor } = make();
+    expect(executor.applied('missing.ipynb')).toBeNull();
+    await expect(
+      executor.apply('missing.ipynb', 'c1', [
+        { op: 'running', seq: 1, cell_id: 'x' }
+      ])
+    ).resolves.toBe(false);
   });
 });

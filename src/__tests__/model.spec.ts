@@ -111,18 +111,19 @@ describe('reduce', () => {
     expect(state.problem).toBe('A run is going on.');
   });
 
-  it('returns the same snapshot for execute and interrupt', () => {
-    expect(reduce(start, { type: 'interrupt', request_id: 'r1' })).toBe(start);
+  it('returns the same snapshot for document operations and questions', () => {
+    expect(
+      reduce(start, { type: 'ops', path: 'a.ipynb', chat_id: 'c1', ops: [] })
+    ).toBe(start);
     expect(
       reduce(start, {
-        type: 'execute',
-        request_id: 'r2',
-        action_id: 'a2',
-        turn: 2,
-        code: '',
-        timeout: null,
-        approval: 'auto',
-        path: 'a.ipynb'
+        type: 'inspect',
+        query_id: 'q',
+        path: 'a.ipynb',
+        chat_id: 'c1',
+        ref: 'c1',
+        cell_id: '',
+        user: false
       })
     ).toBe(start);
   });
@@ -146,7 +147,7 @@ describe('ChatModel', () => {
     model.changed.connect(changes);
     model.apply({ type: 'snapshot', chat, entries: [user], state: 'idle' });
     expect(changes).toHaveBeenCalledTimes(1);
-    model.apply({ type: 'interrupt', request_id: 'r1' });
+    model.apply({ type: 'ops', path: 'a.ipynb', chat_id: 'c1', ops: [] });
     expect(changes).toHaveBeenCalledTimes(1);
     model.apply({ type: 'state', state: 'thinking', tokens: 0 });
     expect(model.busy).toBe(true);

@@ -1,10 +1,5 @@
 import { ChatSession, ISessionExecutor } from '../session';
-import {
-  IChatEntry,
-  IChatInfo,
-  IExecuteMessage,
-  IExecuteResultMessage
-} from '../wire';
+import { DocumentOp, IApproval, IChatInfo, IInspectMessage } from '../wire';
 import { FakeSocket, fakeSettings } from './fakes';
 
 const chat: IChatInfo = {
@@ -15,55 +10,45 @@ const chat: IChatInfo = {
   updated: 1
 };
 
-const execute = (requestId: string): IExecuteMessage => ({
-  type: 'execute',
-  request_id: requestId,
-  action_id: `a-${requestId}`,
-  turn: 1,
-  code: 'x = 1',
-  timeout: 10,
-  approval: 'auto',
+const approval: IApproval = {
+  request_id: 'r1',
+  action_id: 'a1',
+  kind: 'run',
+  code: 'print(1)',
   path: 'a.ipynb'
-});
+};
 
-const resultOf = (requestId: string): IExecuteResultMessage => ({
-  type: 'execute_result',
-  request_id: requestId,
-  status: 'ok',
-  outputs: [],
-  code: 'x = 1',
-  execution_count: 1,
-  cell_id: `cell-${requestId}`
-});
-
-const action = (requestId: string, phase: string): IChatEntry => ({
-  id: `e-${requestId}`,
-  role: 'action',
-  time: 1,
-  request_id: requestId,
-  action_id: `a-${requestId}`,
-  phase
-});
+const question: IInspectMessage = {
+  type: 'inspect',
+  query_id: 'q1',
+  path: 'a.ipynb',
+  chat_id: 'c1',
+  ref: 'c3a1',
+  cell_id: 'x1',
+  user: false
+};
 
 /** Lets pending promise callbacks run. */
 const flush = () => new Promise(resolve => setTimeout(resolve, 0));
 
 describe('ChatSession', () => {
   let executor: jest.Mocked<ISessionExecutor>;
-  let results: Map<string, IExecuteResultMessage>;
   let session: ChatSession;
+  let holds: Record<string, number> | null;
 
   beforeEach(() => {
     FakeSocket.reset();
-    results = new Map();
+    holds = { c1: 7 };
     executor = {
-      execute: jest.fn(async (chatId: string, message: IExecuteMessage) => {
-        const result = resultOf(message.request_id);
-        results.set(message.request_id, result);
-        return result;
-      }),
-      interrupt: jest.fn(),
-      result: jest.fn((id: string) => results.get(id))
+      apply: jest.fn(async () => true),
+      inspect: jest.fn(() => ({
+        found: 1,
+        cell_ids: ['x1'],
+        change: null,
+        source: null
+      })),
+      applied: jest.fn(() => holds),
+      setApproval: jest.fn()
     } as unknown as jest.Mocked<ISessionExecutor>;
     session = new ChatSession({
       chat,
@@ -75,14 +60,42 @@ describe('ChatSession', () => {
 
   afterEach(() => session.dispose());
 
-  it('sends user messages with the context and the approval mode', () => {
+  it('says which notebook it holds on every connection, before what it asks', async () => {
+    session.send('plot it', null, { approval: 'auto', replaceFailed: true });
+    const first = FakeSocket.last;
+    first.open();
+    expect(first.sent.slice(0, 3)).toEqual([
+      { type: 'hello', client_id: 'page-1' },
+      { type: 'document', path: 'a.ipynb', applied: { c1: 7 } },
+      expect.objectContaining({ type: 'user_message', text: 'plot it' })
+    ]);
+    // After a reconnection: what its copy holds now.
+    holds = { c1: 12 };
+    first.drop();
+    await new Promise(resolve => setTimeout(resolve, 5));
+    FakeSocket.last.open();
+    expect(FakeSocket.last.sent).toEqual([
+      { type: 'hello', client_id: 'page-1' },
+      { type: 'document', path: 'a.ipynb', applied: { c1: 12 } }
+    ]);
+  });
+
+  it('holds nothing while its notebook is not open here', () => {
+    holds = null;
+    FakeSocket.last.open();
+    expect(FakeSocket.last.sent).toEqual([
+      { type: 'hello', client_id: 'page-1' }
+    ]);
+  });
+
+  it('sends user messages with the context, the user choices and where cells go', () => {
     FakeSocket.last.open();
     session.model.setProblem('earlier refusal');
     session.send('plot it', 'Notebook a.ipynb', {
       approval: 'ask',
       replaceFailed: false
     });
-    expect(FakeSocket.last.sent[1]).toEqual({
+    expect(FakeSocket.last.sent[2]).toEqual({
       type: 'user_message',
       text: 'plot it',
       context: 'Notebook a.ipynb',
@@ -92,15 +105,25 @@ describe('ChatSession', () => {
     session.send('fix it', null, {
       approval: 'auto',
       replaceFailed: true,
-      userCell: 'u1a2'
+      userCell: 'u1a2',
+      userCellId: 'x9',
+      selectedCell: 'x9',
+      position: 'end',
+      narrate: true,
+      untrusted: true
     });
-    expect(FakeSocket.last.sent[2]).toMatchObject({
+    expect(FakeSocket.last.sent[3]).toMatchObject({
       replace_failed: true,
-      user_cell: 'u1a2'
+      user_cell: 'u1a2',
+      user_cell_id: 'x9',
+      selected_cell: 'x9',
+      position: 'end',
+      narrate: true,
+      untrusted: true
     });
     expect(session.model.snapshot.problem).toBeNull();
     session.stop();
-    expect(FakeSocket.last.sent[3]).toEqual({ type: 'stop' });
+    expect(FakeSocket.last.sent[4]).toEqual({ type: 'stop' });
   });
 
   it('applies server messages to the model and follows the connection', () => {
@@ -113,116 +136,61 @@ describe('ChatSession', () => {
     expect(session.model.connection).toBe('closed');
   });
 
-  it('runs an execute request and answers with its result', async () => {
+  it('gives document operations to the executor, with the server writes', async () => {
     FakeSocket.last.open();
-    FakeSocket.last.receive(execute('r1'));
-    await flush();
-    expect(executor.execute).toHaveBeenCalledWith(
-      'c1',
-      execute('r1'),
-      expect.anything()
-    );
-    expect(FakeSocket.last.sent).toContainEqual(resultOf('r1'));
-  });
-
-  it('tells the server when the user approves an action', async () => {
-    FakeSocket.last.open();
-    executor.execute.mockImplementationOnce(async (_, message, callbacks) => {
-      callbacks?.onApproved?.();
-      return resultOf(message.request_id);
+    const ops: DocumentOp[] = [{ op: 'running', seq: 8, cell_id: 'x1' }];
+    const disk = [{ before: 'h0', after: 'h1', applied: { c1: 8 } }];
+    FakeSocket.last.receive({
+      type: 'ops',
+      path: 'a.ipynb',
+      chat_id: 'c1',
+      ops,
+      disk
     });
-    FakeSocket.last.receive({ ...execute('r2'), approval: 'ask' });
     await flush();
-    const sent = FakeSocket.last.sent as { type: string }[];
-    const approved = sent.findIndex(m => m.type === 'approved');
-    expect(sent[approved]).toEqual({ type: 'approved', request_id: 'r2' });
-    expect(approved).toBeLessThan(
-      sent.findIndex(m => m.type === 'execute_result')
-    );
+    expect(executor.apply).toHaveBeenCalledWith('a.ipynb', 'c1', ops, disk);
   });
 
-  it("relays the cell's tool calls, asks again after a reconnection, and delivers the answer once", async () => {
-    const first = FakeSocket.last;
-    first.open();
-    let answer: Promise<string> = Promise.resolve('');
-    executor.execute.mockImplementationOnce(async (_, message, callbacks) => {
-      answer = callbacks!.onToolCall!('m1', 'PROMPT');
-      // The same call again (the kernel's message seen twice) is one call.
-      void callbacks!.onToolCall!('m1', 'PROMPT');
-      return new Promise<IExecuteResultMessage>(() => undefined);
-    });
-    first.receive(execute('r1'));
-    await flush();
-    const call = {
-      type: 'tool_call',
-      request_id: 'r1',
-      call_id: 'm1',
-      prompt: 'PROMPT'
-    };
-    expect(first.sent.filter(m => (m as any).type === 'tool_call')).toEqual([
-      call
-    ]);
-    first.drop();
-    await new Promise(resolve => setTimeout(resolve, 5));
-    const second = FakeSocket.last;
-    second.open();
-    second.receive({ type: 'snapshot', chat, entries: [], state: 'running' });
-    expect(second.sent).toContainEqual(call);
-    second.receive({ type: 'tool_result', call_id: 'm1', value: 'VALUE' });
-    await expect(answer).resolves.toBe('VALUE');
-  });
-
-  it('ends the tool calls of a closed chat (the kernel then reads end-of-file)', async () => {
+  it('answers questions about its notebook, and only those', () => {
     FakeSocket.last.open();
-    let answer: Promise<string> = Promise.resolve('');
-    executor.execute.mockImplementationOnce(async (_, message, callbacks) => {
-      answer = callbacks!.onToolCall!('m2', 'PROMPT');
-      return new Promise<IExecuteResultMessage>(() => undefined);
+    FakeSocket.last.receive(question);
+    expect(FakeSocket.last.sent[2]).toEqual({
+      type: 'facts',
+      query_id: 'q1',
+      facts: { found: 1, cell_ids: ['x1'], change: null, source: null }
     });
-    FakeSocket.last.receive(execute('r3'));
-    await flush();
-    session.dispose();
-    await expect(answer).rejects.toThrow('closed');
+    executor.inspect.mockReturnValueOnce(null); // not open here
+    FakeSocket.last.receive({ ...question, query_id: 'q2' });
+    expect(FakeSocket.last.sent).toHaveLength(3);
   });
 
-  it('passes interrupts to the executor', () => {
+  it('shows what waits for the user and sends the decision', () => {
     FakeSocket.last.open();
-    FakeSocket.last.receive({ type: 'interrupt', request_id: 'r1' });
-    expect(executor.interrupt).toHaveBeenCalledWith('r1');
-  });
-
-  it('resends, after a reconnection, the results the server still waits for', async () => {
-    const first = FakeSocket.last;
-    first.open();
-    // The result is ready while the connection is down: it is not queued.
-    let finish: (result: IExecuteResultMessage) => void = () => {};
-    executor.execute.mockImplementationOnce(
-      () =>
-        new Promise(resolve => {
-          finish = result => {
-            results.set('r1', result);
-            resolve(result);
-          };
-        })
-    );
-    first.receive(execute('r1'));
-    first.drop();
-    finish(resultOf('r1'));
-    results.set('r0', resultOf('r0'));
-    await flush();
-    await new Promise(resolve => setTimeout(resolve, 5));
-    const second = FakeSocket.last;
-    expect(second).not.toBe(first);
-    second.open();
-    expect(second.sent).toEqual([{ type: 'hello', client_id: 'page-1' }]);
-    second.receive({
+    FakeSocket.last.receive({
       type: 'snapshot',
       chat,
-      entries: [action('r0', 'finished'), action('r1', 'running')],
-      state: 'running'
+      entries: [],
+      state: 'waiting_approval',
+      approval
     });
-    // Only the unfinished action's result goes again.
-    expect(second.sent.slice(1)).toEqual([resultOf('r1')]);
-    expect(first.sent).not.toContainEqual(resultOf('r1'));
+    expect(executor.setApproval).toHaveBeenLastCalledWith(
+      'c1',
+      approval,
+      expect.any(Function)
+    );
+    const answer = executor.setApproval.mock.calls[0][2];
+    answer({ run: true, code: 'print(2)' });
+    expect(FakeSocket.last.sent[2]).toEqual({
+      type: 'decide',
+      request_id: 'r1',
+      run: true,
+      code: 'print(2)'
+    });
+    FakeSocket.last.receive({ type: 'approval', approval: null });
+    expect(executor.setApproval).toHaveBeenLastCalledWith(
+      'c1',
+      null,
+      expect.any(Function)
+    );
   });
 });

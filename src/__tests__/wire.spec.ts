@@ -4,6 +4,7 @@ import * as path from 'path';
 import {
   CHAT_STATES,
   ClientMessage,
+  DOCUMENT_OPS,
   EXECUTION_STATUSES,
   IChatEntry,
   isChatEntry,
@@ -21,17 +22,52 @@ const VALID: ServerMessage[] = [
   { type: 'delta', id: 'e2', text: 'Hel' },
   { type: 'state', state: 'thinking', tokens: 12 },
   {
-    type: 'execute',
-    request_id: 'r1',
-    action_id: 'a1',
-    turn: 1,
-    code: 'x = 1',
-    timeout: 30,
-    approval: 'auto',
-    path: 'a.ipynb'
+    type: 'approval',
+    approval: {
+      request_id: 'r1',
+      action_id: 'a1',
+      kind: 'change',
+      code: 'x = 1',
+      path: 'a.ipynb',
+      cell_id: 'c9',
+      before: 'x = 0'
+    }
   },
-  { type: 'interrupt', request_id: 'r1' },
-  { type: 'tool_result', call_id: 'm1', value: '{"ok": true, "value": 1}' },
+  {
+    type: 'ops',
+    path: 'a.ipynb',
+    chat_id: 'c1',
+    ops: [
+      {
+        op: 'insert',
+        seq: 1,
+        cell: { id: 'x1', cell_type: 'code', source: 'x = 1', metadata: {} },
+        after: '',
+        selected: 'c9',
+        at_end: false
+      },
+      { op: 'running', seq: 2, cell_id: 'x1' },
+      {
+        op: 'stream',
+        seq: 3,
+        cell_id: 'x1',
+        index: 0,
+        name: 'stdout',
+        offset: 0,
+        text: 'hi'
+      }
+    ],
+    disk: [{ before: 'h0', after: 'h1', applied: { c1: 3 } }]
+  },
+  {
+    type: 'inspect',
+    query_id: 'q1',
+    path: 'a.ipynb',
+    chat_id: 'c1',
+    ref: 'c3a1',
+    cell_id: 'x1',
+    user: false
+  },
   { type: 'chat', chat },
   { type: 'problem', message: 'A run is going on.' }
 ];
@@ -45,25 +81,14 @@ describe('parseServerMessage', () => {
     }
   );
 
-  it('accepts an execute that carries the tools, and one with none', () => {
-    const tools = { setup: 'exec(...)', nonce: 'n1' };
+  it('accepts no approval, and a snapshot that shows one or none', () => {
     for (const message of [
-      { ...VALID[4], tools },
-      { ...VALID[4], tools: null }
+      { type: 'approval', approval: null },
+      { ...VALID[0], approval: null },
+      { ...VALID[0], approval: (VALID[4] as any).approval }
     ]) {
       expect(parseServerMessage(message)).toEqual(message);
     }
-    expect(
-      parseServerMessage({ ...VALID[4], tools: { setup: 1, nonce: 'n1' } })
-    ).toBeNull();
-    expect(
-      parseServerMessage({ type: 'tool_result', call_id: 'm1' })
-    ).toBeNull();
-  });
-
-  it('accepts an execute without a timeout', () => {
-    const message = { ...VALID[4], timeout: null };
-    expect(parseServerMessage(message)).toEqual(message);
   });
 
   it.each([
@@ -73,8 +98,23 @@ describe('parseServerMessage', () => {
     ['a delta without text', { type: 'delta', id: 'e2' }],
     ['an unknown state', { type: 'state', state: 'sleeping', tokens: 0 }],
     ['a state without tokens', { type: 'state', state: 'idle' }],
-    ['an execute with a bad approval', { ...VALID[4], approval: 'sometimes' }],
-    ['an execute without a path', { ...VALID[4], path: undefined }],
+    [
+      'an approval of an unknown kind',
+      {
+        type: 'approval',
+        approval: { ...(VALID[4] as any).approval, kind: 'x' }
+      }
+    ],
+    ['ops without a path', { ...VALID[5], path: undefined }],
+    [
+      'an unknown operation',
+      { ...VALID[5], ops: [{ op: 'explode', seq: 1, cell_id: 'x' }] }
+    ],
+    [
+      'an operation without its number',
+      { ...VALID[5], ops: [{ op: 'running', cell_id: 'x' }] }
+    ],
+    ['an inspect without a cell', { ...VALID[6], cell_id: 3 }],
     ['a chat without a path', { type: 'chat', chat: { ...chat, path: 3 } }],
     [
       'a snapshot with a bad entry',
@@ -157,6 +197,16 @@ describe('the mirror of protocol.py', () => {
     expect([...ROLES].sort()).toEqual(literal('Role').sort());
   });
 
+  it('has the same document operations', () => {
+    const ops = fs.readFileSync(
+      path.join(__dirname, '../../jupyter_codeact/server/document/ops.py'),
+      'utf8'
+    );
+    const docstring = ops.slice(0, ops.indexOf('"""', 3));
+    const listed = [...docstring.matchAll(/^- ``([a-z]+)``/gm)].map(m => m[1]);
+    expect([...DOCUMENT_OPS].sort()).toEqual(listed.sort());
+  });
+
   it('has the same execution statuses', () => {
     const match = /ExecutionStatus = Literal\[([^\]]*)\]/.exec(events);
     const statuses = [...match![1].matchAll(/"([^"]+)"/g)].map(m => m[1]);
@@ -173,11 +223,11 @@ describe('the mirror of protocol.py', () => {
     );
     const ours: ClientMessage['type'][] = [
       'hello',
+      'document',
       'user_message',
       'stop',
-      'approved',
-      'execute_result',
-      'tool_call'
+      'decide',
+      'facts'
     ];
     expect(types.sort()).toEqual(ours.sort());
   });

@@ -2,7 +2,7 @@
  * Edits of cells through the shared model, so that they take part in
  * collaboration and in each cell's own undo history.
  */
-import { Cell, CodeCell, ICellModel, MarkdownCell } from '@jupyterlab/cells';
+import { Cell, ICellModel, MarkdownCell } from '@jupyterlab/cells';
 import { Notebook } from '@jupyterlab/notebook';
 
 import { CELL_METADATA_KEY, ICellProvenance } from '../tokens';
@@ -52,62 +52,4 @@ export function insertMarkdown(
     cell.rendered = true;
   }
   return cell ?? null;
-}
-
-/**
- * Change the agent's provenance of `cell` (merged into what is there; a
- * field given as undefined is removed).
- */
-export function updateProvenance(
-  cell: Cell,
-  changes: Partial<ICellProvenance>
-): void {
-  const merged: Record<string, unknown> = {
-    ...(cell.model.getMetadata(CELL_METADATA_KEY) ?? {}),
-    ...changes
-  };
-  for (const key of Object.keys(merged)) {
-    if (merged[key] === undefined) {
-      delete merged[key];
-    }
-  }
-  cell.model.setMetadata(CELL_METADATA_KEY, merged);
-}
-
-function cellProvenanceOf(cell: Cell): string | undefined {
-  const current = cell.model.getMetadata(CELL_METADATA_KEY) as
-    ICellProvenance | undefined;
-  return current?.cell;
-}
-
-/**
- * Put the agent's `code` into the notebook: in place of the code of agent
- * cell `at` (its model id for the model is kept), or as a new cell at
- * index `at`; the provenance goes with it. Returns the cell.
- */
-export function putCode(options: {
-  notebook: Notebook;
-  at: CodeCell | number;
-  code: string;
-  provenance: ICellProvenance;
-}): CodeCell | null {
-  const { notebook, at, code, provenance } = options;
-  if (at instanceof CodeCell) {
-    replaceSource(at.model.sharedModel, code);
-    // The cell keeps its id; its count is recorded again once it has run.
-    updateProvenance(at, {
-      ...provenance,
-      cell: cellProvenanceOf(at),
-      execution_count: undefined
-    });
-    return at;
-  }
-  const metadata = JSON.parse(JSON.stringify(provenance));
-  const shared = notebook.model!.sharedModel.insertCell(at, {
-    cell_type: 'code',
-    source: code,
-    metadata: { [CELL_METADATA_KEY]: metadata }
-  });
-  const cell = notebook.widgets.find(w => w.model.id === shared.getId());
-  return cell instanceof CodeCell ? cell : null;
 }

@@ -1,60 +1,16 @@
 /**
- * Narration: the model's prose before an action, as a markdown cell just
- * above the action's code cell, so the notebook reads as a report.
+ * The final answer as a markdown cell, when the user asks for it (*Insert
+ * answer in notebook*). The explanations of the steps (*Explain steps in
+ * markdown cells*) are written by the server, as document operations.
  */
-import { Cell, MarkdownCell } from '@jupyterlab/cells';
+import { Cell } from '@jupyterlab/cells';
 import { Notebook } from '@jupyterlab/notebook';
 
 import { escapeHtmlInMarkdown } from '../panel/text';
-import { insertMarkdown, replaceSource, updateProvenance } from './edit';
+import { insertMarkdown } from './edit';
 import { InsertPosition } from '../tokens';
 import { insertionIndex } from './placement';
-import { cellProvenance, sourceHash } from './provenance';
-
-/**
- * Explain `codeCell` (an agent cell) with `prose`: the explanation cell
- * above it is rewritten (when the code was replaced and the user left the
- * explanation alone), else a new one is inserted. Model text is made safe
- * first: raw HTML shows as text, images become links. Returns the
- * explanation cell, or null if none was written.
- */
-export function narrate(
-  notebook: Notebook,
-  codeCell: Cell,
-  prose: string
-): Cell | null {
-  const source = escapeHtmlInMarkdown(prose.trim());
-  const provenance = cellProvenance(codeCell.model.metadata);
-  const index = notebook.widgets.indexOf(codeCell);
-  if (!source || !provenance || index < 0) {
-    return null;
-  }
-  const explanation = { ...provenance, role: 'narration' as const };
-  const above = index > 0 ? notebook.widgets[index - 1] : null;
-  const previous = above ? cellProvenance(above.model.metadata) : null;
-  if (
-    above &&
-    previous?.role === 'narration' &&
-    previous.chat_id === provenance.chat_id &&
-    previous.cell === provenance.cell
-  ) {
-    const current = above.model.sharedModel.getSource();
-    if (previous.code_hash && sourceHash(current) !== previous.code_hash) {
-      return null; // the user rewrote the explanation: it is theirs
-    }
-    replaceSource(above.model.sharedModel, source);
-    updateProvenance(above, { ...explanation, code_hash: sourceHash(source) });
-    if (above instanceof MarkdownCell) {
-      above.rendered = true;
-    }
-    return above;
-  }
-  return insertMarkdown(notebook, index, source, {
-    ...explanation,
-    code_hash: sourceHash(source),
-    execution_count: undefined
-  });
-}
+import { cellProvenance } from './provenance';
 
 /**
  * Insert a final answer as a markdown cell below the chat's last cell

@@ -3,7 +3,7 @@
  * with their ids, what the user changed since the chat last looked, and
  * the kernel's variables. One pass over the notebook per request.
  */
-import { CodeCell } from '@jupyterlab/cells';
+import { Cell, CodeCell } from '@jupyterlab/cells';
 import { NotebookPanel } from '@jupyterlab/notebook';
 
 import {
@@ -20,8 +20,22 @@ import {
   look,
   Look
 } from './changes';
-import { cellProvenance, userChange } from './provenance';
+import { cellProvenance, ICellInfo, userChange } from './provenance';
 import { kernelVariables } from './variables';
+
+/**
+ * A cell as the provenance lookups need it.
+ */
+export function cellInfo(cell: Cell): ICellInfo {
+  const model = cell.model;
+  return {
+    id: model.id,
+    type: model.type,
+    source: model.sharedModel.getSource(),
+    executionCount: cell instanceof CodeCell ? cell.model.executionCount : null,
+    metadata: model.metadata
+  };
+}
 
 /** The chat's cells listed in full; older ones are counted. */
 const MAX_AGENT_CELLS = 30;

@@ -1,0 +1,251 @@
+"""Core events become chat entries here (the one place that does it for the panel): a
+live view and a reloaded one are the same entries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Literal
+
+from ..core.actions import prose
+from ..core.events import (
+    Action,
+    ActionDelta,
+    AnyEvent,
+    AssistantMessage,
+    Condensed,
+    Done,
+    Error,
+    FinalAnswer,
+    Observation,
+    Retry,
+    TextDelta,
+    Thinking,
+    ThinkingDelta,
+    Usage,
+)
+from ..core.observation import status_note, truncate_middle
+from .entries import ChatEntries
+from .protocol import ChatEntry, ChatState
+
+MAX_ENTRY_OUTPUT_CHARS = 4_000
+
+_LIMIT_ADVICE = {
+    "max_turns": "ask it to go on, or raise c.CodeAct.max_turns.",
+    "token_budget": "ask it to go on, or raise c.CodeAct.token_budget.",
+}
+
+
+def short_outputs(outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Outputs small enough to keep in a chat entry: text bounded, images dropped.
+
+    The cell in the notebook keeps the real outputs; the entry only summarises them.
+    """
+    kept: list[dict[str, Any]] = []
+    for output in outputs:
+        kind = output.get("output_type")
+        if kind == "stream":
+            text = output.get("text", "")
+            text = "".join(text) if isinstance(text, list) else str(text)
+            kept.append({**output, "text": truncate_middle(text, MAX_ENTRY_OUTPUT_CHARS)})
+        elif kind in ("execute_result", "display_data"):
+            data = output.get("data", {})
+            plain = data.get("text/plain", "")
+            plain = "".join(plain) if isinstance(plain, list) else str(plain)
+            small = {"text/plain": truncate_middle(plain, MAX_ENTRY_OUTPUT_CHARS)} if plain else {}
+            if not small:
+                small = {"text/plain": f"[{', '.join(sorted(data)) or 'output'}]"}
+            kept.append({**output, "data": small, "metadata": {}})
+        elif kind == "error":
+            kept.append(
+                {
+                    **output,
+                    "traceback": [
+                        truncate_middle(
+                            "\n".join(output.get("traceback", [])), MAX_ENTRY_OUTPUT_CHARS
+                        )
+                    ],
+                }
+            )
+    return kept
+
+
+class EventProjector:
+    """Turns the events of one chat's runs into its entries."""
+
+    def __init__(
+        self,
+        entries: ChatEntries,
+        *,
+        broadcast: Callable[[dict[str, Any]], None],
+        set_state: Callable[[ChatState | None], None],
+        cell_timeout: Callable[[], float | None],
+    ) -> None:
+        self.entries = entries
+        self._broadcast = broadcast
+        self._set_state = set_state
+        self._cell_timeout = cell_timeout
+        self.tokens = 0
+        self._assistant_id: str | None = None
+        self._thinking_id: str | None = None
+        self._prose: dict[int, str] = {}
+        self.round_trip: Callable[[], Any] = lambda: None
+        """The executor's last round trip (request id, duration, cell) for observations."""
+
+    def prose_of(self, turn: int) -> str:
+        """What the panel shows of the reply of ``turn`` (its explanation of the action)."""
+        return self._prose.get(turn, "")
+
+    def begin(self) -> None:
+        self.tokens = 0
+        self._prose.clear()
+
+    def end(self) -> None:
+        """The run ended: close what is still open."""
+        self._assistant_id = None
+        self._end_thinking()
+
+    def apply(self, event: AnyEvent) -> None:
+        if isinstance(event, ThinkingDelta | Thinking):
+            self._thinking(event)
+        elif isinstance(event, TextDelta | ActionDelta):
+            self._streamed(event)
+        elif isinstance(event, Condensed):
+            self.entries.add({"role": "condensed", "turn": event.turn, "text": event.describe()})
+        elif isinstance(event, Retry):
+            if self._assistant_id is not None:
+                self.entries.get(self._assistant_id).pop("code", None)
+                self.entries.replace(self._assistant_id, text="")
+            self._end_thinking(text="")  # the retried reply thinks afresh
+        elif isinstance(event, AssistantMessage):
+            self._end_thinking()
+            shown = prose(event.text)
+            self._prose[event.turn] = shown
+            if self._assistant_id is None:
+                self.entries.add(
+                    {"role": "assistant", "turn": event.turn, "text": event.text, "prose": shown}
+                )
+            else:
+                self.entries.get(self._assistant_id).pop("code", None)  # its action has it
+                self.entries.replace(
+                    self._assistant_id, text=event.text, prose=shown, streaming=False
+                )
+            self._assistant_id = None
+        elif isinstance(event, Usage):
+            self.tokens = event.run_total_tokens
+            self._set_state(None)  # the same state, with the tokens
+        elif isinstance(event, Action):
+            self.entries.add(
+                {
+                    "id": f"action-{event.action_id}",
+                    "role": "action",
+                    "turn": event.turn,
+                    "code": event.code,
+                    "action_id": event.action_id,
+                    "phase": "pending",
+                    "replaces": event.replaces,
+                }
+            )
+        elif isinstance(event, Observation):
+            self._observed(event)
+        elif isinstance(event, FinalAnswer):
+            self.entries.add({"role": "final", "turn": event.turn, "text": event.answer})
+        elif isinstance(event, Error):
+            self.entries.add({"role": "error", "kind": event.kind, "text": event.message})
+
+    def phase(
+        self, action: Action, request_id: str, phase: Literal["waiting_approval", "running"]
+    ) -> None:
+        """The executor's news of an action: it waits for approval, or runs."""
+        entry_id = f"action-{action.action_id}"
+        if self.entries.has(entry_id):
+            self.entries.replace(entry_id, request_id=request_id, phase=phase)
+        self._set_state(phase)
+
+    def _streamed(self, event: TextDelta | ActionDelta) -> None:
+        """A piece of the reply: its text, or the code of its tool call."""
+        if self._assistant_id is None:
+            entry = self.entries.add(
+                {"role": "assistant", "turn": event.turn, "text": "", "streaming": True},
+                save=False,
+            )
+            self._assistant_id = entry["id"]
+        current = self.entries.get(self._assistant_id)
+        key: Literal["text", "code"] = "code" if isinstance(event, ActionDelta) else "text"
+        current[key] = current.get(key, "") + event.text
+        message: dict[str, Any] = {"type": "delta", "id": self._assistant_id, "text": event.text}
+        if key == "code":
+            message["field"] = "code"
+        self._broadcast(message)
+
+    def _thinking(self, event: ThinkingDelta | Thinking) -> None:
+        """Reasoning gets an entry of its own: streamed live, then complete with its time."""
+        if isinstance(event, ThinkingDelta):
+            if self._thinking_id is None:
+                entry = self.entries.add(
+                    {"role": "thinking", "turn": event.turn, "text": "", "streaming": True},
+                    save=False,
+                )
+                self._thinking_id = entry["id"]
+            current = self.entries.get(self._thinking_id)
+            current["text"] = current.get("text", "") + event.text
+            self._broadcast({"type": "delta", "id": self._thinking_id, "text": event.text})
+            return
+        done: dict[str, Any] = {"text": event.text, "streaming": False}
+        if event.seconds is not None:
+            done["duration_ms"] = round(event.seconds * 1000, 1)
+        if self._thinking_id is None:
+            self.entries.add({"role": "thinking", "turn": event.turn, **done})
+        else:
+            self.entries.replace(self._thinking_id, **done)
+            self._thinking_id = None
+
+    def _end_thinking(self, **changes: Any) -> None:
+        """Close a reasoning entry still streaming (its reply broke off, or the run ended)."""
+        if self._thinking_id is not None:
+            self.entries.replace(self._thinking_id, streaming=False, **changes)
+            self._thinking_id = None
+
+    def _observed(self, event: Observation) -> None:
+        action_entry = self.entries.get(f"action-{event.action_id}")
+        trip = self.round_trip()
+        if trip is not None and trip.request_id != action_entry.get("request_id"):
+            trip = None  # nothing ran for this action (refused, or skipped before it ran)
+        cell_id = trip.cell_id if trip else None
+        self.entries.replace(
+            action_entry["id"],
+            phase="finished",
+            cell_id=cell_id,
+            cell=event.cell,
+            replaced=event.replaced,
+        )
+        entry: ChatEntry = {
+            "id": f"observation-{event.action_id}",
+            "role": "observation",
+            "turn": event.turn,
+            "action_id": event.action_id,
+            "status": event.status,
+            "text": event.text,
+            "code": event.code,
+            "outputs": short_outputs(event.outputs),
+            "execution_count": event.execution_count,
+            "cell_id": cell_id,
+        }
+        if trip is not None:
+            entry["duration_ms"] = round(trip.duration_ms, 2)
+        if note := status_note(event.status, self._cell_timeout()):
+            entry["note"] = note
+        self.entries.add(entry)
+        self._set_state("thinking")
+
+    def done(self, event: Done) -> ChatState:
+        """Record how the run ended; the state the chat is in after it."""
+        if event.reason == "answered":
+            return "done"
+        if event.reason == "cancelled":
+            self.entries.add({"role": "error", "kind": "stopped", "text": event.detail})
+            return "idle"
+        if event.reason in _LIMIT_ADVICE:
+            text = f"{event.detail} To continue, {_LIMIT_ADVICE[event.reason]}"
+            self.entries.add({"role": "error", "kind": event.reason, "text": text})
+        return "error"
