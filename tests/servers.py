@@ -63,3 +63,28 @@ def jupyter_server(
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@contextmanager
+def kernel_gateway(env: dict[str, str], *args: str) -> Iterator[str]:
+    """Jupyter Kernel Gateway (jupyter-kernel-gateway, a process of its own), passing its
+    kernels the variables of ``env`` it is asked to; yields its URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "kernel_gateway", f"--KernelGatewayApp.port={port}",
+            "--KernelGatewayApp.ip=127.0.0.1", "--KernelGatewayApp.port_retries=0",
+            "--JupyterWebsocketPersonality.list_kernels=True",
+            "--JupyterWebsocketPersonality.env_whitelist=OPENAI_API_KEY",
+            "--JupyterWebsocketPersonality.env_whitelist=HOLDS_KEY", *args,
+        ],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, text=True,
+    )  # fmt: skip
+    assert process.stderr is not None
+    threading.Thread(target=process.stderr.read, daemon=True).start()
+    try:
+        wait_for_port(port, process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

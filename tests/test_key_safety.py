@@ -5,11 +5,7 @@ from __future__ import annotations
 
 import json
 import secrets
-import subprocess
 import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +20,7 @@ from jupyter_codeact.testing import ScriptedLLM
 
 from .chat_client import ChatClient, PageNotebook
 from .conftest import MODEL, json_events, run_cli
-from .servers import free_port, jupyter_server, wait_for_port
+from .servers import jupyter_server, kernel_gateway
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
 
@@ -179,30 +175,6 @@ async def test_redacted_in_the_observation_the_chat_and_the_next_request(
     assert KEY not in json.dumps(json.loads(stored)["entries"])
     for request in llm_server.requests:  # nor did the model, in any request
         assert KEY not in json.dumps(request.messages)
-
-
-@contextmanager
-def kernel_gateway(env: dict[str, str]) -> Iterator[str]:
-    """Jupyter Kernel Gateway, passing the kernels the variables it is asked to."""
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "kernel_gateway", f"--KernelGatewayApp.port={port}",
-            "--KernelGatewayApp.ip=127.0.0.1", "--KernelGatewayApp.port_retries=0",
-            "--JupyterWebsocketPersonality.list_kernels=True",
-            "--JupyterWebsocketPersonality.env_whitelist=OPENAI_API_KEY",
-            "--JupyterWebsocketPersonality.env_whitelist=HOLDS_KEY",
-        ],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, text=True,
-    )  # fmt: skip
-    assert process.stderr is not None
-    threading.Thread(target=process.stderr.read, daemon=True).start()
-    try:
-        wait_for_port(port, process)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 @pytest.mark.asyncio

@@ -33,6 +33,9 @@ c.CodeActExtension.chats_dir = mkdtemp(prefix="codeact-ui-chats-")
 atexit.register(shutil.rmtree, c.CodeActExtension.chats_dir, ignore_errors=True)
 # The execution benchmark runs more actions than the default limit.
 c.CodeAct.max_turns = 40
+# A page gone this long no longer holds its notebook: the server writes the file
+# (tests/server-run.spec.ts closes tabs and cuts connections past it).
+c.CodeActExtension.page_grace = 2.0
 
 # A real MCP server (built with the mcp SDK) whose tools the agent calls from its cells; its
 # key must never reach the browser, the notebook or the model (tests/tools.spec.ts).
