@@ -86,6 +86,7 @@ bench: install
 	python benchmarks/redaction.py
 	python benchmarks/tools_overhead.py
 	python benchmarks/cells.py
+	python benchmarks/document_scaling.py
 
 clean:
 	rm -rf $(STAMPS) labextension lib node_modules $(VENV) .pytest_cache .mypy_cache .ruff_cache \

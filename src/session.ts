@@ -93,17 +93,6 @@ export class ChatSession implements IDisposable {
   }
 
   /**
-   * Tell the server that this page has the chat's notebook open (it is
-   * loaded now), with what its copy holds: it is sent what it lacks.
-   */
-  holdDocument(): void {
-    const [message] = this._greeting();
-    if (message) {
-      this._socket.send(message, false);
-    }
-  }
-
-  /**
    * Send a user message, with the notebook context and the user's choices
    * (an action style of null: the server's).
    */
@@ -152,6 +141,15 @@ export class ChatSession implements IDisposable {
   private _onMessage(message: ServerMessage): void {
     this.model.apply(message);
     switch (message.type) {
+      case 'entry':
+        if (
+          message.entry.role === 'action' &&
+          message.entry.action_id &&
+          message.entry.phase === 'pending'
+        ) {
+          this._actions.set(message.entry.action_id, performance.now());
+        }
+        break;
       case 'ops':
         void this._apply(message);
         break;
@@ -177,13 +175,17 @@ export class ChatSession implements IDisposable {
   }
 
   private async _apply(message: IOpsMessage): Promise<void> {
-    const now = performance.now();
     for (const op of message.ops) {
-      if (op.op === 'insert' || op.op === 'running') {
+      // Which action each cell shows (for the span below).
+      const mark =
+        op.op === 'insert'
+          ? (op.cell.metadata as any)?.codeact
+          : op.op === 'provenance'
+            ? op.value
+            : null;
+      if (mark?.action_id) {
         const id = op.op === 'insert' ? String(op.cell.id) : op.cell_id;
-        if (!this._started.has(id)) {
-          this._started.set(id, now);
-        }
+        this._cells.set(id, String(mark.action_id));
       }
     }
     await this._executor.apply(
@@ -193,11 +195,15 @@ export class ChatSession implements IDisposable {
       message.disk
     );
     for (const op of message.ops) {
-      const start = this._started.get(op.op === 'insert' ? '' : op.cell_id);
-      if (op.op === 'outputs' && !op.running && start !== undefined) {
-        // From the action's cell arriving to its outputs shown in it.
+      if (op.op !== 'outputs' || op.running) {
+        continue;
+      }
+      const action = this._cells.get(op.cell_id);
+      const start = action ? this._actions.get(action) : undefined;
+      if (action && start !== undefined) {
+        // From the action's event (its step in the chat) to its outputs in the cell.
         measure('codeact:action', start);
-        this._started.delete(op.cell_id);
+        this._actions.delete(action);
       }
     }
   }
@@ -219,6 +225,7 @@ export class ChatSession implements IDisposable {
 
   private _executor: ISessionExecutor;
   private _socket: ChatSocket;
-  private _started = new Map<string, number>();
+  private _actions = new Map<string, number>();
+  private _cells = new Map<string, string>();
   private _isDisposed = false;
 }

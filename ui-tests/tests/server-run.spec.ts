@@ -227,8 +227,7 @@ test('a connection dropped past the grace period: the page catches up once, keep
   await expect
     .poll(() =>
       page.evaluate(
-        () =>
-          (window as any).jupyterapp.shell.currentWidget.context.model.dirty
+        () => (window as any).jupyterapp.shell.currentWidget.context.model.dirty
       )
     )
     .toBe(false);

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,8 +22,6 @@ from jupyter_core.utils import ensure_async
 from . import splice
 from .log import OpLog
 from .ops import Cells, Facts, applied, set_applied
-
-log = logging.getLogger(__name__)
 
 
 class NotebookFileError(Exception):
@@ -49,17 +46,43 @@ class _Read:
     hash: str | None
 
 
+@dataclass
+class _Change:
+    text: str
+    applied: dict[str, int]
+    signatures: tuple[str, str] | None
+    """The notary's signatures of the notebook before and after (to keep it trusted)."""
+
+
+def _signature(data: dict[str, Any], notary: Any) -> str:
+    """The notary's signature of a notebook, straight from its JSON: the digest covers
+    every key and string in order, so a string kept as a list of lines (as in the file)
+    signs the same as the joined string nbformat reads, with no copy or validation."""
+    return str(notary.compute_signature(data))
+
+
+def _marks(text: str) -> dict[str, int]:
+    data = json.loads(text)
+    metadata = data.get("metadata") if isinstance(data, dict) else None
+    return applied(metadata) if isinstance(metadata, dict) else {}
+
+
 def _changed(
-    text: str, pending: Mapping[str, list[dict[str, Any]]]
-) -> tuple[str, dict[str, int]] | None:
-    """The new text of the notebook with ``pending`` operations applied (None when they
-    change nothing, marks included). Pure: runs in a worker thread."""
+    text: str,
+    pending: Mapping[str, list[dict[str, Any]]],
+    notary: Any | None,
+    trust: bool | None = None,
+) -> _Change | None:
+    """The notebook ``text`` with ``pending`` operations applied (None when they change
+    nothing, marks included), and with a notary, its signatures before (unless ``trust``
+    already says whether it was trusted) and after. Pure: it runs on a worker thread."""
     data = json.loads(text)
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
         raise NotebookFileError("the file does not hold a notebook")
     metadata = data.get("metadata")
     if not isinstance(metadata, dict):
         raise NotebookFileError("the notebook has no metadata object")
+    before = _signature(data, notary) if notary is not None and trust is None else ""
     place = splice.layout(text)
     cells = Cells(data["cells"])
     changed = False
@@ -70,7 +93,12 @@ def _changed(
             changed = set_applied(metadata, chat_id, max(op["seq"] for op in ops)) or changed
     if not changed:
         return None
-    return splice.rewrite(text, place, cells, metadata.get("codeact")), applied(metadata)
+    new_text = splice.rewrite(text, place, cells, metadata.get("codeact"))
+    signatures = None
+    if notary is not None:
+        after = {**data, "cells": cells.cells, "metadata": metadata}
+        signatures = (before, _signature(after, notary))
+    return _Change(new_text, applied(metadata), signatures)
 
 
 class FileWriter:
@@ -81,6 +109,7 @@ class FileWriter:
         write (False when the agent's outputs are to be treated as untrusted)."""
         self.contents = contents_manager
         self.keep_trust = keep_trust
+        self._trust: dict[str, tuple[str | None, bool]] = {}  # path -> (hash, trusted)
 
     async def _read(self, path: str) -> _Read:
         try:
@@ -128,49 +157,36 @@ class FileWriter:
     async def write(self, path: str, logs: Mapping[str, OpLog]) -> Write | None:
         """Apply what the file lacks of ``logs``; the write made (None: nothing to do)."""
         read = await self._read(path)
-        data_marks = applied(await asyncio.to_thread(_marks_of, read.text))
-        pending = {chat: log.since(data_marks.get(chat, 0)) for chat, log in logs.items()}
+        marks = await asyncio.to_thread(_marks, read.text)
+        pending = {chat: oplog.since(marks.get(chat, 0)) for chat, oplog in logs.items()}
         pending = {chat: ops for chat, ops in pending.items() if ops}
         if not pending:
             return None
-        outcome = await asyncio.to_thread(_changed, read.text, pending)
-        if outcome is None:
+        notary = getattr(self.contents, "notary", None) if self.keep_trust() else None
+        # Our own last write of this file: whether it is trusted is known.
+        known = self._trust.get(path)
+        trust = known[1] if known is not None and read.hash and known[0] == read.hash else None
+        change = await asyncio.to_thread(_changed, read.text, pending, notary, trust)
+        if change is None:
             return None
-        text, marks = outcome
-        trusted = self.keep_trust() and self._trusted(read.text)
+        # The signature store's database belongs to this (the loop's) thread.
+        trusted = (
+            trust
+            if trust is not None
+            else (
+                notary is not None
+                and change.signatures is not None
+                and bool(notary.store.check_signature(change.signatures[0], notary.algorithm))
+            )
+        )
         try:
             await ensure_async(
-                self.contents.save({"type": "file", "format": "text", "content": text}, path)
+                self.contents.save({"type": "file", "format": "text", "content": change.text}, path)
             )
         except Exception as error:
             raise NotebookFileError(f"{path} could not be written ({error})") from error
-        if trusted:
-            self._sign(text)
-        return Write(before=read.hash, after=await self.hash(path), applied=marks)
-
-    def _trusted(self, text: str) -> bool:
-        notary = getattr(self.contents, "notary", None)
-        if notary is None:
-            return False
-        try:
-            import nbformat
-
-            notebook = nbformat.reads(text, as_version=4)  # type: ignore[no-untyped-call]
-            return bool(notary.check_signature(notebook))
-        except Exception:
-            return False
-
-    def _sign(self, text: str) -> None:
-        try:
-            import nbformat
-
-            notebook = nbformat.reads(text, as_version=4)  # type: ignore[no-untyped-call]
-            self.contents.notary.sign(notebook)
-        except Exception:
-            log.warning("CodeAct: could not renew the trust of a notebook it wrote", exc_info=True)
-
-
-def _marks_of(text: str) -> dict[str, Any]:
-    data = json.loads(text)
-    metadata = data.get("metadata") if isinstance(data, dict) else None
-    return metadata if isinstance(metadata, dict) else {}
+        if trusted and notary is not None and change.signatures is not None:
+            notary.store.store_signature(change.signatures[1], notary.algorithm)
+        after = await self.hash(path)
+        self._trust[path] = (after, bool(trusted))
+        return Write(before=read.hash, after=after, applied=change.applied)
