@@ -11,19 +11,19 @@
  *   change to the user's own cell shown as a diff in that cell), answered
  *   here or in any other page of the chat.
  */
-import { Cell, CodeCell } from '@jupyterlab/cells';
+import { Cell } from '@jupyterlab/cells';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { Contents } from '@jupyterlab/services';
 import { ISignal, Signal } from '@lumino/signaling';
 
+import { ApprovalDecision, Approvals, IPendingApproval } from './approvals';
 import { IContextLimits } from './context';
 import { ApplierState, appliedMarks, applyOps } from './notebook/apply';
 import { lookAt, Look } from './notebook/changes';
 import { adoptDiskWrites } from './notebook/disk';
 import { inspectCell } from './notebook/inspect';
 import { insertAnswer } from './notebook/narration';
-import { hideChange, showChange } from './notebook/proposal';
 import { cellInfo, readContext } from './notebook/read';
 import { ICodeActSettings } from './tokens';
 import {
@@ -34,34 +34,13 @@ import {
   IInspectMessage
 } from './wire';
 
+export type { ApprovalDecision, IPendingApproval } from './approvals';
 export { cellProvenance } from './notebook/provenance';
 export { insertionIndex } from './notebook/placement';
 export type { IPlacement } from './notebook/placement';
 
 /** The first letter of the ids this page gives the user's cells. */
 export const USER_CELL_PREFIX = 'u';
-
-/**
- * An action waiting for the user: Run / Edit / Skip of an action
- * (`run`), or Accept / Reject of a change to the user's cell (`change`,
- * with the cell's current source in `before`).
- */
-export interface IPendingApproval {
-  readonly requestId: string;
-  readonly code: string;
-  readonly path: string;
-  readonly kind: 'run' | 'change';
-  readonly before?: string;
-  /** The notebook cell concerned (a change to the user's cell). */
-  readonly cellId?: string;
-  /** The model's id of the cell whose code the action replaces. */
-  readonly replaces?: string;
-}
-
-/**
- * The user's answer to an approval: run (possibly edited code) or skip.
- */
-export type ApprovalDecision = { run: true; code: string } | { run: false };
 
 export interface INotebookExecutorOptions {
   tracker: INotebookTracker;
@@ -76,15 +55,10 @@ export interface INotebookExecutorOptions {
   contents?: Contents.IManager;
 }
 
-interface IHeldApproval {
-  pending: IPendingApproval;
-  chatId: string;
-  answer: (decision: ApprovalDecision) => void;
-}
-
 export class NotebookExecutor {
   constructor(options: INotebookExecutorOptions) {
     this._options = options;
+    this._approvals = new Approvals(path => this.panel(path), options.tracker);
   }
 
   // -- documents ------------------------------------------------------------
@@ -155,77 +129,35 @@ export class NotebookExecutor {
     return panel ? inspectCell(panel, question) : null;
   }
 
-  // -- approvals ------------------------------------------------------------
+  // -- approvals (held by the server; see `approvals.ts`) --------------------
 
-  /**
-   * Emitted when an approval is added or answered.
-   */
-  get approvalsChanged(): ISignal<this, void> {
-    return this._approvalsChanged;
+  /** Emitted when an approval is added or answered. */
+  get approvalsChanged(): ISignal<Approvals, void> {
+    return this._approvals.changed;
   }
 
-  /**
-   * The action waiting for approval under `requestId`, if any.
-   */
+  /** The action waiting for approval under `requestId`, if any. */
   pendingApproval(requestId: string): IPendingApproval | undefined {
-    return this._approvals.get(requestId)?.pending;
+    return this._approvals.get(requestId);
   }
 
-  /**
-   * The pending changes to the user's cells (for the accept/reject
-   * commands), newest last.
-   */
+  /** The pending changes to the user's cells, newest last. */
   pendingChanges(): IPendingApproval[] {
-    return [...this._approvals.values()]
-      .map(approval => approval.pending)
-      .filter(pending => pending.kind === 'change');
+    return this._approvals.changes();
   }
 
-  /**
-   * What waits for the user in chat `chatId` now (the server says; null:
-   * nothing). `answer` sends the user's decision to the server.
-   */
+  /** What waits for the user in chat `chatId` now (null: nothing). */
   setApproval(
     chatId: string,
     approval: IApproval | null,
     answer: (decision: ApprovalDecision) => void
   ): void {
-    for (const [requestId, held] of this._approvals) {
-      if (held.chatId === chatId && requestId !== approval?.request_id) {
-        this._approvals.delete(requestId);
-        this._hideChange(held.pending, false);
-      }
-    }
-    if (approval && !this._approvals.has(approval.request_id)) {
-      const pending: IPendingApproval = {
-        requestId: approval.request_id,
-        code: approval.code,
-        path: approval.path,
-        kind: approval.kind,
-        before: approval.before,
-        cellId: approval.cell_id,
-        replaces: approval.replaces
-      };
-      this._approvals.set(approval.request_id, { pending, chatId, answer });
-      if (pending.kind === 'change') {
-        void this._showChange(pending);
-      }
-    }
-    this._approvalsChanged.emit(undefined);
+    this._approvals.set(chatId, approval, answer);
   }
 
-  /**
-   * Answer a pending approval (here, or in the cell's diff).
-   */
+  /** Answer a pending approval (here, or in the cell's diff). */
   decide(requestId: string, decision: ApprovalDecision): void {
-    const held = this._approvals.get(requestId);
-    if (!held) {
-      return;
-    }
-    this._approvals.delete(requestId);
-    this._hideChange(held.pending, decision.run);
-    held.answer(decision);
-    this._approvalsChanged.emit(undefined);
+    this._approvals.decide(requestId, decision);
   }
 
   /**
@@ -324,7 +256,7 @@ export class NotebookExecutor {
    * Forget everything (the page is going away).
    */
   dispose(): void {
-    this._approvals.clear();
+    this._approvals.dispose();
     Signal.clearData(this);
   }
 
@@ -337,49 +269,6 @@ export class NotebookExecutor {
     return state;
   }
 
-  /**
-   * Show a change to the user's cell as a diff in the cell, once the
-   * notebook is open; the user may decide there.
-   */
-  private async _showChange(pending: IPendingApproval): Promise<void> {
-    const panel = this._options.tracker.find(
-      widget => widget.context.path === pending.path
-    );
-    if (!panel) {
-      return;
-    }
-    await panel.context.ready;
-    const cell = panel.content.widgets.find(
-      widget => widget.model.id === pending.cellId
-    );
-    if (
-      !(cell instanceof CodeCell) ||
-      !this._approvals.has(pending.requestId)
-    ) {
-      return;
-    }
-    const accepted = await showChange({ panel, cell, after: pending.code });
-    if (this._approvals.has(pending.requestId)) {
-      this.decide(
-        pending.requestId,
-        accepted ? { run: true, code: pending.code } : { run: false }
-      );
-    }
-  }
-
-  private _hideChange(pending: IPendingApproval, accepted: boolean): void {
-    if (pending.kind !== 'change') {
-      return;
-    }
-    const panel = this.panel(pending.path);
-    const cell = panel?.content.widgets.find(
-      widget => widget.model.id === pending.cellId
-    );
-    if (cell) {
-      hideChange(cell, accepted);
-    }
-  }
-
   /** The chat has seen `cell` as it is now (the agent wrote or ran it). */
   private _seen(chatId: string, cell: Cell): void {
     const look = this._looks.get(chatId);
@@ -390,9 +279,8 @@ export class NotebookExecutor {
   }
 
   private _options: INotebookExecutorOptions;
-  private _approvals = new Map<string, IHeldApproval>();
+  private _approvals: Approvals;
   private _grants = new Map<string, Map<string, string>>();
   private _looks = new Map<string, Look>();
   private _states = new WeakMap<NotebookPanel, ApplierState>();
-  private _approvalsChanged = new Signal<this, void>(this);
 }

@@ -1,7 +1,9 @@
 /**
  * The chat wire protocol between the panel and the server; mirrors
  * `jupyter_codeact/server/protocol.py` (read its docstring). Change both
- * files together.
+ * files together. Longer than a module should be because it is the whole
+ * schema in one place (types and runtime guards side by side), until it is
+ * generated from the Python side.
  */
 import type * as nbformat from '@jupyterlab/nbformat';
 

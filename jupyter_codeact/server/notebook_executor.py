@@ -120,6 +120,7 @@ class NotebookExecutor:
         action = action or Action(turn=0, code=code, action_id=uuid.uuid4().hex[:12])
         request_id = uuid.uuid4().hex
         request = self.request
+        self._document().untrusted = request.untrusted
         user_change = bool(action.replaces) and action.replaces in self.cells.grants
         if request.approval == "ask" and not user_change:
             self._on_phase(action, request_id, "waiting_approval")

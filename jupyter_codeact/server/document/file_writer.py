@@ -154,15 +154,19 @@ class FileWriter:
         value = model.get("hash")
         return value if isinstance(value, str) else None
 
-    async def write(self, path: str, logs: Mapping[str, OpLog]) -> Write | None:
-        """Apply what the file lacks of ``logs``; the write made (None: nothing to do)."""
+    async def write(
+        self, path: str, logs: Mapping[str, OpLog], *, keep_trust: bool = True
+    ) -> Write | None:
+        """Apply what the file lacks of ``logs``; the write made (None: nothing to do).
+        ``keep_trust``: False when the request asked for untrusted agent outputs."""
         read = await self._read(path)
         marks = await asyncio.to_thread(_marks, read.text)
         pending = {chat: oplog.since(marks.get(chat, 0)) for chat, oplog in logs.items()}
         pending = {chat: ops for chat, ops in pending.items() if ops}
         if not pending:
             return None
-        notary = getattr(self.contents, "notary", None) if self.keep_trust() else None
+        keep = keep_trust and self.keep_trust()
+        notary = getattr(self.contents, "notary", None) if keep else None
         # Our own last write of this file: whether it is trusted is known.
         known = self._trust.get(path)
         trust = known[1] if known is not None and read.hash and known[0] == read.hash else None

@@ -72,6 +72,9 @@ class NotebookDocument:
         """Our writes of the file since a page last saved it."""
         self._file_mode = True  # until a page says it has the notebook open
         self._gone = False  # a page went away since the notebook was last saved by one
+        self.untrusted = False
+        """The last request asked for the agent's outputs to be untrusted: a write then
+        leaves the notebook's signature alone."""
         self._writing = False
         self._grace: asyncio.TimerHandle | None = None
         self._writer_changed = asyncio.Event()
@@ -165,7 +168,7 @@ class NotebookDocument:
                 return  # a page came back meanwhile: it has them
             self._writing = True
             try:
-                write = await self.file.write(self.path, self.logs)
+                write = await self.file.write(self.path, self.logs, keep_trust=not self.untrusted)
             except NotebookFileError as error:
                 log.warning("CodeAct: %s; the operations are kept for a page", error)
                 return
@@ -229,8 +232,8 @@ class NotebookDocument:
         try:
             return await asyncio.wait_for(future, INSPECT_TIMEOUT)
         except (asyncio.TimeoutError, asyncio.CancelledError):
-            if page.closed or future.cancelled():
-                self.pages.pop(page, None)
+            # Gone, or not answering: it no longer counts as holding the notebook.
+            self.release(page)
             return None
         finally:
             self._questions.pop(query_id, None)
