@@ -260,3 +260,25 @@ async def test_a_timeout_interrupts_the_cell_on_the_notebooks_kernel(
     assert observation["status"] == "timeout"
     assert "did not finish within 1 seconds" in observation["note"]
     await tab.close()
+
+
+async def test_a_restart_from_the_page_during_an_action_is_reported_at_once(
+    jp_fetch: Any, jp_ws_fetch: Any, jp_serverapp: Any, llm_server: ScriptedLLM
+) -> None:
+    llm_server.push(
+        "<execute>\nimport time\nprint('started', flush=True)\ntime.sleep(60)\n</execute>",
+        "<solution>it was restarted</solution>",
+    )
+    chat_id = await new_chat(jp_fetch, NOTEBOOK)
+    page = PageNotebook()
+    tab = await ChatClient.connect(jp_ws_fetch, chat_id, notebook=page)
+    tab.ask("wait")
+    await until(lambda: any("started" in text_of(c) for c in page.agent_cells()), tab)
+    session = await jp_serverapp.session_manager.get_session(path=NOTEBOOK)
+    # What the page's Restart Kernel does (no death: the server's restarter is not told).
+    await jp_fetch("api", "kernels", session["kernel"]["id"], "restart", method="POST", body="")
+    await tab.until_state("done", timeout=40)  # long before the cell's minute
+    observation = next(e for e in tab.entries() if e["role"] == "observation")
+    assert observation["status"] == "died"
+    assert "restarted" in llm_server.requests[1].messages[-1]["content"]
+    await tab.close()

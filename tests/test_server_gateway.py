@@ -42,6 +42,8 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def jp_server_config(tmp_path: Path, llm_server: ScriptedLLM, gateway: str) -> Iterator[Any]:
     from jupyter_server.gateway.gateway_client import GatewayClient
 
+    # A process-wide singleton: a server made earlier in this process left its own.
+    GatewayClient.clear_instance()
     yield {
         "ServerApp": {"jpserver_extensions": {"jupyter_codeact": True}},
         "GatewayClient": {"url": gateway, "request_timeout": 60.0},

@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 # How often a wait for output checks that the kernel is still alive.
 _LIVENESS_INTERVAL = 1.0
+HEARTBEAT_GRACE = 5.0
+"""Seconds without a heartbeat before a kernel we attached to counts as dead."""
 # A kernel sends its execute reply before it goes idle; this covers the two channels'
 # delivery order. A reply missing past it means the request died in the kernel itself.
 _REPLY_GRACE = 2.0
@@ -186,6 +188,10 @@ class LocalKernel:
         await self._connect(client)
 
     async def _connect(self, client: AsyncKernelClient) -> None:
+        if self.manager is None:
+            # A kernel we did not start is alive while its heartbeat answers: allow a
+            # loaded machine (or a busy kernel) a few seconds, not jupyter_client's one.
+            client.hb_channel.time_to_dead = max(client.hb_channel.time_to_dead, HEARTBEAT_GRACE)
         client.start_channels()
         try:
             await client.wait_for_ready(timeout=self.startup_timeout)
@@ -461,6 +467,14 @@ class KernelExecutor:
             status = (
                 "interrupted" if collector.error.get("ename") == "KeyboardInterrupt" else "error"
             )
+            if (
+                status == "interrupted"
+                and not self._interrupt_requested
+                and not await backend.is_alive()
+            ):
+                # Nobody here interrupted it: the kernel is being restarted (a restart
+                # interrupts the code first), and its state is lost.
+                return await self._died(code, collector)
             return self._result(status, code, collector)
         reply = await backend.reply(msg_id, _REPLY_GRACE)
         if reply is None or reply.get("status") != "ok":

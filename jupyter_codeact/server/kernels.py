@@ -136,6 +136,33 @@ class SessionKernel:
         self._transport: LocalKernel | GatewayKernel | None = None
         self._restarted = asyncio.Event()
         self._restart_failed = False
+        self._pid: int | None = None
+
+    def _process(self) -> int | None:
+        """The process id of the local kernel (a restart gives it a new one)."""
+        if (
+            self.kernel_id is None
+            or self.kernels.gateway
+            or self.kernel_id not in self.kernels.kernels
+        ):
+            return None
+        manager = self.kernels.kernels.get_kernel(self.kernel_id)
+        pid = getattr(getattr(manager, "provisioner", None), "pid", None)
+        return pid if isinstance(pid, int) else None
+
+    def _restarted_elsewhere(self) -> bool:
+        """The kernel is being, or was, restarted by someone else (the page's Restart)
+        under the running code: the server's restarter calls us back only for deaths."""
+        if (
+            self.kernel_id is None
+            or self.kernels.gateway
+            or self.kernel_id not in self.kernels.kernels
+        ):
+            return False
+        manager = self.kernels.kernels.get_kernel(self.kernel_id)
+        if getattr(manager, "shutting_down", False):
+            return True
+        return self._pid is not None and self._process() not in (None, self._pid)
 
     @property
     def transport(self) -> LocalKernel | GatewayKernel:
@@ -155,6 +182,7 @@ class SessionKernel:
         else:
             await transport.start()
         self._transport, self.kernel_id = transport, kernel_id
+        self._pid = self._process()
         if not self.kernels.gateway:
             self.kernels.kernels.add_restart_callback(kernel_id, self._on_restart, "restart")
             self.kernels.kernels.add_restart_callback(kernel_id, self._on_dead, "dead")
@@ -195,7 +223,7 @@ class SessionKernel:
 
     # -- lifecycle: the server's kernel manager ---------------------------------------------
     async def is_alive(self) -> bool:
-        if self._restarted.is_set():
+        if self._restarted.is_set() or self._restarted_elsewhere():
             return False  # restarted under the running code: its outcome is lost
         if self.kernel_id is None or self.kernel_id not in self.kernels.kernels:
             return False
@@ -220,6 +248,9 @@ class SessionKernel:
         if isinstance(self._transport, GatewayKernel):
             return await self._transport.restart()
         assert isinstance(self._transport, LocalKernel) and self._transport.client is not None
+        if self._restarted_elsewhere():
+            await self._restart_done()
+            self._restarted.set()
         if not self._restarted.is_set():
             # The server's restarter brings a dead kernel back by itself; a second restart
             # of ours would only cost time.
@@ -235,7 +266,18 @@ class SessionKernel:
             await client.wait_for_ready(timeout=self.kernels.startup_timeout)
         except RuntimeError:
             return False
+        self._pid = self._process()
         return True
+
+    async def _restart_done(self) -> None:
+        """Wait (a while) for a restart begun by someone else to bring the kernel back."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + AUTORESTART_WAIT
+        while loop.time() < deadline:
+            manager = self.kernels.kernels.get_kernel(self.kernel_id)
+            if not getattr(manager, "shutting_down", False) and self._process() != self._pid:
+                return
+            await asyncio.sleep(0.1)  # polled: the manager has no event to wait on
 
     async def _disconnect(self) -> None:
         if self.kernel_id is not None and not self.kernels.gateway:
