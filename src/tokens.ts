@@ -20,7 +20,8 @@ export const PLUGIN_ID = 'jupyter-codeact:plugin';
 export const API_NAMESPACE = 'codeact';
 
 /**
- * The key of the cell metadata the agent writes on the cells it inserts.
+ * The key of the cell metadata the agent writes on the cells it inserts,
+ * and of the notebook metadata that records the operations it holds.
  */
 export const CELL_METADATA_KEY = 'codeact';
 

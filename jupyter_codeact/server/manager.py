@@ -70,6 +70,7 @@ class ChatManager:
         session = self._sessions.pop(chat_id, None)
         if session is not None:
             await session.close()
+            self.documents.get(session.path).detach(chat_id)
         return self.store.delete(chat_id)
 
     def renamed(self, old: str, new: str) -> None:

@@ -177,6 +177,17 @@ describe('applyOps', () => {
   });
 });
 
+describe('ApplierState.record', () => {
+  it('records after lasting operations, and after live ones once a second', () => {
+    const state = new ApplierState();
+    expect(state.record('c1', true, 0)).toBe(true);
+    expect(state.record('c1', false, 500)).toBe(false);
+    expect(state.record('c2', false, 500)).toBe(true); // another chat
+    expect(state.record('c1', true, 600)).toBe(true);
+    expect(state.record('c1', false, 1700)).toBe(true);
+  });
+});
+
 describe('mergedWrites', () => {
   const writes = [
     { before: 'h0', after: 'h1', applied: { c1: 5 } },

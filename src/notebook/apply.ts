@@ -20,6 +20,14 @@ import { DocumentOp } from '../wire';
 import { replaceSource } from './edit';
 import { cellProvenance, sourceHash } from './provenance';
 
+/** Operations sent as they happen, never kept (the server's `LIVE_OPS`). */
+const LIVE = new Set<DocumentOp['op']>([
+  'stream',
+  'output',
+  'clear',
+  'running'
+]);
+
 /** The notebook metadata record: `{applied: {chatId: seq}}`. */
 export interface INotebookRecord {
   applied?: Record<string, number>;
@@ -54,6 +62,21 @@ export class ApplierState {
     return found;
   }
 
+  /**
+   * Whether to record `seq` as the last operation of `chatId` the notebook
+   * holds: always after a lasting operation (a cell, a source, a run's
+   * outputs), at most once a second after live ones only (their effect is
+   * settled by the run's final outputs, so a lagging record costs nothing).
+   */
+  record(chatId: string, lasting: boolean, now = Date.now()): boolean {
+    const last = this._recorded.get(chatId);
+    if (!lasting && last !== undefined && now - last < 1000) {
+      return false;
+    }
+    this._recorded.set(chatId, now);
+    return true;
+  }
+
   reset(cellId: string, outputs: readonly nbformat.IOutput[] = []): void {
     const received = this.received(cellId);
     received.clear();
@@ -65,6 +88,7 @@ export class ApplierState {
   }
 
   private _received = new Map<string, Map<number, number>>();
+  private _recorded = new Map<string, number>();
 }
 
 function joined(value: unknown): string {
@@ -97,6 +121,14 @@ export function applyOps(options: IApplyOptions): Set<string> {
     }
   }
   const last = Math.max(...ops.map(op => op.seq));
+  if (
+    !options.state.record(
+      chatId,
+      ops.some(op => !LIVE.has(op.op))
+    )
+  ) {
+    return touched;
+  }
   const record = (model.getMetadata(CELL_METADATA_KEY) ??
     {}) as INotebookRecord;
   if ((record.applied ?? {})[chatId] !== last) {

@@ -135,6 +135,10 @@ class NotebookDocument:
     def attach(self, chat_id: str, oplog: OpLog) -> None:
         self.logs[chat_id] = oplog
 
+    def detach(self, chat_id: str) -> None:
+        """Chat ``chat_id`` was deleted: its operations go nowhere any more."""
+        self.logs.pop(chat_id, None)
+
     def emit(self, chat_id: str, ops: list[Op]) -> None:
         """Deliver ``ops`` (numbered by the chat's log) to whoever holds the notebook."""
         if not ops:
