@@ -7,6 +7,10 @@ import { Notebook } from '@jupyterlab/notebook';
 
 import { CELL_METADATA_KEY, ICellProvenance } from '../tokens';
 import { minimalEdit } from './diff';
+import { sourceHash } from './provenance';
+
+/** The tag that lets *Run All* (and nbclient) go on past a cell's error. */
+export const RAISES_EXCEPTION = 'raises-exception';
 
 type ISharedCell = ICellModel['sharedModel'];
 
@@ -110,4 +114,30 @@ export function putCode(options: {
   });
   const cell = notebook.widgets.find(w => w.model.id === shared.getId());
   return cell instanceof CodeCell ? cell : null;
+}
+
+/**
+ * Keep the failed agent `cell` that an action goes below rather than
+ * replace: cut it to `trimTo` (the statements that ran before its error;
+ * its error output goes, its other outputs stay), or, with `trimTo` '',
+ * keep it whole and mark it as failed, so that *Run All* goes on past it.
+ */
+export function keepFailed(cell: CodeCell, trimTo: string): void {
+  if (trimTo) {
+    replaceSource(cell.model.sharedModel, trimTo);
+    const outputs = cell.model.outputs;
+    const rest = outputs.toJSON().filter(o => o.output_type !== 'error');
+    if (rest.length !== outputs.length) {
+      outputs.clear();
+      outputs.fromJSON(rest);
+    }
+    updateProvenance(cell, { code_hash: sourceHash(trimTo), kept: 'trimmed' });
+    return;
+  }
+  const tags = cell.model.getMetadata('tags');
+  const list = Array.isArray(tags) ? (tags as string[]) : [];
+  if (!list.includes(RAISES_EXCEPTION)) {
+    cell.model.setMetadata('tags', [...list, RAISES_EXCEPTION]);
+  }
+  updateProvenance(cell, { kept: 'failed' });
 }
