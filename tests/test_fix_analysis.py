@@ -8,6 +8,9 @@ import ast
 
 import pytest
 
+from jupyter_codeact.core.cells import CellBook, Placement
+from jupyter_codeact.core.events import Action
+from jupyter_codeact.core.executor import ExecutionResult
 from jupyter_codeact.core.failure import Failure, failure_of
 from jupyter_codeact.core.ipython_syntax import python_view
 from jupyter_codeact.core.names import effects
@@ -196,3 +199,19 @@ def test_a_cut_keeps_whole_lines_and_never_a_redacted_cell() -> None:
     assert replacing_loses(old, "print(key)", Failure(4)).trim == "key = 'abc'  # the token"
     redacted = "key = '[redacted]'\nprint(key['x'])"
     assert replacing_loses(redacted, "print(key)", Failure(2)).trim is None
+
+
+# -- the book: a cell that killed the kernel ------------------------------------------------
+
+
+def test_a_cell_that_killed_the_kernel_is_replaced_unless_it_can_be_cut() -> None:
+    cells = CellBook(new_id=lambda taken: f"c{len(taken) + 1}")
+    code = "sales = {'revenue': [1]}\nimport os; os._exit(1)"
+    place = cells.place({}, code)
+    assert isinstance(place, Placement)
+    cells.record(
+        Action(turn=1, code=code, action_id="a", cell=place.cell),
+        ExecutionResult(status="died", code=code),  # no traceback: where it died is unknown
+    )
+    check = cells.place({}, "print(list(sales))")
+    assert isinstance(check, Placement) and check.replaces == "c1" and not check.keeps

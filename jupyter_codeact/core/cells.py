@@ -19,7 +19,8 @@ argument only says what the model asked for):
    replacement would lose something the failed cell defined before its error (a check
    such as ``print(list(sales))``, only the corrected line, a step elsewhere): then the
    failed cell is kept (``keeps``), cut to the statements that ran before its error when
-   that is exact (``trim_to``), else whole and marked as failed, and the action goes into
+   that is exact (``trim_to``), else whole and marked as failed (but a cell that killed
+   the kernel is replaced: kept whole, it would kill it again), and the action goes into
    a new cell below it. If the host cannot replace the failed cell (the user changed it
    meanwhile), the code goes into a new cell. The failed observation tells the model so
    before it writes its next action.
@@ -194,7 +195,9 @@ class CellBook:
             self._why_kept[fresh] = KEPT_WHY_NEW
             return Placement(cell=fresh, keeps=failed.id, note=KEPT_NEW_NOTE)
         loss = self._loses(failed, code)
-        if not loss:
+        # A cell that killed the kernel, kept whole, would kill it again on Run All; and
+        # what it defined died with the kernel: the model rebuilds it anyway.
+        if not loss or (failed.status == "died" and loss.trim is None):
             return Placement(cell=fresh, replaces=failed.id, or_new=True)
         how = HOW_TRIMMED if loss.trim else HOW_WHOLE
         if loss.names:

@@ -19,6 +19,7 @@ where it was (tracebacks name cell lines, and trimming a cell cuts its own lines
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -83,8 +84,12 @@ class PythonView:
         return self.cell_magic in SCRIPT_CELLS
 
 
+@functools.lru_cache(maxsize=16)
 def python_view(code: str) -> PythonView:
-    """The Python that ``code`` (a cell's source, IPython syntax allowed) amounts to."""
+    """The Python that ``code`` (a cell's source, IPython syntax allowed) amounts to.
+
+    Cached: a failed cell is read when it is recorded and again when the next action is
+    placed (the view is never changed by its readers)."""
     plain = _parse(code)
     if plain is not None:
         return PythonView(source=code, tree=plain)

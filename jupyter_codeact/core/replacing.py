@@ -73,9 +73,15 @@ class _NewCode:
     readable: bool
     provides: set[str] = field(default_factory=set)
     reads: set[str] = field(default_factory=set)
-    statements: set[str] = field(default_factory=set)
-    """``ast.dump`` of each top-level statement (a repeated statement redoes its changes)."""
+    body: list[ast.stmt] = field(default_factory=list)
     unknown_lines: set[str] = field(default_factory=set)
+    _dumps: set[str] | None = None
+
+    def repeats(self, statement: ast.stmt) -> bool:
+        """Whether the new code has ``statement`` too (so it redoes its changes)."""
+        if self._dumps is None:
+            self._dumps = {ast.dump(s) for s in self.body}
+        return ast.dump(statement) in self._dumps
 
 
 def replacing_loses(old: str, new: str, failure: Failure | None = None) -> Loss:
@@ -99,8 +105,9 @@ def replacing_loses(old: str, new: str, failure: Failure | None = None) -> Loss:
     unknown: list[str] = []
     for statement in ran:
         found = effects(statement)
-        repeated = ast.dump(statement) in fresh.statements
-        touched = sorted(found.binds) + sorted(found.changes - found.binds if not repeated else ())
+        changes = found.changes - found.binds
+        repeated = bool(changes or found.unknown) and fresh.repeats(statement)
+        touched = sorted(found.binds) + sorted(changes if not repeated else ())
         names += [n for n in touched if n not in fresh.provides and n not in names]
         if not repeated:
             unknown += found.unknown
@@ -129,13 +136,13 @@ def _read_new(code: str) -> _NewCode:
     view = python_view(code)
     if view.tree is None:
         return _NewCode(readable=False, provides=set(view.binds))
-    fresh = _NewCode(readable=True, unknown_lines=set(view.unknown.values()))
+    body = view.tree.body
+    fresh = _NewCode(readable=True, body=body, unknown_lines=set(view.unknown.values()))
     bound: set[str] = set()
-    for statement in view.tree.body:
+    for statement in body:
         found = effects(statement)
         fresh.reads |= found.reads - bound
         bound |= found.binds
-        fresh.statements.add(ast.dump(statement))
     fresh.provides = (bound | view.binds) - fresh.reads
     return fresh
 
@@ -188,7 +195,6 @@ def _cut(code: str, body: list[ast.stmt], at: int) -> str | None:
     shares it), if the rest still reads as the cell's code."""
     last = body[at - 1]
     # Whole lines: a comment at the end of the last one stays.
+    # Complete statements, with no other one on their last line: the rest parses as is.
     trimmed = "\n".join(code.split("\n")[: last.end_lineno or last.lineno]).rstrip()
-    if not trimmed or REDACTED in code or python_view(trimmed).tree is None:
-        return None
-    return trimmed
+    return None if not trimmed or REDACTED in code else trimmed

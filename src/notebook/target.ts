@@ -150,6 +150,6 @@ function keepTarget(
   return {
     kind: 'new',
     index: newIndex(below),
-    note: `${why} It was left as it is.`
+    note: found.length ? `${why} It was left as it is.` : why
   };
 }
