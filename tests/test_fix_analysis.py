@@ -40,6 +40,9 @@ def test_plain_python_is_left_alone_even_where_it_looks_like_ipython() -> None:
 def test_magics_whose_effect_cannot_be_told_are_named() -> None:
     view = python_view("%run prep.py\nx = 1\n%store -r model\n%load_ext autoreload")
     assert view.unknown == {1: "%run prep.py", 3: "%store -r model"}
+    # In a string, a line that starts with % is text.
+    query = python_view('!ls\nsql = """\nSELECT * FROM t WHERE a LIKE\n%s\n"""')
+    assert query.unknown == {} and query.tree is not None
 
 
 @pytest.mark.parametrize(
@@ -154,6 +157,14 @@ def test_effects_of_a_statement(
     assert effects_of(code) == (binds, reads, changes)
 
 
+def test_reads_before_the_statement_binds_them() -> None:
+    assert effects(ast.parse("for row in rows: print(row)").body[0]).reads_first == {
+        "rows",
+        "print",
+    }
+    assert effects(ast.parse("x += 1").body[0]).reads_first == {"x"}
+
+
 def test_a_star_import_is_unknown() -> None:
     assert effects(ast.parse("from json import *").body[0]).unknown == ["from json import *"]
 
@@ -167,6 +178,15 @@ def test_nothing_is_lost_when_the_new_code_binds_it_again_before_reading_it() ->
     assert not replacing_loses(SALES, "sales = {'revenue': [1]}\nprint(sales)", Failure(2))
     # Read first, bound after: the old value is still needed.
     assert replacing_loses(SALES, "print(sales)\nsales = {}", Failure(2)).names == ("sales",)
+
+
+def test_a_complete_fix_of_a_failed_loop_loses_nothing() -> None:
+    old = "rows = [{'a': 1}]\ntotal = 0\nfor row in rows:\n    total += row['b']"
+    fix = "rows = [{'a': 1}]\ntotal = 0\nfor row in rows:\n    total += row.get('b', 0)"
+    assert not replacing_loses(old, fix, Failure(4))
+    # Only the loop again: `rows` and `total` are read before the fix binds them.
+    loop = "for row in rows:\n    total += row.get('b', 0)"
+    assert replacing_loses(old, loop, Failure(4)).names == ("rows", "total")
 
 
 def test_a_repeated_change_in_place_is_redone_by_the_new_code() -> None:

@@ -145,12 +145,25 @@ def _line_syntax(lines: list[str]) -> PythonView:
         out.append(rewritten)
     source = "\n".join(out)
     tree = _parse(source)
+    if tree is not None and unknown:
+        # A "%s" line inside a multi-line string is text, not a magic.
+        inside = _string_lines(tree)
+        unknown = {line: what for line, what in unknown.items() if line not in inside}
     return PythonView(
         source=source if tree is not None else None,
         tree=tree,
         unknown=unknown,
         changed=frozenset(changed),
     )
+
+
+def _string_lines(tree: ast.Module) -> set[int]:
+    """The lines after the first of each string that spans lines."""
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant | ast.JoinedStr) and node.end_lineno:
+            lines.update(range(node.lineno + 1, node.end_lineno + 1))
+    return lines
 
 
 def _rewrite(line: str) -> tuple[str, str]:

@@ -33,6 +33,9 @@ class Effects:
 
     binds: set[str] = field(default_factory=set)
     reads: set[str] = field(default_factory=set)
+    reads_first: set[str] = field(default_factory=set)
+    """Those of ``reads`` read before the statement itself binds them (``x`` of ``x += 1``,
+    not ``row`` of ``for row in rows: print(row)``), in the order it runs."""
     changes: set[str] = field(default_factory=set)
     unknown: list[str] = field(default_factory=list)
 
@@ -78,6 +81,11 @@ class _Scanner(ast.NodeVisitor):
         """Code that runs as the statement runs (not the body of a function it defines)."""
         return all(scope.kind != "function" for scope in self.scopes)
 
+    def _read(self, name: str) -> None:
+        self.found.reads.add(name)
+        if name not in self.found.binds:
+            self.found.reads_first.add(name)
+
     def _bind(self, name: str) -> None:
         scope = self._binding_scope()
         if scope.kind == "module" or name in scope.globals:
@@ -101,7 +109,7 @@ class _Scanner(ast.NodeVisitor):
     def visit_Name(self, node: ast.Name) -> None:
         if isinstance(node.ctx, ast.Load):
             if self._is_module_name(node.id):
-                self.found.reads.add(node.id)
+                self._read(node.id)
         elif isinstance(node.ctx, ast.Store):
             self._bind(node.id)
 
@@ -132,7 +140,7 @@ class _Scanner(ast.NodeVisitor):
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
         self.visit(node.value)
         if isinstance(node.target, ast.Name) and self._is_module_name(node.target.id):
-            self.found.reads.add(node.target.id)  # x += 1 reads x first
+            self._read(node.target.id)  # x += 1 reads x first
         self._target(node.target)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:

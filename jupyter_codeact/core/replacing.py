@@ -141,7 +141,7 @@ def _read_new(code: str) -> _NewCode:
     bound: set[str] = set()
     for statement in body:
         found = effects(statement)
-        fresh.reads |= found.reads - bound
+        fresh.reads |= found.reads_first - bound
         bound |= found.binds
     fresh.provides = (bound | view.binds) - fresh.reads
     return fresh

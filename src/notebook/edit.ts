@@ -98,11 +98,15 @@ export function putCode(options: {
   const { notebook, at, code, provenance } = options;
   if (at instanceof CodeCell) {
     replaceSource(at.model.sharedModel, code);
+    if (at.model.getMetadata(CELL_METADATA_KEY)?.kept === 'failed') {
+      untag(at, RAISES_EXCEPTION); // the tag this code put there: the new code may pass
+    }
     // The cell keeps its id; its count is recorded again once it has run.
     updateProvenance(at, {
       ...provenance,
       cell: cellProvenanceOf(at),
-      execution_count: undefined
+      execution_count: undefined,
+      kept: undefined
     });
     return at;
   }
@@ -140,4 +144,16 @@ export function keepFailed(cell: CodeCell, trimTo: string): void {
     cell.model.setMetadata('tags', [...list, RAISES_EXCEPTION]);
   }
   updateProvenance(cell, { kept: 'failed' });
+}
+
+function untag(cell: Cell, tag: string): void {
+  const tags = cell.model.getMetadata('tags');
+  if (Array.isArray(tags) && tags.includes(tag)) {
+    const rest = tags.filter(t => t !== tag);
+    if (rest.length) {
+      cell.model.setMetadata('tags', rest);
+    } else {
+      cell.model.deleteMetadata('tags');
+    }
+  }
 }
