@@ -8,7 +8,9 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { api } from './api';
 import type { NotebookExecutor } from './executor';
+import { ChatHistory } from './history';
 import { ChatModel } from './model';
+import { ModelChoices } from './modelchoice';
 import { ChatSession } from './session';
 import {
   ActionStyle,
@@ -49,8 +51,31 @@ export interface IChatView {
 export class ChatManager implements ICodeActChats {
   constructor(options: IChatManagerOptions) {
     this._options = options;
+    this.models = new ModelChoices(options.settings);
+    this.models.changed.connect(() => this._changed.emit(undefined));
+    this.history = new ChatHistory({
+      notebook: () => this._view.notebook,
+      show: (notebook, chat) => this._show(notebook, chat),
+      isShown: (notebook, chatId) =>
+        this._byNotebook.get(notebook)?.id === chatId,
+      close: chatId => {
+        this._sessions.get(chatId)?.dispose();
+        this._sessions.delete(chatId);
+      },
+      retitled: (chatId, title) => {
+        this._titles.set(chatId, title);
+        this._titlesChanged.emit(undefined);
+      }
+    });
     void this.refreshConfig();
+    void this.models.refresh();
   }
+
+  /** The models the endpoint offers, and the user's pick. */
+  readonly models: ModelChoices;
+
+  /** Each notebook's chats, to reopen, rename or delete. */
+  readonly history: ChatHistory;
 
   /** One id per page load: the server recognises a reconnecting page. */
   readonly clientId = UUID.uuid4();
@@ -91,6 +116,16 @@ export class ChatManager implements ICodeActChats {
 
   get currentChanged(): ISignal<ICodeActChats, ChatModel | null> {
     return this._currentChanged;
+  }
+
+  /**
+   * Where cell `cellId` of the followed notebook is now (0-based index of
+   * how many cells), or null when it is not there.
+   */
+  cellPosition(cellId: string): { index: number; count: number } | null {
+    const cells = this._view.notebook?.content.widgets ?? [];
+    const index = cells.findIndex(cell => cell.model.id === cellId);
+    return index < 0 ? null : { index, count: cells.length };
   }
 
   /**
@@ -162,6 +197,7 @@ export class ChatManager implements ICodeActChats {
     try {
       const listing = await api.listChats(notebook.context.path);
       chat = listing.chats[0] ?? null;
+      this.history.set(notebook, listing.chats);
       this._problems.set(notebook, listing.problems ?? []);
       for (const known of listing.chats) {
         this._titles.set(known.id, known.title);
@@ -207,6 +243,7 @@ export class ChatManager implements ICodeActChats {
       console.warn('CodeAct: cannot read the notebook context', error);
     }
     session.send(text, context, {
+      ...this.models.request(),
       approval: this.approvalMode,
       actionStyle: this._options.userActionStyle?.() ?? null,
       replaceFailed: this._options.settings().replaceFailedCells,
@@ -222,12 +259,19 @@ export class ChatManager implements ICodeActChats {
     this._view.session?.stop();
   }
 
+  /**
+   * Start a new chat for the current notebook; the earlier ones stay in
+   * its history (an empty chat is kept rather than another one made).
+   */
   async newChat(): Promise<void> {
     const notebook = this._view.notebook;
     if (!notebook) {
       return;
     }
     const previous = this._view.session;
+    if (previous && !previous.model.entries.length) {
+      return;
+    }
     if (previous?.model.busy) {
       previous.stop();
     }
@@ -244,10 +288,19 @@ export class ChatManager implements ICodeActChats {
 
   private async _newSession(notebook: NotebookPanel): Promise<ChatSession> {
     const chat = await api.createChat(notebook.context.path);
-    const session = this._open(chat);
+    this.history.add(notebook, chat);
+    return this._show(notebook, chat)!;
+  }
+
+  /** Make `chat` (or no chat) the one shown for `notebook`. */
+  private _show(
+    notebook: NotebookPanel,
+    chat: IChatInfo | null
+  ): ChatSession | null {
+    const session = chat ? this._open(chat) : null;
     this._byNotebook.set(notebook, session);
     if (this._view.notebook === notebook) {
-      this._setView({ notebook, session, loading: false });
+      this._setView({ ...this._view, session, loading: false });
     }
     return session;
   }
@@ -266,6 +319,7 @@ export class ChatManager implements ICodeActChats {
         if (title && title !== this._titles.get(chat.id)) {
           this._titles.set(chat.id, title);
           this._titlesChanged.emit(undefined);
+          this.history.retitle(chat.id, title);
         }
       });
     }
@@ -279,6 +333,7 @@ export class ChatManager implements ICodeActChats {
   private _forget(notebook: NotebookPanel): void {
     this._watched.delete(notebook);
     this._problems.delete(notebook);
+    this.history.forget(notebook);
     const session = this._byNotebook.get(notebook);
     this._byNotebook.delete(notebook);
     if (session && !session.model.busy) {

@@ -86,6 +86,9 @@ export class ChatSession implements IDisposable {
       actionStyle?: ActionStyle | null;
       replaceFailed: boolean;
       userCell?: string;
+      /** The model (and effort) the user picked; absent: the server's. */
+      model?: string;
+      reasoning_effort?: string;
     }
   ): void {
     this.model.clearProblem();
@@ -96,7 +99,11 @@ export class ChatSession implements IDisposable {
       approval: options.approval,
       replace_failed: options.replaceFailed,
       ...(options.actionStyle ? { action_style: options.actionStyle } : {}),
-      ...(options.userCell ? { user_cell: options.userCell } : {})
+      ...(options.userCell ? { user_cell: options.userCell } : {}),
+      ...(options.model ? { model: options.model } : {}),
+      ...(options.reasoning_effort
+        ? { reasoning_effort: options.reasoning_effort }
+        : {})
     });
   }
 

@@ -115,9 +115,10 @@ export interface IChatInfo {
  * - action: `code`, `turn`, `action_id`, `request_id`, `phase`, `cell_id`,
  *   `cell` (the model's id of the cell it ran in), `replaces` (the cell it
  *   asked to replace), `replaced` (it did replace that cell's code)
- * - observation: `action_id`, `turn`, `status`, `text`, `code`, `outputs`,
- *   `execution_count`, `duration_ms`, `cell_id`, `note` (what the status
- *   means, when it is not `ok` or `error`)
+ * - observation: `action_id`, `turn`, `status`, `text`, `code`, `outputs`
+ *   (nbformat, bounded: text, one image thumbnail, DataFrames as
+ *   {@link TABLE_MIME}), `execution_count`, `duration_ms`, `cell_id`,
+ *   `note` (what the status means, when it is not `ok` or `error`)
  * - final: `text`, `turn`
  * - condensed: `text` (older steps were condensed for the model to fit its
  *   context window; the chat keeps them all), `turn`
@@ -148,6 +149,22 @@ export interface IChatEntry {
   cell?: string;
   replaces?: string;
   replaced?: boolean;
+}
+
+/**
+ * The MIME type of a DataFrame in an observation's `outputs`: a compact
+ * table the server read from pandas' HTML (never HTML itself).
+ */
+export const TABLE_MIME = 'application/vnd.codeact.table+json';
+
+/** The data of {@link TABLE_MIME}. */
+export interface ITableData {
+  head: string[][];
+  body: string[][];
+  /** Leading columns of the body that are the index. */
+  index_columns: number;
+  /** What pandas said of its size, and what was cut. */
+  note?: string;
 }
 
 // -- REST -------------------------------------------------------------------
@@ -193,6 +210,36 @@ export interface IRules {
   files: string[];
 }
 
+/** One model of `GET codeact/models`. */
+export interface IModelInfo {
+  id: string;
+  /** Whether the model takes a reasoning effort. */
+  reasoning_effort: boolean;
+}
+
+/**
+ * `GET codeact/models[?refresh=1]`: what the endpoint's `/v1/models` lists
+ * (the configured model always among them), for the panel's picker.
+ */
+export interface IModelList {
+  models: IModelInfo[];
+  /** `c.CodeAct.model`. */
+  default: string;
+  /** The reasoning efforts the server accepts. */
+  efforts: string[];
+  /** Why the list could not be read (then only the default is offered). */
+  problem: string | null;
+}
+
+/**
+ * `GET codeact/docs/setup`: the README's section on pointing the agent at
+ * a model, from the installed package.
+ */
+export interface ISetupDocs {
+  title: string;
+  markdown: string;
+}
+
 /** `GET codeact/context/expression`. */
 export interface IContextExpression {
   expression: string;
@@ -216,6 +263,10 @@ export interface IUserMessage {
   replace_failed?: boolean;
   /** The id given to the user's cell this request is about (Fix the Error). */
   user_cell?: string;
+  /** The user's pick of model (absent: the server's `c.CodeAct.model`). */
+  model?: string;
+  /** The user's pick of reasoning effort (absent: the server's). */
+  reasoning_effort?: string;
 }
 
 export interface IStopMessage {

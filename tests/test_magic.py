@@ -86,6 +86,7 @@ def test_a_follow_up_continues_the_conversation_with_the_variables(
             "%%codeact --new\nDouble the prices into revenue",
             "%%codeact\nNow total the revenue",
             "answer = _\nprint(total, revenue, repr(answer))",
+            "answer",
         ]
     )
     # Variables go both ways, and the answer is the cell's value.
@@ -103,9 +104,12 @@ def test_a_follow_up_continues_the_conversation_with_the_variables(
     assert "<solution>revenue holds 3 values</solution>" in replies
     assert "- revenue: list of int (len 3)" in follow_up.last_user_text
     assert follow_up.last_user_text.endswith("Now total the revenue")
-    value = nb.cells[2].outputs[-1]
-    assert value["output_type"] == "execute_result"
-    assert value["data"]["text/markdown"] == "The total is 24"
+    # The run's view shows the answer; the cell does not show it a second time as its value.
+    assert [o["output_type"] for o in nb.cells[2].outputs] == ["display_data"]
+    assert "**Answer:** The total is 24" in nb.cells[2].outputs[0]["data"]["text/markdown"]
+    # Shown in another cell, the answer shows as usual.
+    [shown] = nb.cells[4].outputs
+    assert shown["data"]["text/markdown"] == "The total is 24"
 
 
 def test_the_agent_debugs_its_own_error(magic_llm: ScriptedLLM, notebooks: NotebookKernel) -> None:
@@ -147,7 +151,8 @@ def test_the_live_view_and_the_saved_notebook_both_present_the_run(
         "<solution>The answer is **42** [link](javascript:alert(1))</solution>",
     )
     nb = notebooks.run(["%%codeact --new\nShow it"])
-    view, value = nb.cells[0].outputs
+    # The answer once: in the view (the cell's value, `_`, is not shown again).
+    (view,) = nb.cells[0].outputs
     # What the notebook keeps: the run as static markdown (no widget to be missing when it
     # is reopened without a kernel or widget state), and as text.
     assert "application/vnd.jupyter.widget-view+json" not in view["data"]
@@ -162,8 +167,6 @@ def test_the_live_view_and_the_saved_notebook_both_present_the_run(
     assert fallback.startswith("CodeAct: Show it\nStep 1 (ok):\n")
     assert "Answer: The answer is **42**" in fallback
     assert fallback.endswith("[answered · 2 turns · " + fallback.rsplit("· ", 1)[-1])
-    # The answer as the cell's value: markdown, made safe.
-    assert value["data"]["text/markdown"] == ("The answer is **42** [link]\\(javascript:alert(1))")
     # The live widgets: prose and answer as safe markdown, code as a python block.
     shown = markdown_values(nb)
     assert "The column is `price`; the rows add up to **60** &lt;img src=x onerror=alert(1)>." in (

@@ -10,6 +10,7 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import Float, Instance, Int, Unicode, default
 
 from ..config import CodeAct
+from . import chat_rest
 from .handlers import handlers
 from .kernel_guard import guard_kernel_manager
 from .limits import MB, Limits
@@ -115,6 +116,7 @@ class CodeActExtension(ExtensionApp):
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(handlers())
+        self.handlers.extend(chat_rest.handlers())
 
     async def stop_extension(self) -> None:
         if self.chats is not None:

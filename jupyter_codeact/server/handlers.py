@@ -22,6 +22,7 @@ from tornado.websocket import WebSocketClosedError, WebSocketHandler
 from ..config import CodeAct
 from .context import namespace_expression
 from .limits import DEFAULT_LIMITS, InputError, Limits, check_path, decode_json, size
+from .models import ModelChoice
 from .protocol import ProtocolError, parse_client_message
 
 if TYPE_CHECKING:
@@ -235,7 +236,8 @@ class ChatSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
                     f"{size(limits.max_chat_chars)} for one chat: start a new chat (New chat).",
                 )
                 return
-            problem = self.session.ask(
+            choice = ModelChoice(parsed["model"], parsed["reasoning_effort"])
+            problem = self.manager.models.check(choice) or self.session.ask(
                 self,
                 parsed["text"],
                 context=parsed["context"],
@@ -243,6 +245,7 @@ class ChatSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
                 action_style=parsed["action_style"],
                 replace_failed=parsed["replace_failed"],
                 user_cell=parsed["user_cell"],
+                choice=choice,
             )
             if problem:
                 self.send({"type": "problem", "message": problem})

@@ -24,14 +24,18 @@ client -> server (:data:`ClientMessage`):
 - ``{"type": "hello", "client_id": str}``: who this page is (one id per page load), so a
   reconnecting page is recognised.
 - ``{"type": "user_message", "text": str, "context": str?, "approval": "auto"|"ask"?,
-  "action_style": "auto"|"tags"|"tools"?, "replace_failed": bool?, "user_cell": str?}``: a
-  request. ``context`` is the notebook/kernel summary the panel gathered (the server bounds
-  it); ``approval`` the mode chosen in the panel; ``action_style`` the panel's choice of how
-  the model acts (absent: ``c.CodeAct.action_style``); ``replace_failed`` the panel's
-  *Replace failed cells* setting (default: ``c.CodeAct.replace_failed_cells``);
-  ``user_cell`` the id the panel gave the user's cell this request is about (Fix the
-  Error), which the agent may then name in a change the user accepts or rejects. Refused
-  (a ``problem``) while a run is going on.
+  "action_style": "auto"|"tags"|"tools"?, "replace_failed": bool?, "user_cell": str?,
+  "model": str?, "reasoning_effort": str?}``: a request. ``model`` and ``reasoning_effort``
+  are the user's pick in the panel's header (absent: ``c.CodeAct.model`` and
+  ``c.CodeAct.reasoning_effort``), checked against the endpoint's ``/v1/models``
+  (:mod:`.models`); a model it does not list is refused with a ``problem``. ``context``
+  is the notebook/kernel summary the panel gathered (the server bounds it); ``approval``
+  the mode chosen in the panel; ``action_style`` the panel's choice of how the model acts
+  (absent: ``c.CodeAct.action_style``); ``replace_failed`` the panel's *Replace failed
+  cells* setting (default: ``c.CodeAct.replace_failed_cells``); ``user_cell`` the id the
+  panel gave the user's cell this request is about (Fix the Error), which the agent may
+  then name in a change the user accepts or rejects. Refused (a ``problem``) while a run
+  is going on.
 - ``{"type": "stop"}``: cancel the run (LLM stream cancelled, running cell interrupted).
 - ``{"type": "approved", "request_id": str}``: the user pressed Run on an action that was
   waiting for approval; its cell is running now (its ``execute_result`` follows).
@@ -130,7 +134,9 @@ class ChatEntry(TypedDict, total=False):
       ``cell`` (the model's id of the cell it ran in), ``replaces`` (the cell it asked to
       replace), ``replaced`` (bool: it did replace that cell's earlier code)
     - observation: ``action_id``, ``turn``, ``status``, ``text`` (what the model read),
-      ``code`` (what ran), ``outputs`` (nbformat, bounded), ``execution_count``,
+      ``code`` (what ran), ``outputs`` (nbformat, bounded by :mod:`.entry_outputs`: text,
+      one image thumbnail, DataFrames as ``application/vnd.codeact.table+json``
+      ``{"head", "body", "index_columns", "note"?}``), ``execution_count``,
       ``duration_ms`` (from sending ``execute`` to receiving its result), ``cell_id``,
       ``note`` (what the status means for the user, when it is not ``ok`` or ``error``)
     - final: ``text``, ``turn``
@@ -223,6 +229,9 @@ def parse_client_message(message: Any, limits: Limits = DEFAULT_LIMITS) -> dict[
             "action_style": style,
             "replace_failed": replace_failed,
             "user_cell": _string(message, "user_cell", required=False, limit=ids) or "",
+            "model": _string(message, "model", required=False, limit=ids) or None,
+            "reasoning_effort": _string(message, "reasoning_effort", required=False, limit=ids)
+            or None,
         }
     if kind == "stop":
         return {"type": "stop"}

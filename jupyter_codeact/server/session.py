@@ -37,6 +37,8 @@ from ..core.events import (
 from ..core.llm import LLM
 from ..core.observation import status_note, truncate_middle
 from ..core.styles import ActionStyle
+from .entry_outputs import entry_outputs
+from .models import ModelChoice
 from .notebook_executor import NotebookExecutor, Peer
 from .protocol import ChatEntry, ChatState
 from .store import ChatRecord, ChatStore
@@ -45,7 +47,6 @@ from .tools import REFUSED, ChatTools, ServerTools
 log = logging.getLogger(__name__)
 
 MAX_CONTEXT_CHARS = 12_000
-MAX_ENTRY_OUTPUT_CHARS = 4_000
 SAVE_DELAY = 0.5
 BUSY = "The agent is still working on the last request: wait for it, or press Stop."
 SERVER_STOPPED = (
@@ -59,40 +60,6 @@ _LIMIT_ADVICE = {
 }
 
 
-def short_outputs(outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Outputs small enough to keep in a chat entry: text bounded, images dropped.
-
-    The cell in the notebook keeps the real outputs; the entry only summarises them.
-    """
-    kept: list[dict[str, Any]] = []
-    for output in outputs:
-        kind = output.get("output_type")
-        if kind == "stream":
-            text = output.get("text", "")
-            text = "".join(text) if isinstance(text, list) else str(text)
-            kept.append({**output, "text": truncate_middle(text, MAX_ENTRY_OUTPUT_CHARS)})
-        elif kind in ("execute_result", "display_data"):
-            data = output.get("data", {})
-            plain = data.get("text/plain", "")
-            plain = "".join(plain) if isinstance(plain, list) else str(plain)
-            small = {"text/plain": truncate_middle(plain, MAX_ENTRY_OUTPUT_CHARS)} if plain else {}
-            if not small:
-                small = {"text/plain": f"[{', '.join(sorted(data)) or 'output'}]"}
-            kept.append({**output, "data": small, "metadata": {}})
-        elif kind == "error":
-            kept.append(
-                {
-                    **output,
-                    "traceback": [
-                        truncate_middle(
-                            "\n".join(output.get("traceback", [])), MAX_ENTRY_OUTPUT_CHARS
-                        )
-                    ],
-                }
-            )
-    return kept
-
-
 class ChatSession:
     """Runs one chat; survives its pages (they come and go) but not the server."""
 
@@ -102,7 +69,7 @@ class ChatSession:
         *,
         store: ChatStore,
         settings: CodeAct,
-        llm: Callable[[], LLM],
+        llm: Callable[[ModelChoice], LLM],
         orphan_timeout: float = 30.0,
         tools: ServerTools | None = None,
     ) -> None:
@@ -127,6 +94,7 @@ class ChatSession:
         self._assistant_id: str | None = None
         self._thinking_id: str | None = None
         self._action_style: ActionStyle | None = None
+        self._choice = ModelChoice()
         self._unpublished: str | None = None
         self._dirty = False
         self._flush_later: asyncio.TimerHandle | None = None
@@ -218,16 +186,19 @@ class ChatSession:
         action_style: ActionStyle | None = None,
         replace_failed: bool | None = None,
         user_cell: str = "",
+        choice: ModelChoice | None = None,
     ) -> str | None:
         """Start a run; returns a problem sentence instead if one cannot start now.
 
         ``replace_failed`` is the panel's setting (None: the configured one); ``user_cell``
-        the id of the user's cell this request is about (Fix the Error).
+        the id of the user's cell this request is about (Fix the Error); ``choice`` the
+        model the user picked (checked by the caller).
         """
         if self.running:
             return BUSY
         self.driver = peer
         self._action_style = action_style
+        self._choice = choice or ModelChoice()
         self.executor.approval = approval or (
             "ask" if self.settings.approval_mode == "ask" else "auto"
         )
@@ -235,7 +206,8 @@ class ChatSession:
             title = self.settings.redactor().redact(text.strip().splitlines()[0])
             self.record.info["title"] = title[:80]
             self.broadcast({"type": "chat", "chat": self.record.info})
-        self._add({"role": "user", "text": text, "model": self.settings.model})
+        model = self._choice.model or self.settings.model
+        self._add({"role": "user", "text": text, "model": model})
         try:
             self.settings.check()
         except ConfigError as error:
@@ -290,11 +262,14 @@ class ChatSession:
         options = self.settings.agent_options(require_solution=False, cells=True)
         if self._action_style is not None:  # the panel's choice for this request
             options = dataclasses.replace(options, action_style=self._action_style)
+        llm = self._llm(self._choice)
+        if self._agent is not None:
+            self._agent.llm = llm  # the model picked for this request
         if self._agent is None:
             cells = CellBook()
             cells.restore(self._known_cells())
             self._agent = Agent(
-                self._llm(),
+                llm,
                 self.executor,
                 options,
                 history=self.record.messages or None,
@@ -515,7 +490,7 @@ class ChatSession:
             "status": event.status,
             "text": event.text,
             "code": event.code,
-            "outputs": short_outputs(event.outputs),
+            "outputs": entry_outputs(event.outputs),
             "execution_count": event.execution_count,
             "cell_id": cell_id,
         }

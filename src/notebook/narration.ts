@@ -5,7 +5,7 @@
 import { Cell, MarkdownCell } from '@jupyterlab/cells';
 import { Notebook } from '@jupyterlab/notebook';
 
-import { escapeHtmlInMarkdown } from '../panel/text';
+import { modelMarkdown } from '../panel/math';
 import { insertMarkdown, replaceSource, updateProvenance } from './edit';
 import { InsertPosition } from '../tokens';
 import { insertionIndex } from './placement';
@@ -23,7 +23,7 @@ export function narrate(
   codeCell: Cell,
   prose: string
 ): Cell | null {
-  const source = escapeHtmlInMarkdown(prose.trim());
+  const source = modelMarkdown(prose.trim());
   const provenance = cellProvenance(codeCell.model.metadata);
   const index = notebook.widgets.indexOf(codeCell);
   if (!source || !provenance || index < 0) {
@@ -58,7 +58,7 @@ export function narrate(
 
 /**
  * Insert a final answer as a markdown cell below the chat's last cell
- * (model text made safe, as for explanations).
+ * (model text made safe, as for explanations, money kept as money).
  */
 export function insertAnswer(options: {
   notebook: Notebook;
@@ -78,7 +78,7 @@ export function insertAnswer(options: {
     chatId,
     position: options.position
   });
-  return insertMarkdown(notebook, index, escapeHtmlInMarkdown(options.text), {
+  return insertMarkdown(notebook, index, modelMarkdown(options.text), {
     chat_id: chatId,
     turn: 0,
     action_id: '',

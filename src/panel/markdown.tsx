@@ -6,7 +6,8 @@ import { IRenderMimeRegistry, MimeModel } from '@jupyterlab/rendermime';
 import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import React, { useEffect, useRef } from 'react';
 
-import { escapeHtmlInMarkdown } from './text';
+import { addCopyButtons } from './codeblock';
+import { modelMarkdown } from './math';
 
 export interface IMarkdownProps {
   rendermime: IRenderMimeRegistry;
@@ -36,7 +37,7 @@ async function render(state: IRenderState, source: string): Promise<void> {
   try {
     await state.renderer.renderModel(
       new MimeModel({
-        data: { 'text/markdown': escapeHtmlInMarkdown(source) },
+        data: { 'text/markdown': modelMarkdown(source) },
         // Untrusted: the rendermime sanitizer cleans the HTML.
         trusted: false
       })
@@ -46,6 +47,7 @@ async function render(state: IRenderState, source: string): Promise<void> {
     if (state.typesetter && /[$\\]/.test(source)) {
       await state.typesetter.typeset(state.renderer.node);
     }
+    addCopyButtons(state.renderer.node);
   } catch (error) {
     console.warn('CodeAct: markdown rendering failed', error);
     state.renderer.node.textContent = source;
