@@ -40,19 +40,20 @@ export function EntryList(props: {
   const atBottom = useRef(true);
   /** The list's scroll height before older entries were added above. */
   const growing = useRef<number | null>(null);
-  const [shown, setShown] = useState(PAGE);
   const entries = model.entries;
+  // The first entry rendered: new entries add below, older ones only when
+  // asked for (a chat is keyed by its id: another chat starts afresh).
+  const [start, setStart] = useState(() => Math.max(0, entries.length - PAGE));
   const observations = useMemo(() => observationsByAction(entries), [entries]);
   const actions = useMemo(() => actionsById(entries), [entries]);
   const superseded = useMemo(() => supersededActions(entries), [entries]);
   const repeated = useMemo(() => repeatedAnswers(entries), [entries]);
   const targets = useMemo(() => rewriteTargets(entries), [entries]);
-  const start = Math.max(0, entries.length - shown);
 
   const showEarlier = (): void => {
     if (start > 0 && list.current) {
       growing.current = list.current.scrollHeight;
-      setShown(count => count + PAGE);
+      setStart(first => Math.max(0, first - PAGE));
     }
   };
 
@@ -63,7 +64,7 @@ export function EntryList(props: {
       node.scrollTop += node.scrollHeight - growing.current;
       growing.current = null;
     }
-  }, [shown]);
+  }, [start]);
 
   // Keep the newest entry in view, unless the user scrolled up to read.
   // In the next frame, where the browser lays the page out anyway: reading
