@@ -5,13 +5,7 @@
  * earlier"). What is rendered stays rendered, so streaming touches only
  * the entry that grows.
  */
-import React, {
-  useEffect,
-  useLayoutEffect,
-  useMemo,
-  useRef,
-  useState
-} from 'react';
+import React, { useEffect, useLayoutEffect, useRef, useState } from 'react';
 
 import {
   actionsById,
@@ -20,6 +14,7 @@ import {
   repeatedAnswers,
   supersededActions
 } from '../model';
+import type { IChatEntry } from '../wire';
 import { rewriteTargets } from './cellref';
 import { EntryView, IEntryContext } from './entries';
 
@@ -28,6 +23,42 @@ export const PAGE = 60;
 
 /** How close to the bottom (px) counts as following the newest entry. */
 const BOTTOM_SLACK = 24;
+
+/**
+ * Whether `next` differs from `previous` only in the text of entries still
+ * streaming (what each streamed token changes): then nothing derived from
+ * the steps changed, and a long chat does not recompute it per token.
+ */
+function onlyStreamed(
+  previous: readonly IChatEntry[],
+  next: readonly IChatEntry[]
+): boolean {
+  if (previous.length !== next.length) {
+    return false;
+  }
+  for (let i = 0; i < next.length; i++) {
+    const entry = next[i];
+    if (
+      entry !== previous[i] &&
+      !(entry.streaming && entry.id === previous[i].id)
+    ) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** What the entries need to know of each other (their steps, answers). */
+function derive(entries: readonly IChatEntry[]) {
+  return {
+    entries,
+    observations: observationsByAction(entries),
+    actions: actionsById(entries),
+    superseded: supersededActions(entries),
+    repeated: repeatedAnswers(entries),
+    targets: rewriteTargets(entries)
+  };
+}
 
 export function EntryList(props: {
   model: ChatModel;
@@ -44,11 +75,12 @@ export function EntryList(props: {
   // The first entry rendered: new entries add below, older ones only when
   // asked for (a chat is keyed by its id: another chat starts afresh).
   const [start, setStart] = useState(() => Math.max(0, entries.length - PAGE));
-  const observations = useMemo(() => observationsByAction(entries), [entries]);
-  const actions = useMemo(() => actionsById(entries), [entries]);
-  const superseded = useMemo(() => supersededActions(entries), [entries]);
-  const repeated = useMemo(() => repeatedAnswers(entries), [entries]);
-  const targets = useMemo(() => rewriteTargets(entries), [entries]);
+  const derived = useRef<ReturnType<typeof derive> | null>(null);
+  if (!derived.current || !onlyStreamed(derived.current.entries, entries)) {
+    derived.current = derive(entries);
+  }
+  const { observations, actions, superseded, repeated, targets } =
+    derived.current;
 
   const showEarlier = (): void => {
     if (start > 0 && list.current) {

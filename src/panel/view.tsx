@@ -33,6 +33,31 @@ const STATE_LABELS: Record<ChatState, string> = {
   error: 'Error'
 };
 
+/**
+ * Whether the current request waits for a decision of the user's (an
+ * approval, a change to accept): its actions come after its request.
+ */
+function waitsForUser(
+  model: ChatModel,
+  executor: ChatManager['executor']
+): boolean {
+  const entries = model.entries;
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const entry = entries[i];
+    if (entry.role === 'user') {
+      return false;
+    }
+    if (
+      entry.role === 'action' &&
+      entry.request_id &&
+      executor.pendingApproval(entry.request_id)
+    ) {
+      return true;
+    }
+  }
+  return false;
+}
+
 export interface IChatViewProps {
   manager: ChatManager;
   rendermime: IRenderMimeRegistry;
@@ -152,13 +177,7 @@ export function ChatView(props: IChatViewProps): JSX.Element {
   );
 
   const config = manager.config;
-  const waiting = !!model?.entries.some(
-    entry =>
-      entry.role === 'action' &&
-      entry.phase !== 'finished' &&
-      !!entry.request_id &&
-      !!executor.pendingApproval(entry.request_id)
-  );
+  const waiting = model ? waitsForUser(model, executor) : false;
   const status = stateLine(model, waiting);
   const busy = model?.busy ?? false;
   const problem = model?.snapshot.problem ?? notice;

@@ -238,7 +238,12 @@ async function timeUntilShown(
   entryId: string,
   action: 'open' | 'activate',
   path: string
-): Promise<{ total: number; render: number | null }> {
+): Promise<{
+  total: number;
+  render: number | null;
+  connect: number | null;
+  follow: number | null;
+}> {
   return page.evaluate(
     async ({ entryId, action, path }) => {
       const app = (window as any).jupyterapp;
@@ -285,14 +290,19 @@ async function timeUntilShown(
       const snapshot = frames
         .slice(known)
         .find(([, data]) => data.startsWith('{"type": "snapshot"'));
+      const socket = frames.slice(known).find(([, data]) => data === '#socket');
       return {
         total: end - start,
-        render: snapshot ? performance.timeOrigin + end - snapshot[0] : null
+        render: snapshot ? performance.timeOrigin + end - snapshot[0] : null,
+        connect: snapshot && socket ? snapshot[0] - socket[0] : null,
+        follow: socket ? socket[0] - performance.timeOrigin - start : null
       };
     },
     { entryId, action, path }
   );
 }
+
+let streamCount = 0;
 
 /** Token-to-screen latencies of a streamed reply in the current chat. */
 async function streamedLatencies(
@@ -303,9 +313,10 @@ async function streamedLatencies(
     { length: tokens },
     (_, i) => `w${String(i).padStart(3, '0')} `
   );
+  const answer = `streamed ${++streamCount}`;
   await script([
     {
-      content: `${words.join('')}\n<solution>streamed</solution>`,
+      content: `${words.join('')}\n<solution>${answer}</solution>`,
       chunk_size: 5,
       chunk_delay: 0.02
     }
@@ -343,7 +354,9 @@ async function streamedLatencies(
     (window as any).__codeactObserver = observer;
   });
   await ask(page, 'Stream some words.');
-  await expect(entries(page, 'final').last()).toContainText('streamed');
+  await expect(entries(page, 'final').last()).toHaveText(
+    new RegExp(`^${answer}\\b`)
+  );
   const { seen, arrived } = await page.evaluate(() => {
     (window as any).__codeactObserver.disconnect();
     // When the frame that completed each marker reached the page (the
@@ -393,6 +406,7 @@ function recordFrames(): void {
     constructor(url: string | URL, protocols?: string | string[]) {
       super(url, protocols);
       if (String(url).includes('/codeact/')) {
+        frames.push([performance.timeOrigin + performance.now(), '#socket']);
         this.addEventListener('message', event => {
           frames.push([performance.timeOrigin + performance.now(), event.data]);
         });
@@ -409,18 +423,38 @@ test('a chat of 300 steps reopened and streamed into, against 10 steps', async (
   await (page as unknown as JupyterLabPage).reload();
   await command(page, 'codeact:open');
   const figures: Record<number, Record<string, number>> = {};
-  for (const steps of [10, 300]) {
-    const path = `bench-chat-${steps}.ipynb`;
-    const last = await lastEntryId(page, path);
-    const opened = await timeUntilShown(page, last, 'open', path);
-    expect(opened.render).not.toBeNull();
-    // Its kernel started: the next measures are not shared with that.
-    await page.waitForFunction(
-      () =>
-        (window as any).jupyterapp.shell.currentWidget?.sessionContext?.session
-          ?.kernel?.status === 'idle'
-    );
-    figures[steps] = { open_ms: opened.total, render_ms: opened.render! };
+  // A first pass warms the page up (code loaded on first use, the kernels
+  // started); the notebooks are closed (their chats with them), then
+  // reopened and measured.
+  for (const pass of ['warm-up', 'measured']) {
+    for (const steps of [10, 300]) {
+      const path = `bench-chat-${steps}.ipynb`;
+      const last = await lastEntryId(page, path);
+      const opened = await timeUntilShown(page, last, 'open', path);
+      expect(opened.render).not.toBeNull();
+      await page.waitForFunction(
+        () =>
+          (window as any).jupyterapp.shell.currentWidget?.sessionContext
+            ?.session?.kernel?.status === 'idle'
+      );
+      figures[steps] = {
+        open_ms: opened.total,
+        render_ms: opened.render!,
+        connect_ms: opened.connect ?? NaN,
+        follow_ms: opened.follow ?? NaN
+      };
+    }
+    if (pass === 'warm-up') {
+      await page.evaluate(async () => {
+        const app = (window as any).jupyterapp;
+        for (const widget of [...app.shell.widgets('main')]) {
+          if (widget.context?.path?.startsWith('bench-chat-')) {
+            await widget.context.save();
+            widget.dispose();
+          }
+        }
+      });
+    }
   }
   // Shown again: switching between the two notebooks (chats loaded).
   const switches: Record<number, number[]> = { 10: [], 300: [] };
@@ -435,16 +469,38 @@ test('a chat of 300 steps reopened and streamed into, against 10 steps', async (
   }
   for (const steps of [10, 300]) {
     figures[steps].switch_ms = quantile(switches[steps], 0.5);
-    await timeUntilShown(
-      page,
-      await lastEntryId(page, `bench-chat-${steps}.ipynb`),
-      'activate',
-      `bench-chat-${steps}.ipynb`
+  }
+  // Streamed into, alternately (the machine's load changes over time).
+  const streams: Record<number, { total: number[]; panel: number[] }[]> = {
+    10: [],
+    300: []
+  };
+  for (let round = 0; round < 3; round++) {
+    for (const steps of [10, 300]) {
+      const path = `bench-chat-${steps}.ipynb`;
+      await timeUntilShown(
+        page,
+        await lastEntryId(page, path),
+        'activate',
+        path
+      );
+      streams[steps].push(await streamedLatencies(page, 40));
+    }
+  }
+  for (const steps of [10, 300]) {
+    const runs = streams[steps];
+    figures[steps].token_p50_ms = quantile(
+      runs.map(run => quantile(run.total, 0.5)),
+      0.5
     );
-    const latencies = await streamedLatencies(page, 60);
-    figures[steps].token_p50_ms = quantile(latencies.total, 0.5);
-    figures[steps].token_p95_ms = quantile(latencies.total, 0.95);
-    figures[steps].panel_p95_ms = quantile(latencies.panel, 0.95);
+    figures[steps].token_p95_ms = quantile(
+      runs.map(run => quantile(run.total, 0.95)),
+      0.5
+    );
+    figures[steps].panel_p95_ms = quantile(
+      runs.map(run => quantile(run.panel, 0.95)),
+      0.5
+    );
   }
   // What rendering every entry costs (the list renders the newest first
   // and older ones as the user scrolls up to them).
@@ -475,10 +531,13 @@ test('a chat of 300 steps reopened and streamed into, against 10 steps', async (
     steps: [10, 300],
     open_ms: [round(short.open_ms), round(long.open_ms)],
     open_ratio: round(long.open_ms / short.open_ms),
+    open_to_socket_ms: [round(short.follow_ms), round(long.follow_ms)],
+    socket_to_snapshot_ms: [round(short.connect_ms), round(long.connect_ms)],
     snapshot_to_painted_ms: [round(short.render_ms), round(long.render_ms)],
     snapshot_to_painted_ratio: round(long.render_ms / short.render_ms),
     switch_median_ms: [round(short.switch_ms), round(long.switch_ms)],
     switch_ratio: round(long.switch_ms / short.switch_ms),
+    streams_each: 3,
     token_p50_ms: [round(short.token_p50_ms), round(long.token_p50_ms)],
     token_p95_ms: [round(short.token_p95_ms), round(long.token_p95_ms)],
     token_p95_ratio: round(long.token_p95_ms / short.token_p95_ms),
