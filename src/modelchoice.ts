@@ -80,10 +80,13 @@ export class ModelChoices {
 
   /**
    * Whether a request can go now: a model picked by the user waits for
-   * the list that the server checks it against.
+   * the list that the server checks it against (if the list cannot be
+   * read, the server's model is used).
    */
   get ready(): boolean {
-    return !this._settings().model || this._list !== null;
+    return (
+      !this._settings().model || this._list !== null || this._error !== null
+    );
   }
 
   /** The fields of the next request. */

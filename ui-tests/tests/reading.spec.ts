@@ -113,6 +113,19 @@ test('code reads as in the notebook: highlighted, copied, opened whole, never wr
     await first.evaluate(node => node.scrollWidth > node.clientWidth)
   ).toBe(true);
 
+  // The step's header never breaks a word across lines.
+  const parts = entries(page, 'action').locator('.jp-CodeAct-stepHeader > *');
+  expect(await parts.count()).toBeGreaterThan(4);
+  for (const lines of await parts.evaluateAll(nodes =>
+    nodes.map(node => {
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      return range.getClientRects().length;
+    })
+  )) {
+    expect(lines).toBe(1);
+  }
+
   // Copy.
   await first.hover();
   await entries(page, 'action')
