@@ -129,6 +129,14 @@ def test_the_agent_debugs_its_own_error(magic_llm: ScriptedLLM, notebooks: Noteb
     assert text_of(nb.cells[1]) == "1\n"
 
 
+def shown_answer(cell: nbformat.NotebookNode) -> str:
+    """The answer as the run's view shows it (once: the cell does not show it again)."""
+    view = cell.outputs[-1]
+    assert view["output_type"] == "display_data"
+    lines = view["data"]["text/plain"].splitlines()
+    return next(line for line in lines if line.startswith("Answer: "))[len("Answer: ") :]
+
+
 def markdown_values(nb: nbformat.NotebookNode) -> list[str]:
     """The markdown shown by the run's Output widgets (prose, code, answer)."""
     return [
@@ -286,7 +294,7 @@ def test_a_bug_during_a_run_finishes_the_view_and_the_conversation_goes_on(
     (request,) = magic_llm.requests[base:]
     assert any("First request" in str(m["content"]) for m in request.messages)
     assert request.last_user_text.endswith("Second request")
-    assert nb.cells[2].outputs[-1]["data"]["text/plain"] == "after the bug"
+    assert shown_answer(nb.cells[2]) == "after the bug"
 
 
 def test_a_failing_view_stops_the_run_and_leaves_no_agent_running(
@@ -328,7 +336,7 @@ def test_a_failing_view_stops_the_run_and_leaves_no_agent_running(
     assert re.search(r">(Stopped|Answered) · \d turns", "".join(html_values(nb)))  # footer
     assert step_titles(nb)[0] == "Step 1 · ok"  # from the record, past the broken view
     assert text_of(nb.cells[1]) == "1\n"
-    assert nb.cells[2].outputs[-1]["data"]["text/plain"] == "settled"
+    assert shown_answer(nb.cells[2]) == "settled"
 
 
 def test_a_stop_as_an_action_starts_leaves_nothing_armed(notebooks: NotebookKernel) -> None:
@@ -480,7 +488,7 @@ def test_an_action_past_its_timeout_is_interrupted_and_the_model_told(
     seen = magic_llm.requests[base + 1].last_user_text
     assert "sleeping" in seen and "did not finish within 0.5 seconds" in seen
     assert step_titles(nb) == ["Step 1 · timeout"]
-    assert nb.cells[0].outputs[-1]["data"]["text/plain"] == "it timed out"
+    assert shown_answer(nb.cells[0]) == "it timed out"
 
 
 def test_options_override_the_configuration_for_one_request(
@@ -600,7 +608,7 @@ def test_tools_style_runs_native_calls_in_the_users_kernel(
     assert result["role"] == "tool" and result["tool_call_id"] == call_id
     assert re.fullmatch(r"Observation:\n42\n\(This ran in cell c[0-9a-f]+\.\)", result["content"])
     assert step_titles(nb) == ["Step 1 · ok"]
-    assert nb.cells[0].outputs[-1]["data"]["text/markdown"] == "tool_value is 42."
+    assert "**Answer:** tool_value is 42." in nb.cells[0].outputs[-1]["data"]["text/markdown"]
     assert any(code in v for v in markdown_values(nb))  # the step shows the code
 
 
