@@ -14,7 +14,12 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { IContextLimits } from './context';
 import { readContext } from './notebook/read';
-import { putCode, replaceSource, updateProvenance } from './notebook/edit';
+import {
+  keepFailed,
+  putCode,
+  replaceSource,
+  updateProvenance
+} from './notebook/edit';
 import { Look, lookAt } from './notebook/changes';
 import { insertAnswer, narrate } from './notebook/narration';
 import { hideChange, showChange } from './notebook/proposal';
@@ -356,6 +361,10 @@ export class NotebookExecutor {
         code: accepted.code,
         placement: 'replaced'
       });
+    }
+    if (target.kind === 'new' && target.keep) {
+      keepFailed(target.keep.cell, target.keep.trimTo);
+      this._seen(chatId, target.keep.cell);
     }
     const provenance: ICellProvenance = {
       chat_id: chatId,

@@ -114,7 +114,10 @@ export interface IChatInfo {
  *   `duration_ms` (how long it took, once known)
  * - action: `code`, `turn`, `action_id`, `request_id`, `phase`, `cell_id`,
  *   `cell` (the model's id of the cell it ran in), `replaces` (the cell it
- *   asked to replace), `replaced` (it did replace that cell's code)
+ *   asked to replace), `replaced` (it did replace that cell's code),
+ *   `keeps` (the failed cell it went below rather than replace), `trim_to`
+ *   (what that cell was cut to, '' for kept whole), `note` (what happened
+ *   to that cell, in a sentence)
  * - observation: `action_id`, `turn`, `status`, `text`, `code`, `outputs`
  *   (nbformat, bounded: text, one image thumbnail, DataFrames as
  *   {@link TABLE_MIME}), `execution_count`, `duration_ms`, `cell_id`,
@@ -149,6 +152,8 @@ export interface IChatEntry {
   cell?: string;
   replaces?: string;
   replaced?: boolean;
+  keeps?: string;
+  trim_to?: string;
 }
 
 /**
@@ -379,6 +384,15 @@ export interface IExecuteMessage {
   replaces?: string;
   /** If `replaces` cannot be replaced: a new cell (true) or refuse (false). */
   or_new?: boolean;
+  /**
+   * The failed cell this action does not replace (its code would lose what
+   * the cell defined): the new cell goes right below it, and, if it is
+   * still the agent's unchanged cell, it is cut to `trim_to` (its error
+   * output removed) or, with `trim_to` '', tagged `raises-exception`.
+   */
+  keeps?: string;
+  /** With `keeps`: the source that cell is cut to ('' keeps it whole). */
+  trim_to?: string;
   tools?: IExecuteTools | null;
 }
 
@@ -482,7 +496,9 @@ export function isChatEntry(value: unknown): value is IChatEntry {
     ['prose', isString],
     ['cell', isString],
     ['replaces', isString],
-    ['replaced', v => typeof v === 'boolean']
+    ['replaced', v => typeof v === 'boolean'],
+    ['keeps', isString],
+    ['trim_to', isString]
   ];
   return optional.every(
     ([key, check]) => value[key] === undefined || check(value[key])
@@ -523,6 +539,8 @@ function checkServerMessage(message: Json): boolean {
         (message.cell === undefined || isString(message.cell)) &&
         (message.replaces === undefined || isString(message.replaces)) &&
         (message.or_new === undefined || typeof message.or_new === 'boolean') &&
+        (message.keeps === undefined || isString(message.keeps)) &&
+        (message.trim_to === undefined || isString(message.trim_to)) &&
         (message.tools === null ||
           message.tools === undefined ||
           (isObject(message.tools) &&

@@ -139,3 +139,40 @@ async def test_a_fix_request_names_the_users_cell_to_the_model(
     # the model's tags were still understood (it acts through tags from then on).
     assert '"replace": "u1a2"' in llm_server.requests[0].messages[-1]["content"]
     await client.close()
+
+
+async def test_a_check_after_a_failure_keeps_the_cell_and_the_server_remembers_the_cut(
+    jp_fetch: Any,
+    jp_ws_fetch: Any,
+    jp_serverapp: Any,
+    llm_server: ScriptedLLM,
+    kernel: KernelExecutor,
+) -> None:
+    sales = "sales = {'revenue': [120, 80]}"
+    llm_server.push(
+        f"<execute>\n{sales}\nprint(sum(sales['Revenue']))\n</execute>",
+        "Let me look at the keys.\n<execute>\nprint(list(sales))\n</execute>",
+        "<solution>200</solution>",
+    )
+    chat_id = await new_chat(jp_fetch)
+    client = await ChatClient.connect(jp_ws_fetch, chat_id, kernel=kernel)
+    client.ask("total revenue?")
+    first = await client.next("execute")
+    check = await client.next("execute")
+    # The page is told to keep the failed cell, cut to what ran, and to go below it.
+    assert check["keeps"] == first["cell"] and check["trim_to"] == sales
+    assert check["replaces"] == "" and check["or_new"] is False
+    await client.until_state("done")
+    step = [e for e in client.entries() if e["role"] == "action"][1]
+    assert step["keeps"] == first["cell"] and step["note"].startswith(
+        "Kept the cell that defines `sales`"
+    )
+    await client.close()
+
+    # As after a restart: the chat's cells are read back, the cut one as it now is.
+    chats = jp_serverapp.web_app.settings["codeact_chats"]
+    await chats._sessions.pop(chat_id).close()
+    client = await ChatClient.connect(jp_ws_fetch, chat_id, kernel=kernel)
+    kept = chats._sessions[chat_id].agent().cells.get(first["cell"])
+    assert (kept.code, kept.status) == (sales, "ok")
+    await client.close()

@@ -113,6 +113,8 @@ class NotebookExecutor:
             "cell": action.cell if action else "",
             "replaces": action.replaces if action else "",
             "or_new": action.or_new if action else False,
+            "keeps": action.keeps if action else "",
+            "trim_to": action.trim_to if action else "",
         }
         if self._tools is not None and (tools := self._tools()) is not None:
             message["tools"] = tools

@@ -63,15 +63,18 @@ server -> client (:data:`ServerMessage`):
   and the tokens the current run has used.
 - ``{"type": "execute", "request_id": str, "action_id": str, "turn": int, "code": str,
   "timeout": float|null, "approval": "auto"|"ask", "path": str, "cell": str,
-  "replaces": str, "or_new": bool, "tools"?: {"setup": str, "nonce": str}}``: insert
-  ``code`` as a new cell of notebook ``path`` (whose id for the model is ``cell``), or,
-  when ``replaces`` names a cell, put it in place of that cell's code (the rule is
-  :mod:`jupyter_codeact.core.cells`; ``or_new``: a new cell if that one cannot be
-  replaced, else refuse); run it (asking first if ``approval`` is ``ask``); answer with
-  ``execute_result``. With ``tools``, first evaluate the expression ``setup`` silently in
-  the kernel (a user expression), put ``{"codeact_tools": nonce}`` in the cell's execute
-  request metadata, and relay its tool calls (``tool_call``). Sent once, to the page that
-  sent the request: never again, so nothing runs twice.
+  "replaces": str, "or_new": bool, "keeps": str, "trim_to": str, "tools"?: {"setup": str,
+  "nonce": str}}``: insert ``code`` as a new cell of notebook ``path`` (whose id for the
+  model is ``cell``), or, when ``replaces`` names a cell, put it in place of that cell's
+  code (the rule is :mod:`jupyter_codeact.core.cells`; ``or_new``: a new cell if that one
+  cannot be replaced, else refuse). When ``keeps`` names a failed agent cell, the new
+  cell goes right below it and, if the user has not changed it, that cell is first cut to
+  ``trim_to`` (its error output removed) or, with ``trim_to`` "", tagged
+  ``raises-exception`` and left whole. Run it (asking first if ``approval`` is ``ask``);
+  answer with ``execute_result``. With ``tools``, first evaluate the expression ``setup``
+  silently in the kernel (a user expression), put ``{"codeact_tools": nonce}`` in the
+  cell's execute request metadata, and relay its tool calls (``tool_call``). Sent once, to
+  the page that sent the request: never again, so nothing runs twice.
 - ``{"type": "tool_result", "call_id": str, "value": str}``: the ``input_reply`` value for
   a ``tool_call``.
 - ``{"type": "interrupt", "request_id": str}``: the user stopped the run; interrupt that
@@ -132,7 +135,10 @@ class ChatEntry(TypedDict, total=False):
     - action: ``code``, ``turn``, ``action_id``, ``request_id``, ``phase``
       (``pending`` | ``running`` | ``waiting_approval`` | ``finished``), ``cell_id``,
       ``cell`` (the model's id of the cell it ran in), ``replaces`` (the cell it asked to
-      replace), ``replaced`` (bool: it did replace that cell's earlier code)
+      replace), ``replaced`` (bool: it did replace that cell's earlier code); ``keeps``
+      (the failed cell it went below rather than replace), ``trim_to`` (what that cell was
+      cut to; "" for kept whole, marked as failed) and ``note`` (what happened to that
+      cell, in a sentence), when it kept one
     - observation: ``action_id``, ``turn``, ``status``, ``text`` (what the model read),
       ``code`` (what ran), ``outputs`` (nbformat, bounded by :mod:`.entry_outputs`: text,
       one image thumbnail, DataFrames as ``application/vnd.codeact.table+json``
@@ -172,6 +178,8 @@ class ChatEntry(TypedDict, total=False):
     cell: str
     replaces: str
     replaced: bool
+    keeps: str
+    trim_to: str
 
 
 class ProtocolError(ValueError):

@@ -61,6 +61,15 @@ describe('parseServerMessage', () => {
     ).toBeNull();
   });
 
+  it('accepts an execute that keeps a failed cell, cut or whole', () => {
+    for (const trim_to of ['sales = {}', '']) {
+      const message = { ...VALID[4], keeps: 'c1a2', trim_to };
+      expect(parseServerMessage(message)).toEqual(message);
+    }
+    expect(parseServerMessage({ ...VALID[4], keeps: 3 })).toBeNull();
+    expect(parseServerMessage({ ...VALID[4], trim_to: null })).toBeNull();
+  });
+
   it('accepts an execute without a timeout', () => {
     const message = { ...VALID[4], timeout: null };
     expect(parseServerMessage(message)).toEqual(message);

@@ -7,6 +7,10 @@ import { Notebook } from '@jupyterlab/notebook';
 
 import { CELL_METADATA_KEY, ICellProvenance } from '../tokens';
 import { minimalEdit } from './diff';
+import { sourceHash } from './provenance';
+
+/** The tag that lets *Run All* (and nbclient) go on past a cell's error. */
+export const RAISES_EXCEPTION = 'raises-exception';
 
 type ISharedCell = ICellModel['sharedModel'];
 
@@ -94,11 +98,15 @@ export function putCode(options: {
   const { notebook, at, code, provenance } = options;
   if (at instanceof CodeCell) {
     replaceSource(at.model.sharedModel, code);
+    if (at.model.getMetadata(CELL_METADATA_KEY)?.kept === 'failed') {
+      untag(at, RAISES_EXCEPTION); // the tag this code put there: the new code may pass
+    }
     // The cell keeps its id; its count is recorded again once it has run.
     updateProvenance(at, {
       ...provenance,
       cell: cellProvenanceOf(at),
-      execution_count: undefined
+      execution_count: undefined,
+      kept: undefined
     });
     return at;
   }
@@ -110,4 +118,42 @@ export function putCode(options: {
   });
   const cell = notebook.widgets.find(w => w.model.id === shared.getId());
   return cell instanceof CodeCell ? cell : null;
+}
+
+/**
+ * Keep the failed agent `cell` that an action goes below rather than
+ * replace: cut it to `trimTo` (the statements that ran before its error;
+ * its error output goes, its other outputs stay), or, with `trimTo` '',
+ * keep it whole and mark it as failed, so that *Run All* goes on past it.
+ */
+export function keepFailed(cell: CodeCell, trimTo: string): void {
+  if (trimTo) {
+    replaceSource(cell.model.sharedModel, trimTo);
+    const outputs = cell.model.outputs;
+    const rest = outputs.toJSON().filter(o => o.output_type !== 'error');
+    if (rest.length !== outputs.length) {
+      outputs.clear();
+      outputs.fromJSON(rest);
+    }
+    updateProvenance(cell, { code_hash: sourceHash(trimTo), kept: 'trimmed' });
+    return;
+  }
+  const tags = cell.model.getMetadata('tags');
+  const list = Array.isArray(tags) ? (tags as string[]) : [];
+  if (!list.includes(RAISES_EXCEPTION)) {
+    cell.model.setMetadata('tags', [...list, RAISES_EXCEPTION]);
+  }
+  updateProvenance(cell, { kept: 'failed' });
+}
+
+function untag(cell: Cell, tag: string): void {
+  const tags = cell.model.getMetadata('tags');
+  if (Array.isArray(tags) && tags.includes(tag)) {
+    const rest = tags.filter(t => t !== tag);
+    if (rest.length) {
+      cell.model.setMetadata('tags', rest);
+    } else {
+      cell.model.deleteMetadata('tags');
+    }
+  }
 }

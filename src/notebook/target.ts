@@ -22,8 +22,17 @@ import {
 export const USER_CELL_PREFIX = 'u';
 
 export type Target =
-  /** Insert a new cell at `index`; `note` says why when it was meant to replace. */
-  | { kind: 'new'; index: number; note: string }
+  /**
+   * Insert a new cell at `index`; `note` says why when it was meant to
+   * replace; `keep`: the failed cell it goes below, to cut to `trimTo` (or
+   * mark as failed) first.
+   */
+  | {
+      kind: 'new';
+      index: number;
+      note: string;
+      keep?: { cell: CodeCell; trimTo: string };
+    }
   | { kind: 'replace'; cell: CodeCell }
   /** The user's cell: only a change they accept. */
   | { kind: 'propose'; cell: CodeCell }
@@ -71,6 +80,9 @@ export function findTarget(options: ITargetOptions): Target {
           position: options.position
         });
   const ref = request.replaces ?? '';
+  if (request.keeps) {
+    return keepTarget(widgets, chatId, request, newIndex);
+  }
   if (!ref) {
     return { kind: 'new', index: newIndex(), note: '' };
   }
@@ -105,5 +117,39 @@ export function findTarget(options: ITargetOptions): Target {
     kind: 'new',
     index: newIndex(below),
     note: `${why} Your code went into a new cell instead.`
+  };
+}
+
+/**
+ * The target of an action that keeps the failed cell `request.keeps`: a
+ * new cell right below it, which is cut or marked first if it is still the
+ * agent's unchanged cell (else it is left as the user has it).
+ */
+function keepTarget(
+  widgets: readonly Cell[],
+  chatId: string,
+  request: IExecuteMessage,
+  newIndex: (below?: number | null) => number
+): Target {
+  const ref = request.keeps!;
+  const cells = widgets.map(cellInfo);
+  const found = chatCells(cells, chatId, ref);
+  const why = whyNotReplaceable(cells, chatId, ref);
+  if (why === null) {
+    return {
+      kind: 'new',
+      index: newIndex(found[0]),
+      note: '',
+      keep: {
+        cell: widgets[found[0]] as CodeCell,
+        trimTo: request.trim_to ?? ''
+      }
+    };
+  }
+  const below = found.length ? found[found.length - 1] : null;
+  return {
+    kind: 'new',
+    index: newIndex(below),
+    note: found.length ? `${why} It was left as it is.` : why
   };
 }

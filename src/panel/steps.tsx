@@ -230,6 +230,11 @@ export function ActionEntry(props: {
           <span className="jp-CodeAct-stepStatus">{label}</span>
           <CellLink cellId={cellId} context={context} name={cellName(own)} />
         </div>
+        {entry.keeps && entry.note && (
+          <div className="jp-CodeAct-stepNote jp-CodeAct-stepKept">
+            {entry.note}
+          </div>
+        )}
         {approval?.kind === 'change' ? (
           <ChangeApproval
             key={approval.requestId}
