@@ -20,11 +20,13 @@ import {
   command,
   entries,
   llmRequests,
+  notebookCells,
   notebookWithChat,
   script,
   serveModels,
   setSetting,
-  stateLine
+  stateLine,
+  userCells
 } from './helpers';
 
 test.use({ autoGoto: true });
@@ -171,6 +173,32 @@ test.describe('keyboard', () => {
   }) => {
     await keyboard(page);
   });
+
+  test('focus returns to the input after Reject and Accept of a change to the user’s cell', async ({
+    page
+  }) => {
+    const fix = 'ratio = sum(values) / len(values)';
+    const proposal = {
+      content: `<execute replace="{cell}">\n${fix}\n</execute>`,
+      quote: { cell: 'replace="(u[0-9a-f]+)"' }
+    };
+    await script([
+      proposal,
+      '<solution>Kept your version.</solution>',
+      proposal,
+      '<solution>Fixed.</solution>'
+    ]);
+    await notebookWithChat(page, 'decide.ipynb');
+    // The replies are in tags, whatever the endpoint was found to take.
+    await setSetting(page, 'actionStyle', 'tags');
+    try {
+      await userCells(page, ['values = [1, 2, 3]', 'ratio = sum(values) / 0']);
+      await rejectThenAccept(page);
+      expect((await notebookCells(page))[1].source).toBe(fix);
+    } finally {
+      await setSetting(page, 'actionStyle', null);
+    }
+  });
 });
 
 async function keyboard(page: IJupyterLabPageFixture): Promise<void> {
@@ -215,5 +243,24 @@ async function keyboard(page: IJupyterLabPageFixture): Promise<void> {
     for (let i = 0; i < count; i++) {
       await expect(controls.nth(i)).toHaveAccessibleName(/\S/);
     }
+  }
+}
+
+async function rejectThenAccept(page: IJupyterLabPageFixture): Promise<void> {
+  const input = page.getByLabel('Message CodeAct');
+  for (const [button, answer] of [
+    ['Reject', 'Kept your version.'],
+    ['Accept', 'Fixed.']
+  ]) {
+    await page.notebook.selectCells(1);
+    await command(page, 'codeact:fix-cell-error');
+    const decide = entries(page, 'action')
+      .last()
+      .getByRole('button', { name: button, exact: true });
+    await expect(decide).toBeVisible();
+    await decide.focus();
+    await decide.press('Enter');
+    await expect(input).toBeFocused();
+    await expect(entries(page, 'final').last()).toContainText(answer);
   }
 }
