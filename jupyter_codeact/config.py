@@ -43,8 +43,21 @@ NO_MODEL_MESSAGE = (
 )
 
 
+SERVER_NO_MODEL_MESSAGE = (
+    "No model is set up for JupyterLab. Set OPENAI_API_KEY (for OpenAI), or OPENAI_BASE_URL "
+    "and CODEACT_MODEL (for vLLM, Ollama, llama.cpp or LM Studio), in the environment that "
+    "starts the Jupyter server; or c.CodeAct.api_key, c.CodeAct.base_url and c.CodeAct.model "
+    "in jupyter_server_config.py. Then restart the Jupyter server."
+)
+"""What the panel says when the server has no model: the settings, and where they go."""
+
+
 class ConfigError(ValueError):
     """The configuration cannot work; the message says what to set."""
+
+
+class NoModelError(ConfigError):
+    """Neither a key nor a base URL is set: no endpoint can be reached."""
 
 
 class CodeAct(Configurable):
@@ -295,7 +308,7 @@ class CodeAct(Configurable):
     def check(self) -> None:
         """Raise :class:`ConfigError` if no endpoint can be reached with these settings."""
         if not self.api_key and not self.base_url:
-            raise ConfigError(NO_MODEL_MESSAGE)
+            raise NoModelError(NO_MODEL_MESSAGE)
         if not self.model:
             raise ConfigError("No model name is set: set c.CodeAct.model (or --model).")
 
@@ -349,5 +362,5 @@ class CodeAct(Configurable):
             "approval_mode": self.approval_mode,
             "action_style": self.action_style,
             "untrusted_agent_outputs": self.untrusted_agent_outputs,
-            "problem": None if (self.api_key or self.base_url) else NO_MODEL_MESSAGE,
+            "problem": None if (self.api_key or self.base_url) else SERVER_NO_MODEL_MESSAGE,
         }

@@ -14,7 +14,9 @@ import {
   IChatInfo,
   IChatList,
   IContextExpression,
+  IModelList,
   IPublicConfig,
+  ISetupDocs,
   IRules,
   parseServerMessage,
   ServerMessage
@@ -98,7 +100,15 @@ export const api = {
   contextExpression: (): Promise<IContextExpression> =>
     requestAPI<IContextExpression>('context/expression'),
   rules: (path: string): Promise<IRules> =>
-    requestAPI<IRules>(`rules?path=${encodeURIComponent(path)}`)
+    requestAPI<IRules>(`rules?path=${encodeURIComponent(path)}`),
+  renameChat: (id: string, title: string): Promise<IChatInfo> =>
+    requestAPI<IChatInfo>(`chats/${encodeURIComponent(id)}/title`, {
+      ...json({ title }),
+      method: 'PUT'
+    }),
+  models: (refresh = false): Promise<IModelList> =>
+    requestAPI<IModelList>(refresh ? 'models?refresh=1' : 'models'),
+  setupDocs: (): Promise<ISetupDocs> => requestAPI<ISetupDocs>('docs/setup')
 };
 
 /**

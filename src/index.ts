@@ -10,6 +10,7 @@ import {
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { CodeCell } from '@jupyterlab/cells';
+import { IEditorLanguageRegistry } from '@jupyterlab/codemirror';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
@@ -21,6 +22,7 @@ import { NotebookExecutor } from './executor';
 import { ChatManager } from './manager';
 import { AgentCellMarkers } from './notebook/markers';
 import { findError } from './outputs';
+import { setupDocs } from './panel/setup';
 import { ChatPanel, codeactIcon } from './panel/widget';
 import { SettingsModel } from './settings';
 import { CommandIDs, ICodeActChats, PLUGIN_ID } from './tokens';
@@ -65,7 +67,8 @@ function activate(
   docManager: IDocumentManager,
   restorer: ILayoutRestorer | null,
   palette: ICommandPalette | null,
-  settingRegistry: ISettingRegistry | null
+  settingRegistry: ISettingRegistry | null,
+  languages: IEditorLanguageRegistry | null
 ): ICodeActChats {
   const settings = new SettingsModel();
   if (settingRegistry) {
@@ -104,7 +107,25 @@ function activate(
     }
   });
 
-  const panel = new ChatPanel({ manager, rendermime, settings });
+  const openSetup = (): void => {
+    for (const widget of app.shell.widgets('main')) {
+      if (widget.id === 'jp-codeact-setup') {
+        app.shell.activateById(widget.id);
+        return;
+      }
+    }
+    void setupDocs(rendermime).then(widget => {
+      app.shell.add(widget, 'main');
+      app.shell.activateById(widget.id);
+    });
+  };
+  const panel = new ChatPanel({
+    manager,
+    rendermime,
+    settings,
+    languages,
+    openSetup
+  });
   panel.title.caption = 'CodeAct chat';
   app.shell.add(panel, 'right', { rank: 600 });
   if (restorer) {
@@ -294,7 +315,12 @@ const plugin: JupyterFrontEndPlugin<ICodeActChats> = {
   autoStart: true,
   provides: ICodeActChats,
   requires: [INotebookTracker, IRenderMimeRegistry, IDocumentManager],
-  optional: [ILayoutRestorer, ICommandPalette, ISettingRegistry],
+  optional: [
+    ILayoutRestorer,
+    ICommandPalette,
+    ISettingRegistry,
+    IEditorLanguageRegistry
+  ],
   activate
 };
 

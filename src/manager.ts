@@ -11,7 +11,9 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { api } from './api';
 import type { NotebookExecutor } from './executor';
+import { ChatHistory } from './history';
 import { ChatModel } from './model';
+import { ModelChoices } from './modelchoice';
 import { ChatSession } from './session';
 import {
   ActionStyle,
@@ -54,8 +56,31 @@ export interface IChatView {
 export class ChatManager implements ICodeActChats {
   constructor(options: IChatManagerOptions) {
     this._options = options;
+    this.models = new ModelChoices(options.settings);
+    this.models.changed.connect(() => this._changed.emit(undefined));
+    this.history = new ChatHistory({
+      notebook: () => this._view.notebook,
+      show: (notebook, chat) => this._show(notebook, chat),
+      isShown: (notebook, chatId) =>
+        this._byNotebook.get(notebook)?.id === chatId,
+      close: chatId => {
+        this._sessions.get(chatId)?.dispose();
+        this._sessions.delete(chatId);
+      },
+      retitled: (chatId, title) => {
+        this._titles.set(chatId, title);
+        this._titlesChanged.emit(undefined);
+      }
+    });
     void this.refreshConfig();
+    void this.models.refresh();
   }
+
+  /** The models the endpoint offers, and the user's pick. */
+  readonly models: ModelChoices;
+
+  /** Each notebook's chats, to reopen, rename or delete. */
+  readonly history: ChatHistory;
 
   /** One id per page load: the server recognises a reconnecting page. */
   readonly clientId = UUID.uuid4();
@@ -96,6 +121,16 @@ export class ChatManager implements ICodeActChats {
 
   get currentChanged(): ISignal<ICodeActChats, ChatModel | null> {
     return this._currentChanged;
+  }
+
+  /**
+   * Where cell `cellId` of the followed notebook is now (0-based index of
+   * how many cells), or null when it is not there.
+   */
+  cellPosition(cellId: string): { index: number; count: number } | null {
+    const cells = this._view.notebook?.content.widgets ?? [];
+    const index = cells.findIndex(cell => cell.model.id === cellId);
+    return index < 0 ? null : { index, count: cells.length };
   }
 
   /**
@@ -193,6 +228,7 @@ export class ChatManager implements ICodeActChats {
     try {
       const listing = await api.listChats(notebook.context.path);
       chat = listing.chats[0] ?? null;
+      this.history.set(notebook, listing.chats);
       this._problems.set(notebook, listing.problems ?? []);
       for (const known of listing.chats) {
         this._titles.set(known.id, known.title);
@@ -238,6 +274,7 @@ export class ChatManager implements ICodeActChats {
     }
     const settings = this._options.settings();
     session.send(text, context, {
+      ...this.models.request(),
       approval: this.approvalMode,
       actionStyle: this._options.userActionStyle?.() ?? null,
       replaceFailed: settings.replaceFailedCells,
@@ -258,12 +295,19 @@ export class ChatManager implements ICodeActChats {
     this._view.session?.stop();
   }
 
+  /**
+   * Start a new chat for the current notebook; the earlier ones stay in
+   * its history (an empty chat is kept rather than another one made).
+   */
   async newChat(): Promise<void> {
     const notebook = this._view.notebook;
     if (!notebook) {
       return;
     }
     const previous = this._view.session;
+    if (previous && !previous.model.entries.length) {
+      return;
+    }
     if (previous?.model.busy) {
       previous.stop();
     }
@@ -280,16 +324,26 @@ export class ChatManager implements ICodeActChats {
 
   private async _newSession(notebook: NotebookPanel): Promise<ChatSession> {
     const chat = await api.createChat(notebook.context.path);
+    this.history.add(notebook, chat);
+    return this._show(notebook, chat)!;
+  }
+
+  /** Make `chat` (or no chat) the one shown for `notebook`. */
+  private _show(
+    notebook: NotebookPanel,
+    chat: IChatInfo | null
+  ): ChatSession | null {
     const previous = this._byNotebook.get(notebook);
-    const session = this._open(chat);
+    const session = chat ? this._open(chat) : null;
     this._byNotebook.set(notebook, session);
-    if (previous && previous !== session) {
-      // One chat per notebook in this page: the old one's socket closes.
+    if (previous && previous !== session && !previous.model.busy) {
+      // One chat per notebook in this page: the old one's socket closes (a
+      // running one stays: it still brings its run's cells to this notebook).
       this._sessions.delete(previous.id);
       previous.dispose();
     }
     if (this._view.notebook === notebook) {
-      this._setView({ notebook, session, loading: false });
+      this._setView({ ...this._view, session, loading: false });
     }
     return session;
   }
@@ -308,6 +362,7 @@ export class ChatManager implements ICodeActChats {
         if (title && title !== this._titles.get(chat.id)) {
           this._titles.set(chat.id, title);
           this._titlesChanged.emit(undefined);
+          this.history.retitle(chat.id, title);
         }
       });
     }
@@ -322,11 +377,14 @@ export class ChatManager implements ICodeActChats {
     this._watched.delete(notebook);
     this._problems.delete(notebook);
     this._loading.delete(notebook);
-    const session = this._byNotebook.get(notebook);
+    this.history.forget(notebook);
     this._byNotebook.delete(notebook);
-    if (session) {
-      this._sessions.delete(session.id);
-      session.dispose();
+    // Every chat of this notebook, shown or still running behind another.
+    for (const session of [...this._sessions.values()]) {
+      if (session.model.chat?.path === notebook.context.path) {
+        this._sessions.delete(session.id);
+        session.dispose();
+      }
     }
     if (this._view.notebook === notebook) {
       void this.follow(null);

@@ -121,6 +121,53 @@ export function observationsByAction(
 }
 
 /**
+ * The action that each observation answers, looked up by action id.
+ */
+export function actionsById(
+  entries: readonly IChatEntry[]
+): Map<string, IChatEntry> {
+  const found = new Map<string, IChatEntry>();
+  for (const entry of entries) {
+    if (entry.role === 'action' && entry.action_id) {
+      found.set(entry.action_id, entry);
+    }
+  }
+  return found;
+}
+
+const words = (text: string): string => text.replace(/\s+/g, ' ').trim();
+
+/**
+ * The assistant entries that only repeat the answer after them: a reply in
+ * plain prose (no `<solution>`, or a tools-style reply without a call) is
+ * itself the answer, shown once, in the answer's box.
+ */
+export function repeatedAnswers(entries: readonly IChatEntry[]): Set<string> {
+  const repeated = new Set<string>();
+  const answers = new Map<number, string>();
+  for (const entry of entries) {
+    if (entry.role === 'final' && entry.turn !== undefined) {
+      answers.set(entry.turn, words(entry.text ?? ''));
+    }
+  }
+  for (const entry of entries) {
+    if (
+      entry.role !== 'assistant' ||
+      entry.streaming ||
+      entry.turn === undefined
+    ) {
+      continue;
+    }
+    const answer = answers.get(entry.turn);
+    const shown = words(entry.prose ?? '');
+    if (answer && shown && answer.includes(shown)) {
+      repeated.add(entry.id);
+    }
+  }
+  return repeated;
+}
+
+/**
  * The action ids of attempts a later fix replaced: an action whose cell a
  * later action replaced (its code now lives on in that cell).
  */

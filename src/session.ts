@@ -49,6 +49,9 @@ export interface ISendOptions {
   position?: CellPosition;
   narrate?: boolean;
   untrusted?: boolean;
+  /** The model (and effort) the user picked; absent: the server's. */
+  model?: string;
+  reasoning_effort?: string;
 }
 
 /**
@@ -111,7 +114,11 @@ export class ChatSession implements IDisposable {
       ...(options.selectedCell ? { selected_cell: options.selectedCell } : {}),
       ...(options.position ? { position: options.position } : {}),
       ...(options.narrate ? { narrate: true } : {}),
-      ...(options.untrusted ? { untrusted: true } : {})
+      ...(options.untrusted ? { untrusted: true } : {}),
+      ...(options.model ? { model: options.model } : {}),
+      ...(options.reasoning_effort
+        ? { reasoning_effort: options.reasoning_effort }
+        : {})
     });
   }
 

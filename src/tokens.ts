@@ -65,7 +65,21 @@ export interface ICodeActSettings {
   replaceFailedCells: boolean;
   /** The model's prose before an action goes into a markdown cell above it. */
   narrate: boolean;
+  /** The model picked in the panel ('': the server's). */
+  model: string;
+  /** The reasoning effort picked in the panel ('': the server's). */
+  reasoningEffort: ReasoningEffort;
 }
+
+/** Reasoning efforts the panel offers ('' leaves it to the server). */
+export type ReasoningEffort = '' | 'minimal' | 'low' | 'medium' | 'high';
+
+export const REASONING_EFFORTS: readonly ReasoningEffort[] = [
+  'minimal',
+  'low',
+  'medium',
+  'high'
+];
 
 /**
  * Bounds of the `contextCells` setting (kept in sync with the schema).
@@ -83,7 +97,9 @@ export const DEFAULT_SETTINGS: Readonly<ICodeActSettings> = Object.freeze({
   contextCells: 5,
   untrustedAgentOutputs: false,
   replaceFailedCells: true,
-  narrate: false
+  narrate: false,
+  model: '',
+  reasoningEffort: ''
 });
 
 /**
@@ -199,6 +215,13 @@ export function normalizeSettings(
     if (typeof raw[key] === 'boolean') {
       settings[key] = raw[key] as boolean;
     }
+  }
+  if (typeof raw.model === 'string') {
+    settings.model = raw.model.trim();
+  }
+  const effort = raw.reasoningEffort;
+  if (REASONING_EFFORTS.includes(effort as ReasoningEffort)) {
+    settings.reasoningEffort = effort as ReasoningEffort;
   }
   const contextCells = raw.contextCells;
   if (typeof contextCells === 'number' && Number.isFinite(contextCells)) {

@@ -113,9 +113,10 @@ export interface IChatInfo {
  *   `keeps` (the failed cell it went below rather than replace), `trim_to`
  *   (what that cell was cut to, '' for kept whole), `note` (what happened
  *   to that cell, in a sentence)
- * - observation: `action_id`, `turn`, `status`, `text`, `code`, `outputs`,
- *   `execution_count`, `duration_ms`, `cell_id`, `note` (what the status
- *   means, when it is not `ok` or `error`)
+ * - observation: `action_id`, `turn`, `status`, `text`, `code`, `outputs`
+ *   (nbformat, bounded: text, one image thumbnail, DataFrames as
+ *   {@link TABLE_MIME}), `execution_count`, `duration_ms`, `cell_id`,
+ *   `note` (what the status means, when it is not `ok` or `error`)
  * - final: `text`, `turn`
  * - condensed: `text` (older steps were condensed for the model to fit its
  *   context window; the chat keeps them all), `turn`
@@ -148,6 +149,22 @@ export interface IChatEntry {
   replaced?: boolean;
   keeps?: string;
   trim_to?: string;
+}
+
+/**
+ * The MIME type of a DataFrame in an observation's `outputs`: a compact
+ * table the server read from pandas' HTML (never HTML itself).
+ */
+export const TABLE_MIME = 'application/vnd.codeact.table+json';
+
+/** The data of {@link TABLE_MIME}. */
+export interface ITableData {
+  head: string[][];
+  body: string[][];
+  /** Leading columns of the body that are the index. */
+  index_columns: number;
+  /** What pandas said of its size, and what was cut. */
+  note?: string;
 }
 
 // -- REST -------------------------------------------------------------------
@@ -192,6 +209,36 @@ export interface IChatDetail {
  */
 export interface IRules {
   files: string[];
+}
+
+/** One model of `GET codeact/models`. */
+export interface IModelInfo {
+  id: string;
+  /** Whether the model takes a reasoning effort. */
+  reasoning_effort: boolean;
+}
+
+/**
+ * `GET codeact/models[?refresh=1]`: what the endpoint's `/v1/models` lists
+ * (the configured model always among them), for the panel's picker.
+ */
+export interface IModelList {
+  models: IModelInfo[];
+  /** `c.CodeAct.model`. */
+  default: string;
+  /** The reasoning efforts the server accepts. */
+  efforts: string[];
+  /** Why the list could not be read (then only the default is offered). */
+  problem: string | null;
+}
+
+/**
+ * `GET codeact/docs/setup`: the README's section on pointing the agent at
+ * a model, from the installed package.
+ */
+export interface ISetupDocs {
+  title: string;
+  markdown: string;
 }
 
 /** `GET codeact/context/expression`. */
@@ -364,6 +411,10 @@ export interface IUserMessage {
   narrate?: boolean;
   /** Render the agent's outputs untrusted. */
   untrusted?: boolean;
+  /** The user's pick of model (absent: the server's `c.CodeAct.model`). */
+  model?: string;
+  /** The user's pick of reasoning effort (absent: the server's). */
+  reasoning_effort?: string;
 }
 
 export interface IStopMessage {

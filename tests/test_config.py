@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 from traitlets.config import Config
 
-from jupyter_codeact.config import NO_MODEL_MESSAGE, PLACEHOLDER_KEY, CodeAct, ConfigError
+from jupyter_codeact.config import (
+    NO_MODEL_MESSAGE,
+    PLACEHOLDER_KEY,
+    SERVER_NO_MODEL_MESSAGE,
+    CodeAct,
+    ConfigError,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -53,7 +59,7 @@ def test_public_settings_never_include_the_key() -> None:
     assert "sk-secret-value" not in repr(public)
     assert public["has_api_key"] is True
     assert public["problem"] is None
-    assert CodeAct().public_settings()["problem"] == NO_MODEL_MESSAGE
+    assert CodeAct().public_settings()["problem"] == SERVER_NO_MODEL_MESSAGE
 
 
 @pytest.mark.parametrize(

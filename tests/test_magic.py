@@ -88,6 +88,7 @@ def test_a_follow_up_continues_the_conversation_with_the_variables(
             "%%codeact --new\nDouble the prices into revenue",
             "%%codeact\nNow total the revenue",
             "answer = _\nprint(total, revenue, repr(answer))",
+            "answer",
         ]
     )
     # Variables go both ways, and the answer is the cell's value.
@@ -105,9 +106,12 @@ def test_a_follow_up_continues_the_conversation_with_the_variables(
     assert "<solution>revenue holds 3 values</solution>" in replies
     assert "- revenue: list of int (len 3)" in follow_up.last_user_text
     assert follow_up.last_user_text.endswith("Now total the revenue")
-    value = nb.cells[2].outputs[-1]
-    assert value["output_type"] == "execute_result"
-    assert value["data"]["text/markdown"] == "The total is 24"
+    # The run's view shows the answer; the cell does not show it a second time as its value.
+    assert [o["output_type"] for o in nb.cells[2].outputs] == ["display_data"]
+    assert "**Answer:** The total is 24" in nb.cells[2].outputs[0]["data"]["text/markdown"]
+    # Shown in another cell, the answer shows as usual.
+    [shown] = nb.cells[4].outputs
+    assert shown["data"]["text/markdown"] == "The total is 24"
 
 
 def test_the_agent_debugs_its_own_error(magic_llm: ScriptedLLM, notebooks: NotebookKernel) -> None:
@@ -125,6 +129,14 @@ def test_the_agent_debugs_its_own_error(magic_llm: ScriptedLLM, notebooks: Noteb
     assert "{'a': 1}" in magic_llm.requests[base + 2].last_user_text
     assert step_titles(nb) == ["Step 1 · error", "Step 2 · ok"]
     assert text_of(nb.cells[1]) == "1\n"
+
+
+def shown_answer(cell: nbformat.NotebookNode) -> str:
+    """The answer as the run's view shows it (once: the cell does not show it again)."""
+    view = cell.outputs[-1]
+    assert view["output_type"] == "display_data"
+    lines = view["data"]["text/plain"].splitlines()
+    return next(line for line in lines if line.startswith("Answer: "))[len("Answer: ") :]
 
 
 def markdown_values(nb: nbformat.NotebookNode) -> list[str]:
@@ -149,7 +161,8 @@ def test_the_live_view_and_the_saved_notebook_both_present_the_run(
         "<solution>The answer is **42** [link](javascript:alert(1))</solution>",
     )
     nb = notebooks.run(["%%codeact --new\nShow it"])
-    view, value = nb.cells[0].outputs
+    # The answer once: in the view (the cell's value, `_`, is not shown again).
+    (view,) = nb.cells[0].outputs
     # What the notebook keeps: the run as static markdown (no widget to be missing when it
     # is reopened without a kernel or widget state), and as text.
     assert "application/vnd.jupyter.widget-view+json" not in view["data"]
@@ -164,8 +177,6 @@ def test_the_live_view_and_the_saved_notebook_both_present_the_run(
     assert fallback.startswith("CodeAct: Show it\nStep 1 (ok):\n")
     assert "Answer: The answer is **42**" in fallback
     assert fallback.endswith("[answered · 2 turns · " + fallback.rsplit("· ", 1)[-1])
-    # The answer as the cell's value: markdown, made safe.
-    assert value["data"]["text/markdown"] == ("The answer is **42** [link]\\(javascript:alert(1))")
     # The live widgets: prose and answer as safe markdown, code as a python block.
     shown = markdown_values(nb)
     assert "The column is `price`; the rows add up to **60** &lt;img src=x onerror=alert(1)>." in (
@@ -285,7 +296,7 @@ def test_a_bug_during_a_run_finishes_the_view_and_the_conversation_goes_on(
     (request,) = magic_llm.requests[base:]
     assert any("First request" in str(m["content"]) for m in request.messages)
     assert request.last_user_text.endswith("Second request")
-    assert nb.cells[2].outputs[-1]["data"]["text/plain"] == "after the bug"
+    assert shown_answer(nb.cells[2]) == "after the bug"
 
 
 def test_a_failing_view_stops_the_run_and_leaves_no_agent_running(
@@ -327,7 +338,7 @@ def test_a_failing_view_stops_the_run_and_leaves_no_agent_running(
     assert re.search(r">(Stopped|Answered) · \d turns", "".join(html_values(nb)))  # footer
     assert step_titles(nb)[0] == "Step 1 · ok"  # from the record, past the broken view
     assert text_of(nb.cells[1]) == "1\n"
-    assert nb.cells[2].outputs[-1]["data"]["text/plain"] == "settled"
+    assert shown_answer(nb.cells[2]) == "settled"
 
 
 def test_a_stop_as_an_action_starts_leaves_nothing_armed(notebooks: NotebookKernel) -> None:
@@ -524,7 +535,7 @@ def test_an_action_past_its_timeout_is_interrupted_and_the_model_told(
     seen = magic_llm.requests[base + 1].last_user_text
     assert "sleeping" in seen and "did not finish within 0.5 seconds" in seen
     assert step_titles(nb) == ["Step 1 · timeout"]
-    assert nb.cells[0].outputs[-1]["data"]["text/plain"] == "it timed out"
+    assert shown_answer(nb.cells[0]) == "it timed out"
 
 
 def test_options_override_the_configuration_for_one_request(
@@ -644,7 +655,7 @@ def test_tools_style_runs_native_calls_in_the_users_kernel(
     assert result["role"] == "tool" and result["tool_call_id"] == call_id
     assert re.fullmatch(r"Observation:\n42\n\(This ran in cell c[0-9a-f]+\.\)", result["content"])
     assert step_titles(nb) == ["Step 1 · ok"]
-    assert nb.cells[0].outputs[-1]["data"]["text/markdown"] == "tool_value is 42."
+    assert "**Answer:** tool_value is 42." in nb.cells[0].outputs[-1]["data"]["text/markdown"]
     assert any(code in v for v in markdown_values(nb))  # the step shows the code
 
 

@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from jupyter_codeact.config import NO_MODEL_MESSAGE
 from jupyter_codeact.magic.approval import PROMPT
+from jupyter_codeact.magic.magics import KERNEL_NO_MODEL_MESSAGE
 from jupyter_codeact.testing import ScriptedLLM
 
 from .conftest import MODEL, clean_env
@@ -89,7 +89,10 @@ def test_nothing_configured_says_what_to_set_in_one_line(tmp_path: Path) -> None
         "UsageError: Unknown option --frobnicate; the options are --action-style, --approve,"
         in shown
     )
-    assert f"CodeAct: {NO_MODEL_MESSAGE}\n" in done.stderr
+    # Kernels do not get the server's key: the message says so, and how to give one.
+    assert f"CodeAct: {KERNEL_NO_MODEL_MESSAGE}\n" in done.stderr
+    for way in ("ipython_config.py", "%config CodeAct.api_key", "share_key_with_kernels"):
+        assert way in KERNEL_NO_MODEL_MESSAGE
     assert "Traceback" not in shown
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from tornado.httpclient import HTTPClientError
 
-from jupyter_codeact.config import NO_MODEL_MESSAGE
+from jupyter_codeact.config import NO_MODEL_MESSAGE, SERVER_NO_MODEL_MESSAGE
 from jupyter_codeact.executors.kernel import KernelExecutor
 from jupyter_codeact.server.document.cells import source_hash
 from jupyter_codeact.testing import Reply, ScriptedLLM
@@ -292,7 +292,9 @@ async def test_no_model_configured_says_how_to_set_one(
     jp_fetch: Any, jp_ws_fetch: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config = json.loads((await jp_fetch("codeact", "config")).body)
-    assert config["configured"] is False and config["problem"] == NO_MODEL_MESSAGE
+    # The panel's note: what to set, and that the Jupyter server must restart.
+    assert config["configured"] is False and config["problem"] == SERVER_NO_MODEL_MESSAGE
+    assert "restart the Jupyter server" in config["problem"]
     chat_id = await new_chat(jp_fetch)
     client = await ChatClient.connect(jp_ws_fetch, chat_id)
     client.ask("hi")

@@ -64,3 +64,20 @@ c.CodeAct.mcp_servers["shop"] = {
     "url": os.environ["CODEACT_UI_SHOP_URL"],
     "headers": {"Authorization": f"Bearer {_HEADER_SECRET}"},
 }
+
+# Two chats written before the server starts, for the browser benchmark of a long chat
+# reopened (tests/benchmark.spec.ts): the same steps, 10 and 300 of them, each with its
+# notebook. Written every time this file is read, into the folders it chose.
+from jupyter_codeact.testing.long_chat import write_long_chat  # noqa: E402
+
+for _steps in (10, 300):
+    _name = f"bench-chat-{_steps}.ipynb"
+    Path(c.ServerApp.root_dir, _name).write_text(
+        '{"cells": [{"cell_type": "code", "source": "", "metadata": {}, "outputs": [], '
+        '"execution_count": null}], "metadata": {"kernelspec": {"name": "python3", '
+        '"display_name": "Python 3", "language": "python"}}, "nbformat": 4, '
+        '"nbformat_minor": 5}'
+    )
+    write_long_chat(
+        Path(c.CodeActExtension.chats_dir), c.ServerApp.root_dir, _name, _steps, f"{_steps} steps"
+    )

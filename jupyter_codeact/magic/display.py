@@ -49,10 +49,14 @@ _STATUS_COLOURS = {
     "refused": "var(--jp-warn-color1, #ef6c00)",
 }
 # ipywidgets' HTML sets a line height of a whole widget row (28px): text is single-spaced.
+# The theme's text on a tint of its error colour: readable in light and dark themes alike
+# (the error-color3 background is light pink in the dark theme too, under light text).
 _ERROR = (
     "white-space: pre-wrap; line-height: normal; margin: 6px 0; padding: 8px 12px; "
     "border-left: 4px solid var(--jp-error-color1, #c62828); "
-    "background: var(--jp-error-color3, #ffebee);"
+    "color: var(--jp-ui-font-color1, #212121); "
+    "background: color-mix(in srgb, var(--jp-error-color1, #c62828) 12%, "
+    "var(--jp-layout-color1, #ffffff));"
 )
 _MUTED = (
     "color: var(--jp-ui-font-color2, #757575); font-size: 90%; margin: 4px 0; line-height: normal;"

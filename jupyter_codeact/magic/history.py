@@ -39,7 +39,29 @@ _REASONS = {
 
 
 class Answer(str):
-    """The final answer: a ``str`` that a notebook shows as Markdown, a terminal as text."""
+    """The final answer: a ``str`` that a notebook shows as Markdown, a terminal as text.
+
+    The run's view already shows it, so as the value of the cell that ran the request it
+    is not shown a second time (``_`` and ``answer = %codeact ...`` still hold it); shown
+    anywhere else (``answer`` in a later cell, ``display(answer)``), it shows as usual.
+    """
+
+    _shell: Any = None
+    _shown_in: int | None = None
+
+    def shown_in_view(self, shell: Any) -> Answer:
+        """The view of the run in ``shell``'s current cell shows this answer."""
+        self._shell, self._shown_in = shell, getattr(shell, "execution_count", None)
+        return self
+
+    def _ipython_display_(self) -> None:
+        shell = self._shell
+        if shell is not None and getattr(shell, "execution_count", None) == self._shown_in:
+            return  # the cell's own view says it just above
+        from IPython import display as ipython_display
+
+        show: Any = ipython_display.display  # untyped
+        show({"text/markdown": self._repr_markdown_(), "text/plain": str(self)}, raw=True)
 
     def _repr_markdown_(self) -> str:
         return safe_markdown(str(self))  # model text, in a trusted output

@@ -10,7 +10,7 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import TraitError
 
-from ..config import CodeAct, ConfigError
+from ..config import CodeAct, ConfigError, NoModelError
 from .approval import no_stdin_message, stdin_available
 from .history import Answer, History
 from .options import parse_line
@@ -20,6 +20,18 @@ USAGE = (
     "Give the agent a request: `%codeact <request>`, or a `%%codeact` cell whose body is "
     "the request (`%codeact?` lists the options)."
 )
+
+
+KERNEL_NO_MODEL_MESSAGE = (
+    "No model is configured in this kernel. JupyterLab's server may have a key, but the "
+    "kernels it starts do not get it, by design: code the model writes runs in the kernel and "
+    "could read it. Give this kernel a model in one of three ways: c.CodeAct.api_key (or "
+    "c.CodeAct.base_url for a local server) in ipython_config.py; %config CodeAct.api_key = "
+    "'...' in the notebook (then the key is in the notebook); or "
+    "c.CodeAct.share_key_with_kernels = True in jupyter_server_config.py, then restart the "
+    "Jupyter server and this kernel."
+)
+"""One line: why the magic has no model, and the three ways to give it one."""
 
 
 def invalid_config_message(error: TraitError) -> str:
@@ -116,10 +128,14 @@ class CodeActMagics(Magics):
             print(no_stdin_message(option=args.approve, setting=configured), file=sys.stderr)
             return None
         try:
-            return session.run(request, settings, RunOptions(approve=approve, insert=args.insert))
+            answer = session.run(request, settings, RunOptions(approve=approve, insert=args.insert))
+        except NoModelError:
+            print(f"CodeAct: {KERNEL_NO_MODEL_MESSAGE}", file=sys.stderr)
+            return None
         except (ConfigError, RunError) as error:
             print(f"CodeAct: {error}", file=sys.stderr)
             return None
+        return answer.shown_in_view(self.shell) if answer is not None else None
 
     def _settings(self, args: Any) -> CodeAct:
         """``CodeAct`` from the shell's configuration, then this call's options."""

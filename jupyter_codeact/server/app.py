@@ -10,6 +10,7 @@ from traitlets import Float, Instance, Int, Unicode, default
 from ..config import CodeAct
 from .document.file_writer import FileWriter
 from .document.hub import Documents
+from . import chat_rest
 from .handlers import handlers
 from .kernel_guard import guard_kernel_manager
 from .kernels import NotebookKernels
@@ -113,6 +114,7 @@ class CodeActExtension(ExtensionApp):
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(handlers())
+        self.handlers.extend(chat_rest.handlers())
 
     async def stop_extension(self) -> None:
         if self.chats is not None:

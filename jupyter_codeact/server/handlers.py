@@ -22,6 +22,7 @@ from ..config import CodeAct
 from .context import namespace_expression
 from .limits import DEFAULT_LIMITS, InputError, Limits, check_path, decode_json, size
 from .placement import Where
+from .models import ModelChoice
 from .protocol import ProtocolError, parse_client_message
 
 if TYPE_CHECKING:
@@ -244,7 +245,8 @@ class ChatSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
                     f"{size(limits.max_chat_chars)} for one chat: start a new chat (New chat).",
                 )
                 return
-            problem = self.session.ask(
+            choice = ModelChoice(parsed["model"], parsed["reasoning_effort"])
+            problem = self.manager.models.check(choice) or self.session.ask(
                 parsed["text"],
                 context=parsed["context"],
                 approval=parsed["approval"],
@@ -258,6 +260,7 @@ class ChatSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
                     narrate=parsed["narrate"],
                 ),
                 untrusted=parsed["untrusted"],
+                choice=choice,
             )
             if problem:
                 self.send({"type": "problem", "message": problem})

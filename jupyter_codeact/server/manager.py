@@ -4,6 +4,7 @@ notebooks they change (:mod:`.document.hub`) and run in (:mod:`.kernels`)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from ..config import CodeAct
 from ..core.llm import LLM, OpenAIChat
 from .document.hub import Documents
 from .kernels import NotebookKernels
+from .models import ModelCatalog, ModelChoice
 from .session import ChatSession
 from .store import ChatStore
 from .tools import ServerTools
@@ -31,15 +33,25 @@ class ChatManager:
         self.documents = documents
         self.kernels = kernels
         self.tools = ServerTools(settings, root_dir)
+        self.models = ModelCatalog(settings)
         self._sessions: dict[str, ChatSession] = {}
-        self._llm: OpenAIChat | None = None
+        self._llms: dict[ModelChoice, OpenAIChat] = {}
 
-    def llm(self) -> LLM:
-        # One client (and connection pool) for every chat; built when first needed so that a
-        # server without a configured model still starts and can say what to set.
-        if self._llm is None:
-            self._llm = self.settings.make_llm()
-        return self._llm
+    def llm(self, choice: ModelChoice | None = None) -> LLM:
+        # One client (and connection pool) per model for every chat; built when first needed
+        # so that a server without a configured model still starts and can say what to set.
+        choice = choice or ModelChoice()
+        if choice.model == self.settings.model:
+            choice = dataclasses.replace(choice, model=None)
+        if choice not in self._llms:
+            settings = self.settings.llm_settings()
+            picked = dataclasses.replace(
+                settings,
+                model=choice.model or settings.model,
+                reasoning_effort=choice.reasoning_effort or settings.reasoning_effort,
+            )
+            self._llms[choice] = OpenAIChat(picked)
+        return self._llms[choice]
 
     def session(self, chat_id: str) -> ChatSession | None:
         session = self._sessions.get(chat_id)
@@ -97,6 +109,5 @@ class ChatManager:
     async def close(self) -> None:
         await asyncio.gather(*(session.close() for session in self._sessions.values()))
         await self.documents.close()
-        if self._llm is not None:
-            await self._llm.close()
+        await asyncio.gather(*(llm.close() for llm in self._llms.values()))
         await self.tools.close()

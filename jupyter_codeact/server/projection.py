@@ -24,50 +24,15 @@ from ..core.events import (
     ThinkingDelta,
     Usage,
 )
-from ..core.observation import status_note, truncate_middle
+from ..core.observation import status_note
 from .entries import ChatEntries
+from .entry_outputs import entry_outputs
 from .protocol import ChatEntry, ChatState
-
-MAX_ENTRY_OUTPUT_CHARS = 4_000
 
 _LIMIT_ADVICE = {
     "max_turns": "ask it to go on, or raise c.CodeAct.max_turns.",
     "token_budget": "ask it to go on, or raise c.CodeAct.token_budget.",
 }
-
-
-def short_outputs(outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Outputs small enough to keep in a chat entry: text bounded, images dropped.
-
-    The cell in the notebook keeps the real outputs; the entry only summarises them.
-    """
-    kept: list[dict[str, Any]] = []
-    for output in outputs:
-        kind = output.get("output_type")
-        if kind == "stream":
-            text = output.get("text", "")
-            text = "".join(text) if isinstance(text, list) else str(text)
-            kept.append({**output, "text": truncate_middle(text, MAX_ENTRY_OUTPUT_CHARS)})
-        elif kind in ("execute_result", "display_data"):
-            data = output.get("data", {})
-            plain = data.get("text/plain", "")
-            plain = "".join(plain) if isinstance(plain, list) else str(plain)
-            small = {"text/plain": truncate_middle(plain, MAX_ENTRY_OUTPUT_CHARS)} if plain else {}
-            if not small:
-                small = {"text/plain": f"[{', '.join(sorted(data)) or 'output'}]"}
-            kept.append({**output, "data": small, "metadata": {}})
-        elif kind == "error":
-            kept.append(
-                {
-                    **output,
-                    "traceback": [
-                        truncate_middle(
-                            "\n".join(output.get("traceback", [])), MAX_ENTRY_OUTPUT_CHARS
-                        )
-                    ],
-                }
-            )
-    return kept
 
 
 class EventProjector:
@@ -232,7 +197,7 @@ class EventProjector:
             "status": event.status,
             "text": event.text,
             "code": event.code,
-            "outputs": short_outputs(event.outputs),
+            "outputs": entry_outputs(event.outputs),
             "execution_count": event.execution_count,
             "cell_id": cell_id,
         }

@@ -31,7 +31,11 @@ client -> server (:data:`ClientMessage`):
 - ``{"type": "user_message", "text": str, "context": str?, "approval": "auto"|"ask"?,
   "action_style": "auto"|"tags"|"tools"?, "replace_failed": bool?, "user_cell": str?,
   "user_cell_id": str?, "selected_cell": str?, "position": "belowLast"|"end"?,
-  "narrate": bool?, "untrusted": bool?}``: a request. ``context`` is the notebook/kernel
+  "narrate": bool?, "untrusted": bool?, "model": str?, "reasoning_effort": str?}``: a
+  request. ``model`` and ``reasoning_effort`` are the user's pick in the panel's header
+  (absent: ``c.CodeAct.model`` and ``c.CodeAct.reasoning_effort``), checked against the
+  endpoint's ``/v1/models`` (:mod:`.models`); a model it does not list is refused with a
+  ``problem``. ``context`` is the notebook/kernel
   summary the panel gathered (the server bounds it); ``approval`` the mode chosen in the
   panel; ``action_style`` the panel's choice of how the model acts (absent:
   ``c.CodeAct.action_style``); ``replace_failed`` the panel's *Replace failed cells*
@@ -133,7 +137,9 @@ class ChatEntry(TypedDict, total=False):
       cut to; "" for kept whole, marked as failed) and ``note`` (what happened to that
       cell, in a sentence), when it kept one
     - observation: ``action_id``, ``turn``, ``status``, ``text`` (what the model read),
-      ``code`` (what ran), ``outputs`` (nbformat, bounded), ``execution_count``,
+      ``code`` (what ran), ``outputs`` (nbformat, bounded by :mod:`.entry_outputs`: text,
+      one image thumbnail, DataFrames as ``application/vnd.codeact.table+json``
+      ``{"head", "body", "index_columns", "note"?}``), ``execution_count``,
       ``duration_ms`` (from the code going to the kernel to its result), ``cell_id``,
       ``note`` (what the status means for the user, when it is not ``ok`` or ``error``)
     - final: ``text``, ``turn``
@@ -243,6 +249,9 @@ def parse_client_message(message: Any, limits: Limits = DEFAULT_LIMITS) -> dict[
             "position": position or "belowLast",
             "narrate": bool(flags["narrate"]),
             "untrusted": bool(flags["untrusted"]),
+            "model": _string(message, "model", required=False, limit=ids) or None,
+            "reasoning_effort": _string(message, "reasoning_effort", required=False, limit=ids)
+            or None,
         }
     if kind == "stop":
         return {"type": "stop"}

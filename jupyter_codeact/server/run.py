@@ -7,7 +7,7 @@ import asyncio
 import dataclasses
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..config import CodeAct
 from ..core.agent import Agent
@@ -17,6 +17,7 @@ from ..core.llm import LLM
 from ..core.styles import ActionStyle
 from .chat_file import ChatRecord
 from .entries import ChatEntries
+from .models import ModelChoice
 from .notebook_executor import NotebookExecutor
 from .persistence import ChatSaver
 from .projection import EventProjector
@@ -34,6 +35,7 @@ class RunOptions:
     action_style: ActionStyle | None = None
     replace_failed: bool = True
     user_cell: str = ""
+    choice: ModelChoice = field(default_factory=ModelChoice)  # the user's pick (checked)
 
 
 def known_cells(record: ChatRecord) -> list[Cell]:
@@ -64,7 +66,7 @@ class ChatRun:
         record: ChatRecord,
         *,
         settings: CodeAct,
-        llm: Callable[[], LLM],
+        llm: Callable[[ModelChoice], LLM],
         executor: NotebookExecutor,
         tools: ChatTools | None,
         projector: EventProjector,
@@ -92,15 +94,20 @@ class ChatRun:
     def agent_or_none(self) -> Agent | None:
         return self._agent
 
-    def agent(self, action_style: ActionStyle | None) -> Agent:
+    def agent(
+        self, action_style: ActionStyle | None, choice: ModelChoice | None = None
+    ) -> Agent:
         options = self.settings.agent_options(require_solution=False, cells=True)
         if action_style is not None:  # the panel's choice for this request
             options = dataclasses.replace(options, action_style=action_style)
+        llm = self._llm(choice or ModelChoice())
+        if self._agent is not None:
+            self._agent.llm = llm  # the model picked for this request
         if self._agent is None:
             cells = CellBook()
             cells.restore(known_cells(self.record))
             self._agent = Agent(
-                self._llm(),
+                llm,
                 self.executor,
                 options,
                 history=self.record.messages or None,
@@ -130,7 +137,7 @@ class ChatRun:
     async def _run(self, text: str, options: RunOptions) -> None:
         self.projector.begin()
         self._set_state("thinking")
-        agent = self.agent(options.action_style)
+        agent = self.agent(options.action_style, options.choice)
         agent.options = dataclasses.replace(agent.options, replace_failed=options.replace_failed)
         final: ChatState = "error"
         try:

@@ -26,17 +26,18 @@ from .document.hub import Documents, NotebookDocument, Page
 from .document.log import OpLog
 from .entries import ChatEntries
 from .kernels import NotebookKernels
+from .models import ModelChoice
 from .notebook_executor import NotebookExecutor, RunRequest, restore_cells
 from .pages import Pages
 from .persistence import SERVER_STOPPED, ChatSaver, recover
 from .placement import Where
-from .projection import EventProjector, short_outputs
+from .projection import EventProjector
 from .protocol import ChatState
 from .run import ChatRun, RunOptions
 from .store import ChatRecord, ChatStore
 from .tools import ChatTools, ServerTools
 
-__all__ = ["SERVER_STOPPED", "ChatSession", "short_outputs"]
+__all__ = ["SERVER_STOPPED", "ChatSession"]
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ class ChatSession:
         *,
         store: ChatStore,
         settings: CodeAct,
-        llm: Callable[[], LLM],
+        llm: Callable[[ModelChoice], LLM],
         documents: Documents,
         kernels: NotebookKernels,
         tools: ServerTools | None = None,
@@ -174,12 +175,14 @@ class ChatSession:
         user_cell_id: str = "",
         where: Where | None = None,
         untrusted: bool = False,
+        choice: ModelChoice | None = None,
     ) -> str | None:
         """Start a run; returns a problem sentence instead if one cannot start now.
 
         ``replace_failed`` is the panel's setting (None: the configured one); ``user_cell``
         the id given to the user's cell this request is about (Fix the Error), which is
-        notebook cell ``user_cell_id``; ``where`` says where new cells go.
+        notebook cell ``user_cell_id``; ``where`` says where new cells go;
+        ``choice`` the model the user picked (checked by the caller).
         """
         if self.running:
             return BUSY
@@ -193,7 +196,8 @@ class ChatSession:
             title = self.settings.redactor().redact(text.strip().splitlines()[0])
             self.record.info["title"] = title[:80]
             self.broadcast({"type": "chat", "chat": self.record.info})
-        self.entries.add({"role": "user", "text": text, "model": self.settings.model})
+        model = (choice.model if choice else None) or self.settings.model
+        self.entries.add({"role": "user", "text": text, "model": model})
         try:
             self.settings.check()
         except ConfigError as error:
@@ -208,6 +212,7 @@ class ChatSession:
                 action_style=action_style,
                 replace_failed=replace,
                 user_cell=user_cell if user_cell_id else "",
+                choice=choice or ModelChoice(),
             ),
         )
         return None

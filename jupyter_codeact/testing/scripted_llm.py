@@ -146,7 +146,7 @@ class ScriptedLLM:
         self,
         script: Iterable[Reply | str | dict[str, Any]] | Responder | None = None,
         *,
-        models: tuple[str, ...] = ("scripted-model",),
+        models: Iterable[str | dict[str, Any]] = ("scripted-model",),
         required_key: str | None = None,
         rejects: tuple[str, ...] = (),
         error_style: ErrorStyle = "openai",
@@ -155,7 +155,8 @@ class ScriptedLLM:
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
-        self.models = models
+        self._initial_models = tuple(models)
+        self.set_models(self._initial_models)
         self.required_key = required_key
         self.context_window = context_window
         """Tokens a prompt may have (None: no limit)."""
@@ -184,6 +185,13 @@ class ScriptedLLM:
     def url(self) -> str:
         """The base URL to give the openai client (ends in /v1)."""
         return f"http://127.0.0.1:{self.port}/v1"
+
+    def set_models(self, models: Iterable[str | dict[str, Any]]) -> None:
+        """The models served: names, or ``/v1/models`` entries (``{"id": ..., **fields}``,
+        e.g. ``supported_parameters``, as OpenRouter lists them)."""
+        entries = [m if isinstance(m, dict) else {"id": m} for m in models]
+        self.model_entries = {str(entry["id"]): entry for entry in entries}
+        self.models = tuple(self.model_entries)
 
     def set_script(self, script: Iterable[Reply | str | dict[str, Any]] | Responder | None) -> None:
         with self._lock:
@@ -317,13 +325,13 @@ class _Handler(BaseHTTPRequestHandler):
                         "object": "list",
                         "data": [
                             {
-                                "id": m,
                                 "object": "model",
                                 "created": 0,
                                 "owned_by": "scripted",
                                 **self._window_fields(),
+                                **entry,
                             }
-                            for m in self.llm.models
+                            for entry in self.llm.model_entries.values()
                         ],
                     },
                 )
@@ -346,6 +354,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self.llm.error_style = body["error_style"]
             if "context_window" in body:
                 self.llm.context_window = body["context_window"]
+            if "models" in body:
+                self.llm.set_models(body["models"])
             if body.get("append"):
                 self.llm.push(*body.get("replies", []))
             else:
@@ -360,6 +370,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.llm.rejects = tuple(body.get("rejects", ()))
             self.llm.error_style = body.get("error_style", "openai")
             self.llm.context_window = body.get("context_window")
+            self.llm.set_models(body.get("models") or self.llm._initial_models)
             self._json(200, {})
             return
         if not path.endswith("/chat/completions"):

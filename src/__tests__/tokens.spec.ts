@@ -47,7 +47,9 @@ describe('normalizeSettings', () => {
         contextCells: 12,
         untrustedAgentOutputs: true,
         replaceFailedCells: false,
-        narrate: true
+        narrate: true,
+        model: 'gpt-5-mini',
+        reasoningEffort: 'low'
       })
     ).toEqual({
       approvalMode: 'ask',
@@ -56,7 +58,9 @@ describe('normalizeSettings', () => {
       contextCells: 12,
       untrustedAgentOutputs: true,
       replaceFailedCells: false,
-      narrate: true
+      narrate: true,
+      model: 'gpt-5-mini',
+      reasoningEffort: 'low'
     });
   });
 
@@ -107,6 +111,12 @@ describe('settings schema', () => {
     for (const value of properties.actionStyle.enum) {
       expect(normalizeSettings({ actionStyle: value }).actionStyle).toBe(value);
     }
+    for (const value of properties.reasoningEffort.enum) {
+      expect(
+        normalizeSettings({ reasoningEffort: value }).reasoningEffort
+      ).toBe(value);
+    }
+    expect(properties.model.default).toBe(DEFAULT_SETTINGS.model);
     for (const value of properties.insertPosition.enum) {
       expect(normalizeSettings({ insertPosition: value }).insertPosition).toBe(
         value

@@ -63,7 +63,27 @@ function fakeManager(model: ChatModel, overrides: Partial<IPublicConfig> = {}) {
     approvalMode: 'auto',
     send: jest.fn(async () => undefined),
     stop: jest.fn(),
-    newChat: jest.fn(async () => undefined)
+    newChat: jest.fn(async () => undefined),
+    cellPosition: () => null,
+    history: {
+      changed: new Signal<unknown, void>({}),
+      chats: () => [],
+      refresh: async () => undefined
+    },
+    models: {
+      list: {
+        models: [{ id: 'scripted-model', reasoning_effort: false }],
+        default: 'scripted-model',
+        efforts: [],
+        problem: null
+      },
+      error: null,
+      model: 'scripted-model',
+      unavailable: null,
+      effort: '',
+      ready: true,
+      takesEffort: () => false
+    }
   };
   return { manager, executor, approvals };
 }
@@ -116,16 +136,27 @@ describe('ChatView', () => {
     host.querySelector(`button[aria-label="${label}"]`) as HTMLButtonElement;
 
   it('shows the model and, when none is configured, how to set one', async () => {
+    const { manager: configured } = fakeManager(withEntries([]));
+    await show(configured);
+    const picker = host.querySelector(
+      'select[aria-label="Model"]'
+    ) as HTMLSelectElement;
+    expect(picker.value).toBe('scripted-model');
+    expect(picker.title).toContain('http://127.0.0.1:9/v1');
+
     const problem = 'No model is configured: set OPENAI_API_KEY, then restart.';
     const { manager } = fakeManager(withEntries([]), {
       configured: false,
       problem
     });
     await show(manager);
+    // No model is claimed that is not set up, and nothing can be sent.
     expect(host.querySelector('.jp-CodeAct-model')!.textContent).toBe(
-      'scripted-model · http://127.0.0.1:9/v1'
+      'No model set up'
     );
+    expect(host.querySelector('select[aria-label="Model"]')).toBeNull();
     expect(host.querySelector('[role="alert"]')!.textContent).toBe(problem);
+    expect(button('Send').disabled).toBe(true);
     expect(host.querySelector('.jp-CodeAct-notebook')!.textContent).toBe(
       'sales.ipynb'
     );

@@ -6,7 +6,7 @@
 import { Cell } from '@jupyterlab/cells';
 import { Notebook } from '@jupyterlab/notebook';
 
-import { escapeHtmlInMarkdown } from '../panel/text';
+import { modelMarkdown } from '../panel/math';
 import { insertMarkdown } from './edit';
 import { InsertPosition } from '../tokens';
 import { insertionIndex } from './placement';
@@ -14,7 +14,7 @@ import { cellProvenance } from './provenance';
 
 /**
  * Insert a final answer as a markdown cell below the chat's last cell
- * (model text made safe, as for explanations).
+ * (model text made safe, as for explanations, money kept as money).
  */
 export function insertAnswer(options: {
   notebook: Notebook;
@@ -34,7 +34,7 @@ export function insertAnswer(options: {
     chatId,
     position: options.position
   });
-  return insertMarkdown(notebook, index, escapeHtmlInMarkdown(options.text), {
+  return insertMarkdown(notebook, index, modelMarkdown(options.text), {
     chat_id: chatId,
     turn: 0,
     action_id: '',

@@ -1,5 +1,6 @@
 /**
- * The message input: Enter sends, Shift+Enter adds a line; Send becomes
+ * The message input: Enter sends, Shift+Enter adds a line, Escape stops
+ * the agent (or, when it is not working, clears the draft); Send becomes
  * Stop while the agent works; the approval mode is chosen here too.
  */
 import { ISignal, Signal } from '@lumino/signaling';
@@ -44,6 +45,8 @@ export class ComposerModel {
 export interface IComposerProps {
   model: ComposerModel;
   busy: boolean;
+  /** Nothing can be sent (no model is set up): Send is disabled. */
+  disabled?: boolean;
   approvalMode: ApprovalMode;
   onApprovalModeChange: (mode: ApprovalMode) => void;
   onSend: (text: string) => void;
@@ -71,7 +74,7 @@ export function Composer(props: IComposerProps): JSX.Element {
 
   const send = (): void => {
     const text = model.value;
-    if (!text.trim() || busy) {
+    if (!text.trim() || busy || props.disabled) {
       return;
     }
     model.value = '';
@@ -79,6 +82,17 @@ export function Composer(props: IComposerProps): JSX.Element {
   };
 
   const onKeyDown = (event: React.KeyboardEvent<HTMLTextAreaElement>): void => {
+    if (event.key === 'Escape' && !event.nativeEvent.isComposing) {
+      // Ours, not JupyterLab's (it would leave the panel for the notebook).
+      event.preventDefault();
+      event.stopPropagation();
+      if (busy) {
+        props.onStop();
+      } else {
+        model.value = '';
+      }
+      return;
+    }
     if (
       event.key === 'Enter' &&
       !event.shiftKey &&
@@ -95,7 +109,8 @@ export function Composer(props: IComposerProps): JSX.Element {
         ref={input}
         className="jp-CodeAct-input"
         aria-label="Message CodeAct"
-        placeholder="Ask CodeAct to do something in this notebook (Enter sends, Shift+Enter adds a line)"
+        placeholder="Ask CodeAct to work in this notebook"
+        title="Enter sends, Shift+Enter adds a line, Escape stops the agent or clears the draft"
         rows={3}
         value={model.value}
         onChange={event => {
@@ -132,7 +147,7 @@ export function Composer(props: IComposerProps): JSX.Element {
             className="jp-mod-styled jp-mod-accept jp-CodeAct-send"
             aria-label="Send"
             title="Send (Enter)"
-            disabled={!model.value.trim()}
+            disabled={!model.value.trim() || props.disabled}
             onClick={send}
           >
             Send

@@ -5,10 +5,12 @@
 import React, { useState } from 'react';
 
 import { IChatEntry } from '../wire';
+import { CodeBlock } from './codeblock';
 import { Entry, IEntryContext } from './entry';
 import { Markdown } from './markdown';
 import { ActionEntry, ObservationEntry } from './steps';
 import { prose, settledMarkdown, streamingView } from './text';
+import { UserText } from './usertext';
 
 function AssistantEntry(props: {
   entry: IChatEntry;
@@ -33,12 +35,12 @@ function AssistantEntry(props: {
       {settled && <Markdown rendermime={context.rendermime} source={settled} />}
       {tail && <div className="jp-CodeAct-streamTail">{tail}</div>}
       {code !== null && (
-        <pre
-          className="jp-CodeAct-code jp-mod-draft"
-          aria-label="Code being written"
-        >
-          {code}
-        </pre>
+        <CodeBlock
+          code={code}
+          languages={context.languages}
+          label="Code being written"
+          draft
+        />
       )}
       {view.solution && (
         <Markdown rendermime={context.rendermime} source={view.solution} />
@@ -154,41 +156,57 @@ class EntryBoundary extends React.Component<
   }
 }
 
+export interface IEntryViewProps {
+  entry: IChatEntry;
+  /** For an action, its observation. */
+  observation?: IChatEntry;
+  /** For an observation, its action. */
+  action?: IChatEntry;
+  /** A later fix replaced this step's cell: shown folded. */
+  superseded?: boolean;
+  /** For an action, the earlier cell of the agent's it rewrites. */
+  target?: { cellId: string | null; executionCount: number | null };
+  context: IEntryContext;
+  /** Changes when the approvals change, so actions re-render. */
+  approvalsVersion: number;
+}
+
+/** Props equal for rendering: `target` by value (it is rebuilt per change). */
+function sameProps(a: IEntryViewProps, b: IEntryViewProps): boolean {
+  return (
+    a.entry === b.entry &&
+    a.observation === b.observation &&
+    a.action === b.action &&
+    a.superseded === b.superseded &&
+    a.context === b.context &&
+    a.approvalsVersion === b.approvalsVersion &&
+    a.target?.cellId === b.target?.cellId &&
+    a.target?.executionCount === b.target?.executionCount
+  );
+}
+
 /**
  * One entry, by role, protected by an error boundary. Memoised on the
  * entry object: the reducer makes a new object only for entries that
  * changed.
  */
-export const EntryView = React.memo(function EntryView(props: {
-  entry: IChatEntry;
-  observation?: IChatEntry;
-  /** A later fix replaced this step's cell: shown folded. */
-  superseded?: boolean;
-  context: IEntryContext;
-  /** Changes when the approvals change, so actions re-render. */
-  approvalsVersion: number;
-}): JSX.Element {
+export const EntryView = React.memo(function EntryView(
+  props: IEntryViewProps
+): JSX.Element {
   return (
     <EntryBoundary entry={props.entry}>
       <EntryContent {...props} />
     </EntryBoundary>
   );
-});
+}, sameProps);
 
-function EntryContent(props: {
-  entry: IChatEntry;
-  observation?: IChatEntry;
-  superseded?: boolean;
-  context: IEntryContext;
-  /** Changes when the approvals change, so actions re-render. */
-  approvalsVersion: number;
-}): JSX.Element | null {
+function EntryContent(props: IEntryViewProps): JSX.Element | null {
   const { entry, context } = props;
   switch (entry.role) {
     case 'user':
       return (
         <Entry entry={entry}>
-          <div className="jp-CodeAct-userText">{entry.text}</div>
+          <UserText text={entry.text ?? ''} languages={context.languages} />
         </Entry>
       );
     case 'assistant':
@@ -201,15 +219,30 @@ function EntryContent(props: {
           entry={entry}
           observation={props.observation}
           superseded={!!props.superseded}
+          target={props.target}
           context={context}
         />
       );
     case 'observation':
-      return <ObservationEntry entry={entry} superseded={!!props.superseded} />;
+      return (
+        <ObservationEntry
+          entry={entry}
+          action={props.action}
+          superseded={!!props.superseded}
+          context={context}
+        />
+      );
     case 'final':
       return <FinalEntry entry={entry} context={context} />;
     case 'error':
-      return (
+      // A Stop the user asked for is no error: said plainly, not alarmed.
+      return entry.kind === 'stopped' ? (
+        <Entry entry={entry} className="jp-mod-stopped">
+          <div className="jp-CodeAct-errorText" role="note">
+            {entry.text}
+          </div>
+        </Entry>
+      ) : (
         <Entry entry={entry}>
           <div className="jp-CodeAct-errorText" role="alert">
             {entry.text}

@@ -3,17 +3,25 @@
  * `data-codeact-role`, which the tests and the styles rely on), the link
  * to a cell, and what the views need from their surroundings.
  */
+import type { IEditorLanguageRegistry } from '@jupyterlab/codemirror';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import React from 'react';
 
 import type { ApprovalDecision, IPendingApproval } from '../executor';
 import { ExecutionStatus, IChatEntry } from '../wire';
+import type { ICellPosition } from './cellref';
 
 /**
  * What the entry views need from their surroundings.
  */
 export interface IEntryContext {
   rendermime: IRenderMimeRegistry;
+  /** JupyterLab's CodeMirror languages, to highlight code (null: plain). */
+  languages: IEditorLanguageRegistry | null;
+  /** Where a cell of the chat's notebook is now, if it is there. */
+  position: (cellId: string) => ICellPosition | null;
+  /** Move the keyboard focus back to the message input. */
+  focusInput: () => void;
   /** Select and show a cell of the notebook. */
   reveal: (cellId: string) => void;
   /** The approval waiting for an action's request id, if any. */
@@ -53,6 +61,8 @@ export function Entry(props: {
 export function CellLink(props: {
   cellId: string | null | undefined;
   context: IEntryContext;
+  /** The cell as the user sees it ("[3]"), for the tooltip. */
+  name?: string | null;
 }): JSX.Element | null {
   const { cellId, context } = props;
   if (!cellId) {
@@ -62,7 +72,7 @@ export function CellLink(props: {
     <button
       type="button"
       className="jp-CodeAct-cellLink"
-      title="Select this cell in the notebook"
+      title={`Select ${props.name ? `cell ${props.name}` : 'this cell'} in the notebook`}
       onClick={() => context.reveal(cellId)}
     >
       Go to cell

@@ -6,7 +6,8 @@ import { IRenderMimeRegistry, MimeModel } from '@jupyterlab/rendermime';
 import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import React, { useEffect, useRef } from 'react';
 
-import { escapeHtmlInMarkdown } from './text';
+import { addCopyButtons } from './codeblock';
+import { mathSegments, modelMarkdown } from './math';
 
 export interface IMarkdownProps {
   rendermime: IRenderMimeRegistry;
@@ -34,18 +35,21 @@ async function render(state: IRenderState, source: string): Promise<void> {
   }
   state.busy = true;
   try {
+    const markdown = modelMarkdown(source);
     await state.renderer.renderModel(
       new MimeModel({
-        data: { 'text/markdown': escapeHtmlInMarkdown(source) },
+        data: { 'text/markdown': markdown },
         // Untrusted: the rendermime sanitizer cleans the HTML.
         trusted: false
       })
     );
     // The renderer is not an attached Lumino widget (React owns the DOM
-    // here), so it does not typeset math itself.
-    if (state.typesetter && /[$\\]/.test(source)) {
+    // here), so it does not typeset math itself: only where there is some
+    // (money is not, and typesetting is slow).
+    if (state.typesetter && mathSegments(markdown).length) {
       await state.typesetter.typeset(state.renderer.node);
     }
+    addCopyButtons(state.renderer.node);
   } catch (error) {
     console.warn('CodeAct: markdown rendering failed', error);
     state.renderer.node.textContent = source;

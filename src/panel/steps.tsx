@@ -2,22 +2,41 @@
  * The views of an action and its observation: the code, its approval
  * (Run / Edit / Skip, or Accept / Reject of a change to the user's cell),
  * the outcome. An attempt that a later fix replaced stays in the chat,
- * collapsed, so nothing is hidden from the user.
+ * collapsed, so nothing is hidden from the user. Cells are named as the
+ * user sees them (cellref.ts).
  */
 import React, { useState } from 'react';
 
-import type { IPendingApproval } from '../executor';
+import type { ApprovalDecision, IPendingApproval } from '../executor';
 import { lineDiff } from '../notebook/diff';
-import { shortOutput } from '../outputs';
 import { IChatEntry } from '../wire';
+import {
+  cellName,
+  ICellFacts,
+  isUserCell,
+  replacementNote,
+  stepTitle
+} from './cellref';
+import { CodeBlock } from './codeblock';
 import { CellLink, Entry, IEntryContext, STATUS_LABELS } from './entry';
+import { StepOutputs } from './stepoutputs';
 
 const PHASE_LABELS: Record<string, string> = {
   pending: 'Queued',
   running: 'Running…',
-  waiting_approval: 'Waiting for approval',
+  waiting_approval: 'Waiting for you',
   finished: 'Finished'
 };
+
+/** Decide, then give the keyboard back to the message input. */
+function decideAndFocus(
+  context: IEntryContext,
+  requestId: string,
+  decision: ApprovalDecision
+): void {
+  context.decide(requestId, decision);
+  context.focusInput();
+}
 
 function Approval(props: {
   approval: IPendingApproval;
@@ -39,13 +58,17 @@ function Approval(props: {
           autoFocus
         />
       ) : (
-        <pre className="jp-CodeAct-code">{code}</pre>
+        <CodeBlock
+          code={code}
+          languages={context.languages}
+          label="Code waiting for your approval"
+        />
       )}
       <div className="jp-CodeAct-approvalButtons">
         <button
           type="button"
           className="jp-mod-styled jp-mod-accept"
-          onClick={() => context.decide(id, { run: true, code })}
+          onClick={() => decideAndFocus(context, id, { run: true, code })}
         >
           Run
         </button>
@@ -61,7 +84,7 @@ function Approval(props: {
         <button
           type="button"
           className="jp-mod-styled jp-mod-reject"
-          onClick={() => context.decide(id, { run: false })}
+          onClick={() => decideAndFocus(context, id, { run: false })}
         >
           Skip
         </button>
@@ -101,14 +124,16 @@ function ChangeApproval(props: {
         <button
           type="button"
           className="jp-mod-styled jp-mod-accept"
-          onClick={() => context.decide(id, { run: true, code: approval.code })}
+          onClick={() =>
+            decideAndFocus(context, id, { run: true, code: approval.code })
+          }
         >
           Accept
         </button>
         <button
           type="button"
           className="jp-mod-styled jp-mod-reject"
-          onClick={() => context.decide(id, { run: false })}
+          onClick={() => decideAndFocus(context, id, { run: false })}
         >
           Reject
         </button>
@@ -136,10 +161,33 @@ function Attempt(props: {
   );
 }
 
+/** What is known of the cell `cellId`: its count, else its place. */
+function facts(
+  context: IEntryContext,
+  cellId: string | null | undefined,
+  executionCount: number | null | undefined
+): ICellFacts {
+  return {
+    executionCount,
+    position: cellId ? context.position(cellId) : null
+  };
+}
+
+/** The label of a finished step, in the user's words. */
+function outcome(observation: IChatEntry, action?: IChatEntry): string {
+  const status = observation.status ?? 'ok';
+  if (status === 'skipped' && isUserCell(action?.replaces)) {
+    return 'You rejected the change';
+  }
+  return STATUS_LABELS[status];
+}
+
 export function ActionEntry(props: {
   entry: IChatEntry;
   observation: IChatEntry | undefined;
   superseded: boolean;
+  /** The cell the step rewrites (an earlier one of the agent's), if known. */
+  target?: { cellId: string | null; executionCount: number | null };
   context: IEntryContext;
 }): JSX.Element {
   const { entry, observation, context } = props;
@@ -148,18 +196,25 @@ export function ActionEntry(props: {
     : undefined;
   const phase = approval ? 'waiting_approval' : (entry.phase ?? 'pending');
   const label = observation?.status
-    ? STATUS_LABELS[observation.status]
+    ? outcome(observation, entry)
     : (PHASE_LABELS[phase] ?? phase);
-  const title = entry.cell ? `Cell ${entry.cell}` : 'Cell';
-  let replacing = '';
-  if (entry.replaces && observation?.status !== 'refused') {
-    replacing =
-      entry.replaced === true
-        ? 'replaced its earlier code'
-        : entry.replaced === false
-          ? `new cell: ${entry.replaces} could not be replaced`
-          : `replaces ${entry.replaces}`;
-  }
+  const cellId = entry.cell_id ?? observation?.cell_id ?? approval?.cellId;
+  const userCell = isUserCell(entry.replaces);
+  const replaced = entry.replaces && !userCell ? props.target : undefined;
+  const target = replaced
+    ? facts(context, replaced.cellId, replaced.executionCount)
+    : null;
+  const own = facts(context, cellId, observation?.execution_count);
+  const title = stepTitle({
+    cell: own,
+    replaces: target,
+    userCell,
+    ran: !!observation
+  });
+  const replacing =
+    entry.replaces && !userCell && observation?.status !== 'refused'
+      ? replacementNote(entry.replaced, target)
+      : '';
   const className = `jp-mod-phase-${phase}${props.superseded ? ' jp-mod-superseded' : ''}`;
   return (
     <Entry entry={entry} className={className}>
@@ -173,10 +228,7 @@ export function ActionEntry(props: {
             <span className="jp-CodeAct-stepReplaces">{replacing}</span>
           )}
           <span className="jp-CodeAct-stepStatus">{label}</span>
-          <CellLink
-            cellId={entry.cell_id ?? observation?.cell_id ?? approval?.cellId}
-            context={context}
-          />
+          <CellLink cellId={cellId} context={context} name={cellName(own)} />
         </div>
         {entry.keeps && entry.note && (
           <div className="jp-CodeAct-stepNote jp-CodeAct-stepKept">
@@ -196,45 +248,72 @@ export function ActionEntry(props: {
             context={context}
           />
         ) : (
-          <pre className="jp-CodeAct-code">{entry.code}</pre>
+          <CodeBlock
+            code={entry.code ?? ''}
+            languages={context.languages}
+            label="The step's code"
+          />
         )}
       </Attempt>
     </Entry>
   );
 }
 
+/** What a status means, said to the user ('' when the label says it all). */
+function userNote(observation: IChatEntry, action?: IChatEntry): string {
+  const status = observation.status ?? 'ok';
+  if (status === 'skipped') {
+    return isUserCell(action?.replaces)
+      ? 'Your cell is as you left it.'
+      : 'You chose not to run it; nothing ran.';
+  }
+  return status === 'refused' ? '' : (observation.note ?? '');
+}
+
 export function ObservationEntry(props: {
   entry: IChatEntry;
+  action?: IChatEntry;
   superseded: boolean;
+  context: IEntryContext;
 }): JSX.Element {
-  const { entry } = props;
+  const { entry, action, context } = props;
   const status = entry.status ?? 'ok';
-  // A refusal has no outputs: what the model was told is the point.
-  const output =
-    entry.outputs && status !== 'refused'
-      ? shortOutput(entry.outputs)
-      : (entry.text ?? '').replace(/^Observation:\n?/, '');
+  const label = outcome(entry, action);
   const details = [
     entry.execution_count ? `[${entry.execution_count}]` : '',
     entry.duration_ms !== undefined ? `${Math.round(entry.duration_ms)} ms` : ''
   ]
     .filter(part => part)
     .join(' · ');
+  const cellId = entry.cell_id ?? null;
+  const name = cellName(facts(context, cellId, entry.execution_count));
+  const note = userNote(entry, action);
   const className = `jp-mod-status-${status}${props.superseded ? ' jp-mod-superseded' : ''}`;
   return (
     <Entry entry={entry} className={className}>
       <Attempt
         superseded={props.superseded}
-        summary={`${STATUS_LABELS[status]} of the replaced attempt (details)`}
+        summary={`${label} of the replaced attempt (details)`}
       >
         <div className="jp-CodeAct-stepHeader">
-          <span className="jp-CodeAct-stepStatus">{STATUS_LABELS[status]}</span>
+          <span className="jp-CodeAct-stepStatus">{label}</span>
           {details && <span className="jp-CodeAct-stepDetails">{details}</span>}
         </div>
-        {output && <pre className="jp-CodeAct-output">{output}</pre>}
-        {entry.note && status !== 'refused' && (
-          <div className="jp-CodeAct-stepNote">{entry.note}</div>
+        {entry.outputs && status !== 'refused' ? (
+          <StepOutputs
+            outputs={entry.outputs}
+            cellName={name}
+            reveal={cellId ? () => context.reveal(cellId) : null}
+          />
+        ) : (
+          // A refusal has no outputs: what the model was told is the point.
+          entry.text && (
+            <pre className="jp-CodeAct-output">
+              {entry.text.replace(/^Observation:\n?/, '')}
+            </pre>
+          )
         )}
+        {note && <div className="jp-CodeAct-stepNote">{note}</div>}
       </Attempt>
     </Entry>
   );

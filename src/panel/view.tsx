@@ -3,45 +3,76 @@
  * state line and the input. It reads the manager's models and emits
  * intents; it never talks to the server or the notebook itself.
  */
+import type { IEditorLanguageRegistry } from '@jupyterlab/codemirror';
+import { PathExt } from '@jupyterlab/coreutils';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
-import React, {
-  useEffect,
-  useLayoutEffect,
-  useMemo,
-  useRef,
-  useState
-} from 'react';
+import { historyIcon } from '@jupyterlab/ui-components';
+import React, { useLayoutEffect, useMemo, useState } from 'react';
 
 import type { ChatManager } from '../manager';
-import { ChatModel, observationsByAction, supersededActions } from '../model';
+import { ChatModel } from '../model';
 import type { SettingsModel } from '../settings';
-import { PathExt } from '@jupyterlab/coreutils';
 import { ChatState } from '../wire';
 import { Composer, ComposerModel } from './composer';
-import { EntryView, IEntryContext } from './entries';
+import { IEntryContext } from './entries';
+import { EntryList } from './entrylist';
+import { HistoryList } from './history';
 import {
   MIN_RENDER_INTERVAL_MS,
   useSignals,
   useThrottledSignals
 } from './hooks';
+import { ModelLine } from './modelpicker';
 
 const STATE_LABELS: Record<ChatState, string> = {
   idle: 'Ready',
   thinking: 'Thinking…',
   running: 'Running cell…',
-  waiting_approval: 'Waiting for approval',
+  waiting_approval: 'Waiting for you',
   done: 'Done',
   error: 'Error'
 };
+
+/**
+ * Whether the current request waits for a decision of the user's (an
+ * approval, a change to accept): its actions come after its request.
+ */
+function waitsForUser(
+  model: ChatModel,
+  executor: ChatManager['executor']
+): boolean {
+  const entries = model.entries;
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const entry = entries[i];
+    if (entry.role === 'user') {
+      return false;
+    }
+    if (
+      entry.role === 'action' &&
+      entry.request_id &&
+      executor.pendingApproval(entry.request_id)
+    ) {
+      return true;
+    }
+  }
+  return false;
+}
 
 export interface IChatViewProps {
   manager: ChatManager;
   rendermime: IRenderMimeRegistry;
   composer: ComposerModel;
   settings: SettingsModel;
+  /** JupyterLab's CodeMirror languages, to highlight code (null: plain). */
+  languages?: IEditorLanguageRegistry | null;
+  /** Show the README's section on setting up a model. */
+  openSetup?: () => void;
 }
 
-function stateLine(model: ChatModel | null): {
+function stateLine(
+  model: ChatModel | null,
+  waiting: boolean
+): {
   text: string;
   state: string;
 } {
@@ -54,7 +85,9 @@ function stateLine(model: ChatModel | null): {
   if (model.connection === 'connecting' && !model.entries.length) {
     return { text: 'Connecting…', state: 'idle' };
   }
-  let text = STATE_LABELS[model.state];
+  // A decision of the user's (Run, Accept...) holds the run, whatever runs.
+  const state = waiting && model.busy ? 'waiting_approval' : model.state;
+  let text = STATE_LABELS[state];
   const last = model.entries[model.entries.length - 1];
   if (
     model.state === 'idle' &&
@@ -67,68 +100,7 @@ function stateLine(model: ChatModel | null): {
   if (tokens > 0) {
     text += ` · ${tokens.toLocaleString()} tokens`;
   }
-  return { text, state: model.state };
-}
-
-function Entries(props: {
-  model: ChatModel;
-  context: IEntryContext;
-  approvalsVersion: number;
-}): JSX.Element {
-  const { model, context } = props;
-  const list = useRef<HTMLDivElement>(null);
-  const atBottom = useRef(true);
-  const entries = model.entries;
-  const observations = useMemo(() => observationsByAction(entries), [entries]);
-  const superseded = useMemo(() => supersededActions(entries), [entries]);
-
-  // Keep the newest entry in view, unless the user scrolled up to read.
-  // In the next frame, where the browser lays the page out anyway: reading
-  // scrollHeight right after a render forces a layout of the whole page
-  // (the notebook included) on every streamed token.
-  useEffect(() => {
-    if (!atBottom.current) {
-      return;
-    }
-    const frame = requestAnimationFrame(() => {
-      const node = list.current;
-      if (node) {
-        node.scrollTop = node.scrollHeight;
-      }
-    });
-    return () => cancelAnimationFrame(frame);
-  });
-
-  return (
-    <div
-      ref={list}
-      className="jp-CodeAct-entries"
-      role="log"
-      aria-label="CodeAct chat"
-      onScroll={event => {
-        const node = event.currentTarget;
-        atBottom.current =
-          node.scrollHeight - node.scrollTop - node.clientHeight < 24;
-      }}
-    >
-      {entries.map(entry => (
-        <EntryView
-          key={entry.id}
-          entry={entry}
-          observation={
-            entry.role === 'action' && entry.action_id
-              ? observations.get(entry.action_id)
-              : undefined
-          }
-          superseded={!!entry.action_id && superseded.has(entry.action_id)}
-          context={context}
-          approvalsVersion={
-            entry.role === 'action' ? props.approvalsVersion : 0
-          }
-        />
-      ))}
-    </div>
-  );
+  return { text, state };
 }
 
 /**
@@ -161,10 +133,12 @@ export function RulesLine(props: {
 
 export function ChatView(props: IChatViewProps): JSX.Element {
   const { manager, rendermime, composer, settings } = props;
+  const languages = props.languages ?? null;
   const executor = manager.executor;
   const [approvalsVersion, setApprovalsVersion] = useState(0);
   const [notice, setNotice] = useState<string | null>(null);
-  useSignals(manager.changed, settings.changed);
+  const [historyOpen, setHistoryOpen] = useState(false);
+  useSignals(manager.changed, settings.changed, manager.history.changed);
   const { notebook, session, loading, problems: unreadable } = manager.view;
   const model = session?.model ?? null;
   useThrottledSignals(MIN_RENDER_INTERVAL_MS, model?.changed);
@@ -181,6 +155,9 @@ export function ChatView(props: IChatViewProps): JSX.Element {
   const context = useMemo<IEntryContext>(
     () => ({
       rendermime,
+      languages,
+      position: cellId => manager.cellPosition(cellId),
+      focusInput: () => composer.focus(),
       reveal: cellId => {
         if (path) {
           void executor.reveal(path, cellId);
@@ -196,13 +173,16 @@ export function ChatView(props: IChatViewProps): JSX.Element {
         return (await executor.insertAnswer(path, chatId, text)) !== null;
       }
     }),
-    [rendermime, executor, path, model]
+    [rendermime, languages, executor, path, model, manager, composer]
   );
 
   const config = manager.config;
-  const status = stateLine(model);
+  const waiting = model ? waitsForUser(model, executor) : false;
+  const status = stateLine(model, waiting);
   const busy = model?.busy ?? false;
   const problem = model?.snapshot.problem ?? notice;
+  const unconfigured = !!config && !config.configured;
+  const models = manager.models;
 
   const send = (text: string): void => {
     setNotice(null);
@@ -210,6 +190,7 @@ export function ChatView(props: IChatViewProps): JSX.Element {
       setNotice(String((error as Error).message ?? error));
     });
   };
+  const report = (text: string): void => setNotice(text);
 
   return (
     <div className="jp-CodeAct-view">
@@ -219,11 +200,23 @@ export function ChatView(props: IChatViewProps): JSX.Element {
         </span>
         <button
           type="button"
+          className="jp-CodeAct-iconButton jp-CodeAct-historyButton"
+          aria-label="Chat history"
+          aria-expanded={historyOpen}
+          title="Earlier chats of this notebook"
+          disabled={!notebook}
+          onClick={() => setHistoryOpen(!historyOpen)}
+        >
+          <historyIcon.react tag="span" />
+        </button>
+        <button
+          type="button"
           className="jp-mod-styled jp-CodeAct-newChat"
           aria-label="New chat"
-          title="Start a new chat for this notebook"
+          title="Start a new chat for this notebook (this one stays in the history)"
           disabled={!notebook}
           onClick={() => {
+            setHistoryOpen(false);
             manager.newChat().catch(error => {
               setNotice(String((error as Error).message ?? error));
             });
@@ -232,11 +225,12 @@ export function ChatView(props: IChatViewProps): JSX.Element {
           New chat
         </button>
       </div>
-      <div className="jp-CodeAct-model" title="The model the server uses">
-        {config
-          ? `${config.model} · ${config.base_url ?? 'api.openai.com'}`
-          : (manager.configError ?? 'Loading the configuration…')}
-      </div>
+      <ModelLine
+        config={config}
+        configError={manager.configError}
+        models={models}
+        settings={settings}
+      />
       <RulesLine files={manager.view.rules ?? []} />
       {unreadable?.map(text => (
         <div
@@ -247,13 +241,30 @@ export function ChatView(props: IChatViewProps): JSX.Element {
           {text}
         </div>
       ))}
-      {config && !config.configured && (
+      {unconfigured && (
         <div className="jp-CodeAct-banner jp-mod-error" role="alert">
-          {config.problem ?? 'No model is configured.'}
+          <div>{config.problem ?? 'No model is set up.'}</div>
+          {props.openSetup && (
+            <button
+              type="button"
+              className="jp-CodeAct-cellLink jp-CodeAct-setupLink"
+              onClick={props.openSetup}
+            >
+              How to set up a model (README: Point it at a model)
+            </button>
+          )}
         </div>
       )}
-      {model && model.entries.length ? (
-        <Entries
+      {historyOpen && notebook ? (
+        <HistoryList
+          manager={manager}
+          notebookName={PathExt.basename(notebook.context.path)}
+          onClose={() => setHistoryOpen(false)}
+          onProblem={report}
+        />
+      ) : model && model.entries.length ? (
+        <EntryList
+          key={model.chat?.id}
           model={model}
           context={context}
           approvalsVersion={approvalsVersion}
@@ -282,6 +293,7 @@ export function ChatView(props: IChatViewProps): JSX.Element {
       <Composer
         model={composer}
         busy={busy}
+        disabled={unconfigured || !models.ready}
         approvalMode={manager.approvalMode}
         onApprovalModeChange={mode => {
           void settings.set('approvalMode', mode);

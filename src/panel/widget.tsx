@@ -1,6 +1,7 @@
 /**
  * The sidebar widget of the chat.
  */
+import type { IEditorLanguageRegistry } from '@jupyterlab/codemirror';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { LabIcon, ReactWidget } from '@jupyterlab/ui-components';
 import React from 'react';
@@ -27,6 +28,10 @@ export interface IChatPanelOptions {
   manager: ChatManager;
   rendermime: IRenderMimeRegistry;
   settings: SettingsModel;
+  /** JupyterLab's CodeMirror languages, to highlight code in the chat. */
+  languages?: IEditorLanguageRegistry | null;
+  /** Show the README's section on setting up a model. */
+  openSetup?: () => void;
 }
 
 export class ChatPanel extends ReactWidget {
@@ -52,13 +57,16 @@ export class ChatPanel extends ReactWidget {
   }
 
   protected render(): JSX.Element {
-    const { manager, rendermime, settings } = this._options;
+    const { manager, rendermime, settings, languages, openSetup } =
+      this._options;
     return (
       <ChatView
         manager={manager}
         rendermime={rendermime}
         composer={this.composer}
         settings={settings}
+        languages={languages}
+        openSetup={openSetup}
       />
     );
   }

@@ -170,6 +170,9 @@ test.describe('Stop', () => {
 
     await expect(entries(page, 'observation')).toContainText('Interrupted');
     await expect(entries(page, 'error')).toBeVisible();
+    // A Stop the user asked for is said plainly, not as an error.
+    await expect(entries(page, 'error')).toHaveClass(/jp-mod-stopped/);
+    await expect(entries(page, 'error').getByRole('alert')).toHaveCount(0);
     await expect(
       chatPanel(page).getByRole('button', { name: 'Send' })
     ).toBeVisible();
@@ -193,7 +196,7 @@ test('ask before running: Run, Edit and Skip', async ({ page }) => {
   await ask(page, 'Print three words.');
 
   const panel = chatPanel(page);
-  await expect(stateLine(page)).toContainText('Waiting for approval');
+  await expect(stateLine(page)).toContainText('Waiting for you');
   await expect(entries(page, 'action').nth(0)).toContainText('print("first")');
   // Nothing runs before the user says so.
   expect(await agentCells(page)).toHaveLength(0);

@@ -53,6 +53,16 @@ export async function script(replies: ScriptedReply[]): Promise<void> {
   await control('script', { replies });
 }
 
+/**
+ * The models the scripted endpoint lists in its /v1/models (names, or
+ * entries with more fields); the next `script` restores its one model.
+ */
+export async function serveModels(
+  models: (string | Record<string, unknown>)[]
+): Promise<void> {
+  await control('script', { append: true, models });
+}
+
 /** The completion requests the LLM received, in order. */
 export async function llmRequests(): Promise<IRecordedRequest[]> {
   return (await control('requests')) as IRecordedRequest[];

@@ -77,10 +77,14 @@ test('a %%codeact run reads well, and still does reopened without a kernel', asy
     const model = await app.serviceManager.contents.get(path);
     return model.content.cells[1].outputs;
   }, path);
+  // The run as static markdown; the answer is in it, and not shown a second
+  // time as the cell's value.
   expect(saved.map((o: any) => Object.keys(o.data ?? {}).sort())).toEqual([
-    ['text/markdown', 'text/plain'],
     ['text/markdown', 'text/plain']
   ]);
+  expect(saved[0].data['text/markdown']).toContain(
+    '**Answer:** The revenue adds up to **60**.'
+  );
   await page.evaluate(async () => {
     await (window as any).jupyterapp.serviceManager.sessions.shutdownAll();
   });

@@ -26,7 +26,9 @@ test.use({ autoGoto: true });
 
 /** The cell widget at `index` of the current notebook. */
 function cell(page: Page, index: number) {
-  return page.locator('.jp-NotebookPanel:visible .jp-Notebook .jp-Cell').nth(index);
+  return page
+    .locator('.jp-NotebookPanel:visible .jp-Notebook .jp-Cell')
+    .nth(index);
 }
 
 test.describe('replacing failed cells', () => {
@@ -72,14 +74,19 @@ test.describe('replacing failed cells', () => {
     const failed = entries(page, 'observation').first();
     await failed.locator('summary').click();
     await expect(failed).toContainText("NameError: name 'pric' is not defined");
+    // Named as the user sees the cell (its execution counts), never by the
+    // model's id.
     await expect(entries(page, 'action').nth(1)).toContainText(
-      `Cell ${id}replaced its earlier code`
+      /^Cell \[\d+\]rewrote cell \[\d+\]/
     );
+    await expect(entries(page, 'action').nth(1)).not.toContainText(id);
 
     // The notebook the agent left runs top to bottom.
     // Not awaited: the command waits for its confirmation dialog.
     await page.evaluate(() => {
-      void (window as any).jupyterapp.commands.execute('notebook:restart-run-all');
+      void (window as any).jupyterapp.commands.execute(
+        'notebook:restart-run-all'
+      );
     });
     await page.locator('.jp-Dialog .jp-mod-accept').click();
     await expect
@@ -276,7 +283,10 @@ test.describe('Fix the Error in This Cell', () => {
 
     const shot = testInfo.outputPath('codeact-proposal.png');
     await cell(page, 1).screenshot({ path: shot });
-    await testInfo.attach('codeact-proposal', { path: shot, contentType: 'image/png' });
+    await testInfo.attach('codeact-proposal', {
+      path: shot,
+      contentType: 'image/png'
+    });
 
     // Accepted from the keyboard.
     await proposal.focus();
@@ -320,7 +330,9 @@ test.describe('Fix the Error in This Cell', () => {
       'ratio = sum(values) / 0\nprint(ratio)'
     ]);
     expect(cells[1].output).toContain('ZeroDivisionError');
-    await expect(entries(page, 'observation')).toContainText('Skipped');
+    await expect(entries(page, 'observation')).toContainText(
+      'You rejected the change'
+    );
     const requests = await llmRequests();
     expect(requestText(requests[1])).toContain('rejected your change');
   });
@@ -409,7 +421,10 @@ test('narration cells explain each step; the answer goes in with one click', asy
     ['code', 'x = 0'],
     ['markdown', 'First I load the **numbers**.'],
     ['code', 'numbers = [1, 2]'],
-    ['markdown', 'Then I add them up &lt;img src=x onerror="window.__codeactXss = 1">.'],
+    [
+      'markdown',
+      'Then I add them up &lt;img src=x onerror="window.__codeactXss = 1">.'
+    ],
     ['code', 'print(sum(numbers))']
   ]);
   expect(cells[1].codeact!.role).toBe('narration');
@@ -420,16 +435,23 @@ test('narration cells explain each step; the answer goes in with one click', asy
   await expect(cell(page, 3).locator('.jp-RenderedMarkdown')).toContainText(
     '<img src=x'
   );
-  expect(await page.evaluate(() => (window as any).__codeactXss)).toBeUndefined();
+  expect(
+    await page.evaluate(() => (window as any).__codeactXss)
+  ).toBeUndefined();
 
   await entries(page, 'final')
     .getByRole('button', { name: 'Insert answer in notebook' })
     .click();
   await expect(
-    entries(page, 'final').getByRole('button', { name: 'Inserted in the notebook' })
+    entries(page, 'final').getByRole('button', {
+      name: 'Inserted in the notebook'
+    })
   ).toBeDisabled();
   cells = await notebookCells(page);
-  expect(cells[5]).toMatchObject({ type: 'markdown', source: 'The sum is **3**.' });
+  expect(cells[5]).toMatchObject({
+    type: 'markdown',
+    source: 'The sum is **3**.'
+  });
   expect(cells[5].codeact!.role).toBe('answer');
   await setSetting(page, 'narrate', false);
 });
@@ -455,7 +477,9 @@ test('agent cells are marked, in the light and dark themes', async ({
   );
   // The step links to its cell (as before).
   await page.notebook.selectCells(0);
-  await entries(page, 'action').getByRole('button', { name: 'Go to cell' }).click();
+  await entries(page, 'action')
+    .getByRole('button', { name: 'Go to cell' })
+    .click();
   await expect(page.locator('.jp-Notebook .jp-Cell.jp-mod-active')).toHaveClass(
     /jp-CodeAct-agentCell/
   );
@@ -475,7 +499,9 @@ test('agent cells are marked, in the light and dark themes', async ({
         color: style.backgroundColor,
         expected,
         width: style.width,
-        mask: style.getPropertyValue('mask-image') || style.getPropertyValue('-webkit-mask-image')
+        mask:
+          style.getPropertyValue('mask-image') ||
+          style.getPropertyValue('-webkit-mask-image')
       };
     });
   const seen: string[] = [];
