@@ -30,7 +30,7 @@ from traitlets.config import Configurable
 from .core.agent import AgentOptions
 from .core.llm import LLMSettings, OpenAIChat, model_sees_images
 from .core.prompts import DEFAULT_SYSTEM_PROMPT
-from .core.redact import Redactor
+from .core.redact import Redactor, public_url, url_secrets
 from .kernel_env import without_secrets
 
 # Local servers (Ollama, llama.cpp, vLLM) accept any key, but the openai client wants one.
@@ -116,7 +116,8 @@ class CodeAct(Configurable):
         ["auto", "ask"],
         default_value="auto",
         help="auto: run each action as soon as the model writes it. ask: show it and wait "
-        "for the user to run, edit or skip it.",
+        "for the user to run, edit or skip it. Set to ask on a server, it is a floor: the "
+        "panel's own approval setting cannot lower it to auto.",
     ).tag(config=True)
 
     replace_failed_cells = Bool(
@@ -272,15 +273,19 @@ class CodeAct(Configurable):
         """The redactor of these settings: the API key and ``redact_patterns``. One instance
         per settings object, so that a secret another part adds applies to every chat."""
         if self._redactor is None:
-            self._redactor = Redactor(secrets=[self.api_key], patterns=self.redact_patterns)
+            self._redactor = Redactor(
+                secrets=[self.api_key, *url_secrets(self.base_url)], patterns=self.redact_patterns
+            )
         return self._redactor
 
-    @observe("api_key", "redact_patterns")
+    @observe("api_key", "base_url", "redact_patterns")
     def _update_redactor(self, change: Any) -> None:
         if self._redactor is None:
             return
         if change["name"] == "api_key":
             self._redactor.add_secret(change["new"])  # an old key stays redacted too
+        elif change["name"] == "base_url":
+            self._redactor.add_secret(*url_secrets(change["new"]))
         else:
             self._redactor.set_patterns(change["new"])
 
@@ -338,10 +343,11 @@ class CodeAct(Configurable):
         return AgentOptions(**values)
 
     def public_settings(self) -> dict[str, Any]:
-        """What the browser may see: everything but the key (only whether one is set)."""
+        """What the browser may see: everything but the key (only whether one is set), and
+        the base URL without the credentials it may carry (user-info, query)."""
         return {
             "model": self.model,
-            "base_url": self.base_url,
+            "base_url": public_url(self.base_url),
             "has_api_key": bool(self.api_key),
             "configured": bool(self.api_key or self.base_url),
             "max_turns": self.max_turns,

@@ -74,14 +74,23 @@ export class ChatManager implements ICodeActChats {
 
   /**
    * The approval mode for the next message: the user's choice, else the
-   * server's configured default.
+   * server's configured default. The server's `ask` is a floor that the
+   * user's choice cannot lower (the server enforces it too).
    */
   get approvalMode(): ApprovalMode {
+    if (this.approvalRequired) {
+      return 'ask';
+    }
     return (
       this._options.userApprovalMode() ??
       this._config?.approval_mode ??
       this._options.settings().approvalMode
     );
+  }
+
+  /** Whether the server requires approval (`c.CodeAct.approval_mode = "ask"`). */
+  get approvalRequired(): boolean {
+    return this._config?.approval_mode === 'ask';
   }
 
   /** Why the configuration could not be loaded, if it could not. */

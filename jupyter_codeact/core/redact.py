@@ -16,6 +16,7 @@ import dataclasses
 import re
 from collections.abc import Iterable
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 REDACTED = "[redacted]"
 
@@ -148,6 +149,38 @@ class Redactor:
             if secret in text:
                 text = text.replace(secret, REDACTED)
         return text
+
+
+def url_secrets(url: str | None) -> list[str]:
+    """The parts of ``url`` that may be credentials: its user-info and its query values
+    (``https://user:pass@host/v1?api-key=...``)."""
+    if not url:
+        return []
+    try:
+        parts = urlsplit(url)
+        values = [parts.username, parts.password]
+    except ValueError:  # a malformed port, say: nothing can be told apart
+        return []
+    values.extend(value for _, value in parse_qsl(parts.query))
+    values.extend(value for _, value in parse_qsl(parts.fragment))
+    return [value for value in values if value]
+
+
+def public_url(url: str | None) -> str | None:
+    """``url`` as it may be shown (a page, a log, a results file): scheme, host, port and
+    path, without user-info, query or fragment, which can carry credentials."""
+    if not url:
+        return url
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return "(an address that could not be read)"
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
+    netloc = f"{host}:{port}" if port is not None else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 class StreamRedactor:

@@ -10,6 +10,7 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import Float, Instance, Int, Unicode, default
 
 from ..config import CodeAct
+from ..core.redact import public_url
 from .handlers import handlers
 from .kernel_guard import guard_kernel_manager
 from .limits import MB, Limits
@@ -91,7 +92,7 @@ class CodeActExtension(ExtensionApp):
         self.log.info(
             "CodeAct: model %s at %s; chats in %s",
             self.codeact_config.model,
-            self.codeact_config.base_url or "api.openai.com",
+            public_url(self.codeact_config.base_url) or "api.openai.com",
             self.chats_dir,
         )
 

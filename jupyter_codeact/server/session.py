@@ -221,16 +221,17 @@ class ChatSession:
     ) -> str | None:
         """Start a run; returns a problem sentence instead if one cannot start now.
 
-        ``replace_failed`` is the panel's setting (None: the configured one); ``user_cell``
+        ``approval`` is the panel's setting (None: the configured one); the configured
+        ``ask`` wins over it. ``replace_failed`` is the panel's setting (None: the configured one); ``user_cell``
         the id of the user's cell this request is about (Fix the Error).
         """
         if self.running:
             return BUSY
         self.driver = peer
         self._action_style = action_style
-        self.executor.approval = approval or (
-            "ask" if self.settings.approval_mode == "ask" else "auto"
-        )
+        # The server's "ask" is a floor (an administrator's choice): a page cannot lower it.
+        floor = self.settings.approval_mode == "ask"
+        self.executor.approval = "ask" if floor else (approval or "auto")
         if self.record.info["title"] == "New chat":
             title = self.settings.redactor().redact(text.strip().splitlines()[0])
             self.record.info["title"] = title[:80]

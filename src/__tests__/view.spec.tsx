@@ -115,6 +115,20 @@ describe('ChatView', () => {
   const button = (label: string) =>
     host.querySelector(`button[aria-label="${label}"]`) as HTMLButtonElement;
 
+  it('offers no automatic runs when the server requires approval', async () => {
+    const { manager } = fakeManager(withEntries([]), { approval_mode: 'ask' });
+    await show({ ...manager, approvalMode: 'ask', approvalRequired: true });
+    const select = host.querySelector(
+      'select[aria-label="Approval mode"]'
+    ) as HTMLSelectElement;
+    expect(select.value).toBe('ask');
+    const auto = select.querySelector(
+      'option[value="auto"]'
+    ) as HTMLOptionElement;
+    expect(auto.disabled).toBe(true);
+    expect(select.title).toContain("c.CodeAct.approval_mode = 'ask'");
+  });
+
   it('shows the model and, when none is configured, how to set one', async () => {
     const problem = 'No model is configured: set OPENAI_API_KEY, then restart.';
     const { manager } = fakeManager(withEntries([]), {

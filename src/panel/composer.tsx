@@ -45,6 +45,8 @@ export interface IComposerProps {
   model: ComposerModel;
   busy: boolean;
   approvalMode: ApprovalMode;
+  /** The server requires approval: running automatically is not offered. */
+  approvalRequired?: boolean;
   onApprovalModeChange: (mode: ApprovalMode) => void;
   onSend: (text: string) => void;
   onStop: () => void;
@@ -107,13 +109,19 @@ export function Composer(props: IComposerProps): JSX.Element {
         <select
           className="jp-CodeAct-approvalMode"
           aria-label="Approval mode"
-          title="Whether the agent's cells run at once or wait for your approval"
+          title={
+            props.approvalRequired
+              ? "The server requires approval of each cell (c.CodeAct.approval_mode = 'ask')"
+              : "Whether the agent's cells run at once or wait for your approval"
+          }
           value={props.approvalMode}
           onChange={event =>
             props.onApprovalModeChange(event.target.value as ApprovalMode)
           }
         >
-          <option value="auto">Run cells automatically</option>
+          <option value="auto" disabled={props.approvalRequired}>
+            Run cells automatically
+          </option>
           <option value="ask">Ask before running cells</option>
         </select>
         {busy ? (

@@ -283,6 +283,7 @@ export function ChatView(props: IChatViewProps): JSX.Element {
         model={composer}
         busy={busy}
         approvalMode={manager.approvalMode}
+        approvalRequired={manager.approvalRequired}
         onApprovalModeChange={mode => {
           void settings.set('approvalMode', mode);
         }}
