@@ -221,8 +221,8 @@ class ChatSession:
     ) -> str | None:
         """Start a run; returns a problem sentence instead if one cannot start now.
 
-        ``approval`` is the panel's setting (None: the configured one); the configured
-        ``ask`` wins over it. ``replace_failed`` is the panel's setting (None: the configured one); ``user_cell``
+        ``approval`` and ``replace_failed`` are the panel's settings (None: the configured
+        ones), though a configured ``ask`` wins over the panel's approval; ``user_cell`` is
         the id of the user's cell this request is about (Fix the Error).
         """
         if self.running:
