@@ -10,6 +10,8 @@ The same section works in ``jupyter_server_config.py`` (sidebar), ``ipython_conf
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from traitlets import (
@@ -31,7 +33,7 @@ from .core.agent import AgentOptions
 from .core.llm import LLMSettings, OpenAIChat, model_sees_images
 from .core.prompts import DEFAULT_SYSTEM_PROMPT
 from .core.redact import Redactor, public_url, url_secrets
-from .kernel_env import without_secrets
+from .kernel_env import SECRET_VARIABLES, ordinary_values, tool_secrets, without_secrets
 
 # Local servers (Ollama, llama.cpp, vLLM) accept any key, but the openai client wants one.
 PLACEHOLDER_KEY = "not-needed"
@@ -234,6 +236,26 @@ class CodeAct(Configurable):
         "the magic, from the working directory up).",
     ).tag(config=True)
 
+    trusted_project_files = Dict(
+        key_trait=Unicode(),
+        value_trait=Unicode(),
+        help="Project files you trust as they are, by path and SHA-256: "
+        '{"/work/repo/.jupyter/mcp.json": "<sha256>"}. A project\'s .jupyter/mcp.json (its '
+        "MCP servers run commands and call URLs) and its AGENTS.md files are used only once "
+        "you trust that exact content: Trust in the panel, --trust-project on the command "
+        "line and in the magic (both remembered in <jupyter data dir>/codeact/trust.json), "
+        "or here. A file that changes asks again. The message naming an untrusted file "
+        "gives its entry.",
+    ).tag(config=True)
+
+    project_variables = List(
+        Unicode(),
+        help="Environment variables a project's .jupyter/mcp.json (once trusted) may name as "
+        '${NAME}, e.g. ["GITHUB_TOKEN"]. A project\'s file reads no other variable of '
+        "yours: a ${NAME} not listed here leaves its server out, with a message. Like every "
+        "variable an MCP server names, these are kept out of the kernels.",
+    ).tag(config=True)
+
     _redactor: Redactor | None = None
 
     share_key_with_kernels = Bool(
@@ -241,7 +263,8 @@ class CodeAct(Configurable):
         help="Let kernels started by the Jupyter server, `jupyter codeact run` and the eval "
         "inherit the API key (OPENAI_API_KEY, and any variable holding the key). Off: those "
         "kernels start without it, so code the agent writes cannot read it. Turn on only if "
-        "your own notebooks call the API with that key.",
+        "your own notebooks call the API with that key. The MCP servers' secrets are left "
+        "out either way.",
     ).tag(config=True)
 
     redact_patterns = List(
@@ -289,13 +312,27 @@ class CodeAct(Configurable):
         else:
             self._redactor.set_patterns(change["new"])
 
-    def kernel_env(self, base: dict[str, str] | None = None) -> dict[str, str] | None:
+    def kernel_env(
+        self, base: Mapping[str, str] | None = None, *, project_dir: Path | None = None
+    ) -> dict[str, str] | None:
         """The environment for a kernel the agent's code runs in: ``base`` (default: this
-        process's) without the API key; None when ``share_key_with_kernels`` lets the
-        kernel inherit everything."""
-        if self.share_key_with_kernels:
+        process's) without the API key (unless ``share_key_with_kernels``) and without the
+        MCP servers' secrets (:func:`.kernel_env.tool_secrets`, and those of the toolsets
+        built since, which the redactor holds). None: nothing to leave out (the kernel
+        inherits everything). ``project_dir`` resolves a relative ``mcp_config_file``."""
+        environ = os.environ if base is None else base
+        names, values = tool_secrets(self, project_dir, environ)
+        shared = self.share_key_with_kernels
+        values |= {s for s in self.redactor().secrets if not (shared and s == self.api_key)}
+        values -= ordinary_values(environ)
+        if shared and not names and not values:
             return None
-        return without_secrets(os.environ if base is None else base, [self.api_key])
+        return without_secrets(
+            environ,
+            [] if shared else [self.api_key],
+            names=[*names, *(() if shared else SECRET_VARIABLES)],
+            values=values,
+        )
 
     def check(self) -> None:
         """Raise :class:`ConfigError` if no endpoint can be reached with these settings."""

@@ -24,6 +24,7 @@ from jupyter_codeact.magic.approval import NO_STDIN_MESSAGE, PROMPT, no_stdin_me
 from jupyter_codeact.testing import Reply, ScriptedLLM
 
 from .conftest import clean_env
+from .markdown_check import render
 from .notebook_kernel import NotebookKernel, text_of, widget_models
 
 CONFIGURED_MODEL = "configured-model"
@@ -152,25 +153,28 @@ def test_the_live_view_and_the_saved_notebook_both_present_the_run(
     # is reopened without a kernel or widget state), and as text.
     assert "application/vnd.jupyter.widget-view+json" not in view["data"]
     static = view["data"]["text/markdown"]
-    assert static.startswith("**CodeAct:** Show it\n\nThe column is `price`; the rows add up")
-    assert "**60** &lt;img src=x" in static  # markdown, with the model's HTML as text
+    assert static.startswith(
+        "**CodeAct:** Show it\n\nThe column is <code>price</code>\\; the rows add up"
+    )
+    assert "**60** &lt;img src\\=x" in static  # markdown, with the model's HTML as text
     assert "<details><summary>Step 1 · ok</summary>\n\n```python\nfrom IPython" in static
     assert "```\nto stderr\n```" in static and "```\nOut" not in static
-    assert "**Answer:** The answer is **42** [link]\\(javascript:" in static
-    assert re.search(r"\*Answered · 2 turns · [\d,]+ tokens\*$", static)
+    assert "**Answer:** The answer is **42** \\[link\\]\\(javascript\\:" in static
+    assert re.search(r"\*Answered · 2 turns · [\d,\\]+ tokens\*$", static)
     fallback = view["data"]["text/plain"]
     assert fallback.startswith("CodeAct: Show it\nStep 1 (ok):\n")
     assert "Answer: The answer is **42**" in fallback
     assert fallback.endswith("[answered · 2 turns · " + fallback.rsplit("· ", 1)[-1])
     # The answer as the cell's value: markdown, made safe.
-    assert value["data"]["text/markdown"] == ("The answer is **42** [link]\\(javascript:alert(1))")
+    answer = render(value["data"]["text/markdown"])
+    assert answer.text.strip() == "The answer is 42 [link](javascript:alert(1))"
+    assert ("strong", {}) in answer.elements  # markdown, never a link to a script
     # The live widgets: prose and answer as safe markdown, code as a python block.
     shown = markdown_values(nb)
-    assert "The column is `price`; the rows add up to **60** &lt;img src=x onerror=alert(1)>." in (
-        shown
-    )
+    texts = [render(value).text.strip() for value in shown]
+    assert "The column is price; the rows add up to 60 <img src=x onerror=alert(1)>." in texts
     assert any(v.startswith("```python\nfrom IPython.display import HTML") for v in shown)
-    assert "The answer is **42** [link]\\(javascript:alert(1))" in shown
+    assert "The answer is 42 [link](javascript:alert(1))" in texts
     assert any(">Answered · 2 turns · " in v for v in html_values(nb))
     # The step's outputs were shown in its Output widget, and captured for the model.
     (step,) = [
@@ -278,7 +282,7 @@ def test_a_bug_during_a_run_finishes_the_view_and_the_conversation_goes_on(
     values = html_values(nb)
     assert any(failure in v and "border-left" in v for v in values)
     assert any(">Failed</div>" in v for v in values)  # the footer
-    assert f"**Error:** {failure}" in view["data"]["text/markdown"]
+    assert f"Error: {failure}" in render(view["data"]["text/markdown"]).text
     # The same agent takes the follow-up, with the failed request in its conversation.
     (request,) = magic_llm.requests[base:]
     assert any("First request" in str(m["content"]) for m in request.messages)
@@ -506,7 +510,7 @@ def test_history_returns_the_conversation(
     )
     assert text_of(nb.cells[2]) == "History 1 '5'\n"
     shown = nb.cells[1].outputs[0]["data"]["text/markdown"]
-    assert shown.startswith("**Request:** Set hist_value\n\n```python\nhist_value = 5\n```")
+    assert shown.startswith("**Request:** Set hist\\_value\n\n```python\nhist_value = 5\n```")
     saved = nbformat.read(path, as_version=4)
     nbformat.validate(saved)
     assert [cell.source for cell in saved.cells] == [
@@ -597,7 +601,7 @@ def test_tools_style_runs_native_calls_in_the_users_kernel(
     assert result["role"] == "tool" and result["tool_call_id"] == call_id
     assert re.fullmatch(r"Observation:\n42\n\(This ran in cell c[0-9a-f]+\.\)", result["content"])
     assert step_titles(nb) == ["Step 1 · ok"]
-    assert nb.cells[0].outputs[-1]["data"]["text/markdown"] == "tool_value is 42."
+    assert render(nb.cells[0].outputs[-1]["data"]["text/markdown"]).text == "tool_value is 42.\n"
     assert any(code in v for v in markdown_values(nb))  # the step shows the code
 
 

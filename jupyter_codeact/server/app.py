@@ -16,6 +16,7 @@ from .kernel_guard import guard_kernel_manager
 from .limits import MB, Limits
 from .manager import ChatManager
 from .store import ChatStore, default_chats_dir
+from .trust import TrustHandler
 
 CONTENTS_EVENTS = "https://events.jupyter.org/jupyter_server/contents_service/v1"
 
@@ -84,7 +85,7 @@ class CodeActExtension(ExtensionApp):
             }
         )
         if server is not None and server.kernel_manager is not None:
-            guard_kernel_manager(server.kernel_manager, self.codeact_config, log)
+            guard_kernel_manager(server.kernel_manager, self.codeact_config, log, self._root_dir())
         if self.serverapp is not None and self.serverapp.event_logger is not None:
             self.serverapp.event_logger.add_listener(
                 schema_id=CONTENTS_EVENTS, listener=self.chats.contents_event
@@ -116,6 +117,7 @@ class CodeActExtension(ExtensionApp):
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(handlers())
+        self.handlers.append((r"/codeact/trust", TrustHandler))
 
     async def stop_extension(self) -> None:
         if self.chats is not None:
