@@ -629,3 +629,31 @@ def test_the_server_side_never_imports_ipython() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_a_projects_mcp_json_waits_for_trust_project(
+    magic_llm: ScriptedLLM, notebooks: NotebookKernel, tmp_path: Path
+) -> None:
+    """In a kernel whose working directory holds a project's mcp.json: not used (a note says
+    how to trust it) until --trust-project."""
+    from .mcp import SERVER
+
+    marker = tmp_path / "ran.txt"
+    command = f"echo ran >> {marker}; exec {sys.executable} {SERVER}"
+    servers = {"shop": {"command": "sh", "args": ["-c", command]}}
+    (tmp_path / ".jupyter").mkdir()
+    (tmp_path / ".jupyter" / "mcp.json").write_text(json.dumps({"mcpServers": servers}))
+    script(magic_llm, "<solution>one</solution>", "<solution>two</solution>")
+    nb = notebooks.run(
+        [
+            f"import os\nhere = os.getcwd()\nos.chdir({str(tmp_path)!r})",
+            "%%codeact --new\nhello",
+            "%%codeact --new --trust-project\nhello",
+            "os.chdir(here)",
+        ]
+    )
+    first = nb.cells[1].outputs[0]["data"]["text/plain"]
+    assert "these files come with the project and you have not trusted them" in first
+    assert "run the cell again with %%codeact --trust-project" in first
+    assert marker.read_text() == "ran\n"  # the second run only
+    assert "not trusted" not in nb.cells[2].outputs[0]["data"]["text/plain"]

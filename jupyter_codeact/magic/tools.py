@@ -57,11 +57,11 @@ class MagicTools:
             kernel_side.install(payload, self._call, self.shell.user_ns)
         self.rules = project_rules.sources(project.rules)
         problems = toolset.new_problems(self._reported)
-        if project.untrusted:
-            notice = untrusted_message(project.untrusted, how=TRUST_HOW)
-            if notice not in self._reported:  # once per file content
-                self._reported.add(notice)
-                problems.insert(0, notice)
+        if project.untrusted:  # said once per content of the files
+            seen = "untrusted " + " ".join(f"{f.key}:{f.sha256}" for f in project.untrusted)
+            if seen not in self._reported:
+                self._reported.add(seen)
+                problems.insert(0, untrusted_message(project.untrusted, how=TRUST_HOW))
         return system_prompt(settings, toolset, project.rules), problems
 
     def new_problems(self) -> list[str]:

@@ -109,11 +109,11 @@ class ChatTools:
         await toolset.start()
         self.rules = project_rules.sources(project.rules)
         problems = self.new_problems()
-        if project.untrusted:
-            notice = self.host.trust.notice(project.untrusted)
-            if notice not in self.reported:
-                self.reported.add(notice)
-                problems.insert(0, notice)
+        if project.untrusted:  # said once per content of the files
+            seen = "untrusted " + " ".join(f"{f.key}:{f.sha256}" for f in project.untrusted)
+            if seen not in self.reported:
+                self.reported.add(seen)
+                problems.insert(0, self.host.trust.notice(project.untrusted))
         return system_prompt(self.host.settings, toolset, project.rules), problems
 
     def new_problems(self) -> list[str]:
