@@ -16,8 +16,11 @@ import {
   IContextExpression,
   IPublicConfig,
   IRules,
+  ITrustFile,
+  ITrustList,
   parseServerMessage,
-  ServerMessage
+  ServerMessage,
+  TrustDecision
 } from './wire';
 
 /**
@@ -98,7 +101,22 @@ export const api = {
   contextExpression: (): Promise<IContextExpression> =>
     requestAPI<IContextExpression>('context/expression'),
   rules: (path: string): Promise<IRules> =>
-    requestAPI<IRules>(`rules?path=${encodeURIComponent(path)}`)
+    requestAPI<IRules>(`rules?path=${encodeURIComponent(path)}`),
+  trust: (path: string): Promise<ITrustList> =>
+    requestAPI<ITrustList>(`trust?path=${encodeURIComponent(path)}`),
+  decideTrust: (
+    path: string,
+    files: readonly ITrustFile[],
+    decision: TrustDecision
+  ): Promise<ITrustList> =>
+    requestAPI<ITrustList>(
+      'trust',
+      json({
+        path,
+        decision,
+        files: files.map(file => ({ path: file.path, sha256: file.sha256 }))
+      })
+    )
 };
 
 /**

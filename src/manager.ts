@@ -16,6 +16,7 @@ import {
   ICodeActChats,
   ICodeActSettings
 } from './tokens';
+import { TrustModel } from './trust';
 import { IChatInfo, IPublicConfig } from './wire';
 
 export interface IChatManagerOptions {
@@ -54,6 +55,19 @@ export class ChatManager implements ICodeActChats {
 
   /** One id per page load: the server recognises a reconnecting page. */
   readonly clientId = UUID.uuid4();
+
+  /**
+   * The followed notebook's project files waiting for the user's trust;
+   * trusting one changes the rules that apply.
+   */
+  readonly trust = new TrustModel({
+    onDecided: () => {
+      const notebook = this._view.notebook;
+      if (notebook) {
+        void this._refreshRules(notebook);
+      }
+    }
+  });
 
   get executor(): NotebookExecutor {
     return this._options.executor;
@@ -149,6 +163,7 @@ export class ChatManager implements ICodeActChats {
     const ticket = ++this._ticket;
     if (!notebook) {
       this._setView({ notebook: null, session: null, loading: false });
+      void this.trust.refresh(null);
       return;
     }
     if (!this._watched.has(notebook)) {
@@ -300,10 +315,13 @@ export class ChatManager implements ICodeActChats {
   }
 
   /**
-   * Ask the server which rules apply to `notebook`, and show them if it is
-   * still the one followed.
+   * Ask the server which rules apply to `notebook` (and which of its
+   * project's files wait for trust), and show them if it is still the one
+   * followed.
    */
   private async _refreshRules(notebook: NotebookPanel): Promise<void> {
+    // Which files wait for trust changes with the same files.
+    void this.trust.refresh(notebook.context.path);
     let rules: readonly string[];
     try {
       rules = (await api.rules(notebook.context.path)).files;

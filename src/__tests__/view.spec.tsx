@@ -9,6 +9,7 @@ import { ChatModel } from '../model';
 import { ComposerModel } from '../panel/composer';
 import { ChatView, RulesLine } from '../panel/view';
 import { SettingsModel } from '../settings';
+import { TrustModel } from '../trust';
 import { IChatEntry, IPublicConfig } from '../wire';
 
 (globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
@@ -61,6 +62,7 @@ function fakeManager(model: ChatModel, overrides: Partial<IPublicConfig> = {}) {
     configError: null,
     changed: new Signal<unknown, void>({}),
     approvalMode: 'auto',
+    trust: new TrustModel(),
     send: jest.fn(async () => undefined),
     stop: jest.fn(),
     newChat: jest.fn(async () => undefined)

@@ -18,6 +18,7 @@ import type { SettingsModel } from '../settings';
 import { PathExt } from '@jupyterlab/coreutils';
 import { ChatState } from '../wire';
 import { Composer, ComposerModel } from './composer';
+import { TrustPrompt } from './trust';
 import { EntryView, IEntryContext } from './entries';
 import {
   MIN_RENDER_INTERVAL_MS,
@@ -238,6 +239,7 @@ export function ChatView(props: IChatViewProps): JSX.Element {
           : (manager.configError ?? 'Loading the configuration…')}
       </div>
       <RulesLine files={manager.view.rules ?? []} />
+      <TrustPrompt model={manager.trust} />
       {unreadable?.map(text => (
         <div
           key={text}
