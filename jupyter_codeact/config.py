@@ -215,7 +215,8 @@ class CodeAct(Configurable):
     mcp_config_file = Unicode(
         "",
         help='A JSON file of MCP servers ({"mcpServers": {...}}), read besides mcp_servers. '
-        "Empty: ~/.jupyter/mcp.json and the project's .jupyter/mcp.json, where they exist.",
+        "Empty: ~/.jupyter/mcp.json and the project's .jupyter/mcp.json, where they exist "
+        "(the project's only once you trust it: see trusted_project_files).",
     ).tag(config=True)
 
     mcp_startup_timeout = Float(
@@ -233,7 +234,7 @@ class CodeAct(Configurable):
         "",
         help="Rules for the agent, added to its system prompt before the project's AGENTS.md "
         "files (from the notebook's folder up to the server's root; for the command line and "
-        "the magic, from the working directory up).",
+        "the magic, from the working directory up; each used once you trust it).",
     ).tag(config=True)
 
     trusted_project_files = Dict(
