@@ -8,6 +8,7 @@ line and the magic (the working directory, rules up to its git repository's root
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -94,5 +95,11 @@ def headless(settings: CodeAct, cwd: Path | None = None, *, trust_now: bool = Fa
     files = find_files(settings, project_dir=folder, rules_from=folder, rules_to=None)
     store = trust_store(settings)
     if trust_now:
-        store.trust(store.split(files)[1])
+        untrusted = store.split(files)[1]
+        try:
+            store.trust(untrusted)
+        except OSError as error:  # trusted for this run all the same, as the user said
+            print(f"CodeAct: could not remember the trust ({error}).", file=sys.stderr)
+            pins = {**store.pinned, **{file.key: file.sha256 for file in untrusted}}
+            store = TrustStore(store.path, pinned=pins)
     return use(settings, files, store, project_dir=folder, relative_to=folder)

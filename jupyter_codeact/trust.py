@@ -53,6 +53,12 @@ class ProjectFile:
         return str(self.path)
 
 
+def fingerprint(files: Iterable[ProjectFile]) -> str:
+    """What these files are now, in one string: a host says once per content that it left
+    them out."""
+    return "untrusted " + " ".join(f"{file.key}:{file.sha256}" for file in files)
+
+
 def read_project_file(path: Path, kind: Kind) -> ProjectFile | None:
     """The file at ``path`` (links resolved), or None when it is missing or unreadable."""
     try:

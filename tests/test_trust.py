@@ -246,3 +246,17 @@ def test_the_users_own_configuration_is_trusted(
     chosen.write_text(json.dumps(own))
     project = headless(CodeAct(mcp_config_file=str(chosen)), tmp_path / "home")
     assert project.tools.files == (chosen,) and project.untrusted == []
+
+
+def test_trust_that_cannot_be_remembered_still_holds_for_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "data"
+    blocker.write_text("a file where the data folder should be")
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(blocker))
+    (tmp_path / "project" / ".git").mkdir(parents=True)
+    (tmp_path / "project" / "AGENTS.md").write_text("Be brief.\n")
+    project = headless(CodeAct(), tmp_path / "project", trust_now=True)
+    assert project.untrusted == [] and [r.text for r in project.rules] == ["Be brief."]
+    assert "CodeAct: could not remember the trust" in capsys.readouterr().err
+    assert headless(CodeAct(), tmp_path / "project").untrusted  # not remembered: asks again

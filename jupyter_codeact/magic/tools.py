@@ -17,7 +17,7 @@ from .. import rules as project_rules
 from ..host_prompt import system_prompt
 from ..project import headless
 from ..tools import Toolset, ToolSettings, kernel_side
-from ..trust import untrusted_message
+from ..trust import fingerprint, untrusted_message
 
 if TYPE_CHECKING:
     from ..config import CodeAct
@@ -58,7 +58,7 @@ class MagicTools:
         self.rules = project_rules.sources(project.rules)
         problems = toolset.new_problems(self._reported)
         if project.untrusted:  # said once per content of the files
-            seen = "untrusted " + " ".join(f"{f.key}:{f.sha256}" for f in project.untrusted)
+            seen = fingerprint(project.untrusted)
             if seen not in self._reported:
                 self._reported.add(seen)
                 problems.insert(0, untrusted_message(project.untrusted, how=TRUST_HOW))

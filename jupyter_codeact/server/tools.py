@@ -24,6 +24,7 @@ from ..host_prompt import system_prompt
 from ..project import Project
 from ..tools import Toolset, ToolSettings
 from ..tools.channel import error_reply, new_nonce, parse
+from ..trust import fingerprint
 from .trust import ServerTrust
 
 log = logging.getLogger(__name__)
@@ -110,7 +111,7 @@ class ChatTools:
         self.rules = project_rules.sources(project.rules)
         problems = self.new_problems()
         if project.untrusted:  # said once per content of the files
-            seen = "untrusted " + " ".join(f"{f.key}:{f.sha256}" for f in project.untrusted)
+            seen = fingerprint(project.untrusted)
             if seen not in self.reported:
                 self.reported.add(seen)
                 problems.insert(0, self.host.trust.notice(project.untrusted))
