@@ -46,6 +46,10 @@ RESTARTED_NOTE = (
 )
 
 
+ATTACHED_HEARTBEAT_SECONDS = 5.0
+"""How long a kernel attached to by its connection file may take to answer a heartbeat."""
+
+
 class KernelDied(Exception):
     """The kernel process is gone."""
 
@@ -186,6 +190,11 @@ class LocalKernel:
         await self._connect(client)
 
     async def _connect(self, client: AsyncKernelClient) -> None:
+        if self.connection_file:
+            # A kernel attached to is alive while it answers heartbeats; under load one can
+            # take longer than jupyter_client's 1 s, which then reads as a dead kernel (at
+            # wait_for_ready, and in is_alive while an action runs).
+            client.hb_channel.time_to_dead = ATTACHED_HEARTBEAT_SECONDS
         client.start_channels()
         try:
             await client.wait_for_ready(timeout=self.startup_timeout)
