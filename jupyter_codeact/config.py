@@ -10,6 +10,8 @@ The same section works in ``jupyter_server_config.py`` (sidebar), ``ipython_conf
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from traitlets import (
@@ -30,8 +32,8 @@ from traitlets.config import Configurable
 from .core.agent import AgentOptions
 from .core.llm import LLMSettings, OpenAIChat, model_sees_images
 from .core.prompts import DEFAULT_SYSTEM_PROMPT
-from .core.redact import Redactor
-from .kernel_env import without_secrets
+from .core.redact import Redactor, public_url, url_secrets
+from .kernel_env import SECRET_VARIABLES, ordinary_values, tool_secrets, without_secrets
 
 # Local servers (Ollama, llama.cpp, vLLM) accept any key, but the openai client wants one.
 PLACEHOLDER_KEY = "not-needed"
@@ -129,7 +131,8 @@ class CodeAct(Configurable):
         ["auto", "ask"],
         default_value="auto",
         help="auto: run each action as soon as the model writes it. ask: show it and wait "
-        "for the user to run, edit or skip it.",
+        "for the user to run, edit or skip it. Set to ask on a server, it is a floor: the "
+        "panel's own approval setting cannot lower it to auto.",
     ).tag(config=True)
 
     replace_failed_cells = Bool(
@@ -225,7 +228,8 @@ class CodeAct(Configurable):
     mcp_config_file = Unicode(
         "",
         help='A JSON file of MCP servers ({"mcpServers": {...}}), read besides mcp_servers. '
-        "Empty: ~/.jupyter/mcp.json and the project's .jupyter/mcp.json, where they exist.",
+        "Empty: ~/.jupyter/mcp.json and the project's .jupyter/mcp.json, where they exist "
+        "(the project's only once you trust it: see trusted_project_files).",
     ).tag(config=True)
 
     mcp_startup_timeout = Float(
@@ -243,7 +247,27 @@ class CodeAct(Configurable):
         "",
         help="Rules for the agent, added to its system prompt before the project's AGENTS.md "
         "files (from the notebook's folder up to the server's root; for the command line and "
-        "the magic, from the working directory up).",
+        "the magic, from the working directory up; each used once you trust it).",
+    ).tag(config=True)
+
+    trusted_project_files = Dict(
+        key_trait=Unicode(),
+        value_trait=Unicode(),
+        help="Project files you trust as they are, by path and SHA-256: "
+        '{"/work/repo/.jupyter/mcp.json": "<sha256>"}. A project\'s .jupyter/mcp.json (its '
+        "MCP servers run commands and call URLs) and its AGENTS.md files are used only once "
+        "you trust that exact content: Trust in the panel, --trust-project on the command "
+        "line and in the magic (both remembered in <jupyter data dir>/codeact/trust.json), "
+        "or here. A file that changes asks again. The message naming an untrusted file "
+        "gives its entry.",
+    ).tag(config=True)
+
+    project_variables = List(
+        Unicode(),
+        help="Environment variables a project's .jupyter/mcp.json (once trusted) may name as "
+        '${NAME}, e.g. ["GITHUB_TOKEN"]. A project\'s file reads no other variable of '
+        "yours: a ${NAME} not listed here leaves its server out, with a message. Like every "
+        "variable an MCP server names, these are kept out of the kernels.",
     ).tag(config=True)
 
     _redactor: Redactor | None = None
@@ -253,7 +277,8 @@ class CodeAct(Configurable):
         help="Let kernels started by the Jupyter server, `jupyter codeact run` and the eval "
         "inherit the API key (OPENAI_API_KEY, and any variable holding the key). Off: those "
         "kernels start without it, so code the agent writes cannot read it. Turn on only if "
-        "your own notebooks call the API with that key.",
+        "your own notebooks call the API with that key. The MCP servers' secrets are left "
+        "out either way.",
     ).tag(config=True)
 
     redact_patterns = List(
@@ -285,25 +310,43 @@ class CodeAct(Configurable):
         """The redactor of these settings: the API key and ``redact_patterns``. One instance
         per settings object, so that a secret another part adds applies to every chat."""
         if self._redactor is None:
-            self._redactor = Redactor(secrets=[self.api_key], patterns=self.redact_patterns)
+            self._redactor = Redactor(
+                secrets=[self.api_key, *url_secrets(self.base_url)], patterns=self.redact_patterns
+            )
         return self._redactor
 
-    @observe("api_key", "redact_patterns")
+    @observe("api_key", "base_url", "redact_patterns")
     def _update_redactor(self, change: Any) -> None:
         if self._redactor is None:
             return
         if change["name"] == "api_key":
             self._redactor.add_secret(change["new"])  # an old key stays redacted too
+        elif change["name"] == "base_url":
+            self._redactor.add_secret(*url_secrets(change["new"]))
         else:
             self._redactor.set_patterns(change["new"])
 
-    def kernel_env(self, base: dict[str, str] | None = None) -> dict[str, str] | None:
+    def kernel_env(
+        self, base: Mapping[str, str] | None = None, *, project_dir: Path | None = None
+    ) -> dict[str, str] | None:
         """The environment for a kernel the agent's code runs in: ``base`` (default: this
-        process's) without the API key; None when ``share_key_with_kernels`` lets the
-        kernel inherit everything."""
-        if self.share_key_with_kernels:
+        process's) without the API key (unless ``share_key_with_kernels``) and without the
+        MCP servers' secrets (:func:`.kernel_env.tool_secrets`, and those of the toolsets
+        built since, which the redactor holds). None: nothing to leave out (the kernel
+        inherits everything). ``project_dir`` resolves a relative ``mcp_config_file``."""
+        environ = os.environ if base is None else base
+        names, values = tool_secrets(self, project_dir, environ)
+        shared = self.share_key_with_kernels
+        values |= {s for s in self.redactor().secrets if not (shared and s == self.api_key)}
+        values -= ordinary_values(environ)
+        if shared and not names and not values:
             return None
-        return without_secrets(os.environ if base is None else base, [self.api_key])
+        return without_secrets(
+            environ,
+            [] if shared else [self.api_key],
+            names=[*names, *(() if shared else SECRET_VARIABLES)],
+            values=values,
+        )
 
     def check(self) -> None:
         """Raise :class:`ConfigError` if no endpoint can be reached with these settings."""
@@ -351,10 +394,11 @@ class CodeAct(Configurable):
         return AgentOptions(**values)
 
     def public_settings(self) -> dict[str, Any]:
-        """What the browser may see: everything but the key (only whether one is set)."""
+        """What the browser may see: everything but the key (only whether one is set), and
+        the base URL without the credentials it may carry (user-info, query)."""
         return {
             "model": self.model,
-            "base_url": self.base_url,
+            "base_url": public_url(self.base_url),
             "has_api_key": bool(self.api_key),
             "configured": bool(self.api_key or self.base_url),
             "max_turns": self.max_turns,

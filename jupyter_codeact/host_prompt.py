@@ -6,7 +6,6 @@ Hosts call this each time a run starts, so that a server that came up or went do
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import rules as project_rules
@@ -26,10 +25,3 @@ def system_prompt(
         tools=toolset.prompt_section() if toolset is not None else "",
         rules=project_rules.prompt_section(rules),
     )
-
-
-def headless_rules(settings: CodeAct, cwd: Path | None = None) -> list[project_rules.Rule]:
-    """The rules of a run started in ``cwd`` (the command line, the magic)."""
-    folder = cwd or Path.cwd()
-    files = project_rules.find(folder, None)
-    return project_rules.read(files, relative_to=folder, instructions=settings.instructions)

@@ -6,6 +6,9 @@ working directory up to the root of the git repository it is in (else the file s
 root). They are read root-most first, so that the nearest folder's rules come last and win
 where they disagree; ``c.CodeAct.instructions`` (the user's own) come before them all. The
 whole is bounded: a file too long keeps its beginning, with a note of what was cut.
+
+``AGENTS.md`` files come with the project, so they are used only once the user trusts them
+(:mod:`jupyter_codeact.trust`); the instructions are the user's own.
 """
 
 from __future__ import annotations
@@ -64,15 +67,25 @@ def read(
     files: list[Path], *, relative_to: Path | None = None, instructions: str = ""
 ) -> list[Rule]:
     """The rules: the instructions, then each file's text (unreadable files are skipped)."""
-    rules: list[Rule] = []
-    if instructions.strip():
-        rules.append(Rule(INSTRUCTIONS_SOURCE, instructions.strip()))
+    texts: list[tuple[Path, str]] = []
     for path in files:
         try:
             with path.open("rb") as handle:
-                text = handle.read(_MAX_FILE_BYTES).decode("utf-8", errors="replace")
+                texts.append((path, handle.read(_MAX_FILE_BYTES).decode("utf-8", "replace")))
         except OSError:
             continue
+    return from_texts(texts, relative_to=relative_to, instructions=instructions)
+
+
+def from_texts(
+    files: list[tuple[Path, str]], *, relative_to: Path | None = None, instructions: str = ""
+) -> list[Rule]:
+    """The rules from files already read (a project's, once trusted: the text the user
+    trusted is the text used)."""
+    rules: list[Rule] = []
+    if instructions.strip():
+        rules.append(Rule(INSTRUCTIONS_SOURCE, instructions.strip()))
+    for path, text in files:
         if text.strip():
             rules.append(Rule(_label(path, relative_to), text.strip()))
     return rules

@@ -18,8 +18,11 @@ import {
   IPublicConfig,
   ISetupDocs,
   IRules,
+  ITrustFile,
+  ITrustList,
   parseServerMessage,
-  ServerMessage
+  ServerMessage,
+  TrustDecision
 } from './wire';
 
 /**
@@ -108,7 +111,22 @@ export const api = {
     }),
   models: (refresh = false): Promise<IModelList> =>
     requestAPI<IModelList>(refresh ? 'models?refresh=1' : 'models'),
-  setupDocs: (): Promise<ISetupDocs> => requestAPI<ISetupDocs>('docs/setup')
+  setupDocs: (): Promise<ISetupDocs> => requestAPI<ISetupDocs>('docs/setup'),
+  trust: (path: string): Promise<ITrustList> =>
+    requestAPI<ITrustList>(`trust?path=${encodeURIComponent(path)}`),
+  decideTrust: (
+    path: string,
+    files: readonly ITrustFile[],
+    decision: TrustDecision
+  ): Promise<ITrustList> =>
+    requestAPI<ITrustList>(
+      'trust',
+      json({
+        path,
+        decision,
+        files: files.map(file => ({ path: file.path, sha256: file.sha256 }))
+      })
+    )
 };
 
 /**

@@ -21,6 +21,7 @@ import {
   ICodeActChats,
   ICodeActSettings
 } from './tokens';
+import { TrustModel } from './trust';
 import { IChatInfo, IPublicConfig } from './wire';
 
 export interface IChatManagerOptions {
@@ -85,6 +86,19 @@ export class ChatManager implements ICodeActChats {
   /** One id per page load: the server recognises a reconnecting page. */
   readonly clientId = UUID.uuid4();
 
+  /**
+   * The followed notebook's project files waiting for the user's trust;
+   * trusting one changes the rules that apply.
+   */
+  readonly trust = new TrustModel({
+    onDecided: () => {
+      const notebook = this._view.notebook;
+      if (notebook) {
+        void this._refreshRules(notebook);
+      }
+    }
+  });
+
   get executor(): NotebookExecutor {
     return this._options.executor;
   }
@@ -104,14 +118,23 @@ export class ChatManager implements ICodeActChats {
 
   /**
    * The approval mode for the next message: the user's choice, else the
-   * server's configured default.
+   * server's configured default. The server's `ask` is a floor that the
+   * user's choice cannot lower (the server enforces it too).
    */
   get approvalMode(): ApprovalMode {
+    if (this.approvalRequired) {
+      return 'ask';
+    }
     return (
       this._options.userApprovalMode() ??
       this._config?.approval_mode ??
       this._options.settings().approvalMode
     );
+  }
+
+  /** Whether the server requires approval (`c.CodeAct.approval_mode = "ask"`). */
+  get approvalRequired(): boolean {
+    return this._config?.approval_mode === 'ask';
   }
 
   /** Why the configuration could not be loaded, if it could not. */
@@ -180,6 +203,7 @@ export class ChatManager implements ICodeActChats {
     const ticket = ++this._ticket;
     if (!notebook) {
       this._setView({ notebook: null, session: null, loading: false });
+      void this.trust.refresh(null);
       return;
     }
     const known = this._byNotebook.get(notebook);
@@ -392,10 +416,13 @@ export class ChatManager implements ICodeActChats {
   }
 
   /**
-   * Ask the server which rules apply to `notebook`, and show them if it is
-   * still the one followed.
+   * Ask the server which rules apply to `notebook` (and which of its
+   * project's files wait for trust), and show them if it is still the one
+   * followed.
    */
   private async _refreshRules(notebook: NotebookPanel): Promise<void> {
+    // Which files wait for trust changes with the same files.
+    void this.trust.refresh(notebook.context.path);
     let rules: readonly string[];
     try {
       rules = (await api.rules(notebook.context.path)).files;

@@ -120,7 +120,8 @@ export interface IChatInfo {
  * - final: `text`, `turn`
  * - condensed: `text` (older steps were condensed for the model to fit its
  *   context window; the chat keeps them all), `turn`
- * - error: `text`, `kind`
+ * - error: `text`, `kind` (`tools`: a tool that cannot be used, or project
+ *   files left out because the user has not trusted them)
  *
  * A user entry also records the `model` asked to answer it.
  */
@@ -240,6 +241,53 @@ export interface ISetupDocs {
   title: string;
   markdown: string;
 }
+
+/** One server of a project's `mcp.json`, as the trust prompt shows it. */
+export interface ITrustServer {
+  name: string;
+  /** The command it would run, as written (nothing expanded). */
+  command?: string;
+  cwd?: string;
+  /** The URL it would call, as written. */
+  url?: string;
+  /** Names of the environment variables and headers it sets. */
+  env?: string[];
+  headers?: string[];
+  /** Your variables it names as `${NAME}`; `given` if `c.CodeAct.project_variables` allows. */
+  variables?: { name: string; given: boolean }[];
+  disabled?: boolean;
+  problem?: string;
+}
+
+/**
+ * A project file waiting for the user's trust: `kind` `mcp` (its servers)
+ * or `rules` (an AGENTS.md, its text in `excerpt`). `path` and `sha256` go
+ * back with the decision: exactly this content is trusted.
+ */
+export interface ITrustFile {
+  path: string;
+  label: string;
+  kind: 'mcp' | 'rules';
+  sha256: string;
+  /** The user said Not now to this content (in this server's life). */
+  declined: boolean;
+  servers?: ITrustServer[];
+  excerpt?: string;
+  truncated?: boolean;
+  problem?: string;
+}
+
+/**
+ * `GET codeact/trust?path=P`, and the answer to `POST codeact/trust`
+ * (`{path, decision: 'trust' | 'not_now', files: [{path, sha256}]}`; 409
+ * when a file changed since it was shown): the project files of notebook
+ * `P` the user has not trusted.
+ */
+export interface ITrustList {
+  files: ITrustFile[];
+}
+
+export type TrustDecision = 'trust' | 'not_now';
 
 /** `GET codeact/context/expression`. */
 export interface IContextExpression {

@@ -31,6 +31,14 @@ def _forget_endpoints() -> Iterator[None]:
     endpoint.forget_all()
 
 
+@pytest.fixture(autouse=True)
+def _own_data_dir(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each test keeps its decisions (trusted project files) to itself, never the user's."""
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+
+
 @pytest.fixture
 def llm_server() -> Iterator[ScriptedLLM]:
     with ScriptedLLM(models=(MODEL,)) as server:

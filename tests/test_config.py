@@ -12,6 +12,7 @@ from jupyter_codeact.config import (
     CodeAct,
     ConfigError,
 )
+from jupyter_codeact.core.redact import public_url
 
 
 @pytest.fixture(autouse=True)
@@ -79,3 +80,14 @@ def test_images_follow_the_model_unless_set(model: str, images: str, expected: b
 def test_every_trait_has_help() -> None:
     missing = [name for name, trait in CodeAct.class_traits(config=True).items() if not trait.help]
     assert missing == []
+
+
+def test_the_endpoint_is_named_without_credentials() -> None:
+    settings = CodeAct(
+        api_key="k" * 20, base_url="http://u:secret-pass-1@[::1]:8000/v1?key=qs-secret-99#frag"
+    )
+    assert settings.public_settings()["base_url"] == "http://[::1]:8000/v1"
+    llm = settings.make_llm()
+    assert llm.endpoint == "http://[::1]:8000/v1"  # error messages, eval results, logs
+    assert public_url("not a url") == "not a url"
+    assert public_url("http://host:port/v1") == "(an address that could not be read)"

@@ -294,3 +294,52 @@ def test_sources_that_are_none_of_the_kinds_are_refused_plainly(
     said = export(capsys, out, str(tmp_path / "odd.ipynb"))
     assert f"Skipped {tmp_path / 'odd.ipynb'}: unexpected content (TypeError" in said
     assert "Exported 0 trajectories" in said and out.read_text() == ""
+
+
+def test_an_eval_folder_is_read_only_inside_itself(
+    eval_run: EvalRun, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Rows whose mode is a path, links to files outside, and a suite named by the results
+    (loading one runs its tools.py) are not followed; each is said."""
+    folder = tmp_path / "results"
+    shutil.copytree(eval_run.folder, folder)
+    results = json.loads((folder / "results.json").read_text())
+    row = results["tasks"][0]
+    transcript = next((folder / "transcripts" / row["mode"]).glob("*.ipynb"))
+    # A file outside the folder, planted where the rows below would lead.
+    planted = json.loads(transcript.read_text())
+    planted["metadata"]["codeact"]["messages"][1]["content"] = "PLANTED-OUTSIDE"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / transcript.name).write_text(json.dumps(planted))
+    results["tasks"].append({**row, "mode": "../../outside"})
+    results["tasks"].append({**row, "mode": str(outside)})
+    # A transcript replaced by a link to it.
+    linked = next((folder / "transcripts" / "json").glob("*.ipynb"))
+    linked.unlink()
+    linked.symlink_to(outside / transcript.name)
+    # An older transcript (no recorded messages) in a folder naming a suite of its own.
+    evil = tmp_path / "suite" / "shop"
+    evil.mkdir(parents=True)
+    ran = tmp_path / "suite-ran"
+    (evil / "tools.py").write_text(f"open({str(ran)!r}, 'w').write('ran')\ndef f(): pass\n")
+    (evil / "tasks.json").write_text("[]")
+    results["suite"] = str(tmp_path / "suite")
+    (folder / "results.json").write_text(json.dumps(results))
+    older = next((folder / "transcripts" / "text").glob("*.ipynb"))
+    data = json.loads(older.read_text())
+    del data["metadata"]["codeact"]["messages"]
+    older.write_text(json.dumps(data))
+
+    out = tmp_path / "out.jsonl"
+    said = export(capsys, out, str(folder))
+    assert "PLANTED-OUTSIDE" not in out.read_text() and not ran.exists()
+    assert "2 rows of results.json have a mode that is a path ('../../outside', " in said
+    assert f"its transcript (a link) leads outside {folder / 'transcripts'}" in said
+    assert f"its suite {tmp_path / 'suite'} is outside the folder" in said
+    assert f"export again with --suite {tmp_path / 'suite'}" in said
+    # results.json itself as a link out is refused whole.
+    (folder / "results.json").rename(outside / "results.json")
+    (folder / "results.json").symlink_to(outside / "results.json")
+    said = export(capsys, out, str(folder))
+    assert "results.json leads outside" in said and out.read_text() == ""

@@ -264,3 +264,48 @@ def test_a_large_store_shows_a_progress_bar_on_a_terminal(
             quiet.step()
         quiet.close()
         assert stream.getvalue() == ""
+
+
+def test_keys_the_hosts_configure_are_redacted_without_the_environment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server's own config set the key (not the environment of this command): a chat
+    that holds it, stored before it was redacted, is exported without it; so is the
+    magic's key and an MCP server's header."""
+    server_key, magic_key, header = "sk-server-4Kd9qQ2x", "sk-magic-8Pw3zN7c", "hdr-9a8b7c6d5e4f"
+    config, ipython = tmp_path / "config", tmp_path / "ipython" / "profile_default"
+    config.mkdir()
+    ipython.mkdir(parents=True)
+    (config / "jupyter_server_config.py").write_text(
+        f"c.CodeAct.api_key = {server_key!r}\n"
+        "c.CodeAct.mcp_servers = {'svc': {'url': 'http://127.0.0.1:9/mcp', "
+        f"'headers': {{'Authorization': 'Bearer {header}'}}}}}}\n"
+    )
+    (ipython / "ipython_config.py").write_text(f"c.CodeAct.api_key = {magic_key!r}\n")
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(config))
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    store = make_store(tmp_path / "chats", tmp_path)
+    for secret in (server_key, magic_key, header):
+        add_chat(store, f"{secret}.ipynb", tag_chat(secret=secret))
+    out = tmp_path / "out.jsonl"
+    export(capsys, out, str(tmp_path / "chats"))
+    text = out.read_text()
+    assert len(lines(out)) == 3 and text.count("[redacted]") >= 3
+    for secret in (server_key, magic_key, header):
+        assert secret not in text
+
+
+def test_a_link_in_the_store_to_a_file_outside_is_not_followed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = make_store(tmp_path / "chats", tmp_path)
+    add_chat(store, "a.ipynb", tag_chat())
+    elsewhere = make_store(tmp_path / "elsewhere", tmp_path)
+    private = add_chat(elsewhere, "b.ipynb", tag_chat(secret="PRIVATE-ELSEWHERE"))
+    link = tmp_path / "chats" / f"{'e' * 32}.json"
+    link.symlink_to(tmp_path / "elsewhere" / f"{private.info['id']}.json")
+    out = tmp_path / "out.jsonl"
+    said = export(capsys, out, str(tmp_path / "chats"))
+    assert "PRIVATE-ELSEWHERE" not in out.read_text() and len(lines(out)) == 1
+    assert f"Skipped {link}: the file (a link) leads outside {tmp_path / 'chats'}" in said

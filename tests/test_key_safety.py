@@ -194,3 +194,78 @@ async def test_kernels_through_a_gateway_get_no_key(tmp_path: Path) -> None:
     assert result.status == "ok", result
     found = json.loads(result.outputs[0]["text"])
     assert found["OPENAI_API_KEY"] is False and found["HOLDS_KEY"] is False
+
+
+# -- the MCP servers' secrets ----------------------------------------------------------------
+
+SVC = "svc-token-5Kq81zXw"
+LITERAL = "literal-header-7f3e9a"
+MCP_PROBE = (
+    "import os, json\n"
+    "print(json.dumps(sorted(k for k in ('SVC_TOKEN', 'SVC_COPY', 'HEADER_COPY', 'UNRELATED') "
+    "if os.environ.get(k))))"
+)
+MCP_SERVERS = {
+    "svc": {"command": "python", "args": ["svc.py"], "env": {"TOKEN": "${SVC_TOKEN}"}},
+    "lit": {"url": "http://127.0.0.1:9/mcp", "headers": {"Authorization": f"Bearer {LITERAL}"}},
+}
+
+
+def mcp_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SVC_TOKEN", SVC)
+    monkeypatch.setenv("SVC_COPY", SVC)  # the same secret under another name
+    monkeypatch.setenv("HEADER_COPY", LITERAL)  # a value a server's header holds
+    monkeypatch.setenv("UNRELATED", "kept")
+
+
+@pytest.mark.parametrize("codeact_extra", [{"mcp_servers": MCP_SERVERS}])
+async def test_notebook_kernels_get_none_of_the_mcp_servers_secrets(
+    jp_fetch: Any, jp_serverapp: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mcp_env(monkeypatch)
+    _, kernel_id = await notebook_kernel(jp_fetch)
+    connection = jp_serverapp.kernel_manager.get_kernel(kernel_id).connection_file
+    async with KernelExecutor(LocalKernel(connection_file=connection)) as kernel:
+        result = await kernel.execute(MCP_PROBE, timeout=60)
+    assert json.loads(result.outputs[0]["text"]) == ["UNRELATED"]
+
+
+@pytest.mark.parametrize(
+    "codeact_extra", [{"mcp_servers": MCP_SERVERS, "share_key_with_kernels": True}]
+)
+async def test_sharing_the_key_shares_no_mcp_secret(
+    jp_fetch: Any, jp_serverapp: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mcp_env(monkeypatch)
+    _, kernel_id = await notebook_kernel(jp_fetch)
+    found = await probe(jp_serverapp.kernel_manager.get_kernel(kernel_id).connection_file)
+    assert found["OPENAI_API_KEY"] is True  # shared, as asked
+    connection = jp_serverapp.kernel_manager.get_kernel(kernel_id).connection_file
+    async with KernelExecutor(LocalKernel(connection_file=connection)) as kernel:
+        result = await kernel.execute(MCP_PROBE, timeout=60)
+    assert json.loads(result.outputs[0]["text"]) == ["UNRELATED"]
+
+
+@pytest.mark.parametrize("command", ["run", "eval"])
+def test_run_and_eval_kernels_get_none_of_the_mcp_servers_secrets(
+    llm_server: ScriptedLLM, tmp_path: Path, command: str
+) -> None:
+    config = tmp_path / "config"
+    config.mkdir()
+    settings = {"CodeAct": {"mcp_servers": MCP_SERVERS}}
+    (config / "jupyter_codeact_config.json").write_text(json.dumps(settings))
+    llm_server.push(f"<execute>\n{MCP_PROBE}\n</execute>", "<solution>0</solution>")
+    args = (
+        ["run", "probe"]
+        if command == "run"
+        else ["eval", "--with-tools", "--mode", "code", "--tasks", "dna/gc-s1", "--no-transcripts",
+              "--output", str(tmp_path / "out")]
+    )  # fmt: skip
+    done = run_cli(
+        *args, server=llm_server, cwd=tmp_path, JUPYTER_CONFIG_DIR=str(config),
+        SVC_TOKEN=SVC, SVC_COPY=SVC, HEADER_COPY=LITERAL, UNRELATED="kept",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    observation = llm_server.requests[1].messages[-1]["content"]
+    assert '["UNRELATED"]' in observation
+    assert SVC not in done.stdout + done.stderr

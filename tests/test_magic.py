@@ -26,6 +26,7 @@ from jupyter_codeact.magic.approval import NO_STDIN_MESSAGE, PROMPT, no_stdin_me
 from jupyter_codeact.testing import Reply, ScriptedLLM
 
 from .conftest import clean_env
+from .markdown_check import render
 from .notebook_kernel import NotebookKernel, text_of, widget_models
 
 CONFIGURED_MODEL = "configured-model"
@@ -167,23 +168,24 @@ def test_the_live_view_and_the_saved_notebook_both_present_the_run(
     # is reopened without a kernel or widget state), and as text.
     assert "application/vnd.jupyter.widget-view+json" not in view["data"]
     static = view["data"]["text/markdown"]
-    assert static.startswith("**CodeAct:** Show it\n\nThe column is `price`; the rows add up")
-    assert "**60** &lt;img src=x" in static  # markdown, with the model's HTML as text
+    assert static.startswith(
+        "**CodeAct:** Show it\n\nThe column is <code>price</code>\\; the rows add up"
+    )
+    assert "**60** &lt;img src\\=x" in static  # markdown, with the model's HTML as text
     assert "<details><summary>Step 1 · ok</summary>\n\n```python\nfrom IPython" in static
     assert "```\nto stderr\n```" in static and "```\nOut" not in static
-    assert "**Answer:** The answer is **42** [link]\\(javascript:" in static
-    assert re.search(r"\*Answered · 2 turns · [\d,]+ tokens\*$", static)
+    assert "**Answer:** The answer is **42** \\[link\\]\\(javascript\\:" in static
+    assert re.search(r"\*Answered · 2 turns · [\d,\\]+ tokens\*$", static)
     fallback = view["data"]["text/plain"]
     assert fallback.startswith("CodeAct: Show it\nStep 1 (ok):\n")
     assert "Answer: The answer is **42**" in fallback
     assert fallback.endswith("[answered · 2 turns · " + fallback.rsplit("· ", 1)[-1])
     # The live widgets: prose and answer as safe markdown, code as a python block.
     shown = markdown_values(nb)
-    assert "The column is `price`; the rows add up to **60** &lt;img src=x onerror=alert(1)>." in (
-        shown
-    )
+    texts = [render(value).text.strip() for value in shown]
+    assert "The column is price; the rows add up to 60 <img src=x onerror=alert(1)>." in texts
     assert any(v.startswith("```python\nfrom IPython.display import HTML") for v in shown)
-    assert "The answer is **42** [link]\\(javascript:alert(1))" in shown
+    assert "The answer is 42 [link](javascript:alert(1))" in texts
     assert any(">Answered · 2 turns · " in v for v in html_values(nb))
     # The step's outputs were shown in its Output widget, and captured for the model.
     (step,) = [
@@ -291,7 +293,7 @@ def test_a_bug_during_a_run_finishes_the_view_and_the_conversation_goes_on(
     values = html_values(nb)
     assert any(failure in v and "border-left" in v for v in values)
     assert any(">Failed</div>" in v for v in values)  # the footer
-    assert f"**Error:** {failure}" in view["data"]["text/markdown"]
+    assert f"Error: {failure}" in render(view["data"]["text/markdown"]).text
     # The same agent takes the follow-up, with the failed request in its conversation.
     (request,) = magic_llm.requests[base:]
     assert any("First request" in str(m["content"]) for m in request.messages)
@@ -564,7 +566,7 @@ def test_history_returns_the_conversation(
     )
     assert text_of(nb.cells[2]) == "History 1 '5'\n"
     shown = nb.cells[1].outputs[0]["data"]["text/markdown"]
-    assert shown.startswith("**Request:** Set hist_value\n\n```python\nhist_value = 5\n```")
+    assert shown.startswith("**Request:** Set hist\\_value\n\n```python\nhist_value = 5\n```")
     saved = nbformat.read(path, as_version=4)
     nbformat.validate(saved)
     assert [cell.source for cell in saved.cells] == [
@@ -683,3 +685,31 @@ def test_the_server_side_never_imports_ipython() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_a_projects_mcp_json_waits_for_trust_project(
+    magic_llm: ScriptedLLM, notebooks: NotebookKernel, tmp_path: Path
+) -> None:
+    """In a kernel whose working directory holds a project's mcp.json: not used (a note says
+    how to trust it) until --trust-project."""
+    from .mcp import SERVER
+
+    marker = tmp_path / "ran.txt"
+    command = f"echo ran >> {marker}; exec {sys.executable} {SERVER}"
+    servers = {"shop": {"command": "sh", "args": ["-c", command]}}
+    (tmp_path / ".jupyter").mkdir()
+    (tmp_path / ".jupyter" / "mcp.json").write_text(json.dumps({"mcpServers": servers}))
+    script(magic_llm, "<solution>one</solution>", "<solution>two</solution>")
+    nb = notebooks.run(
+        [
+            f"import os\nhere = os.getcwd()\nos.chdir({str(tmp_path)!r})",
+            "%%codeact --new\nhello",
+            "%%codeact --new --trust-project\nhello",
+            "os.chdir(here)",
+        ]
+    )
+    first = nb.cells[1].outputs[0]["data"]["text/plain"]
+    assert "these files come with the project and you have not trusted them" in first
+    assert "run the cell again with %%codeact --trust-project" in first
+    assert marker.read_text() == "ran\n"  # the second run only
+    assert "not trusted" not in nb.cells[2].outputs[0]["data"]["text/plain"]

@@ -120,3 +120,21 @@ async def test_the_model_and_the_events_never_see_the_key(
         transcript.add(event)
     assert KEY not in json.dumps(transcript.nb)
     assert REDACTED in json.dumps(transcript.nb)
+
+
+def test_a_stream_holds_back_only_what_could_begin_a_secret() -> None:
+    # Ordinary text is shown as it arrives: nothing waits for the next piece.
+    stream = StreamRedactor(Redactor(secrets=[KEY, "tok-ui-7f6e5d4c3b2a1908"]))
+    assert stream.feed("w001 ") == "w001 "
+    assert stream.feed("w002 ") == "w002 "
+    # A tail that could be a secret's start waits; the next piece settles it.
+    assert stream.feed("see s") == "see "
+    assert stream.feed("k-pr") == ""
+    assert stream.feed("ose") == "sk-prose"
+    assert stream.feed(" and t") == " and "
+    assert stream.feed("ok-ui-7f6e5d4c3b2a1908!") == f"{REDACTED}!"
+    assert stream.flush() == ""
+    # A secret that begins inside another secret's prefix is still found.
+    stream = StreamRedactor(Redactor(secrets=["abcabd-secret"]))
+    assert stream.feed("xabcab") == "x"
+    assert stream.feed("cabd-secret y") == f"abc{REDACTED} y"

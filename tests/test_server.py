@@ -29,8 +29,15 @@ def chats_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def codeact_config(llm_server: ScriptedLLM) -> dict[str, Any]:
-    return {"base_url": llm_server.url, "api_key": "test-key", "model": MODEL, "max_turns": 6}
+def codeact_config(llm_server: ScriptedLLM, request: pytest.FixtureRequest) -> dict[str, Any]:
+    extra = getattr(request, "param", {})
+    return {
+        "base_url": llm_server.url,
+        "api_key": "test-key",
+        "model": MODEL,
+        "max_turns": 6,
+        **extra,
+    }
 
 
 @pytest.fixture
@@ -63,6 +70,21 @@ async def test_config_never_contains_the_key(jp_fetch: Any) -> None:
     assert body["model"] == MODEL
     assert body["has_api_key"] is True
     assert "test-key" not in response.body.decode()
+
+
+async def test_config_sends_the_base_url_without_its_credentials(
+    jp_fetch: Any, jp_serverapp: Any
+) -> None:
+    settings = jp_serverapp.web_app.settings["codeact_settings"]
+    settings.base_url = (
+        "https://alice:pa55word-xyz@llm.example:8443/v1?api-key=qs-secret-123456&api-version=1"
+    )
+    response = await jp_fetch("codeact", "config")
+    assert json.loads(response.body)["base_url"] == "https://llm.example:8443/v1"
+    for secret in ("alice", "pa55word-xyz", "qs-secret-123456"):
+        assert secret not in response.body.decode()
+    # They are secrets wherever else they might show.
+    assert settings.redactor().redact("pa55word-xyz qs-secret-123456") == "[redacted] [redacted]"
 
 
 async def test_chats_are_listed_per_notebook(jp_fetch: Any) -> None:
@@ -271,6 +293,30 @@ async def test_ask_before_run_reports_edits_and_skips(
     assert client.received[-1]["type"] != "approval" or client.received[-1]["approval"] is None
     await client.close()
     await watcher.close()
+
+
+@pytest.mark.parametrize(
+    "codeact_config", [{"approval_mode": "ask", "api_key": "k", "model": MODEL}], indirect=True
+)
+async def test_the_servers_ask_is_a_floor_the_page_cannot_lower(
+    jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM
+) -> None:
+    llm_server.push("<execute>print('x')</execute>", "<solution>ok</solution>")
+    chat_id = await new_chat(jp_fetch)
+    client = await ChatClient.connect(jp_ws_fetch, chat_id)
+    seen: list[str] = []
+
+    async def skip(request: dict[str, Any]) -> dict[str, Any]:
+        seen.append(request["approval"])
+        base = {"type": "execute_result", "request_id": request["request_id"]}
+        return {**base, "status": "skipped", "outputs": [], "code": request["code"]}
+
+    client.on_execute = skip
+    client.ask("go", approval="auto")  # the panel's own setting says auto
+    await client.until_state("waiting_approval")
+    await client.until_state("done")
+    assert seen == ["ask"]
+    await client.close()
 
 
 async def test_endpoint_errors_are_entries_with_the_fix(

@@ -31,6 +31,16 @@ class DenyCodeAct(Authorizer):  # type: ignore[misc]
         return resource != "codeact"
 
 
+class DenyExecute(Authorizer):  # type: ignore[misc]
+    """An authorizer that lets a user read and write CodeAct's chats but run nothing."""
+
+    def is_authorized(self, handler: Any, user: Any, action: str, resource: str) -> bool:
+        return not (resource == "codeact" and action == "execute")
+
+
+TRUST = '{"path": "nb.ipynb", "decision": "trust", "files": [{"path": "x", "sha256": "y"}]}'
+
+
 class Server:
     def __init__(self, url: str, token: str) -> None:
         self.url, self.token = url, token
@@ -107,6 +117,9 @@ async def test_every_handler_requires_authentication(
             ("codeact/chats", {"method": "POST", "body": '{"path": "x.ipynb"}'}),
             (f"codeact/chats/{chat['id']}", {}),
             (f"codeact/chats/{chat['id']}", {"method": "DELETE"}),
+            ("codeact/rules?path=nb.ipynb", {}),
+            ("codeact/trust?path=nb.ipynb", {}),
+            ("codeact/trust", {"method": "POST", "body": TRUST}),
         ]:
             with pytest.raises(HTTPClientError) as refused:
                 await server.fetch(path, token="", **kw)
@@ -129,6 +142,9 @@ async def test_every_handler_is_authorized(tmp_path: Path, llm_server: ScriptedL
             ("codeact/chats", {"method": "POST", "body": '{"path": "x.ipynb"}'}),
             (f"codeact/chats/{'a' * 32}", {}),
             (f"codeact/chats/{'a' * 32}", {"method": "DELETE"}),
+            ("codeact/rules?path=nb.ipynb", {}),
+            ("codeact/trust?path=nb.ipynb", {}),
+            ("codeact/trust", {"method": "POST", "body": TRUST}),
         ]:
             with pytest.raises(HTTPClientError) as refused:
                 await server.fetch(path, **kw)
@@ -137,3 +153,15 @@ async def test_every_handler_is_authorized(tmp_path: Path, llm_server: ScriptedL
         with pytest.raises(HTTPClientError) as refused_ws:
             await connect("codeact", "chats", "a" * 32, "ws")
         assert refused_ws.value.code == 403
+
+
+async def test_trusting_a_project_needs_the_right_to_run_code(
+    tmp_path: Path, llm_server: ScriptedLLM
+) -> None:
+    """Trust lets a project's commands run: a user who may not execute cannot give it."""
+    authorizer = "--ServerApp.authorizer_class=tests.test_server_process.DenyExecute"
+    with codeact_server(tmp_path, llm_server, authorizer) as server:
+        assert (await server.fetch("codeact/trust?path=nb.ipynb"))["files"] == []
+        with pytest.raises(HTTPClientError) as refused:
+            await server.fetch("codeact/trust", method="POST", body=TRUST)
+        assert refused.value.code == 403

@@ -265,3 +265,32 @@ async def test_two_servers_in_two_projects_keep_separate_chats(
         assert "pineapple" not in json.dumps(llm_server.requests[-1].messages)
         listed = await first.fetch("codeact/chats?path=sales.ipynb")
         assert [chat["id"] for chat in listed["chats"]] == [chat_a["id"]]
+
+
+async def test_another_root_cannot_delete_a_chat(
+    jp_fetch: Any, jp_root_dir: Path, tmp_path: Path
+) -> None:
+    """Both servers share the user's store; a chat of another project is not ours to delete,
+    by id or otherwise (it is not ours to read either)."""
+    directory = tmp_path / "chats"
+    (elsewhere,) = good_chats(make_store(directory, tmp_path / "elsewhere"), 1, "sales.ipynb")
+    with pytest.raises(HTTPClientError) as refused:
+        await jp_fetch("codeact", "chats", elsewhere, method="DELETE")
+    assert refused.value.code == 404
+    assert (directory / f"{elsewhere}.json").is_file()
+    with pytest.raises(HTTPClientError) as unread:
+        await jp_fetch("codeact", "chats", elsewhere)
+    assert unread.value.code == 404
+    # An old chat not matched to a notebook of this server is kept as well.
+    legacy_chat(directory, "d" * 32, "sales.ipynb")
+    with pytest.raises(HTTPClientError):
+        await jp_fetch("codeact", "chats", "d" * 32, method="DELETE")
+    assert (directory / f"{'d' * 32}.json").is_file()
+    # Its own chats still go.
+    mine = json.loads(
+        (
+            await jp_fetch("codeact", "chats", method="POST", body=json.dumps({"path": "a.ipynb"}))
+        ).body
+    )["id"]
+    assert (await jp_fetch("codeact", "chats", mine, method="DELETE")).code == 204
+    assert not (directory / f"{mine}.json").exists()

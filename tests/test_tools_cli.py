@@ -41,7 +41,7 @@ def test_one_action_composes_two_tools_and_secrets_stay_in_the_host(
         )
         out = tmp_path / "run.ipynb"
         done = run_cli(
-            "run", "What is the A1 stock worth?", "--output", str(out),
+            "run", "What is the A1 stock worth?", "--output", str(out), "--trust-project",
             server=llm_server, cwd=tmp_path, JUPYTER_CONFIG_DIR=str(config),
         )  # fmt: skip
     assert done.returncode == 0, done.stderr

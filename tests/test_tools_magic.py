@@ -83,7 +83,8 @@ def test_the_magic_composes_mcp_tools_and_user_functions(
     nb = kernel.run(
         [
             f"import os\nos.chdir({str(project / 'project' / 'sub')!r})",
-            "%%codeact --new\nWhat is the A1 stock worth?",
+            # The project's AGENTS.md files, trusted as they are (remembered).
+            "%%codeact --new --trust-project\nWhat is the A1 stock worth?",
             "history = get_ipython().run_line_magic('codeact', '--history')\n"
             "print(history.rules)\nprint(repr(history))\nhistory.write('history.ipynb')",
             "print(pricing.in_stock('C3'))",  # the user's own cell may call them too

@@ -16,6 +16,7 @@ from .chat_client import ChatClient, PageNotebook, text_of
 from .conftest import MODEL
 from .mcp import SECRET, broken_server, stdio_server
 from .test_server import new_chat
+from .trusting import pending, trust_all
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
 
@@ -65,9 +66,18 @@ async def session_kernel(jp_serverapp: Any, path: str) -> Any:
 
 
 async def test_rules_of_a_notebook_in_a_subfolder(jp_fetch: Any, rules_tree: Path) -> None:
-    response = await jp_fetch("codeact", "rules", params={"path": NOTEBOOK})
-    files = json.loads(response.body)["files"]
-    assert files == ["c.CodeAct.instructions", "AGENTS.md", "project/sub/AGENTS.md"]
+    async def rules() -> list[str]:
+        response = await jp_fetch("codeact", "rules", params={"path": NOTEBOOK})
+        files: list[str] = json.loads(response.body)["files"]
+        return files
+
+    # The project's files wait for the user's trust; the user's own instructions do not.
+    assert await rules() == ["c.CodeAct.instructions"]
+    waiting = await pending(jp_fetch, NOTEBOOK)
+    assert [f["label"] for f in waiting] == ["AGENTS.md", "project/sub/AGENTS.md"]
+    assert waiting[1]["excerpt"] == "Sub rule: prices in EUR.\n"
+    await trust_all(jp_fetch, NOTEBOOK)
+    assert await rules() == ["c.CodeAct.instructions", "AGENTS.md", "project/sub/AGENTS.md"]
 
 
 async def test_the_agent_composes_mcp_tools_in_the_notebook_kernel(
@@ -87,6 +97,7 @@ async def test_the_agent_composes_mcp_tools_in_the_notebook_kernel(
         "<execute>\nprint(pricing.list_skus())\n</execute>",
         "<solution>three</solution>",
     )
+    await trust_all(jp_fetch, NOTEBOOK)
     chat_id = await new_chat(jp_fetch, NOTEBOOK)
     page = PageNotebook()
     client = await ChatClient.connect(jp_ws_fetch, chat_id, notebook=page, path=NOTEBOOK)

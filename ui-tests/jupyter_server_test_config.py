@@ -22,6 +22,13 @@ c.ServerApp.ip = "127.0.0.1"
 c.ServerApp.port = int(os.environ.get("CODEACT_LAB_PORT", "8931"))
 c.ServerApp.root_dir = mkdtemp(prefix="codeact-ui-root-")
 atexit.register(shutil.rmtree, c.ServerApp.root_dir, ignore_errors=True)
+# The trust test writes a project's .jupyter/mcp.json through the contents API.
+c.ContentsManager.allow_hidden = True
+# Trust decisions (<data dir>/codeact/trust.json) stay with this server, not the user's.
+if "CODEACT_UI_DATA_DIR" not in os.environ:  # once, however often this file is read
+    os.environ["CODEACT_UI_DATA_DIR"] = mkdtemp(prefix="codeact-ui-data-")
+    atexit.register(shutil.rmtree, os.environ["CODEACT_UI_DATA_DIR"], ignore_errors=True)
+os.environ["JUPYTER_DATA_DIR"] = os.environ["CODEACT_UI_DATA_DIR"]
 c.IdentityProvider.token = ""
 
 c.CodeAct.base_url = f"http://127.0.0.1:{os.environ.get('CODEACT_LLM_PORT', '8932')}/v1"

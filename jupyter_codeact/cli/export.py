@@ -13,15 +13,16 @@ from typing import Any, TextIO
 
 from ..config import CodeAct, ConfigError
 from ..core.prompts import DEFAULT_SYSTEM_PROMPT
-from ..core.redact import Redactor
+from ..core.redact import Redactor, url_secrets
 from ..export.chats import ChatSelection
 from ..export.formats import FORMATS
 from ..export.notebooks import ReadOptions
 from ..export.pipeline import Filters, Settings, export
 from ..export.progress import Progress
 from ..export.sources import SourceError, plan
+from ..kernel_env import tool_secrets
 from ..server.store import valid_chat_id
-from .config_files import load_config
+from .config_files import host_configs, load_config
 from .options import EXIT_ANSWERED, EXIT_USAGE
 
 EVAL_MODES = ("code", "json", "text", "tools")
@@ -93,6 +94,13 @@ def add_export_parser(subparsers: Any) -> None:
         metavar="REGEX",
         help="also redact what matches (beside the key and c.CodeAct.redact_patterns)",
     )
+    parser.add_argument(
+        "--suite",
+        metavar="DIR",
+        help="the suite folder an older eval ran (its transcripts without recorded messages "
+        "are rebuilt with its prompts; loading it runs its tools.py): a path that an eval "
+        "folder's results.json names is not followed",
+    )
     parser.set_defaults(handler=export_command)
 
 
@@ -102,13 +110,15 @@ def export_command(args: argparse.Namespace) -> int:
         settings = CodeAct(config=load_config())
         configured = settings.redactor()
         redactor = Redactor(
-            secrets=configured.secrets, patterns=[*configured.patterns, *(args.redact or ())]
+            secrets=[*configured.secrets, *_host_secrets()],
+            patterns=[*configured.patterns, *(args.redact or ())],
         )
         options = ReadOptions(
             keep_images=args.images == "keep",
             max_observation_chars=settings.max_observation_chars,
             cell_timeout=settings.cell_timeout or None,
             system_prompt=settings.system_prompt or DEFAULT_SYSTEM_PROMPT,
+            suite=Path(args.suite) if args.suite else None,
         )
         found = plan(args.sources, ChatSelection.of(args.chat, args.notebook), options)
     except (ConfigError, SourceError, ValueError) as error:
@@ -144,6 +154,22 @@ def export_command(args: argparse.Namespace) -> int:
     where = "stdout" if args.output == "-" else args.output
     print(summary.line(filters, where), file=sys.stderr)
     return EXIT_ANSWERED
+
+
+def _host_secrets() -> list[str]:
+    """The secrets every host's configuration names (the key and the endpoint's
+    credentials, the MCP servers' secrets): a chat the server stored may hold the key its
+    own config set, while this command's environment has none. Files that cannot be read
+    are said on stderr."""
+    configs, problems = host_configs()
+    for problem in problems:
+        print(f"CodeAct: {problem} Secrets it sets are not redacted.", file=sys.stderr)
+    found: list[str] = []
+    for config in [load_config(), *configs]:
+        settings = CodeAct(config=config)
+        found += [settings.api_key or "", *url_secrets(settings.base_url)]
+        found += tool_secrets(settings)[1]
+    return found
 
 
 def _check(args: argparse.Namespace) -> None:

@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import signal
 import sys
-from pathlib import Path
 from typing import Any
 
 from ..config import CodeAct, ConfigError
@@ -15,9 +14,11 @@ from ..core.agent import Agent
 from ..core.events import Done, Error
 from ..core.executor import ExecutorError
 from ..executors.kernel import KernelBackend, KernelExecutor, LocalKernel
-from ..host_prompt import headless_rules, system_prompt
-from ..tools import KernelToolHost, Toolset, ToolSettings
+from ..host_prompt import system_prompt
+from ..project import Project, headless
+from ..tools import KernelToolHost, Toolset
 from ..transcript import Transcript
+from ..trust import untrusted_message
 from .config_files import load_config
 from .options import EXIT_ANSWERED, EXIT_CANCELLED, EXIT_LLM, EXIT_UNANSWERED, EXIT_USAGE
 from .view import JSONLinesView, LiveView
@@ -35,6 +36,23 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
         "--api-key", help="API key (prefer the OPENAI_API_KEY environment variable)"
     )
     parser.add_argument("--max-turns", type=int, help="model replies allowed before giving up")
+
+
+def add_trust_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--trust-project",
+        action="store_true",
+        help="trust this folder's .jupyter/mcp.json and AGENTS.md files as they are now "
+        "(remembered until one changes); without it, files you have not trusted are not "
+        "used, and a message names them",
+    )
+
+
+def report_untrusted(project: Project) -> None:
+    """Say on stderr which project files are left out, and how to trust them."""
+    if project.untrusted:
+        how = "run again with --trust-project"
+        print(untrusted_message(project.untrusted, how=how), file=sys.stderr)
 
 
 def add_run_parser(subparsers: Any) -> None:
@@ -61,6 +79,7 @@ def add_run_parser(subparsers: Any) -> None:
         help="how the model acts: code in <execute> tags, native tool calls, or auto "
         "(tools where the endpoint takes them; default: c.CodeAct.action_style)",
     )
+    add_trust_option(parser)
     parser.add_argument("--output", "-o", metavar="FILE.ipynb", help="write the run as a notebook")
     parser.add_argument("--json", action="store_true", help="print one JSON object per event")
     parser.set_defaults(handler=run_command)
@@ -110,7 +129,9 @@ def run_command(args: argparse.Namespace) -> int:
 
 async def _run(args: argparse.Namespace, settings: CodeAct) -> int:
     view = JSONLinesView() if args.json else LiveView()
-    toolset = Toolset(ToolSettings.from_config(settings, project_dir=Path.cwd()))
+    project = headless(settings, trust_now=args.trust_project)
+    report_untrusted(project)
+    toolset = Toolset(project.tools)
     settings.redactor().add_secret(*toolset.secrets())  # a second line: they stay here
     reported: set[str] = set()
     # The MCP clients run here, in this process: their secrets never reach the kernel.
@@ -131,7 +152,7 @@ async def _run(args: argparse.Namespace, settings: CodeAct) -> int:
         kernelspec=_kernelspec(args.kernel),
         redactor=settings.redactor(),
     )
-    prompt = system_prompt(settings, toolset, headless_rules(settings))
+    prompt = system_prompt(settings, toolset, project.rules)
     options = settings.agent_options(require_solution=True, system_prompt=prompt)
     agent = Agent(llm, executor, options)
     loop = asyncio.get_running_loop()

@@ -35,6 +35,7 @@ from .endpoint import (
 )
 from .events import ErrorKind
 from .reasoning import Piece, ThinkSplitter
+from .redact import public_url
 from .request import Message, Prompt
 from .tool_calls import ToolCallDelta
 
@@ -175,7 +176,8 @@ class OpenAIChat:
 
     @property
     def endpoint(self) -> str:
-        return str(self._client.base_url).rstrip("/")
+        """The endpoint's address as messages and results name it: without credentials."""
+        return (public_url(str(self._client.base_url)) or "").rstrip("/")
 
     async def close(self) -> None:
         await self._client.close()

@@ -16,6 +16,7 @@ import dataclasses
 import re
 from collections.abc import Iterable
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 REDACTED = "[redacted]"
 
@@ -150,24 +151,57 @@ class Redactor:
         return text
 
 
+def url_secrets(url: str | None) -> list[str]:
+    """The parts of ``url`` that may be credentials: its user-info and its query values
+    (``https://user:pass@host/v1?api-key=...``)."""
+    if not url:
+        return []
+    try:
+        parts = urlsplit(url)
+        values = [parts.username, parts.password]
+    except ValueError:  # a malformed port, say: nothing can be told apart
+        return []
+    values.extend(value for _, value in parse_qsl(parts.query))
+    values.extend(value for _, value in parse_qsl(parts.fragment))
+    return [value for value in values if value]
+
+
+def public_url(url: str | None) -> str | None:
+    """``url`` as it may be shown (a page, a log, a results file): scheme, host, port and
+    path, without user-info, query or fragment, which can carry credentials."""
+    if not url:
+        return url
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return "(an address that could not be read)"
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
+    netloc = f"{host}:{port}" if port is not None else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
 class StreamRedactor:
     """Redacts a text that arrives in pieces (a streamed reply): a secret split across two
-    pieces is still caught, by holding back the last few characters (one less than the
-    longest secret) until the next piece or :meth:`flush`. Patterns apply to each piece
-    released (the whole reply is redacted again once complete)."""
+    pieces is still caught, by holding back the end of the text so far that could be the
+    start of a secret (the longest suffix that is a prefix of one) until the next piece or
+    :meth:`flush`. Ordinary text is released at once. Patterns apply to each piece released
+    (the whole reply is redacted again once complete)."""
 
     def __init__(self, redactor: Redactor) -> None:
         self.redactor = redactor
-        self._hold = max((len(secret) for secret in redactor.secrets), default=1) - 1
         self._pending = ""
 
     def feed(self, text: str) -> str:
         """What can be shown of the text so far, beyond what was already released."""
-        if not self._hold:
+        secrets = self.redactor.secrets
+        if not secrets:
             return self.redactor.redact(text)
         # Complete secrets are replaced first; one still arriving starts in the held tail.
         pending = self._redact_secrets(self._pending + text)
-        cut = max(len(pending) - self._hold, 0)
+        cut = len(pending) - _secret_start(pending, secrets)
         self._pending = pending[cut:]
         return self.redactor.redact(pending[:cut]) if cut else ""
 
@@ -185,3 +219,23 @@ class StreamRedactor:
             if secret in text:
                 text = text.replace(secret, REDACTED)
         return text
+
+
+def _secret_start(text: str, secrets: tuple[str, ...]) -> int:
+    """Length of the longest end of ``text`` that is the beginning of a secret (0 if none).
+
+    Only the places where a secret's first character occurs in the last ``len - 1``
+    characters are tried, so a feed costs about the length of the longest secret.
+    """
+    longest = 0
+    for secret in secrets:
+        window = min(len(secret) - 1, len(text))
+        start = len(text) - window
+        first = secret[0]
+        index = text.find(first, start)
+        while index != -1 and len(text) - index > longest:
+            if secret.startswith(text[index:]):
+                longest = len(text) - index
+                break
+            index = text.find(first, index + 1)
+    return longest

@@ -11,11 +11,12 @@ from typing import Any
 
 from .._version import __version__
 from ..cli.options import EXIT_CANCELLED, EXIT_LLM, EXIT_USAGE
-from ..cli.run import add_model_options, make_backend
+from ..cli.run import add_model_options, add_trust_option, make_backend, report_untrusted
 from ..cli.run import settings_from as _settings_from
 from ..config import CodeAct, ConfigError
 from ..core.executor import ExecutorError
-from ..tools import KernelToolHost, Toolset, ToolSettings
+from ..project import headless
+from ..tools import KernelToolHost, Toolset
 from .modes import MODES
 from .progress import Progress
 from .reference import validate
@@ -82,6 +83,7 @@ def add_eval_parser(subparsers: Any) -> None:
         help="also give the code mode the MCP servers and functions of your configuration "
         "(c.CodeAct.mcp_servers, c.CodeAct.tools); off, every mode has the suite's tools only",
     )
+    add_trust_option(parser)
     parser.add_argument("--list", action="store_true", help="list the tasks and exit")
     parser.add_argument(
         "--validate",
@@ -120,10 +122,12 @@ def eval_command(args: argparse.Namespace) -> int:
     return asyncio.run(_eval(args, settings, suite, tasks, output))
 
 
-async def _toolset(settings: CodeAct) -> Toolset:
-    """The configured tools, started here (their secrets stay in this process); each problem
-    said once on stderr."""
-    toolset = Toolset(ToolSettings.from_config(settings, project_dir=Path.cwd()))
+async def _toolset(settings: CodeAct, *, trust_project: bool) -> Toolset:
+    """The configured tools (and the project's, if trusted), started here (their secrets
+    stay in this process); each problem said once on stderr."""
+    project = headless(settings, trust_now=trust_project)
+    report_untrusted(project)
+    toolset = Toolset(project.tools)
     settings.redactor().add_secret(*toolset.secrets())
     await toolset.start()
     for problem in toolset.new_problems(set()):
@@ -150,7 +154,9 @@ async def _eval(
     args: argparse.Namespace, settings: CodeAct, suite: Suite, tasks: list[Task], output: Path
 ) -> int:
     modes = list(MODES.values()) if args.mode == "all" else [MODES[args.mode]]
-    toolset = await _toolset(settings) if args.with_tools else None
+    toolset = (
+        await _toolset(settings, trust_project=args.trust_project) if args.with_tools else None
+    )
     llm = settings.make_llm()
     options = RunOptions(
         agent=settings.agent_options(require_solution=True),

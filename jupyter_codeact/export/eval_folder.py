@@ -5,6 +5,8 @@ holds each run.
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from .notebooks import (
     ReadOptions,
     Unreadable,
+    confined,
     load_json,
     read_transcript,
     recorded_messages,
@@ -28,6 +31,9 @@ TRANSCRIPTS = "transcripts"
 
 ACTION_STYLES = {"code": "tags"}
 """The action style of each eval mode (the others are named alike: json, text, tools)."""
+
+_PLAIN_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+"""A mode names a folder of ``transcripts/``: one plain name, never a path."""
 
 
 @dataclass(frozen=True)
@@ -61,12 +67,16 @@ def eval_folder_of(transcript: Path) -> Path | None:
     return None
 
 
-def _row(value: Any) -> TaskRun | None:
+def _row(value: Any) -> TaskRun | str | None:
+    """The row, or None when it is malformed, or its mode when that names a path (a row
+    that would lead outside the folder)."""
     if not isinstance(value, dict):
         return None
     task_id, domain, mode = value.get("task_id"), value.get("domain"), value.get("mode")
     if not all(isinstance(v, str) and v for v in (task_id, domain, mode)):
         return None
+    if not _PLAIN_NAME.match(mode):  # type: ignore[arg-type]
+        return str(mode)
 
     def count(name: str) -> int | None:
         number = value.get(name)
@@ -94,13 +104,16 @@ class EvalFolder:
         self.path = path
         self.label = label
         self.options = options
-        results = load_json(path / RESULTS)  # Unreadable: the folder cannot be exported
+        # Unreadable: the folder cannot be exported.
+        results = load_json(confined(path / RESULTS, path, what=RESULTS))
         if not isinstance(results, dict) or not isinstance(results.get("tasks"), list):
             raise Unreadable(f"{RESULTS} has no 'tasks' list")
         self.results: dict[str, Any] = results
         rows = [_row(value) for value in results["tasks"]]
-        self.runs = [row for row in rows if row is not None]
-        self.malformed = len(rows) - len(self.runs)
+        self.runs = [row for row in rows if isinstance(row, TaskRun)]
+        self.outside = [row for row in rows if isinstance(row, str)]
+        """Modes of rows that name a path (``../../x``, ``/etc``): not followed."""
+        self.malformed = len(rows) - len(self.runs) - len(self.outside)
         """Rows of ``results.json`` without a task id, domain and mode (not exported)."""
         self._loaded: Suite | Unreadable | None = None
 
@@ -118,6 +131,7 @@ class EvalFolder:
         path = self.transcript(run)
         if not path.is_file():
             raise Unreadable("its transcript is missing")
+        confined(path, self.path / TRANSCRIPTS, what="its transcript (a link)")
         notebook = read_transcript(path)
         messages = recorded_messages(notebook)
         recorded = messages is not None
@@ -173,13 +187,23 @@ class EvalFolder:
         )
 
     def _suite(self) -> Suite:
-        """The suite the eval ran (loaded once; its failure is remembered too)."""
+        """The suite the eval ran (loaded once; its failure is remembered too): the one the
+        user gave, else the built-in one. Loading a suite runs its ``tools.py``, so a path
+        that ``results.json`` names is never followed."""
         from ..eval.suite import SuiteError, load_suite
 
         if self._loaded is None:
             where = self.results.get("suite")
+            chosen = self.options.suite
+            if chosen is None and isinstance(where, str) and not _builtin(where):
+                self._loaded = Unreadable(
+                    f"it predates recorded messages, and its suite {where} is outside the "
+                    "folder (loading a suite runs its tools.py): if you trust it, export "
+                    f"again with --suite {where}"
+                )
+                raise Unreadable(str(self._loaded))
             try:
-                self._loaded = load_suite(where if isinstance(where, str) else None)
+                self._loaded = load_suite(chosen)
             except SuiteError as error:
                 self._loaded = Unreadable(
                     "it predates recorded messages and the eval's suite cannot be loaded to "
@@ -188,3 +212,13 @@ class EvalFolder:
         if isinstance(self._loaded, Unreadable):
             raise Unreadable(str(self._loaded))
         return self._loaded
+
+
+def _builtin(where: str) -> bool:
+    """Whether a ``results.json``'s suite is the built-in one (here, or as another
+    installation names it)."""
+    from ..eval.suite import BUILTIN_SUITE
+
+    if os.path.realpath(where) == os.path.realpath(BUILTIN_SUITE):
+        return True
+    return Path(where).parts[-3:] == ("jupyter_codeact", "eval", "tasks")

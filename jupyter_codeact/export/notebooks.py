@@ -8,6 +8,7 @@ rebuilt from its cells (:mod:`.rebuild`).
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,19 @@ class ReadOptions:
     cell_timeout: float | None = None
     system_prompt: str = DEFAULT_SYSTEM_PROMPT
     """The system prompt of rebuilt runs (transcripts do not record it)."""
+    suite: Path | None = None
+    """The suite an eval ran, as the user gave it (``--suite``): older transcripts of an
+    eval folder are rebuilt with its prompts. A folder's own ``results.json`` may only name
+    the built-in suite; any other path there is not followed."""
+
+
+def confined(path: Path, root: Path, *, what: str) -> Path:
+    """``path``, if it lies inside ``root`` once links and ``..`` are resolved; else
+    :class:`Unreadable` (a source is read inside itself, never through it elsewhere)."""
+    real, base = os.path.realpath(path), os.path.realpath(root)
+    if real != base and not real.startswith(base.rstrip(os.sep) + os.sep):
+        raise Unreadable(f"{what} leads outside {root} (to {real}): not read")
+    return path
 
 
 def load_json(path: Path) -> Any:

@@ -19,7 +19,14 @@ from pathlib import Path
 from ..server.store import default_chats_dir, valid_chat_id
 from .chats import ChatSelection, chat_files, chat_trajectory, is_chat_store, read_chat, selected
 from .eval_folder import EvalFolder, TaskRun, eval_folder_of, is_eval_folder
-from .notebooks import ReadOptions, Unreadable, codeact_metadata, load_json, transcript_trajectory
+from .notebooks import (
+    ReadOptions,
+    Unreadable,
+    codeact_metadata,
+    confined,
+    load_json,
+    transcript_trajectory,
+)
 from .trajectory import Trajectory
 
 DEFAULT_STORE = "chats"
@@ -117,6 +124,12 @@ def _eval_folder(path: Path, label: str, options: ReadOptions, result: Plan) -> 
             f"{label}: {folder.malformed} rows of results.json name no task, domain and mode; "
             "they are left out."
         )
+    if folder.outside:
+        modes = ", ".join(sorted({repr(mode) for mode in folder.outside}))
+        result.notes.append(
+            f"{label}: {len(folder.outside)} rows of results.json have a mode that is a path "
+            f"({modes}), which would read outside the folder; they are left out."
+        )
     if not folder.has_transcripts:
         result.notes.append(
             f"{label}: the eval wrote no transcripts (it ran with --no-transcripts), so it "
@@ -138,11 +151,15 @@ def _chat_store(path: Path, label: str, selection: ChatSelection, result: Plan) 
     for file in files:
         if selection.ids and file.stem not in selection.ids and not selection.notebooks:
             continue
-        result.units.append(_chat_unit(file, f"{label}/{file.name}", selection))
+        result.units.append(_chat_unit(file, f"{label}/{file.name}", selection, store=path))
 
 
-def _chat_unit(file: Path, label: str, selection: ChatSelection) -> Unit:
+def _chat_unit(
+    file: Path, label: str, selection: ChatSelection, *, store: Path | None = None
+) -> Unit:
     def read() -> list[Trajectory]:
+        if store is not None:  # a store's files are read inside it (not through links)
+            confined(file, store, what="the file (a link)")
         record = read_chat(file)
         return [chat_trajectory(record, label)] if selected(record, selection) else []
 

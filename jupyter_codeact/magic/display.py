@@ -206,7 +206,7 @@ class WidgetView:
             step.accordion.set_title(0, f"Step {step.number} · waiting for your approval")
 
     def note(self, text: str) -> None:
-        self._append(self._widgets.HTML(_html(_MUTED, text)))
+        self._append(self._widgets.HTML(_html(_THOUGHT, text)))
 
     def finish(self, record: RunRecord) -> None:
         """Nothing is left saying "running"; the display becomes the run as static markdown

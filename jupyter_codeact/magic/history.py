@@ -22,7 +22,7 @@ from ..core.events import (
 )
 from ..core.llm import Message
 from ..transcript import thinking_label
-from .safe import fenced, folded, safe_markdown
+from .safe import as_text, fenced, folded, labelled, safe_markdown
 
 if TYPE_CHECKING:
     import nbformat
@@ -227,9 +227,9 @@ class History:
             return "*No CodeAct request in this kernel yet.*"
         parts: list[str] = []
         if setup := self._setup_line():
-            parts.append(f"*{setup}*")
+            parts.append(f"*{as_text(setup)}*")  # names from the project's files: text
         for run in self.runs:
-            parts.append(f"**Request:** {safe_markdown(run.request)}")
+            parts.append(labelled("Request:", run.request))
             for event in run.events:
                 if isinstance(event, Thinking):
                     # Trusted output: safe markdown, not only escaped HTML.
@@ -237,14 +237,14 @@ class History:
                 elif isinstance(event, AssistantMessage) and prose(event.text):
                     parts.append(safe_markdown(prose(event.text)))
                 elif isinstance(event, Observation):
-                    parts.append(f"{fenced(event.code, 'python')}\n*{event.status}*")
+                    parts.append(f"{fenced(event.code, 'python')}\n*{as_text(event.status)}*")
                 elif isinstance(event, FinalAnswer):
-                    parts.append(f"**Answer:** {safe_markdown(event.answer)}")
+                    parts.append(labelled("Answer:", event.answer))
                 elif isinstance(event, Error):
-                    parts.append(f"**Error:** {safe_markdown(event.message)}")
+                    parts.append(labelled("Error:", event.message))
             if run.failure is not None:
-                parts.append(f"**Error:** {safe_markdown(run.failure)}")
-            parts.append(f"*{run.summary()}*")
+                parts.append(labelled("Error:", run.failure))
+            parts.append(f"*{as_text(run.summary())}*")
         return "\n\n".join(parts)
 
 

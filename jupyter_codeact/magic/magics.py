@@ -69,6 +69,13 @@ class CodeActMagics(Magics):
         help="also put the code of the steps into a new cell below, fixes in place of what "
         "they fixed when nothing needed is lost (front ends that support it)",
     )
+    @argument(
+        "--trust-project",
+        action="store_true",
+        help="trust the working directory's .jupyter/mcp.json and AGENTS.md files as they "
+        "are now (remembered until one changes); without it, project files you have not "
+        "trusted are not used, and a note names them",
+    )
     @argument("--new", action="store_true", help="forget the conversation and start a new one")
     @argument(
         "--history",
@@ -128,7 +135,10 @@ class CodeActMagics(Magics):
             print(no_stdin_message(option=args.approve, setting=configured), file=sys.stderr)
             return None
         try:
-            answer = session.run(request, settings, RunOptions(approve=approve, insert=args.insert))
+            options = RunOptions(
+                approve=approve, insert=args.insert, trust_project=args.trust_project
+            )
+            answer = session.run(request, settings, options)
         except NoModelError:
             print(f"CodeAct: {KERNEL_NO_MODEL_MESSAGE}", file=sys.stderr)
             return None

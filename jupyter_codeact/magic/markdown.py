@@ -2,13 +2,16 @@
 
 The request, the model's prose, each step (its code, status and outputs, folded) and the
 answer, readable when the notebook is reopened without a kernel or widget state. Model
-text goes through :func:`.safe.safe_markdown`; outputs are shown as text, images inline.
+text goes through :func:`.safe.safe_markdown`; outputs are shown as text (fenced, or
+escaped: :func:`.safe.as_text`), images inline. Nothing of the model's or of an output's
+becomes markup: the result is a trusted output, rendered without a sanitizer.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import html
 from typing import Any
 
 from ..core.actions import prose
@@ -16,7 +19,7 @@ from ..core.events import AssistantMessage, Error, FinalAnswer, Observation, Thi
 from ..core.observation import collapse_carriage_returns, strip_ansi, truncate_middle
 from ..transcript import thinking_label
 from .history import RunRecord
-from .safe import fenced, folded, safe_markdown
+from .safe import as_text, fenced, folded, labelled, safe_markdown
 
 _IMAGES = ("image/png", "image/jpeg", "image/gif")
 MAX_OUTPUT_CHARS = 3000
@@ -55,7 +58,7 @@ def output_markdown(output: dict[str, Any]) -> str:
     if "text/plain" in data:
         return fenced(truncate_middle(strip_ansi(_joined(data["text/plain"])), MAX_OUTPUT_CHARS))
     kinds = ", ".join(sorted(data)) or "output"
-    return f"*[{kinds}]*"
+    return f"*\\[{as_text(kinds)}\\]*"  # mime keys are an output's: text, never markup
 
 
 def step_markdown(number: int, observation: Observation) -> str:
@@ -67,15 +70,13 @@ def step_markdown(number: int, observation: Observation) -> str:
     )
     opened = " open" if has_image else ""
     body = "\n\n".join(parts)
-    return (
-        f"<details{opened}><summary>Step {number} · {observation.status}</summary>\n\n"
-        f"{body}\n\n</details>"
-    )
+    status = html.escape(str(observation.status))
+    return f"<details{opened}><summary>Step {number} · {status}</summary>\n\n{body}\n\n</details>"
 
 
 def run_markdown(record: RunRecord) -> str:
     """The run as static markdown, as a notebook shows it without a kernel or widgets."""
-    parts = [f"**CodeAct:** {safe_markdown(record.request)}"]
+    parts = [labelled("CodeAct:", record.request)]
     step = 0
     for event in record.events:
         if isinstance(event, Thinking) and event.text.strip():
@@ -86,11 +87,11 @@ def run_markdown(record: RunRecord) -> str:
             step += 1
             parts.append(step_markdown(step, event))
         elif isinstance(event, FinalAnswer):
-            parts.append(f"**Answer:** {safe_markdown(event.answer)}")
+            parts.append(labelled("Answer:", event.answer))
         elif isinstance(event, Error):
-            parts.append(f"**Error:** {safe_markdown(event.message)}")
+            parts.append(labelled("Error:", event.message))
     if record.failure is not None:
-        parts.append(f"**Error:** {safe_markdown(record.failure)}")
+        parts.append(labelled("Error:", record.failure))
     summary = record.summary()
-    parts.append(f"*{summary[:1].upper() + summary[1:]}*")
+    parts.append(f"*{as_text(summary[:1].upper() + summary[1:])}*")
     return "\n\n".join(parts)

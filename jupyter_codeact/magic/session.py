@@ -85,6 +85,8 @@ class RunOptions:
     """Ask before each action (``input()``)."""
     insert: bool = False
     """Put the code that ran into a new cell below (``set_next_input``)."""
+    trust_project: bool = False
+    """Trust the project's ``.jupyter/mcp.json`` and ``AGENTS.md`` as they are now."""
 
 
 class ShellSession:
@@ -123,7 +125,7 @@ class ShellSession:
             # Only if the last run broke off in a way that kept it from serving to the end.
             raise RunError(STILL_STOPPING)
         llm = self._llm_for(settings.llm_settings())
-        prompt, problems = self.tools.prepare(settings)
+        prompt, problems = self.tools.prepare(settings, trust_project=options.trust_project)
         # Steps are cells (what --insert keeps follows the cell rule of core/cells.py).
         agent_options = settings.agent_options(
             require_solution=False, system_prompt=prompt, cells=True

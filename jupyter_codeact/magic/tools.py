@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import rules as project_rules
-from ..host_prompt import headless_rules, system_prompt
+from ..host_prompt import system_prompt
+from ..project import headless
 from ..tools import Toolset, ToolSettings, kernel_side
+from ..trust import fingerprint, untrusted_message
 
 if TYPE_CHECKING:
     from ..config import CodeAct
     from .session import AgentThread
+
+
+TRUST_HOW = "run the cell again with %%codeact --trust-project"
 
 
 class MagicTools:
@@ -32,10 +36,12 @@ class MagicTools:
         self._settings: ToolSettings | None = None
         self._reported: set[str] = set()
 
-    def prepare(self, settings: CodeAct) -> tuple[str, list[str]]:
+    def prepare(self, settings: CodeAct, *, trust_project: bool = False) -> tuple[str, list[str]]:
         """Before a run (on the main thread): the tools started and bound in the namespace,
-        the rules read; the system prompt, and the problems not reported yet."""
-        config = ToolSettings.from_config(settings, project_dir=Path.cwd())
+        the rules read (the project's files only if the user trusts them; ``trust_project``
+        trusts them as they are now); the system prompt, and the problems not reported yet."""
+        project = headless(settings, trust_now=trust_project)
+        config = project.tools
         if config != self._settings:  # the configuration changed (%config): start over
             self.close()
             self.toolset, self._settings, self._reported = Toolset(config), config, set()
@@ -49,9 +55,14 @@ class MagicTools:
             # back over stdin); each host installs its own kind when it runs.
             payload["version"] = f"{payload['version']}:in-process"
             kernel_side.install(payload, self._call, self.shell.user_ns)
-        rules = headless_rules(settings)
-        self.rules = project_rules.sources(rules)
-        return system_prompt(settings, toolset, rules), toolset.new_problems(self._reported)
+        self.rules = project_rules.sources(project.rules)
+        problems = toolset.new_problems(self._reported)
+        if project.untrusted:  # said once per content of the files
+            seen = fingerprint(project.untrusted)
+            if seen not in self._reported:
+                self._reported.add(seen)
+                problems.insert(0, untrusted_message(project.untrusted, how=TRUST_HOW))
+        return system_prompt(settings, toolset, project.rules), problems
 
     def new_problems(self) -> list[str]:
         return self.toolset.new_problems(self._reported) if self.toolset is not None else []

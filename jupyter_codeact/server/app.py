@@ -8,15 +8,17 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import Float, Instance, Int, Unicode, default
 
 from ..config import CodeAct
+from ..core.redact import public_url
+from . import chat_rest
 from .document.file_writer import FileWriter
 from .document.hub import Documents
-from . import chat_rest
 from .handlers import handlers
 from .kernel_guard import guard_kernel_manager
 from .kernels import NotebookKernels
 from .limits import MB, Limits
 from .manager import ChatManager
 from .store import ChatStore, default_chats_dir
+from .trust import TrustHandler
 
 CONTENTS_EVENTS = "https://events.jupyter.org/jupyter_server/contents_service/v1"
 
@@ -95,7 +97,7 @@ class CodeActExtension(ExtensionApp):
             }
         )
         if server is not None and server.kernel_manager is not None:
-            guard_kernel_manager(server.kernel_manager, self.codeact_config, log)
+            guard_kernel_manager(server.kernel_manager, self.codeact_config, log, self._root_dir())
         if self.serverapp is not None and self.serverapp.event_logger is not None:
             self.serverapp.event_logger.add_listener(
                 schema_id=CONTENTS_EVENTS, listener=self.chats.contents_event
@@ -103,7 +105,7 @@ class CodeActExtension(ExtensionApp):
         self.log.info(
             "CodeAct: model %s at %s; chats in %s",
             self.codeact_config.model,
-            self.codeact_config.base_url or "api.openai.com",
+            public_url(self.codeact_config.base_url) or "api.openai.com",
             self.chats_dir,
         )
 
@@ -115,6 +117,7 @@ class CodeActExtension(ExtensionApp):
     def initialize_handlers(self) -> None:
         self.handlers.extend(handlers())
         self.handlers.extend(chat_rest.handlers())
+        self.handlers.append((r"/codeact/trust", TrustHandler))
 
     async def stop_extension(self) -> None:
         if self.chats is not None:

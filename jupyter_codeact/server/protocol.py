@@ -6,7 +6,20 @@ REST (all under ``{base_url}codeact/``, authenticated and authorized):
 
 - ``GET config``: :func:`~jupyter_codeact.config.CodeAct.public_settings` (never the key).
 - ``GET rules?path=P``: ``{"files": [str...]}``, the rules that apply to notebook ``P``
-  (its ``AGENTS.md`` files up to the root, ``c.CodeAct.instructions``).
+  (its ``AGENTS.md`` files up to the root that the user trusts, ``c.CodeAct.instructions``).
+- ``GET trust?path=P``: ``{"files": [TrustFile...]}``, the project files of notebook ``P``
+  (the root's ``.jupyter/mcp.json``, ``AGENTS.md`` files up to the root) that the user has
+  not trusted as they are now, none of which runs use: ``{"path": real path, "label": path
+  below the root, "kind": "mcp"|"rules", "sha256": str, "declined": bool (Not now, in
+  this server's life), "servers": [{"name", "command"?, "cwd"?, "url"?, "env"?: [names],
+  "headers"?: [names], "variables"?: [{"name", "given"}], "disabled"?, "problem"?}]
+  (mcp), "excerpt": str, "truncated": bool (rules), "problem"?: str}``
+  (:func:`jupyter_codeact.trust.describe`).
+- ``POST trust`` with ``{"path": P, "decision": "trust"|"not_now", "files": [{"path",
+  "sha256"}...]}``: the user's decision on exactly those files as shown (``execute``
+  permission, as running code); 409 if one changed since (nothing recorded). Answers as
+  ``GET trust``. Trust is recorded for every host (:mod:`jupyter_codeact.trust`); the next
+  request uses the files.
 - ``GET chats?path=P``: ``{"chats": [ChatInfo...], "problems": [str...]}`` of notebook
   ``P``, newest first; ``problems`` says which of its chat files could not be read and
   where they were moved.
@@ -147,7 +160,8 @@ class ChatEntry(TypedDict, total=False):
       window; the chat keeps them all), ``turn``
     - error: ``text`` (one sentence with the fix), ``kind`` (an ErrorKind, or
       ``max_turns`` | ``token_budget`` | ``stopped`` | ``interrupted`` (the server stopped
-      mid-run) | ``internal``)
+      mid-run) | ``internal`` | ``tools`` (an MCP server or function that cannot be used,
+      or project files left out because the user has not trusted them))
 
     A user entry also records the ``model`` asked to answer it (exports say which model
     wrote a chat).

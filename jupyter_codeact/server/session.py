@@ -179,15 +179,18 @@ class ChatSession:
     ) -> str | None:
         """Start a run; returns a problem sentence instead if one cannot start now.
 
-        ``replace_failed`` is the panel's setting (None: the configured one); ``user_cell``
+        ``approval`` and ``replace_failed`` are the panel's settings (None: the configured
+        ones), though a configured ``ask`` wins over the panel's approval; ``user_cell`` is
         the id given to the user's cell this request is about (Fix the Error), which is
-        notebook cell ``user_cell_id``; ``where`` says where new cells go;
-        ``choice`` the model the user picked (checked by the caller).
+        notebook cell ``user_cell_id``; ``where`` says where new cells go; ``choice`` the
+        model the user picked (checked by the caller).
         """
         if self.running:
             return BUSY
+        # The server's "ask" is a floor (an administrator's choice): a page cannot lower it.
+        floor = self.settings.approval_mode == "ask"
         self.executor.request = RunRequest(
-            approval=approval or ("ask" if self.settings.approval_mode == "ask" else "auto"),
+            approval="ask" if floor else (approval or "auto"),
             where=where or Where(),
             untrusted=untrusted or self.settings.untrusted_agent_outputs,
         )

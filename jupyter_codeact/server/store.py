@@ -287,6 +287,10 @@ class ChatStore:
             raise
 
     def delete(self, chat_id: str) -> bool:
+        """Delete a chat of this server (as :meth:`load` finds it): another project's chat,
+        or one not matched to a notebook yet, is left alone (False)."""
+        if self.load(chat_id) is None:
+            return False
         try:
             self._file(chat_id).unlink()
         except (KeyError, FileNotFoundError):

@@ -18,44 +18,54 @@ from pathlib import Path
 from .. import rules as project_rules
 from ..config import CodeAct
 from ..host_prompt import system_prompt
+from ..project import Project
 from ..tools import Toolset, ToolSettings
 from ..tools.toolset import KernelToolHost
+from ..trust import fingerprint
+from .trust import ServerTrust
 
 log = logging.getLogger(__name__)
 
 
 class ServerTools:
-    """The server's toolset (one set of MCP clients for every chat) and its rules."""
+    """The server's toolset (one set of MCP clients for every chat) and its rules.
+
+    The project is the server's root: its ``.jupyter/mcp.json`` and the ``AGENTS.md``
+    files from a notebook's folder up to the root are used only once the user trusts them
+    (:mod:`.trust`, the panel's prompt). The toolset is built again when what it is built
+    from changes (a file trusted, or changed since)."""
 
     def __init__(self, settings: CodeAct, root_dir: Path | None) -> None:
         self.settings = settings
-        self.root_dir = root_dir
+        self.root_dir = root_dir if root_dir is not None and root_dir.is_dir() else None
+        self.trust = ServerTrust(settings, self.root_dir)
         self._toolset: Toolset | None = None
+        self._built_from: ToolSettings | None = None
 
     @property
-    def toolset(self) -> Toolset:
-        # Built on first use: a server whose agent is never asked starts no MCP server.
-        if self._toolset is None:
-            config = ToolSettings.from_config(self.settings, project_dir=self.root_dir)
-            self._toolset = Toolset(config)
-            # A second line of defence: what a tool echoes is redacted everywhere.
-            self.settings.redactor().add_secret(*self._toolset.secrets())
+    def toolset(self) -> Toolset | None:
+        """The toolset of the last run (None before the first): built by :meth:`tools_for`."""
         return self._toolset
 
-    def rules_for(self, path: str) -> list[project_rules.Rule]:
-        """The rules of notebook ``path`` (relative to the root): reads files, so run it off
-        the event loop."""
-        if self.root_dir is None or not self.root_dir.is_dir():
-            files: list[Path] = []
-        else:
-            folder = (self.root_dir / path).parent
-            files = project_rules.find(folder, self.root_dir)
-        return project_rules.read(
-            files, relative_to=self.root_dir, instructions=self.settings.instructions
-        )
+    async def project(self, path: str) -> Project:
+        """The tools and rules for notebook ``path`` (relative to the root), with the
+        project's files the user trusts; reads files off the event loop."""
+        return await asyncio.to_thread(self.trust.project, path)
+
+    async def tools_for(self, config: ToolSettings) -> Toolset:
+        """The toolset built from ``config`` (the one there is, if built from the same)."""
+        if self._toolset is None or self._built_from != config:
+            old = self._toolset
+            # Built on first use: a server whose agent is never asked starts no MCP server.
+            self._toolset, self._built_from = Toolset(config), config
+            # A second line of defence: what a tool echoes is redacted everywhere.
+            self.settings.redactor().add_secret(*self._toolset.secrets())
+            if old is not None:
+                await old.close()
+        return self._toolset
 
     async def rules(self, path: str) -> list[project_rules.Rule]:
-        return await asyncio.to_thread(self.rules_for, path)
+        return (await self.project(path)).rules
 
     async def close(self) -> None:
         if self._toolset is not None:
@@ -74,16 +84,25 @@ class ChatTools:
         """Set up by :meth:`prepare`; its nonce is the chat's for as long as it lives."""
 
     async def prepare(self, path: str) -> tuple[str, list[str]]:
-        """Before a run: start the tools (the first time), read the rules; the system prompt
-        to use, and the problems not reported in this chat yet."""
-        toolset = self.host.toolset
+        """Before a run: start the tools (when they changed), read the rules; the system
+        prompt to use, and the problems not reported in this chat yet (first, once per
+        content, the project files left out because the user has not trusted them)."""
+        project = await self.host.project(path)
+        toolset = await self.host.tools_for(project.tools)
         await toolset.start()
-        if self.kernel_host is None:
+        if self.kernel_host is None or self.kernel_host.toolset is not toolset:
+            # Tools built again (a project file trusted, or changed): the kernel gets
+            # their code afresh, under a nonce of their own.
             self.kernel_host = KernelToolHost(toolset)
-        rules = await self.host.rules(path)
-        self.rules = project_rules.sources(rules)
-        return system_prompt(self.host.settings, toolset, rules), self.new_problems()
+        self.rules = project_rules.sources(project.rules)
+        problems = self.new_problems()
+        if project.untrusted:  # said once per content of the files
+            seen = fingerprint(project.untrusted)
+            if seen not in self.reported:
+                self.reported.add(seen)
+                problems.insert(0, self.host.trust.notice(project.untrusted))
+        return system_prompt(self.host.settings, toolset, project.rules), problems
 
     def new_problems(self) -> list[str]:
-        toolset = self.host._toolset
+        toolset = self.host.toolset
         return toolset.new_problems(self.reported) if toolset is not None else []

@@ -10,6 +10,11 @@ A server with ``command`` is started as a subprocess and spoken to over stdio; o
 variable ``NAME`` of the host, so a secret can stay out of the file. ``"disabled": true``
 skips a server; fields other clients use (``autoApprove``...) are ignored.
 
+A project's own file (``.jupyter/mcp.json`` of the folder a host runs in, once the user
+trusts it: :mod:`jupyter_codeact.trust`) never reads the host's environment: its
+``${NAME}`` are only the variables the user's own configuration allows it
+(``c.CodeAct.project_variables``).
+
 Everything a server is given (its environment, headers, the URL's credentials) is a secret:
 :meth:`ServerConfig.secrets` lists them so they can be redacted wherever they might show.
 """
@@ -30,6 +35,18 @@ from .schema import python_name
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 CONFIG_TRAIT = "c.CodeAct.mcp_servers"
+ALLOW_TRAIT = "c.CodeAct.project_variables"
+
+
+def referenced_variables(value: Any) -> set[str]:
+    """The ``${NAME}`` variables that a JSON-like value (a server's entry) names."""
+    if isinstance(value, str):
+        return set(_VARIABLE.findall(value))
+    if isinstance(value, dict):
+        return set().union(*(referenced_variables(item) for item in value.values()))
+    if isinstance(value, list):
+        return set().union(*(referenced_variables(item) for item in value))
+    return set()
 
 
 class ServerConfigError(ValueError):
@@ -76,34 +93,56 @@ class ServerConfig:
         return [value for value in values if value]
 
 
-def _expand(value: Any, where: str, environ: Mapping[str, str]) -> str:
-    if not isinstance(value, str | int | float) or isinstance(value, bool):
-        raise ServerConfigError(f"{where} must be a string.")
+@dataclass(frozen=True)
+class _Variables:
+    """Where ``${NAME}`` is looked up: the host's environment, or for a project file only
+    the variables the user allowed."""
 
-    def variable(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in environ:
+    environ: Mapping[str, str]
+    allowed: frozenset[str] | None = None
+    """None: any variable (the user's own configuration)."""
+
+    def value(self, name: str, where: str) -> str:
+        if self.allowed is not None and name not in self.allowed:
+            raise ServerConfigError(
+                f"{where} uses ${{{name}}}, but a project's file may not read your "
+                f"environment: if you mean to give it {name}, add {name!r} to {ALLOW_TRAIT}."
+            )
+        if name not in self.environ:
             raise ServerConfigError(
                 f"{where} uses ${{{name}}}, which is not set in the environment: set it before "
                 "starting, or write the value in."
             )
-        return environ[name]
-
-    return _VARIABLE.sub(variable, str(value))
+        return self.environ[name]
 
 
-def _strings(value: Any, where: str, environ: Mapping[str, str]) -> dict[str, str]:
+def _expand(value: Any, where: str, variables: _Variables) -> str:
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise ServerConfigError(f"{where} must be a string.")
+    return _VARIABLE.sub(lambda match: variables.value(match.group(1), where), str(value))
+
+
+def _strings(value: Any, where: str, variables: _Variables) -> dict[str, str]:
     if value is None:
         return {}
     if not isinstance(value, dict):
         raise ServerConfigError(f"{where} must be an object of names and values.")
-    return {str(k): _expand(v, f"{where}[{k!r}]", environ) for k, v in value.items()}
+    return {str(k): _expand(v, f"{where}[{k!r}]", variables) for k, v in value.items()}
 
 
 def parse_server(
-    key: str, entry: Any, *, source: str, environ: Mapping[str, str], taken: list[str]
+    key: str,
+    entry: Any,
+    *,
+    source: str,
+    environ: Mapping[str, str],
+    taken: list[str],
+    allowed: frozenset[str] | None = None,
 ) -> ServerConfig | None:
-    """One server's settings (None when disabled); raises :class:`ServerConfigError`."""
+    """One server's settings (None when disabled); raises :class:`ServerConfigError`.
+
+    ``allowed``: for a project's file, the only variables ``${NAME}`` may name."""
+    variables = _Variables(environ, allowed)
     where = f"The MCP server {key!r} in {source}"
     if not isinstance(entry, dict):
         raise ServerConfigError(f"{where} must be an object with a command or a url.")
@@ -131,12 +170,12 @@ def parse_server(
             key=key,
             name=name,
             source=source,
-            command=_expand(command, f"{where}: command", environ),
-            args=tuple(_expand(arg, f"{where}: args", environ) for arg in args),
-            env=_strings(entry.get("env"), f"{where}: env", environ),
-            cwd=_expand(cwd, f"{where}: cwd", environ) if cwd else None,
+            command=_expand(command, f"{where}: command", variables),
+            args=tuple(_expand(arg, f"{where}: args", variables) for arg in args),
+            env=_strings(entry.get("env"), f"{where}: env", variables),
+            cwd=_expand(cwd, f"{where}: cwd", variables) if cwd else None,
         )
-    url = _expand(url, f"{where}: url", environ)
+    url = _expand(url, f"{where}: url", variables)
     if urlsplit(url).scheme not in ("http", "https"):
         raise ServerConfigError(f"{where}: url must start with http:// or https://.")
     return ServerConfig(
@@ -144,36 +183,68 @@ def parse_server(
         name=name,
         source=source,
         url=url,
-        headers=_strings(entry.get("headers"), f"{where}: headers", environ),
+        headers=_strings(entry.get("headers"), f"{where}: headers", variables),
     )
 
 
-def default_files(project_dir: Path | None, config_dir: Path | None) -> list[Path]:
-    """Where users keep an ``mcp.json``: their Jupyter config folder, then the project's
-    ``.jupyter`` folder (later files win on a name both define)."""
-    found: list[Path] = []
-    for folder in (config_dir, project_dir / ".jupyter" if project_dir else None):
-        if folder is None:
-            continue
-        path = folder / "mcp.json"
-        if path.is_file() and all(path.resolve() != known.resolve() for known in found):
-            found.append(path)
-    return found
+def user_files(chosen: str, project_dir: Path | None, config_dir: Path | None) -> list[Path]:
+    """The ``mcp.json`` files the user wrote: ``chosen`` (``c.CodeAct.mcp_config_file``,
+    relative to ``project_dir``), else their Jupyter config folder's, where it exists."""
+    if chosen:
+        path = Path(chosen).expanduser()
+        if not path.is_absolute() and project_dir is not None:
+            path = project_dir / path
+        return [path]
+    own = config_dir / "mcp.json" if config_dir is not None else None
+    return [own] if own is not None and own.is_file() else []
+
+
+def project_file(chosen: str, project_dir: Path | None, config_dir: Path | None) -> Path | None:
+    """The project's ``.jupyter/mcp.json``, where it exists and is not the user's own (a
+    project in the home folder), unless the user chose their file (``chosen``)."""
+    if chosen or project_dir is None:
+        return None
+    path = project_dir / ".jupyter" / "mcp.json"
+    if not path.is_file():
+        return None
+    own = config_dir / "mcp.json" if config_dir is not None else None
+    if own is not None and own.is_file() and own.resolve() == path.resolve():
+        return None
+    return path
 
 
 def read_file(path: Path) -> dict[str, Any]:
     """The servers of one ``mcp.json`` (``mcpServers``, or VS Code's ``servers``)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
         raise ServerConfigError(f"Could not read {path} ({error}): fix or remove it.") from error
+    return parse_file(text, str(path))
+
+
+def parse_file(text: str, source: str) -> dict[str, Any]:
+    """The servers of an ``mcp.json`` whose text was read already (``source`` names it)."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ServerConfigError(f"Could not read {source} ({error}): fix or remove it.") from error
     servers = data.get("mcpServers", data.get("servers")) if isinstance(data, dict) else None
     if not isinstance(servers, dict):
         raise ServerConfigError(
-            f'{path} has no "mcpServers" object: the file looks like '
+            f'{source} has no "mcpServers" object: the file looks like '
             '{"mcpServers": {"name": {"command": ...}}}.'
         )
     return servers
+
+
+@dataclass(frozen=True)
+class ProjectServers:
+    """A project's ``mcp.json`` the user trusts: its text as read (and hashed), where it
+    is, and the variables the user allows it."""
+
+    text: str
+    source: str
+    allowed: frozenset[str] = frozenset()
 
 
 def load_servers(
@@ -181,11 +252,13 @@ def load_servers(
     files: list[Path],
     *,
     environ: Mapping[str, str] | None = None,
+    project: ProjectServers | None = None,
 ) -> tuple[list[ServerConfig], list[str]]:
-    """Every configured server (the config trait wins over the files on a name), and a
-    plain sentence for each entry or file that cannot be used (the others still load)."""
+    """Every configured server (the config trait wins over the files on a name, the
+    project's file over the user's), and a plain sentence for each entry or file that
+    cannot be used (the others still load)."""
     environ = os.environ if environ is None else environ
-    entries: dict[str, tuple[Any, str]] = {}
+    entries: dict[str, tuple[Any, str, frozenset[str] | None]] = {}
     problems: list[str] = []
     for path in files:
         try:
@@ -193,13 +266,27 @@ def load_servers(
         except ServerConfigError as error:
             problems.append(str(error))
             continue
-        entries.update({str(key): (entry, str(path)) for key, entry in servers.items()})
-    entries.update({str(key): (entry, CONFIG_TRAIT) for key, entry in configured.items()})
+        entries.update({str(key): (entry, str(path), None) for key, entry in servers.items()})
+    if project is not None:
+        try:
+            servers = parse_file(project.text, project.source)
+        except ServerConfigError as error:
+            problems.append(str(error))
+        else:
+            entries.update(
+                {str(k): (entry, project.source, project.allowed) for k, entry in servers.items()}
+            )
+    entries.update({str(key): (entry, CONFIG_TRAIT, None) for key, entry in configured.items()})
     parsed: list[ServerConfig] = []
-    for key, (entry, source) in entries.items():
+    for key, (entry, source, allowed) in entries.items():
         try:
             server = parse_server(
-                key, entry, source=source, environ=environ, taken=[s.name for s in parsed]
+                key,
+                entry,
+                source=source,
+                environ=environ,
+                taken=[s.name for s in parsed],
+                allowed=allowed,
             )
         except ServerConfigError as error:
             problems.append(str(error))

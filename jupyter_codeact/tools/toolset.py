@@ -28,7 +28,7 @@ from .channel import METADATA_KEY, ToolRequest, error_reply, new_nonce, parse
 from .functions import FunctionRef, describe, parse_refs
 from .mcp_client import MISSING_SDK, CallOutcome, McpConnection, McpTool, sdk_available
 from .schema import Param, parameters, python_name, returns, signature
-from .servers import default_files, load_servers
+from .servers import ProjectServers, load_servers, user_files
 from .spec import ToolGroup, ToolSpec, compact_listing
 
 log = logging.getLogger(__name__)
@@ -66,41 +66,46 @@ class ToolSettings:
 
     servers: Mapping[str, Any] = field(default_factory=dict)
     files: tuple[Path, ...] = ()
+    """The user's own ``mcp.json`` files."""
     functions: tuple[str, ...] = ()
     startup_timeout: float = 30.0
     listing_chars: int = DEFAULT_LISTING_CHARS
+    project: ProjectServers | None = None
+    """The project's ``mcp.json``, once the user trusts it (:mod:`jupyter_codeact.trust`)."""
 
     @classmethod
     def from_config(
-        cls, settings: Any, *, project_dir: Path | None, config_dir: Path | None = None
+        cls,
+        settings: Any,
+        *,
+        project_dir: Path | None,
+        config_dir: Path | None = None,
+        project: ProjectServers | None = None,
     ) -> ToolSettings:
-        """From a ``CodeAct`` instance: ``c.CodeAct.mcp_config_file`` (relative to
-        ``project_dir``), else the ``mcp.json`` files users keep (see
-        :func:`.servers.default_files`)."""
-        if config_dir is None:
-            from jupyter_core.paths import jupyter_config_dir
-
-            config_dir = Path(jupyter_config_dir())
+        """From a ``CodeAct`` instance: ``c.CodeAct.mcp_servers``, the user's ``mcp.json``
+        (:func:`.servers.user_files`) and ``project``, a project file the user trusts."""
         chosen = str(getattr(settings, "mcp_config_file", "") or "")
-        if chosen:
-            path = Path(chosen).expanduser()
-            if not path.is_absolute() and project_dir is not None:
-                path = project_dir / path
-            files: list[Path] = [path]
-        else:
-            files = default_files(project_dir, config_dir)
         return cls(
             servers=dict(settings.mcp_servers),
-            files=tuple(files),
+            files=tuple(user_files(chosen, project_dir, config_dir or user_config_dir())),
             functions=tuple(settings.tools),
             startup_timeout=float(settings.mcp_startup_timeout),
+            project=project,
         )
+
+
+def user_config_dir() -> Path:
+    from jupyter_core.paths import jupyter_config_dir
+
+    return Path(jupyter_config_dir())
 
 
 class Toolset:
     def __init__(self, settings: ToolSettings, *, environ: Mapping[str, str] | None = None):
         self.settings = settings
-        servers, problems = load_servers(settings.servers, list(settings.files), environ=environ)
+        servers, problems = load_servers(
+            settings.servers, list(settings.files), environ=environ, project=settings.project
+        )
         functions, function_problems = parse_refs(list(settings.functions))
         taken = {server.name for server in servers} | {kernel_side.MODULE}
         self.functions: list[FunctionRef] = []

@@ -9,6 +9,7 @@ import { ChatModel } from '../model';
 import { ComposerModel } from '../panel/composer';
 import { ChatView, RulesLine } from '../panel/view';
 import { SettingsModel } from '../settings';
+import { TrustModel } from '../trust';
 import { IChatEntry, IPublicConfig } from '../wire';
 
 (globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
@@ -61,6 +62,7 @@ function fakeManager(model: ChatModel, overrides: Partial<IPublicConfig> = {}) {
     configError: null,
     changed: new Signal<unknown, void>({}),
     approvalMode: 'auto',
+    trust: new TrustModel(),
     send: jest.fn(async () => undefined),
     stop: jest.fn(),
     newChat: jest.fn(async () => undefined),
@@ -134,6 +136,20 @@ describe('ChatView', () => {
 
   const button = (label: string) =>
     host.querySelector(`button[aria-label="${label}"]`) as HTMLButtonElement;
+
+  it('offers no automatic runs when the server requires approval', async () => {
+    const { manager } = fakeManager(withEntries([]), { approval_mode: 'ask' });
+    await show({ ...manager, approvalMode: 'ask', approvalRequired: true });
+    const select = host.querySelector(
+      'select[aria-label="Approval mode"]'
+    ) as HTMLSelectElement;
+    expect(select.value).toBe('ask');
+    const auto = select.querySelector(
+      'option[value="auto"]'
+    ) as HTMLOptionElement;
+    expect(auto.disabled).toBe(true);
+    expect(select.title).toContain("c.CodeAct.approval_mode = 'ask'");
+  });
 
   it('shows the model and, when none is configured, how to set one', async () => {
     const { manager: configured } = fakeManager(withEntries([]));

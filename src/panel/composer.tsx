@@ -48,6 +48,8 @@ export interface IComposerProps {
   /** Nothing can be sent (no model is set up): Send is disabled. */
   disabled?: boolean;
   approvalMode: ApprovalMode;
+  /** The server requires approval: running automatically is not offered. */
+  approvalRequired?: boolean;
   onApprovalModeChange: (mode: ApprovalMode) => void;
   onSend: (text: string) => void;
   onStop: () => void;
@@ -122,13 +124,19 @@ export function Composer(props: IComposerProps): JSX.Element {
         <select
           className="jp-CodeAct-approvalMode"
           aria-label="Approval mode"
-          title="Whether the agent's cells run at once or wait for your approval"
+          title={
+            props.approvalRequired
+              ? "The server requires approval of each cell (c.CodeAct.approval_mode = 'ask')"
+              : "Whether the agent's cells run at once or wait for your approval"
+          }
           value={props.approvalMode}
           onChange={event =>
             props.onApprovalModeChange(event.target.value as ApprovalMode)
           }
         >
-          <option value="auto">Run cells automatically</option>
+          <option value="auto" disabled={props.approvalRequired}>
+            Run cells automatically
+          </option>
           <option value="ask">Ask before running cells</option>
         </select>
         {busy ? (

@@ -17,6 +17,7 @@ import { Composer, ComposerModel } from './composer';
 import { IEntryContext } from './entries';
 import { EntryList } from './entrylist';
 import { HistoryList } from './history';
+import { TrustPrompt } from './trust';
 import {
   MIN_RENDER_INTERVAL_MS,
   useSignals,
@@ -232,6 +233,7 @@ export function ChatView(props: IChatViewProps): JSX.Element {
         settings={settings}
       />
       <RulesLine files={manager.view.rules ?? []} />
+      <TrustPrompt model={manager.trust} />
       {unreadable?.map(text => (
         <div
           key={text}
@@ -295,6 +297,7 @@ export function ChatView(props: IChatViewProps): JSX.Element {
         busy={busy}
         disabled={unconfigured || !models.ready}
         approvalMode={manager.approvalMode}
+        approvalRequired={manager.approvalRequired}
         onApprovalModeChange={mode => {
           void settings.set('approvalMode', mode);
         }}

@@ -3,6 +3,9 @@
  * prose, highlighted code), and a saved notebook reopened without a kernel
  * or widget state still shows the run.
  */
+import * as fs from 'fs';
+import * as path from 'path';
+
 import { expect, test } from '@jupyterlab/galata';
 
 import { command, script, userCells } from './helpers';
@@ -130,5 +133,86 @@ test('a %%codeact run reads well, and still does reopened without a kernel', asy
   ).toContainText('No Kernel');
   await readable();
   expect(await sessions()).toEqual([]);
+  await command(page, 'docmanager:close-all-files').catch(() => undefined);
+});
+
+/**
+ * The magic's output is trusted (rendered without a sanitizer): model text
+ * that tries every way into markup (tests/markdown_corpus.json, checked at
+ * the markdown level by tests/test_magic_markdown.py), and outputs holding
+ * backtick fences and HTML in a mime key, must show as text in the live
+ * view, the static result, the cell's value and the history, and no script
+ * may run.
+ */
+test('no model text or output of a %%codeact run becomes markup', async ({
+  page
+}) => {
+  test.setTimeout(240_000);
+  const corpus: { name: string; text: string; shows: string }[] = JSON.parse(
+    fs.readFileSync(
+      path.resolve(__dirname, '..', '..', 'tests', 'markdown_corpus.json'),
+      'utf8'
+    )
+  );
+  const img = '<img src=x onerror="window.__codeactXss=(window.__codeactXss||0)+1">';
+  const outputs = [
+    'from IPython.display import display',
+    `print("\`\`\`\`\\n${img.replace(/"/g, '\\"')}\\n\`\`\`")`,
+    `display({"text/${img.replace(/"/g, '\\"')}": "x"}, raw=True)`
+  ].join('\n');
+  await script([
+    ...corpus.map(
+      item => `${item.text}\n<execute>\n${outputs}\n</execute>`
+    ),
+    `<solution>Done: \\\`${img}\`</solution>`
+  ]);
+  await page.notebook.createNew('magic-corpus.ipynb');
+  await page.waitForSelector(
+    '.jp-Notebook-ExecutionIndicator[data-status="idle"]'
+  );
+  await userCells(page, [
+    [
+      '%load_ext jupyter_codeact',
+      `%config CodeAct.base_url = "http://127.0.0.1:${LLM_PORT}/v1"`,
+      '%config CodeAct.api_key = "dummy-key"',
+      '%config CodeAct.model = "scripted-model"',
+      '%config CodeAct.max_turns = 40'
+    ].join('\n'),
+    '%%codeact\nShow me everything.',
+    '%codeact --history'
+  ]);
+  const cells = page.locator('.jp-NotebookPanel:visible .jp-Cell');
+  const run = cells.nth(1).locator('.jp-OutputArea');
+  await expect(run).toContainText('Answer: Done: `<img src=x onerror=');
+  for (const item of corpus) {
+    await expect(run, item.name).toContainText(item.shows);
+  }
+  // Open every step, so that what is folded is rendered too.
+  for (const summary of await run.locator('details > summary').all()) {
+    await summary.click();
+  }
+  const history = cells.nth(2).locator('.jp-OutputArea');
+  await expect(history).toContainText('Request: Show me everything.');
+  // What the outputs hold (JupyterLab's own controls around them aside).
+  for (const area of [run, history].map(a => a.locator('.jp-OutputArea-output'))) {
+    expect(await area.locator('script, iframe, object, embed, svg').count()).toBe(0);
+    const images = await area
+      .locator('img')
+      .evaluateAll(nodes => nodes.map(node => node.getAttribute('src') ?? ''));
+    expect(images.filter(src => !src.startsWith('data:image/'))).toEqual([]);
+    const handlers = await area.locator('*').evaluateAll(nodes =>
+      nodes.flatMap(node =>
+        [...node.attributes]
+          .filter(attribute => attribute.name.startsWith('on'))
+          .map(attribute => `${node.tagName} ${attribute.name}`)
+      )
+    );
+    expect(handlers).toEqual([]);
+    const links = await area
+      .locator('a')
+      .evaluateAll(nodes => nodes.map(node => node.getAttribute('href') ?? ''));
+    expect(links.filter(href => /^\s*(javascript|data|vbscript):/i.test(href))).toEqual([]);
+  }
+  expect(await page.evaluate(() => (window as any).__codeactXss)).toBeUndefined();
   await command(page, 'docmanager:close-all-files').catch(() => undefined);
 });

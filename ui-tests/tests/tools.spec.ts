@@ -2,7 +2,8 @@
  * Tools in the browser: the agent's cell calls a real MCP server's tools
  * (tests/mcp/pricing_server.py, configured in jupyter_server_test_config.py)
  * from the notebook's own kernel; the MCP client runs in the Jupyter server,
- * and the page relays the kernel's calls. The project's AGENTS.md applies.
+ * and the page relays the kernel's calls. The project's AGENTS.md applies,
+ * once trusted.
  */
 import { expect, test } from '@jupyterlab/galata';
 
@@ -40,6 +41,15 @@ test('an action composes MCP tools in the notebook kernel; AGENTS.md applies', a
   );
   await page.filebrowser.openDirectory('shop');
   await notebookWithChat(page, 'tools.ipynb');
+
+  // The project's rules wait for the user's trust, shown before their first use.
+  const prompt = chatPanel(page).getByRole('alertdialog', {
+    name: "Trust this project's files?"
+  });
+  await expect(prompt).toContainText('shop/AGENTS.md');
+  await expect(prompt).toContainText('Quote every price in euros.');
+  await prompt.getByRole('button', { name: 'Trust' }).click();
+  await expect(prompt).toHaveCount(0);
 
   // Which rules apply, with the files on hover.
   const rules = chatPanel(page).locator('.jp-CodeAct-rules');
