@@ -21,8 +21,8 @@ from tornado.websocket import WebSocketClosedError, WebSocketHandler
 from ..config import CodeAct
 from .context import namespace_expression
 from .limits import DEFAULT_LIMITS, InputError, Limits, check_path, decode_json, size
-from .placement import Where
 from .models import ModelChoice
+from .placement import Where
 from .protocol import ProtocolError, parse_client_message
 
 if TYPE_CHECKING:

@@ -94,9 +94,7 @@ class ChatRun:
     def agent_or_none(self) -> Agent | None:
         return self._agent
 
-    def agent(
-        self, action_style: ActionStyle | None, choice: ModelChoice | None = None
-    ) -> Agent:
+    def agent(self, action_style: ActionStyle | None, choice: ModelChoice | None = None) -> Agent:
         options = self.settings.agent_options(require_solution=False, cells=True)
         if action_style is not None:  # the panel's choice for this request
             options = dataclasses.replace(options, action_style=action_style)
