@@ -303,19 +303,14 @@ async def test_the_servers_ask_is_a_floor_the_page_cannot_lower(
 ) -> None:
     llm_server.push("<execute>print('x')</execute>", "<solution>ok</solution>")
     chat_id = await new_chat(jp_fetch)
-    client = await ChatClient.connect(jp_ws_fetch, chat_id)
-    seen: list[str] = []
-
-    async def skip(request: dict[str, Any]) -> dict[str, Any]:
-        seen.append(request["approval"])
-        base = {"type": "execute_result", "request_id": request["request_id"]}
-        return {**base, "status": "skipped", "outputs": [], "code": request["code"]}
-
-    client.on_execute = skip
+    page = PageNotebook()
+    client = await ChatClient.connect(jp_ws_fetch, chat_id, notebook=page)
     client.ask("go", approval="auto")  # the panel's own setting says auto
-    await client.until_state("waiting_approval")
+    pending = await client.next_approval()  # the server's ask holds all the same
+    assert pending["code"] == "print('x')" and page.agent_cells() == []
+    client.decide(pending, False)
     await client.until_state("done")
-    assert seen == ["ask"]
+    assert [e["status"] for e in client.entries() if e["role"] == "observation"] == ["skipped"]
     await client.close()
 
 

@@ -12,10 +12,9 @@ from typing import Any
 import pytest
 from tornado.httpclient import HTTPClientError
 
-from jupyter_codeact.executors.kernel import KernelExecutor
 from jupyter_codeact.testing import ScriptedLLM
 
-from .chat_client import ChatClient
+from .chat_client import ChatClient, PageNotebook
 from .conftest import MODEL
 from .mcp import SERVER
 from .test_server import new_chat
@@ -31,16 +30,8 @@ def jp_server_config(tmp_path: Path, llm_server: ScriptedLLM) -> dict[str, Any]:
     return {
         "ServerApp": {"jpserver_extensions": {"jupyter_codeact": True}},
         "CodeAct": {"base_url": llm_server.url, "api_key": KEY, "model": MODEL, "max_turns": 4},
-        "CodeActExtension": {"chats_dir": str(tmp_path / "chats"), "orphan_timeout": 1.0},
+        "CodeActExtension": {"chats_dir": str(tmp_path / "chats"), "page_grace": 0.5},
     }
-
-
-@pytest.fixture
-def kernel(jp_asyncio_loop: Any) -> Any:
-    executor = KernelExecutor()
-    jp_asyncio_loop.run_until_complete(executor.start())
-    yield executor
-    jp_asyncio_loop.run_until_complete(executor.shutdown())
 
 
 def project_file(root: Path, token: str) -> Path:
@@ -59,7 +50,6 @@ async def test_the_prompt_then_trust_then_a_change_asks_again(
     jp_ws_fetch: Any,
     jp_root_dir: Path,
     llm_server: ScriptedLLM,
-    kernel: KernelExecutor,
 ) -> None:
     mcp = project_file(jp_root_dir, "token-one-12345")
     ran = jp_root_dir / "ran.txt"
@@ -73,7 +63,9 @@ async def test_the_prompt_then_trust_then_a_change_asks_again(
     # Untrusted: the request runs without it, and the chat says so once.
     llm_server.push("<solution>one</solution>", "<solution>two</solution>")
     chat_id = await new_chat(jp_fetch, "nb.ipynb")
-    client = await ChatClient.connect(jp_ws_fetch, chat_id, kernel=kernel)
+    client = await ChatClient.connect(
+        jp_ws_fetch, chat_id, notebook=PageNotebook(), path="nb.ipynb"
+    )
     client.ask("hello")
     await client.until_state("done")
     client.ask("again")
