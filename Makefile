@@ -18,11 +18,13 @@ lab: install
 	jupyter lab --ServerApp.allow_root=True $(LAB_ARGS)
 
 ## test: install everything and run every suite (lint, Python, TypeScript, browser)
-test: install
+# The Python and browser suites run side by side: each spends most of its time waiting on
+# its own kernels, servers and browser, so together they take little more than the longer
+# one. Each suite's output is printed whole when it ends.
+test: install /usr/bin/chromium $(STAMPS)/ui-deps
 	$(MAKE) --no-print-directory lint
-	$(MAKE) --no-print-directory test-py
 	$(MAKE) --no-print-directory test-js
-	$(MAKE) --no-print-directory test-ui
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-py test-ui
 
 install: $(STAMPS)/install labextension/package.json
 

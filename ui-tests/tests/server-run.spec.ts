@@ -259,7 +259,7 @@ test('an approval waits with the tab closed; a reopened tab shows it and Run run
   const tab = await reopen(page, path);
   const panel = chatPanel(tab);
   await expect(panel.locator('.jp-CodeAct-status')).toContainText(
-    'Waiting for approval'
+    'Waiting for you'
   );
   await expect(entries(tab, 'action')).toContainText('print("approved")');
   expect(await agentCells(tab)).toHaveLength(0); // nothing ran meanwhile
