@@ -413,7 +413,9 @@ export interface IApprovalMessage {
 
 /**
  * Document operations of chat `chat_id` for notebook `path`, in order; with
- * `disk`, the server's writes of the file while no page had it open.
+ * `disk`, the server's writes of the file while no page had it open. With
+ * `shared` (real-time collaboration), the server wrote them into the
+ * notebook's shared document: the page follows them and applies nothing.
  */
 export interface IOpsMessage {
   type: 'ops';
@@ -421,6 +423,7 @@ export interface IOpsMessage {
   chat_id: string;
   ops: DocumentOp[];
   disk?: IDiskWrite[];
+  shared?: boolean;
 }
 
 /**
@@ -599,6 +602,7 @@ function checkServerMessage(message: Json): boolean {
         isString(message.chat_id) &&
         Array.isArray(message.ops) &&
         message.ops.every(isOp) &&
+        (message.shared === undefined || typeof message.shared === 'boolean') &&
         (message.disk === undefined ||
           (Array.isArray(message.disk) && message.disk.every(isObject)))
       );

@@ -14,7 +14,9 @@ It survives its pages (they come and go) but not the server.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..config import CodeAct, ConfigError
@@ -44,6 +46,29 @@ MAX_CONTEXT_CHARS = 12_000
 RESTART_GAP = 1_000_000
 BUSY = "The agent is still working on the last request: wait for it, or press Stop."
 
+Author = dict[str, str]
+"""Who asked (:data:`author_of`)."""
+
+
+def author_of(user: Any) -> Author | None:
+    """The author of a request, from jupyter_server's user (its identity provider's)."""
+    if user is None:
+        return None
+    fields = ("username", "name", "display_name", "initials", "color")
+    found = {key: getattr(user, key, None) for key in fields}
+    author = {key: value for key, value in found.items() if isinstance(value, str) and value}
+    return author if author.get("username") else None
+
+
+@dataclass
+class Queued:
+    """A collaborator's request that waits for the run before it."""
+
+    entry_id: str
+    text: str
+    options: dict[str, Any]
+    author: Author
+
 
 class ChatSession:
     """Runs one chat."""
@@ -65,6 +90,8 @@ class ChatSession:
         self.documents = documents
         self.state: ChatState = "idle"
         self.pages = Pages()
+        self.queue: deque[Queued] = deque()
+        self._author: Author | None = None  # whose request runs now
         recover(record, store)
         # Numbers go on from the last one saved, with a margin: a page may hold operations
         # numbered after that save if the server stopped abruptly.
@@ -174,15 +201,73 @@ class ChatSession:
         user_cell_id: str = "",
         where: Where | None = None,
         untrusted: bool = False,
+        author: Author | None = None,
     ) -> str | None:
         """Start a run; returns a problem sentence instead if one cannot start now.
 
         ``replace_failed`` is the panel's setting (None: the configured one); ``user_cell``
         the id given to the user's cell this request is about (Fix the Error), which is
-        notebook cell ``user_cell_id``; ``where`` says where new cells go.
+        notebook cell ``user_cell_id``; ``where`` says where new cells go; ``author`` who
+        asked. Another collaborator's request while a run goes on waits for it (one chat:
+        the requests queue); the same person asking again is told to wait.
         """
-        if self.running:
-            return BUSY
+        options: dict[str, Any] = {
+            "context": context,
+            "approval": approval,
+            "action_style": action_style,
+            "replace_failed": replace_failed,
+            "user_cell": user_cell,
+            "user_cell_id": user_cell_id,
+            "where": where,
+            "untrusted": untrusted,
+        }
+        if self.running or self.queue:
+            waiting = {self._author_name(self._author)} | {q.author["username"] for q in self.queue}
+            if author is None or author["username"] in waiting:
+                return BUSY
+            entry = self._user_entry(text, author, queued=True)
+            self.queue.append(Queued(entry["id"], text, options, author))
+            return None
+        self._begin(text, self._user_entry(text, author)["id"], author, **options)
+        return None
+
+    @staticmethod
+    def _author_name(author: Author | None) -> str:
+        return author["username"] if author else ""
+
+    def _user_entry(self, text: str, author: Author | None, *, queued: bool = False) -> Any:
+        entry: dict[str, Any] = {"role": "user", "text": text, "model": self.settings.model}
+        if author:
+            entry["author"] = author
+        if queued:
+            entry["queued"] = True
+        return self.entries.add(entry)
+
+    def _next(self) -> None:
+        """The run ended: the next collaborator's request starts."""
+        if self.running or not self.queue:
+            return
+        waiting = self.queue.popleft()
+        if self.entries.has(waiting.entry_id):
+            self.entries.replace(waiting.entry_id, queued=False)
+        self._begin(waiting.text, waiting.entry_id, waiting.author, **waiting.options)
+
+    def _begin(
+        self,
+        text: str,
+        entry_id: str,
+        author: Author | None,
+        *,
+        context: str | None,
+        approval: Literal["auto", "ask"] | None,
+        action_style: ActionStyle | None,
+        replace_failed: bool | None,
+        user_cell: str,
+        user_cell_id: str,
+        where: Where | None,
+        untrusted: bool,
+    ) -> None:
+        self._author = author
         self.executor.request = RunRequest(
             approval=approval or ("ask" if self.settings.approval_mode == "ask" else "auto"),
             where=where or Where(),
@@ -193,15 +278,15 @@ class ChatSession:
             title = self.settings.redactor().redact(text.strip().splitlines()[0])
             self.record.info["title"] = title[:80]
             self.broadcast({"type": "chat", "chat": self.record.info})
-        self.entries.add({"role": "user", "text": text, "model": self.settings.model})
         try:
             self.settings.check()
         except ConfigError as error:
             self.entries.add({"role": "error", "kind": "config", "text": str(error)})
             self._set_state("error")
-            return None
+            self.queue.clear()
+            return
         replace = self.settings.replace_failed_cells if replace_failed is None else replace_failed
-        self.run.start(
+        task = self.run.start(
             text,
             RunOptions(
                 context=truncate_middle(context, MAX_CONTEXT_CHARS) if context else None,
@@ -210,7 +295,7 @@ class ChatSession:
                 user_cell=user_cell if user_cell_id else "",
             ),
         )
-        return None
+        task.add_done_callback(lambda _: self._next())
 
     def stop(self) -> None:
         self.approvals.stop()
