@@ -100,7 +100,9 @@ export interface IChatInfo {
  * One item of the chat as the panel shows it. Every entry has `id`, `role`
  * and `time`; the other fields depend on the role:
  *
- * - user: `text`
+ * - user: `text`, `author` (who asked, from the server's identity
+ *   provider), `queued` (it waits for the run of another collaborator's
+ *   request to end)
  * - assistant: `text` (the raw reply with `<execute>` / `<solution>`
  *   blocks), `turn`, `streaming`, `prose` (once complete: what to show of
  *   it, as the server's reply grammar reads it), `code` (while streaming:
@@ -143,6 +145,17 @@ export interface IChatEntry {
   cell?: string;
   replaces?: string;
   replaced?: boolean;
+  author?: IAuthor;
+  queued?: boolean;
+}
+
+/** Who asked: a user of jupyter_server's identity provider. */
+export interface IAuthor {
+  username: string;
+  name?: string;
+  display_name?: string;
+  initials?: string;
+  color?: string;
 }
 
 // -- REST -------------------------------------------------------------------

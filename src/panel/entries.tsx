@@ -164,6 +164,8 @@ export const EntryView = React.memo(function EntryView(props: {
   observation?: IChatEntry;
   /** A later fix replaced this step's cell: shown folded. */
   superseded?: boolean;
+  /** Several people asked in this chat: each request shows who asked. */
+  authors?: boolean;
   context: IEntryContext;
   /** Changes when the approvals change, so actions re-render. */
   approvalsVersion: number;
@@ -179,6 +181,7 @@ function EntryContent(props: {
   entry: IChatEntry;
   observation?: IChatEntry;
   superseded?: boolean;
+  authors?: boolean;
   context: IEntryContext;
   /** Changes when the approvals change, so actions re-render. */
   approvalsVersion: number;
@@ -188,7 +191,17 @@ function EntryContent(props: {
     case 'user':
       return (
         <Entry entry={entry}>
+          {props.authors && entry.author ? (
+            <div className="jp-CodeAct-author" title={entry.author.username}>
+              {entry.author.display_name || entry.author.username}
+            </div>
+          ) : null}
           <div className="jp-CodeAct-userText">{entry.text}</div>
+          {entry.queued ? (
+            <div className="jp-CodeAct-queued" role="note">
+              Waits for the request before it to finish
+            </div>
+          ) : null}
         </Entry>
       );
     case 'assistant':

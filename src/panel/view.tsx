@@ -81,6 +81,16 @@ function Entries(props: {
   const entries = model.entries;
   const observations = useMemo(() => observationsByAction(entries), [entries]);
   const superseded = useMemo(() => supersededActions(entries), [entries]);
+  // A chat several collaborators asked in names each request's author.
+  const authors = useMemo(
+    () =>
+      new Set(
+        entries
+          .filter(entry => entry.role === 'user' && entry.author)
+          .map(entry => entry.author!.username)
+      ).size > 1,
+    [entries]
+  );
 
   // Keep the newest entry in view, unless the user scrolled up to read.
   // In the next frame, where the browser lays the page out anyway: reading
@@ -121,6 +131,7 @@ function Entries(props: {
               : undefined
           }
           superseded={!!entry.action_id && superseded.has(entry.action_id)}
+          authors={entry.role === 'user' && authors}
           context={context}
           approvalsVersion={
             entry.role === 'action' ? props.approvalsVersion : 0
