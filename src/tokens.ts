@@ -103,6 +103,12 @@ export interface ICellProvenance {
   execution_count?: number | null;
   /** `narration`: the markdown explaining code cell `cell`; `answer`: a final answer. */
   role?: 'narration' | 'answer';
+  /**
+   * A failed cell a later action went below rather than replace: `trimmed`
+   * to the statements that ran before its error, or kept whole and marked
+   * `failed` (tagged `raises-exception`).
+   */
+  kept?: 'trimmed' | 'failed';
 }
 
 /**

@@ -111,7 +111,10 @@ export interface IChatInfo {
  *   `duration_ms` (how long it took, once known)
  * - action: `code`, `turn`, `action_id`, `request_id`, `phase`, `cell_id`,
  *   `cell` (the model's id of the cell it ran in), `replaces` (the cell it
- *   asked to replace), `replaced` (it did replace that cell's code)
+ *   asked to replace), `replaced` (it did replace that cell's code),
+ *   `keeps` (the failed cell it went below rather than replace), `trim_to`
+ *   (what that cell was cut to, '' for kept whole), `note` (what happened
+ *   to that cell, in a sentence)
  * - observation: `action_id`, `turn`, `status`, `text`, `code`, `outputs`,
  *   `execution_count`, `duration_ms`, `cell_id`, `note` (what the status
  *   means, when it is not `ok` or `error`)
@@ -147,6 +150,8 @@ export interface IChatEntry {
   replaced?: boolean;
   author?: IAuthor;
   queued?: boolean;
+  keeps?: string;
+  trim_to?: string;
 }
 
 /** Who asked: a user of jupyter_server's identity provider. */
@@ -266,7 +271,21 @@ export type DocumentOp =
     }
   | { op: 'clear'; seq: number; cell_id: string }
   | { op: 'running'; seq: number; cell_id: string }
-  | { op: 'narrate'; seq: number; cell_id: string; cell: nbformat.ICell };
+  | { op: 'narrate'; seq: number; cell_id: string; cell: nbformat.ICell }
+  | {
+      /**
+       * The failed cell an action goes below rather than replace: cut to
+       * `trim_to` (errors out, `code_hash` the cut's), or with '' kept whole
+       * and tagged `raises-exception`.
+       */
+      op: 'keep';
+      seq: number;
+      cell_id: string;
+      trim_to: string;
+      code_hash?: string;
+    }
+  /** A cell kept whole had its code replaced: its tag goes. */
+  | { op: 'unmark'; seq: number; cell_id: string };
 
 export const DOCUMENT_OPS: readonly DocumentOp['op'][] = [
   'insert',
@@ -277,7 +296,9 @@ export const DOCUMENT_OPS: readonly DocumentOp['op'][] = [
   'stream',
   'clear',
   'running',
-  'narrate'
+  'narrate',
+  'keep',
+  'unmark'
 ];
 
 /**
@@ -541,7 +562,9 @@ export function isChatEntry(value: unknown): value is IChatEntry {
     ['prose', isString],
     ['cell', isString],
     ['replaces', isString],
-    ['replaced', v => typeof v === 'boolean']
+    ['replaced', v => typeof v === 'boolean'],
+    ['keeps', isString],
+    ['trim_to', isString]
   ];
   return optional.every(
     ([key, check]) => value[key] === undefined || check(value[key])

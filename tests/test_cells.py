@@ -176,8 +176,9 @@ async def test_the_model_is_told_and_the_fix_replaces_the_failed_cell(
     messages = llm_server.requests[1].messages
     assert "<execute replace=" in messages[0]["content"]
     assert messages[-1]["content"].endswith(
-        f"(This ran in cell {failed}.) Your next action replaces the code of cell {failed}, "
-        "unless you write <execute new> to keep it and add a new cell."
+        f"(This ran in cell {failed}.) Your next action replaces the code of cell {failed} "
+        "if it is complete code for the cell; otherwise, or with <execute new>, it goes into a "
+        "new cell below it."
     )
     assert llm_server.requests[2].messages[-1]["content"] == (
         f"Observation:\n3\n(This replaced the code of cell {failed} and ran there.)"

@@ -15,7 +15,7 @@ from nbformat.sign import NotebookNotary
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
 
 from jupyter_codeact.server.document import ops, splice
-from jupyter_codeact.server.document.cells import provenance, source_hash
+from jupyter_codeact.server.document.cells import provenance, source_hash, source_text
 from jupyter_codeact.server.document.file_writer import FileWriter
 from jupyter_codeact.server.document.log import OpLog
 
@@ -175,6 +175,52 @@ async def test_narration_goes_above_and_a_rewritten_one_stays_the_users() -> Non
     third = {**explain, "code_hash": source_hash("Again.")}
     assert not cells.apply(ops.narrate("code", ops.markdown_cell("n3", "Again.", third)), CHAT)
     assert cells.cells[0]["source"] == "My own words."
+
+
+async def test_a_kept_cell_is_cut_or_tagged_once_and_its_replacement_untags_it() -> None:
+    original = user_notebook()
+    failed = "sales = {'a': 1}\nprint(sales['A'])"
+    mark = {"chat_id": CHAT, "request_id": "r", "cell": "c1", "code_hash": source_hash(failed)}
+    error = {"output_type": "error", "ename": "KeyError", "evalue": "'A'", "traceback": []}
+    shown = {"output_type": "stream", "name": "stdout", "text": "loaded\n"}
+    cell = {**ops.code_cell("kept", failed, mark), "outputs": [shown, error]}
+    insert = {**ops.insert(cell, at_end=True), "seq": 1}
+    trim = {**ops.keep("kept", "sales = {'a': 1}"), "seq": 2}
+    once = apply(original, [insert, trim])
+    (kept,) = [c for c in json.loads(once)["cells"] if c["id"] == "kept"]
+    # Cut to what ran, its error gone (its other output stays), its hash that of the cut.
+    assert source_text(kept["source"]) == "sales = {'a': 1}"
+    assert ops.joined_outputs(kept["outputs"]) == [shown]
+    assert kept["metadata"]["codeact"] == {
+        **mark, "code_hash": source_hash("sales = {'a': 1}"), "kept": "trimmed"
+    }  # fmt: skip
+    assert apply(once, [insert, trim]) == once  # again: nothing changes
+    assert without_agent(once) == original
+
+    whole = {**ops.keep("kept", ""), "seq": 2}
+    tagged = apply(original, [insert, whole])
+    (kept,) = [c for c in json.loads(tagged)["cells"] if c["id"] == "kept"]
+    assert source_text(kept["source"]) == failed
+    assert ops.joined_outputs(kept["outputs"]) == [shown, error]
+    assert kept["metadata"]["tags"] == ["raises-exception"]
+    assert kept["metadata"]["codeact"]["kept"] == "failed"
+    assert apply(tagged, [insert, whole]) == tagged
+    # A full replacement takes the tag off (before its provenance drops ``kept``).
+    fixed = "sales = {'A': 1}\nprint(sales['A'])"
+    replace = [
+        {**ops.unmark("kept"), "seq": 3},
+        {**ops.set_source("kept", fixed), "seq": 4},
+        {**ops.set_provenance("kept", {**mark, "code_hash": source_hash(fixed)}), "seq": 5},
+    ]
+    untagged = apply(tagged, replace)
+    (kept,) = [c for c in json.loads(untagged)["cells"] if c["id"] == "kept"]
+    assert "tags" not in kept["metadata"] and "kept" not in kept["metadata"]["codeact"]
+    assert apply(untagged, replace) == untagged
+    # A tag the user put on a cell that was not kept whole stays.
+    data = json.loads(untagged)
+    mine = ops.Cells(data["cells"])
+    mine.cells[-1]["metadata"]["tags"] = ["raises-exception"]
+    assert not mine.apply({**ops.unmark("kept"), "seq": 6}, CHAT)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ endpoint and key from its environment, as a user's kernel would.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import socket
@@ -20,6 +21,7 @@ import nbformat
 import pytest
 
 from jupyter_codeact.cli.main import main
+from jupyter_codeact.executors.kernel import KernelExecutor
 from jupyter_codeact.magic.approval import NO_STDIN_MESSAGE, PROMPT, no_stdin_message
 from jupyter_codeact.testing import Reply, ScriptedLLM
 
@@ -421,6 +423,51 @@ def test_insert_puts_the_cells_into_the_next_cell_as_the_cell_rule_keeps_them(
     told = magic_llm.requests[base + 2].last_user_text
     assert "Your next action replaces the code of cell" in told
     assert "(This replaced the code of cell" in magic_llm.requests[base + 4].last_user_text
+
+
+def test_insert_keeps_what_a_failed_step_defined_before_its_error(
+    magic_llm: ScriptedLLM, notebooks: NotebookKernel
+) -> None:
+    """The magic's shell reports the failing line as the kernel does: a check after a
+    failure goes below the step cut to what ran; a step that cannot be cut is guarded."""
+    sales = "sales = {'revenue': [120, 80]}"
+    loop = "seen = []\nfor key in ['revenue', 'Revenue']:\n    seen.append(sum(sales[key]))"
+    script(
+        magic_llm,
+        f"<execute>\n{sales}\nprint(sum(sales['Revenue']))\n</execute>",
+        "No 'Revenue' key. Let me look at the keys:\n<execute>\nprint(list(sales))\n</execute>",
+        f"<execute>\n{loop}\n</execute>",
+        "Which keys worked?\n<execute>\nprint(key, seen)\n</execute>",
+        "<solution>200</solution>",
+    )
+    payloads: dict[int, list[dict[str, Any]]] = {}
+
+    def on_cell_executed(cell: Any, cell_index: int, execute_reply: dict[str, Any]) -> None:
+        payloads[cell_index] = execute_reply["content"]["payload"]
+
+    notebooks.run(["%%codeact --new --insert\nTotal revenue"], on_cell_executed=on_cell_executed)
+    inserted = payloads[0][0]["text"]
+    guarded = "\n".join("    " + line for line in loop.split("\n"))
+    assert inserted == (
+        f"# CodeAct: Total revenue\n{sales}\n\nprint(list(sales))\n\n"
+        "try:  # CodeAct: this step failed (KeyError); it stays for what it defines before its "
+        f"error\n{guarded}\nexcept Exception:\n    pass\n\nprint(key, seen)"
+    )
+    # Run as a notebook would run it on a fresh kernel: no error.
+    rerun = notebooks_fresh_run(inserted)
+    assert rerun == "['revenue']\nRevenue [200]\n"
+
+
+def notebooks_fresh_run(code: str) -> str:
+    """Run ``code`` in a new kernel of its own; its printed output (fails on an error)."""
+
+    async def go() -> str:
+        async with KernelExecutor() as fresh:
+            result = await fresh.execute(code, timeout=60)
+        assert result.status == "ok", result.outputs
+        return "".join(o.get("text", "") for o in result.outputs)
+
+    return asyncio.run(go())
 
 
 def test_stop_during_a_long_action_ends_the_run_with_a_note(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from jupyter_codeact.server.document.cells import source_hash
 from jupyter_codeact.testing import ScriptedLLM
 
 from . import test_server as server
@@ -152,4 +153,107 @@ async def test_a_fix_request_names_the_users_cell_to_the_model(
     assert '"replace": "u1a2"' in llm_server.requests[0].messages[-1]["content"]
     assert "rejected your change" in llm_server.requests[1].messages[-1]["content"]
     assert page.sources() == ["print(1 / 0)"]
+    await client.close()
+
+
+async def test_a_check_after_a_failure_keeps_the_cell_and_the_server_remembers_the_cut(
+    jp_fetch: Any, jp_ws_fetch: Any, jp_serverapp: Any, llm_server: ScriptedLLM
+) -> None:
+    sales = "sales = {'revenue': [120, 80]}"
+    llm_server.push(
+        f"<execute>\n{sales}\nprint(sum(sales['Revenue']))\n</execute>",
+        "Let me look at the keys.\n<execute>\nprint(list(sales))\n</execute>",
+        "<solution>200</solution>",
+    )
+    chat_id = await new_chat(jp_fetch)
+    page = PageNotebook()
+    mine = page.add_user_cell("print('mine')")
+    client = await ChatClient.connect(jp_ws_fetch, chat_id, notebook=page)
+    client.ask("total revenue?")
+    await client.until_state("done")
+    first, check = [e for e in client.entries() if e["role"] == "action"]
+    assert check["keeps"] == first["cell"] and check["trim_to"] == sales
+    assert check["replaces"] == "" and check["note"].startswith(
+        "Kept the cell that defines `sales`"
+    )
+    # The page's copy: the failed cell cut to what ran, its error gone, its hash that of
+    # the cut; the check right below it.
+    kept, below = page.agent_cells()
+    assert page.sources() == ["print('mine')", sales, "print(list(sales))"]
+    assert page.cells.cells[0]["id"] == mine
+    assert [o["output_type"] for o in kept["outputs"]] == []
+    mark = kept["metadata"]["codeact"]
+    assert mark["kept"] == "trimmed" and mark["code_hash"] == source_hash(sales)
+    assert mark["cell"] == first["cell"] and "tags" not in kept["metadata"]
+    assert text_of(below) == "['revenue']\n"
+    await client.close()
+
+    # As after a restart: the chat's cells are read back, the cut one as it now is.
+    chats = jp_serverapp.web_app.settings["codeact_chats"]
+    await chats._sessions.pop(chat_id).close()
+    client = await ChatClient.connect(jp_ws_fetch, chat_id, notebook=page)
+    known = chats._sessions[chat_id].run.agent(None).cells.get(first["cell"])
+    assert (known.code, known.status) == (sales, "ok")
+    await client.close()
+
+
+async def test_a_failed_cell_kept_whole_is_tagged_and_its_full_fix_untags_it(
+    jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM
+) -> None:
+    rows = "rows = [{'revenue': 1}, {'Revenue': 2}]\ntotal = 0\nfor row in rows:"
+    fixed = f"{rows}\n    total += row.get('revenue', row.get('Revenue'))"
+    llm_server.push(
+        f"<execute>\n{rows}\n    total += row['revenue']\n</execute>",
+        "Which row failed?\n<execute>\nprint(row, total)\n</execute>",
+        "<solution>Row 2 uses another key.</solution>",
+    )
+    chat_id = await new_chat(jp_fetch)
+    page = PageNotebook()
+    client = await ChatClient.connect(jp_ws_fetch, chat_id, notebook=page)
+    client.ask("add up the rows")
+    await client.until_state("done")
+    first, check = [e for e in client.entries() if e["role"] == "action"]
+    assert check["keeps"] == first["cell"] and check["trim_to"] == ""
+    kept, below = page.agent_cells()
+    assert kept["metadata"]["tags"] == ["raises-exception"]
+    assert kept["metadata"]["codeact"]["kept"] == "failed"
+    assert [o["output_type"] for o in kept["outputs"]] == ["error"]  # whole, error and all
+    assert text_of(below) == "{'Revenue': 2} 1\n"
+
+    # A complete fix, named by the cell's id, replaces it and takes the mark off.
+    llm_server.push(
+        f'<execute replace="{first["cell"]}">\n{fixed}\n</execute>',
+        "<solution>Fixed.</solution>",
+    )
+    client.ask("fix the loop")
+    await client.until_state("done")
+    kept = page.agent_cells()[0]
+    assert kept["source"] == fixed and "tags" not in kept["metadata"]
+    assert "kept" not in kept["metadata"]["codeact"]
+    await client.close()
+
+
+async def test_a_kept_cell_the_user_changed_is_left_as_it_is(
+    jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM
+) -> None:
+    sales = "sales = {'revenue': [120, 80]}"
+    llm_server.push(
+        f"<execute>\n{sales}\nprint(sum(sales['Revenue']))\n</execute>",
+        "<execute>\nprint(list(sales))\n</execute>",
+        "<solution>200</solution>",
+    )
+    chat_id = await new_chat(jp_fetch)
+    page = PageNotebook()
+    client = await ChatClient.connect(jp_ws_fetch, chat_id, notebook=page)
+    client.answer_questions = False
+    client.ask("total revenue?")
+    question = await client.next("inspect")  # about the failed cell, before keeping it
+    mine = f"{sales}  # mine now"
+    page.find(question["cell_id"])["source"] = mine
+    client.answer(question)
+    await client.until_state("done")
+    assert page.sources() == [mine, "print(list(sales))"]
+    assert "tags" not in page.agent_cells()[0]["metadata"]
+    told = llm_server.requests[-1].messages[-1]["content"]
+    assert "edited cell" in told and "It was left as it is." in told
     await client.close()

@@ -12,7 +12,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from jupyter_codeact.server.document.cells import provenance
+from jupyter_codeact.server.document.cells import provenance, source_hash, source_text
 from jupyter_codeact.testing import Reply, ScriptedLLM
 
 from .chat_client import ChatClient, PageNotebook, text_of
@@ -106,6 +106,52 @@ async def test_a_run_with_no_page_at_all_writes_the_file(
         (["print(sum([1, 2, 3]))"], "6\n")
     ]
     assert watcher.entries()[-3]["cell_id"] == cells[1]["id"]  # the observation names it
+    await watcher.close()
+
+
+async def test_with_no_page_the_file_keeps_a_failed_cell_cut_or_tagged_as_a_page_would(
+    jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM, notebook_file: Path
+) -> None:
+    user = on_disk(notebook_file).cells.cells[0]
+    sales = "sales = {'revenue': [120, 80]}"
+    rows = "total = 0\nfor row in [{'revenue': 1}, {'Revenue': 2}]:"
+    llm_server.push(
+        f"<execute>\n{sales}\nprint(sum(sales['Revenue']))\n</execute>",
+        "<execute>\nprint(list(sales))\n</execute>",  # a check: the failed cell is cut
+        f"<execute>\n{rows}\n    total += row['revenue']\n</execute>",
+        "<execute>\nprint(row, total)\n</execute>",  # cannot be cut: kept whole, tagged
+        "<solution>done</solution>",
+    )
+    chat_id = await new_chat(jp_fetch, NOTEBOOK)
+    watcher = await ChatClient.connect(jp_ws_fetch, chat_id)  # the chat, with no notebook
+    watcher.ask("total revenue")
+    await watcher.until_state("done")
+    cells = on_disk(notebook_file).cells.cells
+    assert [source_text(c["source"]) for c in cells] == [
+        "data = [1, 2, 3]",
+        sales,
+        "print(list(sales))",
+        f"{rows}\n    total += row['revenue']",
+        "print(row, total)",
+    ]
+    cut, check, whole, below = cells[1:]
+    assert cut["outputs"] == [] and cut["metadata"]["codeact"]["kept"] == "trimmed"
+    assert cut["metadata"]["codeact"]["code_hash"] == source_hash(sales)
+    assert "tags" not in cut["metadata"] and text_of(check) == "['revenue']\n"
+    assert whole["metadata"]["tags"] == ["raises-exception"]
+    assert [o["output_type"] for o in whole["outputs"]] == ["error"]
+    assert text_of(below) == "{'Revenue': 2} 1\n"
+    assert cells[0] == user
+
+    # Later, a complete fix of the cell kept whole replaces it and takes the tag off.
+    fixed = f"{rows}\n    total += row.get('revenue', row.get('Revenue'))"
+    ref = [e for e in watcher.entries() if e["role"] == "action"][2]["cell"]
+    llm_server.push(f'<execute replace="{ref}">\n{fixed}\n</execute>', "<solution>3</solution>")
+    watcher.ask("fix the loop")
+    await watcher.until_state("done")
+    whole = on_disk(notebook_file).cells.cells[3]
+    assert source_text(whole["source"]) == fixed and "tags" not in whole["metadata"]
+    assert "kept" not in whole["metadata"]["codeact"]
     await watcher.close()
 
 

@@ -85,6 +85,13 @@ def a_run() -> list[list[dict[str, Any]]]:
         [{"op": "running", "cell_id": "a1"}, {"op": "clear", "cell_id": "a1"}],
         [ops.set_outputs("a1", [{"output_type": "stream", "name": "stdout", "text": "3\n"}], 4)],
         [ops.insert(ops.code_cell("a2", "x = 1", mark("c2")), after="a1")],
+        # It fails; the fix goes below it, which is kept whole (tagged), then cut, then
+        # fully replaced elsewhere (the tag goes).
+        [ops.set_outputs("a2", [{"output_type": "error", "ename": "E", "evalue": "",
+                                 "traceback": []}], 5)],
+        [ops.keep("a2", "")],
+        [ops.keep("a2", "x = 1")],
+        [ops.unmark("a2")],
     ]  # fmt: skip
 
 

@@ -216,8 +216,9 @@ async def test_the_cell_rule_is_the_same_through_tool_arguments(
     assert f'an {CODE_TOOL} call with "replace": "c3a1"' in system and "<execute" not in system
     told = [m["content"] for m in llm_server.requests[1].messages if m["role"] == "tool"]
     assert told[-1].endswith(
-        f"Your next action replaces the code of cell {failed}, unless you write an "
-        f'{CODE_TOOL} call with "new": true to keep it and add a new cell.'
+        f"Your next action replaces the code of cell {failed} if it is complete code for the "
+        f'cell; otherwise, or with an {CODE_TOOL} call with "new": true, it goes into a new cell '
+        "below it."
     )
     refusal = [m for m in llm_server.requests[3].messages if m["role"] == "tool"][-1]
     assert "There is no cell c999" in refusal["content"] and "<execute" not in refusal["content"]

@@ -318,7 +318,11 @@ class Agent:
             )
             self._record(style.assistant_message(parsed))
             if parsed.code is not None:
-                place = self.cells.place(parsed.attributes) if options.cells else Placement("")
+                place: Placement | Refusal = Placement("")
+                if options.cells:  # reads the cells' code with ast: not on the event loop
+                    place = await asyncio.to_thread(
+                        self.cells.place, parsed.attributes, parsed.code
+                    )
                 action = _action(turn, parsed, place)
                 yield action
                 if isinstance(place, Refusal):
@@ -530,8 +534,8 @@ class Agent:
             formatted.text += "\n" + IGNORED_SOLUTION_NOTE
         cell, replaced = "", False
         if self.options.cells:
-            cell, replaced = self.cells.record(action, result)
-            if note := self.cells.note(cell, replaced):
+            cell, replaced = await asyncio.to_thread(self.cells.record, action, result)
+            if note := self.cells.note(cell, replaced, action):
                 formatted.text += "\n" + style.words(note)
             if result.status == "refused":  # the host would not change the cell it named
                 formatted.text += "\n" + style.words(REFUSED_BY_HOST)
@@ -654,6 +658,9 @@ def _action(turn: int, parsed: ParsedReply, place: Placement | Refusal) -> Actio
         cell=place.cell,
         replaces=place.replaces,
         or_new=place.or_new,
+        keeps=place.keeps,
+        trim_to=place.trim_to,
+        note=place.note,
     )
 
 

@@ -79,12 +79,15 @@ class CodeTool:
             properties["replace"] = {
                 "type": "string",
                 "description": "Optional: the id of a cell (such as c3a1) whose code this "
-                "code replaces, to fix or revise it, instead of adding a new cell.",
+                "code replaces, to fix or revise it, instead of adding a new cell. Give the "
+                "cell's complete new code: a replacement that would lose names the cell "
+                "defines is refused.",
             }
             properties["new"] = {
                 "type": "boolean",
                 "description": "Optional: true to keep a failed cell as it is and put this "
-                "code in a new cell (by default the call after a failure replaces it).",
+                "code in a new cell (by default the call after a failure replaces it, if "
+                "it is complete code for the cell).",
             }
         return (
             {

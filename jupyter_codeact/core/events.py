@@ -107,6 +107,18 @@ class Action(Event):
     """When ``replaces`` cannot be replaced (the user changed or deleted it): True puts the
     code in a new cell instead (the loop's own choice), False refuses the action (the
     model named the cell)."""
+    keeps: str = ""
+    """The id of the failed cell this action does not replace, because its code would lose
+    what that cell defined before its error ("" for none): the new cell goes right below
+    it, and the host changes it as ``trim_to`` says, if it is still the agent's unchanged
+    cell (else it leaves it alone)."""
+    trim_to: str = ""
+    """With ``keeps``: the source that cell is cut to, exactly the statements that ran
+    before its error (its error output goes, its other outputs stay). "" leaves it whole,
+    marked as failed (the ``raises-exception`` tag, so that *Run All* goes on past it)."""
+    note: str = ""
+    """With ``keeps``: what happened to that cell, in a sentence for the user (the chat
+    step shows it)."""
 
 
 @dataclass(frozen=True)

@@ -143,7 +143,10 @@ CELLS_GUIDE = """
 Your actions become cells of the user's notebook, and the notebook is what the user keeps:
 - Each observation names the cell its code ran in, by an id such as c3a1.
 - When an action fails, your next action replaces the failed cell's code in place (so the \
-notebook keeps only the working version), unless you write <execute new>.
+notebook keeps only the working version), unless you write <execute new>. So write a fix \
+as the complete code for the cell, including what it did before the error: code that \
+would lose what the cell defined (a check such as print(df.columns), or only the \
+corrected line) goes into a new cell below it instead, and the failed cell stays.
 - To change a cell you wrote earlier (a plot's title, a filter), write \
 <execute replace="c3a1"> with the cell's complete new code instead of adding a near-copy. \
 You may replace only cells you wrote in this chat (the context lists them) and a cell of \
@@ -152,9 +155,23 @@ the user's that a request asks you to fix.
 
 RAN_IN_CELL = "(This ran in cell {id}.)"
 RAN_REPLACING = "(This replaced the code of cell {id} and ran there.)"
+RAN_BELOW_KEPT = (
+    "(This ran in a new cell {id}, inserted after cell {kept}, which was kept rather than "
+    "replaced: {why}; {how}.)"
+)
+KEPT_WHY_NAMES = "this code does not define {names} again"
+KEPT_WHY_UNKNOWN = "what {what} defines cannot be told"
+KEPT_WHY_NEW = "you wrote <execute new>"
+KEPT_TRIMMED = "cell {kept} now holds only the statements that ran before its error"
+KEPT_WHOLE = "cell {kept} stays whole, marked as failed"
+REFUSED_WOULD_LOSE = (
+    "Not run: replacing cell {id} with this code would lose {what}, which cell {id} "
+    "defines{before} and this code does not define again. Write the complete code for the "
+    "cell, or put this code in a new cell with <execute new>."
+)
 NEXT_REPLACES = (
-    "Your next action replaces the code of cell {id}, unless you write <execute new> to "
-    "keep it and add a new cell."
+    "Your next action replaces the code of cell {id} if it is complete code for the cell; "
+    "otherwise, or with <execute new>, it goes into a new cell below it."
 )
 REFUSED_UNKNOWN = (
     "There is no cell {id} that you may replace: you can replace only cells you wrote in "

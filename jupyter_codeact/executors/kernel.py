@@ -28,8 +28,6 @@ log = logging.getLogger(__name__)
 
 # How often a wait for output checks that the kernel is still alive.
 _LIVENESS_INTERVAL = 1.0
-HEARTBEAT_GRACE = 5.0
-"""Seconds without a heartbeat before a kernel we attached to counts as dead."""
 # A kernel sends its execute reply before it goes idle; this covers the two channels'
 # delivery order. A reply missing past it means the request died in the kernel itself.
 _REPLY_GRACE = 2.0
@@ -46,6 +44,10 @@ RESTARTED_NOTE = (
     "It was restarted: every variable, import and loaded file is lost; re-run what you need "
     "before going on."
 )
+
+
+ATTACHED_HEARTBEAT_SECONDS = 5.0
+"""How long a kernel attached to by its connection file may take to answer a heartbeat."""
 
 
 class KernelDied(Exception):
@@ -189,9 +191,13 @@ class LocalKernel:
 
     async def _connect(self, client: AsyncKernelClient) -> None:
         if self.manager is None:
-            # A kernel we did not start is alive while its heartbeat answers: allow a
-            # loaded machine (or a busy kernel) a few seconds, not jupyter_client's one.
-            client.hb_channel.time_to_dead = max(client.hb_channel.time_to_dead, HEARTBEAT_GRACE)
+            # A kernel we did not start (attached to by its connection file, or the
+            # notebook's session kernel) is alive while it answers heartbeats; under load
+            # one can take longer than jupyter_client's 1 s, which then reads as a dead
+            # kernel (at wait_for_ready, and in is_alive while an action runs).
+            client.hb_channel.time_to_dead = max(
+                client.hb_channel.time_to_dead, ATTACHED_HEARTBEAT_SECONDS
+            )
         client.start_channels()
         try:
             await client.wait_for_ready(timeout=self.startup_timeout)

@@ -55,7 +55,7 @@ class CodeActMagics(Magics):
         "--insert",
         action="store_true",
         help="also put the code of the steps into a new cell below, fixes in place of what "
-        "they fixed (front ends that support it)",
+        "they fixed when nothing needed is lost (front ends that support it)",
     )
     @argument("--new", action="store_true", help="forget the conversation and start a new one")
     @argument(
@@ -81,9 +81,10 @@ class CodeActMagics(Magics):
 
         ``--insert``: the code of the steps goes into one new cell below (IPython keeps one
         next-input per cell), as a notebook would keep it: a fix in place of the step that
-        failed (``c.CodeAct.replace_failed_cells``), a revised step in place of the earlier
-        one, steps that still fail left out. The code still runs, because the agent needs
-        its output.
+        failed (``c.CodeAct.replace_failed_cells``) unless it would lose what that step
+        defined before its error (then the step stays, cut to what ran, or whole inside
+        ``try``), a revised step in place of the earlier one, steps that still fail left
+        out. The code still runs, because the agent needs its output.
 
         Settings come from the ``CodeAct`` section of ``ipython_config.py`` (for example
         ``c.CodeAct.model = "gpt-4o"``), with $OPENAI_API_KEY, $OPENAI_BASE_URL and

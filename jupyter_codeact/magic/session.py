@@ -26,6 +26,7 @@ from ..namespace import summarize_namespace
 from .approval import Approver
 from .display import RunView, make_view
 from .history import Answer, History, RunRecord
+from .insert import inserted
 from .tools import MagicTools
 
 T = TypeVar("T")
@@ -267,16 +268,16 @@ class ShellSession:
         return f"{NAMESPACE_HEADER}\n{summary}" if summary else None
 
     def _insert(self, record: RunRecord, view: RunView) -> None:
-        """The run's cells as a notebook would keep them: a fix in place of the step it
-        fixed, a revised step in place of the earlier one; steps that still fail left out."""
+        """The run's cells as a notebook would keep them (see :mod:`.insert`)."""
         ran = {o.cell for o in record.observations}
         cells = self.agent.cells.cells if self.agent is not None else []
-        codes = [cell.code for cell in cells if cell.id in ran and cell.status == "ok"]
-        if not codes:
+        found = inserted(cells, ran)
+        self._note(view, record, found.notes)
+        if not found.code:
             view.note("No code ran without errors, so no cell was added.")
             return
         first = record.request.strip().splitlines()[0][:80]
-        self.shell.set_next_input(f"# CodeAct: {first}\n" + "\n\n".join(codes), replace=False)
+        self.shell.set_next_input(f"# CodeAct: {first}\n{found.code}", replace=False)
         view.note("The code that ran is in a new cell below.")
 
 

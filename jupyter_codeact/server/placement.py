@@ -4,8 +4,8 @@ this module checks, against the notebook as its writer holds it, whether that ce
 still be changed, and says the change as operations).
 
 The one place that turns an :class:`~jupyter_codeact.core.events.Action` into
-operations: new kinds of placement (keeping or trimming a failed cell and inserting below
-it, say) add a branch to :func:`plan` and reuse the operations of :mod:`.document.ops`.
+operations: a new kind of placement adds a branch to :func:`plan` and reuses the
+operations of :mod:`.document.ops`.
 
 - A new cell goes below the chat's last cell, else below the cell that was selected when
   the user asked, else at the end (the page's *Where cells go* setting can say: at the
@@ -13,6 +13,11 @@ it, say) add a branch to :func:`plan` and reuse the operations of :mod:`.documen
 - An agent cell is replaced only if it is in the notebook once and the user has neither
   edited nor run it since; otherwise the action is refused, or, when the loop chose the
   replacement itself (``or_new``), its code goes into a new cell below.
+- An action that keeps a failed agent cell (``keeps``: its fix would lose what the cell
+  defined) goes right below it, and that cell is first cut to ``trim_to`` or kept whole
+  and tagged ``raises-exception`` (a ``keep`` operation), if the user has not changed it;
+  otherwise it is left as it is and the code goes below the chat's last cell. A later
+  replacement of a cell kept whole takes the tag off (``unmark``).
 - The user's cell that the request is about (*Fix the Error*) is changed only through a
   diff the user accepts: the plan says so, and the executor asks.
 """
@@ -97,6 +102,8 @@ async def plan(
 ) -> Plan:
     """Where ``code`` (what will run of ``action``) goes, as operations to emit before it
     runs (``user``: after the user accepts)."""
+    if action.keeps:
+        return await _keep(action, code, request_id, cells, where, inspect)
     ref = action.replaces
     if not ref:
         return _new(action, code, request_id, cells, where)
@@ -115,7 +122,12 @@ async def plan(
         return Plan(
             "replace",
             cell_id,
-            [ops.set_source(cell_id, code), ops.set_provenance(cell_id, mark)],
+            # A cell kept whole loses its raises-exception tag: the new code may pass.
+            [
+                ops.unmark(cell_id),
+                ops.set_source(cell_id, code),
+                ops.set_provenance(cell_id, mark),
+            ],
             placement="replaced",
         )
     if not action.or_new:
@@ -124,6 +136,29 @@ async def plan(
     new = _new(action, code, request_id, cells, where, after=below)
     new.placement = "new"
     new.note = f"{why} Your code went into a new cell instead."
+    return new
+
+
+async def _keep(
+    action: Action,
+    code: str,
+    request_id: str,
+    cells: ChatCells,
+    where: Where,
+    inspect: Inspect,
+) -> Plan:
+    """A new cell right below the failed cell ``action.keeps``, which is cut or marked
+    first if it is still the agent's unchanged cell (else it is left as the user has it)."""
+    ref = action.keeps
+    facts = await inspect({"ref": ref, "cell_id": cells.refs.get(ref, ""), "user": False})
+    found: list[str] = list(facts.get("cell_ids") or [])
+    why = why_not_replaceable(int(facts.get("found") or 0), facts.get("change"), ref)
+    if why is None:
+        new = _new(action, code, request_id, cells, where, after=found[0])
+        new.ops.insert(0, ops.keep(found[0], action.trim_to))
+        return new
+    new = _new(action, code, request_id, cells, where, after=found[-1] if found else None)
+    new.note = f"{why} It was left as it is." if found else why
     return new
 
 

@@ -144,6 +144,11 @@ class EventProjector:
                     "action_id": event.action_id,
                     "phase": "pending",
                     "replaces": event.replaces,
+                    **(
+                        {"keeps": event.keeps, "trim_to": event.trim_to, "note": event.note}
+                        if event.keeps
+                        else {}
+                    ),
                 }
             )
         elif isinstance(event, Observation):

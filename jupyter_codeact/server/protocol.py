@@ -130,7 +130,10 @@ class ChatEntry(TypedDict, total=False):
     - action: ``code``, ``turn``, ``action_id``, ``request_id``, ``phase``
       (``pending`` | ``running`` | ``waiting_approval`` | ``finished``), ``cell_id``,
       ``cell`` (the model's id of the cell it ran in), ``replaces`` (the cell it asked to
-      replace), ``replaced`` (bool: it did replace that cell's earlier code)
+      replace), ``replaced`` (bool: it did replace that cell's earlier code); ``keeps``
+      (the failed cell it went below rather than replace), ``trim_to`` (what that cell was
+      cut to; "" for kept whole, marked as failed) and ``note`` (what happened to that
+      cell, in a sentence), when it kept one
     - observation: ``action_id``, ``turn``, ``status``, ``text`` (what the model read),
       ``code`` (what ran), ``outputs`` (nbformat, bounded), ``execution_count``,
       ``duration_ms`` (from the code going to the kernel to its result), ``cell_id``,
@@ -170,6 +173,8 @@ class ChatEntry(TypedDict, total=False):
     replaced: bool
     author: dict[str, str]
     queued: bool
+    keeps: str
+    trim_to: str
 
 
 def _is_int(value: Any) -> bool:

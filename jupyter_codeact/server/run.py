@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from ..config import CodeAct
 from ..core.agent import Agent
-from ..core.cells import Cell, CellBook
+from ..core.cells import Cell, CellBook, stopped_at
 from ..core.events import Done
 from ..core.llm import LLM
 from ..core.styles import ActionStyle
@@ -38,17 +38,23 @@ class RunOptions:
 
 def known_cells(record: ChatRecord) -> list[Cell]:
     """The agent's cells as the entries tell (a chat reloaded after a restart)."""
-    statuses = {
-        e.get("action_id"): e.get("status")
-        for e in record.entries
-        if e.get("role") == "observation"
-    }
+    observed = {e.get("action_id"): e for e in record.entries if e.get("role") == "observation"}
     cells: dict[str, Cell] = {}
     for entry in record.entries:
         cell_id = entry.get("cell")
-        if entry.get("role") == "action" and cell_id:
-            status = statuses.get(entry.get("action_id"))
-            cells[cell_id] = Cell(cell_id, "agent", entry.get("code", ""), status)
+        if entry.get("role") != "action" or not cell_id:
+            continue
+        if (kept := cells.get(entry.get("keeps") or "")) is not None:
+            if trim_to := entry.get("trim_to"):  # cut to what ran before its error
+                kept.code, kept.status, kept.failure = trim_to, "ok", None
+            else:
+                kept.kept = True
+        observation = observed.get(entry.get("action_id"))
+        code = entry.get("code", "")
+        status = observation.get("status") if observation else None
+        outputs = observation.get("outputs", []) if observation else []
+        failure = stopped_at(outputs, code, status)
+        cells[cell_id] = Cell(cell_id, "agent", code, status, failure)
     return list(cells.values())
 
 

@@ -134,6 +134,81 @@ describe('applyOps', () => {
     expect(cellsOf(panel)).toHaveLength(2);
   });
 
+  it('keeps a failed cell cut or tagged, once, and a replacement untags it', () => {
+    const failed = "sales = {'a': 1}\nprint(sales['A'])";
+    const error = {
+      output_type: 'error',
+      ename: 'KeyError',
+      evalue: "'A'",
+      traceback: []
+    };
+    const shown = { output_type: 'stream', name: 'stdout', text: 'loaded\n' };
+    const insert: DocumentOp = {
+      op: 'insert',
+      seq: 1,
+      cell: {
+        id: 'kept',
+        cell_type: 'code',
+        source: failed,
+        metadata: { codeact: { ...mark, code_hash: sourceHash(failed) } },
+        outputs: [shown, error],
+        execution_count: 1
+      },
+      after: '',
+      selected: '',
+      at_end: true
+    };
+    const cut = "sales = {'a': 1}";
+    const trim: DocumentOp = {
+      op: 'keep',
+      seq: 2,
+      cell_id: 'kept',
+      trim_to: cut,
+      code_hash: sourceHash(cut)
+    };
+    const panel = panelWith([]);
+    apply(panel, [insert, trim]);
+    const kept = code(panel, 'kept');
+    expect(kept.sharedModel.getSource()).toBe(cut);
+    expect(kept.outputs.toJSON()).toEqual([shown]);
+    expect(kept.getMetadata('codeact')).toEqual({
+      ...mark,
+      code_hash: sourceHash(cut),
+      kept: 'trimmed'
+    });
+    expect(kept.getMetadata('tags')).toBeUndefined();
+    expect([...apply(panel, [trim])]).toEqual([]); // again: nothing changes
+
+    const whole = panelWith([]);
+    const tag: DocumentOp = {
+      op: 'keep',
+      seq: 2,
+      cell_id: 'kept',
+      trim_to: ''
+    };
+    apply(whole, [insert, tag]);
+    const marked = code(whole, 'kept');
+    expect(marked.sharedModel.getSource()).toBe(failed);
+    expect(marked.outputs.length).toBe(2);
+    expect(marked.getMetadata('tags')).toEqual(['raises-exception']);
+    expect(marked.getMetadata('codeact').kept).toBe('failed');
+    expect([...apply(whole, [tag])]).toEqual([]);
+    // A full replacement takes the tag off before its provenance drops `kept`.
+    apply(whole, [
+      { op: 'unmark', seq: 3, cell_id: 'kept' },
+      { op: 'source', seq: 4, cell_id: 'kept', source: 'fixed()' },
+      { op: 'provenance', seq: 5, cell_id: 'kept', value: mark }
+    ]);
+    expect(marked.getMetadata('tags')).toBeUndefined();
+    expect(marked.getMetadata('codeact')).toEqual(mark);
+    // A tag on a cell that was not kept whole is the user's: it stays.
+    marked.setMetadata('tags', ['raises-exception']);
+    expect([
+      ...apply(whole, [{ op: 'unmark', seq: 6, cell_id: 'kept' }])
+    ]).toEqual([]);
+    expect(marked.getMetadata('tags')).toEqual(['raises-exception']);
+  });
+
   it('never brings back a cell the user deleted', () => {
     const panel = panelWith([{ id: 'u1', source: 'a = 1' }]);
     apply(panel, RUN.slice(0, 1));

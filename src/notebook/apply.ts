@@ -17,7 +17,7 @@ import { NotebookPanel } from '@jupyterlab/notebook';
 
 import { CELL_METADATA_KEY } from '../tokens';
 import { DocumentOp } from '../wire';
-import { replaceSource } from './edit';
+import { keepFailed, replaceSource, unmarkKept } from './edit';
 import { cellProvenance, sourceHash } from './provenance';
 
 /** Operations sent as they happen, never kept (the server's `LIVE_OPS`). */
@@ -213,6 +213,14 @@ function applyOne(
     }
     case 'narrate':
       return narrate(op.cell_id, op.cell, cells, panel);
+    case 'keep': {
+      const cell = codeModel(cells.get(op.cell_id));
+      return !!cell && keepFailed(cell, op.trim_to, op.code_hash ?? '');
+    }
+    case 'unmark': {
+      const cell = codeModel(cells.get(op.cell_id));
+      return !!cell && unmarkKept(cell);
+    }
     case 'source': {
       const cell = cells.get(op.cell_id);
       if (!cell) {

@@ -37,6 +37,8 @@ function target(op: DocumentOp): {
       };
     case 'source':
     case 'provenance':
+    case 'keep':
+    case 'unmark':
       return { id: op.cell_id, arrived: () => true };
     default:
       return null;

@@ -178,6 +178,11 @@ export function ActionEntry(props: {
             context={context}
           />
         </div>
+        {entry.keeps && entry.note && (
+          <div className="jp-CodeAct-stepNote jp-CodeAct-stepKept">
+            {entry.note}
+          </div>
+        )}
         {approval?.kind === 'change' ? (
           <ChangeApproval
             key={approval.requestId}

@@ -93,6 +93,119 @@ test.describe('replacing failed cells', () => {
     expect((await notebookCells(page))[1].output).toBe('60\n');
   });
 
+  test('a check after a failure keeps the cell it needs, and Restart and Run All runs clean', async ({
+    page
+  }) => {
+    const sales = "sales = {'region': ['north', 'south'], 'revenue': [120, 80]}";
+    await script([
+      `Let me add up the revenue.\n<execute>\n${sales}\nprint(sum(sales['Revenue']))\n</execute>`,
+      "There is no 'Revenue' key. Let me look at the keys:\n<execute>\nprint(list(sales))\n</execute>",
+      "The key is lowercase.\n<execute>\nprint(sum(sales['revenue']))\n</execute>",
+      '<solution>The total revenue is **200**.</solution>'
+    ]);
+    await notebookWithChat(page, 'diagnose.ipynb');
+    await userCells(page, ['print("sales by region")']);
+    await ask(page, 'What is the total revenue?');
+    await expect(entries(page, 'final')).toContainText('200');
+
+    // The failed cell stays, cut to what ran before its error; the check and
+    // the fix go below it.
+    let cells = await notebookCells(page);
+    expect(cells.map(c => c.source)).toEqual([
+      'print("sales by region")',
+      sales,
+      'print(list(sales))',
+      "print(sum(sales['revenue']))"
+    ]);
+    expect(cells.map(c => c.errors)).toEqual([0, 0, 0, 0]);
+    expect(cells[1].codeact!.kept).toBe('trimmed');
+    await expect(entries(page, 'action').nth(1)).toContainText(
+      'Kept the cell that defines `sales` (cut to the statements that ran before its error)'
+    );
+    const requests = await llmRequests();
+    expect(requestText(requests[2])).toContain(
+      `inserted after cell ${cells[1].codeact!.cell}`
+    );
+
+    await page.evaluate(() => {
+      void (window as any).jupyterapp.commands.execute('notebook:restart-run-all');
+    });
+    await page.locator('.jp-Dialog .jp-mod-accept').click();
+    await expect
+      .poll(async () =>
+        (await notebookCells(page)).map(c => [c.executionCount, c.errors])
+      )
+      .toEqual([
+        [1, 0],
+        [2, 0],
+        [3, 0],
+        [4, 0]
+      ]);
+    cells = await notebookCells(page);
+    expect(cells[3].output).toBe('200\n');
+  });
+
+  test('a failed cell kept whole is marked, Run All goes on past it, and its full fix unmarks it', async ({
+    page
+  }) => {
+    const rows = "rows = [{'revenue': 1}, {'Revenue': 2}]\ntotal = 0\nfor row in rows:";
+    const fixed = `${rows}\n    total += row.get('revenue', row.get('Revenue'))`;
+    await script([
+      `<execute>\n${rows}\n    total += row['revenue']\n</execute>`,
+      'Which row failed?\n<execute>\nprint(row, total)\n</execute>',
+      '<solution>Row 2 uses another key.</solution>',
+      {
+        content: `<execute replace="{cell}">\n${fixed}\n</execute>`,
+        quote: { cell: 'inserted after cell (c[0-9a-f]+)' }
+      },
+      '<solution>Fixed.</solution>'
+    ]);
+    await notebookWithChat(page, 'whole.ipynb');
+    await userCells(page, ['print("rows")']);
+    await ask(page, 'Add up the rows.');
+    await expect(entries(page, 'final')).toContainText('Row 2');
+    const tags = () =>
+      page.evaluate(() => {
+        const panel = (window as any).jupyterapp.shell.currentWidget;
+        return panel.content.model.cells.get(1).getMetadata('tags') ?? null;
+      });
+    expect(await tags()).toEqual(['raises-exception']);
+    await expect(entries(page, 'action').nth(1)).toContainText(
+      'as it is, marked as failed'
+    );
+
+    const restartRunAll = async (expected: number[][]) => {
+      await page.evaluate(() => {
+        void (window as any).jupyterapp.commands.execute('notebook:restart-run-all');
+      });
+      await page.locator('.jp-Dialog .jp-mod-accept').click();
+      await expect
+        .poll(async () =>
+          (await notebookCells(page)).map(c => [c.executionCount, c.errors])
+        )
+        .toEqual(expected);
+    };
+    // The marked cell fails again, and the cells below it still run.
+    await restartRunAll([
+      [1, 0],
+      [2, 1],
+      [3, 0]
+    ]);
+    expect((await notebookCells(page))[2].output).toBe("{'Revenue': 2} 1\n");
+
+    // A complete fix, named by the cell's id, replaces it and takes the mark off.
+    await ask(page, 'Fix the loop.');
+    await expect(entries(page, 'final').last()).toContainText('Fixed.');
+    expect((await notebookCells(page))[1].source).toBe(fixed);
+    expect(await tags()).toBeNull();
+    await restartRunAll([
+      [1, 0],
+      [2, 0],
+      [3, 0]
+    ]);
+    expect((await notebookCells(page))[2].output).toBe("{'Revenue': 2} 3\n");
+  });
+
   test('the setting off keeps the failed cell above its fix', async ({
     page
   }) => {

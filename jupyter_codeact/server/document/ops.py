@@ -25,6 +25,14 @@ so applying one twice, or to a notebook that already holds it, changes nothing:
 - ``running`` ``{cell_id}``: the cell is running (a page shows ``[*]``; files ignore it).
 - ``narrate`` ``{cell_id, cell}``: the markdown ``cell`` explains code cell ``cell_id``: it
   goes just above it, or rewrites the explanation already there unless the user rewrote it.
+- ``keep`` ``{cell_id, trim_to, code_hash}``: the failed agent cell an action goes below
+  rather than replace (:mod:`jupyter_codeact.core.cells`) is cut to ``trim_to`` (the
+  statements that ran before its error), its error outputs removed and its provenance's
+  ``code_hash`` (the hash of ``trim_to``) and ``kept: "trimmed"`` set; with ``trim_to`` ""
+  it stays whole, tagged ``raises-exception`` (so that *Run All* goes on past it), with
+  ``kept: "failed"``.
+- ``unmark`` ``{cell_id}``: the code of a cell kept whole (``kept: "failed"``) was replaced:
+  its ``raises-exception`` tag goes (the new code may pass).
 
 Every operation has ``op`` and ``seq`` (its number in its chat's log, :mod:`.log`). The
 notebook records, per chat, the last number applied to it (:func:`set_applied` in its
@@ -83,6 +91,21 @@ def set_outputs(cell_id: str, outputs: list[dict[str, Any]], execution_count: in
 
 def narrate(cell_id: str, cell: dict[str, Any]) -> Op:
     return {"op": "narrate", "cell_id": cell_id, "cell": cell}
+
+
+def keep(cell_id: str, trim_to: str) -> Op:
+    op: Op = {"op": "keep", "cell_id": cell_id, "trim_to": trim_to}
+    if trim_to:
+        op["code_hash"] = source_hash(trim_to)
+    return op
+
+
+def unmark(cell_id: str) -> Op:
+    return {"op": "unmark", "cell_id": cell_id}
+
+
+RAISES_EXCEPTION = "raises-exception"
+"""The tag that lets *Run All* (and nbclient) go on past a cell's error."""
 
 
 def code_cell(cell_id: str, source: str, mark: dict[str, Any]) -> dict[str, Any]:
@@ -233,6 +256,8 @@ class Cells:
             if not cell.get("outputs"):
                 return False
             cell["outputs"] = []
+        elif kind in ("keep", "unmark"):
+            return _kept(item, op)
         elif kind == "output":
             return self._output(item, op)
         elif kind == "stream":
@@ -325,6 +350,40 @@ class Cells:
             "change": change,
             "source": None,
         }
+
+
+def _kept(item: Item, op: Op) -> bool:
+    """Apply a ``keep`` or an ``unmark`` to a code cell."""
+    cell = item.cell
+    metadata = cell.setdefault("metadata", {})
+    mark = metadata.get(CELL_METADATA_KEY)
+    if cell.get("cell_type") != "code" or not isinstance(mark, dict):
+        return False
+    tags = metadata.get("tags")
+    tags = list(tags) if isinstance(tags, list) else []
+    before = copy.deepcopy((cell.get("source"), cell.get("outputs"), tags, mark))
+    if op["op"] == "unmark":
+        if mark.get("kept") == "failed" and RAISES_EXCEPTION in tags:
+            tags.remove(RAISES_EXCEPTION)
+    elif op["trim_to"]:
+        if source_text(cell.get("source")) != op["trim_to"]:
+            cell["source"] = op["trim_to"]
+        outputs = cell.get("outputs") or []
+        cell["outputs"] = [o for o in outputs if o.get("output_type") != "error"]
+        mark = {**mark, "code_hash": op["code_hash"], "kept": "trimmed"}
+    else:
+        if RAISES_EXCEPTION not in tags:
+            tags.append(RAISES_EXCEPTION)
+        mark = {**mark, "kept": "failed"}
+    if (cell.get("source"), cell.get("outputs"), tags, mark) == before:
+        return False
+    if tags:
+        metadata["tags"] = tags
+    else:
+        metadata.pop("tags", None)
+    metadata[CELL_METADATA_KEY] = mark
+    item.dirty = True
+    return True
 
 
 # -- what a notebook has applied -----------------------------------------------------------
