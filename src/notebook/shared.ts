@@ -31,9 +31,9 @@ function target(op: DocumentOp): {
     case 'outputs':
       return {
         id: op.cell_id,
-        arrived: cell =>
-          (cell as any).executionCount === op.execution_count &&
-          ((cell as any).outputs?.length ?? 0) === op.outputs.length
+        // Set in one transaction with the outputs (the page may merge
+        // consecutive streams, so their number can differ).
+        arrived: cell => (cell as any).executionCount === op.execution_count
       };
     case 'source':
     case 'provenance':
@@ -62,8 +62,8 @@ function whenArrived(
   if (now && arrived(now.model)) {
     return Promise.resolve(now);
   }
-  const shared = panel.content.model?.sharedModel;
-  if (!shared) {
+  const model = panel.content.model;
+  if (!model) {
     return Promise.resolve(null);
   }
   return new Promise(resolve => {
@@ -75,11 +75,14 @@ function whenArrived(
     };
     const done = (cell: Cell | null): void => {
       clearTimeout(timer);
-      shared.changed.disconnect(check);
+      model.contentChanged.disconnect(check);
+      model.sharedModel.changed.disconnect(check);
       resolve(cell);
     };
     const timer = setTimeout(() => done(null), ARRIVAL_TIMEOUT);
-    shared.changed.connect(check);
+    // Any cell's content (its outputs, its count), and the cells themselves.
+    model.contentChanged.connect(check);
+    model.sharedModel.changed.connect(check);
   });
 }
 
