@@ -80,7 +80,9 @@ async def test_two_collaborators_requests_queue_as_one_chat_and_name_their_autho
     ada.ask("first question, again")  # the same person waits as before
     assert "still working" in (await ada.next("problem"))["message"]
     await ada.until_state("done")
-    await bob.until_state("done")  # the second run, after the first
+    # The second run starts after the first: its request waits no more, then it ends.
+    await bob.next("entry", entry={**queued["entry"], "queued": False})
+    await bob.until_state("done")
     finals = [entry["text"] for entry in bob.entries() if entry["role"] == "final"]
     assert finals == ["first answer", "second answer"]
     asked = user_entries(bob)
