@@ -45,7 +45,7 @@ $(STAMPS)/js-deps: package.json yarn.lock .yarnrc.yml $(STAMPS)/build-deps
 	touch $@
 
 $(STAMPS)/install: pyproject.toml $(STAMPS)/build-deps $(STAMPS)/js-deps
-	$(BIN)/pip install --quiet --no-build-isolation -e ".[test,dev]"
+	$(BIN)/pip install --quiet --no-build-isolation -e ".[test,dev,collaboration]"
 	jupyter labextension develop --overwrite .
 	jupyter server extension enable --sys-prefix jupyter_codeact
 	touch $@

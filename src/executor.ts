@@ -23,6 +23,7 @@ import { ApplierState, appliedMarks, applyOps } from './notebook/apply';
 import { lookAt, Look } from './notebook/changes';
 import { adoptDiskWrites } from './notebook/disk';
 import { inspectCell } from './notebook/inspect';
+import { followShared } from './notebook/shared';
 import { insertAnswer } from './notebook/narration';
 import { cellInfo, readContext } from './notebook/read';
 import { ICodeActSettings } from './tokens';
@@ -117,6 +118,29 @@ export class NotebookExecutor {
         this._options.contents
       );
     }
+    return true;
+  }
+
+  /**
+   * Follow operations of chat `chatId` that the server wrote into the shared
+   * notebook at `path` (real-time collaboration): they arrive through the
+   * room, never applied here. Resolves once they have arrived, to whether
+   * the notebook is open here.
+   */
+  async follow(
+    path: string,
+    chatId: string,
+    ops: readonly DocumentOp[]
+  ): Promise<boolean> {
+    const panel = this.panel(path);
+    if (!panel) {
+      return false;
+    }
+    await followShared({
+      panel,
+      ops,
+      seen: cell => this._seen(chatId, cell)
+    });
     return true;
   }
 

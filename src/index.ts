@@ -149,6 +149,8 @@ function activate(
 
   const openPanel = (): void => {
     app.shell.activateById(panel.id);
+    // A collaborator may have started the notebook's chat since it was opened here.
+    void manager.follow(tracker.currentWidget);
   };
   const activeCodeCell = (): CodeCell | null => {
     const cell = tracker.activeCell;

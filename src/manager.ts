@@ -193,6 +193,10 @@ export class ChatManager implements ICodeActChats {
    */
   follow(notebook: NotebookPanel | null): Promise<void> {
     if (notebook === this._view.notebook) {
+      if (notebook && this._byNotebook.get(notebook) === null) {
+        // A collaborator may have started its chat since: adopt it.
+        void this._adopt(notebook, this._ticket);
+      }
       return this._following;
     }
     this._following = this._follow(notebook);
@@ -211,6 +215,9 @@ export class ChatManager implements ICodeActChats {
     if (known !== undefined) {
       this._setView({ notebook, session: known, loading: false, problems });
       void this._refreshRules(notebook);
+      if (known === null) {
+        void this._adopt(notebook, ticket);
+      }
       return;
     }
     this._setView({ notebook, session: null, loading: true });
@@ -225,6 +232,32 @@ export class ChatManager implements ICodeActChats {
       loading: false,
       problems: this._problems.get(notebook)
     });
+  }
+
+  /**
+   * The chat a collaborator started on `notebook` since it was loaded here
+   * with none (the chat is the notebook's, whoever asked first).
+   */
+  private async _adopt(notebook: NotebookPanel, ticket: number): Promise<void> {
+    let chat: IChatInfo | null = null;
+    try {
+      chat = (await api.listChats(notebook.context.path)).chats[0] ?? null;
+    } catch {
+      return; // it stays as it was: New chat
+    }
+    if (!chat || notebook.isDisposed || this._byNotebook.get(notebook)) {
+      return;
+    }
+    const session = this._open(chat);
+    this._byNotebook.set(notebook, session);
+    if (ticket === this._ticket) {
+      this._setView({
+        notebook,
+        session,
+        loading: false,
+        problems: this._problems.get(notebook)
+      });
+    }
   }
 
   /**

@@ -24,7 +24,7 @@ import {
  */
 export type ISessionExecutor = Pick<
   NotebookExecutor,
-  'apply' | 'inspect' | 'applied' | 'setApproval'
+  'apply' | 'follow' | 'inspect' | 'applied' | 'setApproval'
 >;
 
 export interface IChatSessionOptions {
@@ -195,12 +195,18 @@ export class ChatSession implements IDisposable {
         this._cells.set(id, String(mark.action_id));
       }
     }
-    await this._executor.apply(
-      message.path,
-      message.chat_id,
-      message.ops,
-      message.disk
-    );
+    if (message.shared) {
+      // Real-time collaboration: written into the shared notebook by the
+      // server, they arrive through the room.
+      await this._executor.follow(message.path, message.chat_id, message.ops);
+    } else {
+      await this._executor.apply(
+        message.path,
+        message.chat_id,
+        message.ops,
+        message.disk
+      );
+    }
     for (const op of message.ops) {
       if (op.op !== 'outputs' || op.running) {
         continue;

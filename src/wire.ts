@@ -100,7 +100,9 @@ export interface IChatInfo {
  * One item of the chat as the panel shows it. Every entry has `id`, `role`
  * and `time`; the other fields depend on the role:
  *
- * - user: `text`
+ * - user: `text`, `author` (who asked, from the server's identity
+ *   provider), `queued` (it waits for the run of another collaborator's
+ *   request to end)
  * - assistant: `text` (the raw reply with `<execute>` / `<solution>`
  *   blocks), `turn`, `streaming`, `prose` (once complete: what to show of
  *   it, as the server's reply grammar reads it), `code` (while streaming:
@@ -148,6 +150,8 @@ export interface IChatEntry {
   cell?: string;
   replaces?: string;
   replaced?: boolean;
+  author?: IAuthor;
+  queued?: boolean;
   keeps?: string;
   trim_to?: string;
 }
@@ -166,6 +170,13 @@ export interface ITableData {
   index_columns: number;
   /** What pandas said of its size, and what was cut. */
   note?: string;
+/** Who asked: a user of jupyter_server's identity provider. */
+export interface IAuthor {
+  username: string;
+  name?: string;
+  display_name?: string;
+  initials?: string;
+  color?: string;
 }
 
 // -- REST -------------------------------------------------------------------
@@ -533,7 +544,9 @@ export interface IApprovalMessage {
 
 /**
  * Document operations of chat `chat_id` for notebook `path`, in order; with
- * `disk`, the server's writes of the file while no page had it open.
+ * `disk`, the server's writes of the file while no page had it open. With
+ * `shared` (real-time collaboration), the server wrote them into the
+ * notebook's shared document: the page follows them and applies nothing.
  */
 export interface IOpsMessage {
   type: 'ops';
@@ -541,6 +554,7 @@ export interface IOpsMessage {
   chat_id: string;
   ops: DocumentOp[];
   disk?: IDiskWrite[];
+  shared?: boolean;
 }
 
 /**
@@ -721,6 +735,7 @@ function checkServerMessage(message: Json): boolean {
         isString(message.chat_id) &&
         Array.isArray(message.ops) &&
         message.ops.every(isOp) &&
+        (message.shared === undefined || typeof message.shared === 'boolean') &&
         (message.disk === undefined ||
           (Array.isArray(message.disk) && message.disk.every(isObject)))
       );

@@ -149,7 +149,7 @@ class ChatClient:
                 return
             message = json.loads(raw)
             self.received.append(message)
-            if message["type"] == "ops" and self.notebook is not None:
+            if message["type"] == "ops" and self.notebook is not None and not message.get("shared"):
                 self.notebook.apply(message["chat_id"], message["ops"])
             elif message["type"] == "inspect":
                 self.questions.append(message)

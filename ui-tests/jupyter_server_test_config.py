@@ -17,9 +17,26 @@ c = get_config()  # type: ignore[name-defined]  # noqa: F821 (defined by traitle
 
 configure_jupyter_server(c)
 
+# Two servers read this file: the one most tests use, with real-time collaboration off, and,
+# with CODEACT_RTC=1, the one of tests/collaboration.spec.ts, with it on (the environment
+# has jupyter-collaboration installed, which turns it on for every server there).
+RTC = os.environ.get("CODEACT_RTC") == "1"
+_STATE = mkdtemp(prefix="codeact-ui-state-")
+atexit.register(shutil.rmtree, _STATE, ignore_errors=True)
+c.YDocExtension.disable_rtc = not RTC
+# The rooms' update store and the file ids in a temporary folder, not the working one.
+c.SQLiteYStore.db_path = os.path.join(_STATE, "ystore.db")
+c.BaseFileIdManager.db_path = os.path.join(_STATE, "file_id_manager.db")
+if RTC:
+    # A room is freed a second after its last page leaves (60 s by default): the test
+    # that closes every page mid-run sees that the run keeps it.
+    c.YDocExtension.document_cleanup_delay = 1.0
+
 c.ServerApp.allow_root = True
 c.ServerApp.ip = "127.0.0.1"
-c.ServerApp.port = int(os.environ.get("CODEACT_LAB_PORT", "8931"))
+c.ServerApp.port = int(
+    os.environ["CODEACT_RTC_PORT"] if RTC else os.environ.get("CODEACT_LAB_PORT", "8931")
+)
 c.ServerApp.root_dir = mkdtemp(prefix="codeact-ui-root-")
 atexit.register(shutil.rmtree, c.ServerApp.root_dir, ignore_errors=True)
 # The trust test writes a project's .jupyter/mcp.json through the contents API.

@@ -1,7 +1,8 @@
 /**
- * Playwright configuration: Galata's defaults, Debian's Chromium, and two
+ * Playwright configuration: Galata's defaults, Debian's Chromium, and the
  * servers started for the run: the scripted LLM (the tests set its replies
- * over HTTP) and JupyterLab with the extension pointed at it.
+ * over HTTP) and JupyterLab with the extension pointed at it, twice: with
+ * real-time collaboration off (most tests) and on (collaboration.spec.ts).
  */
 import * as path from 'path';
 
@@ -10,7 +11,7 @@ import { defineConfig } from '@playwright/test';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
-import { LAB_PORT, LLM_PORT } from './tests/ports';
+import { LAB_PORT, LLM_PORT, RTC_PORT } from './tests/ports';
 
 const python =
   process.env.CODEACT_PYTHON ?? path.resolve(__dirname, '../.venv/bin/python');
@@ -62,6 +63,19 @@ export default defineConfig({
       env: {
         CODEACT_LLM_PORT: String(LLM_PORT),
         CODEACT_LAB_PORT: String(LAB_PORT)
+      }
+    },
+    {
+      // The same, with real-time collaboration on (tests/collaboration.spec.ts).
+      command: `${python} -m jupyterlab --config jupyter_server_test_config.py 2> jupyter-server-rtc.log`,
+      url: `http://127.0.0.1:${RTC_PORT}/lab`,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      gracefulShutdown: { signal: 'SIGTERM', timeout: 15_000 },
+      env: {
+        CODEACT_LLM_PORT: String(LLM_PORT),
+        CODEACT_RTC: '1',
+        CODEACT_RTC_PORT: String(RTC_PORT)
       }
     }
   ]

@@ -12,6 +12,7 @@ from ..core.redact import public_url
 from . import chat_rest
 from .document.file_writer import FileWriter
 from .document.hub import Documents
+from .document.rooms import Rooms
 from .handlers import handlers
 from .kernel_guard import guard_kernel_manager
 from .kernels import NotebookKernels
@@ -78,7 +79,12 @@ class CodeActExtension(ExtensionApp):
         self.chats = ChatManager(
             ChatStore(Path(self.chats_dir), server_root=root, log=log),
             self.codeact_config,
-            documents=Documents(files, grace=self.page_grace),
+            documents=Documents(
+                files,
+                grace=self.page_grace,
+                # Real-time collaboration, if the server has it (looked up when needed).
+                rooms=Rooms(server.web_app.settings if server is not None else None),
+            ),
             kernels=NotebookKernels(
                 session_manager=server.session_manager if server is not None else None,
                 kernel_manager=server.kernel_manager if server is not None else None,

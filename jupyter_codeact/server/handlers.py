@@ -1,7 +1,9 @@
 """HTTP and websocket handlers. Thin: authenticated, authorized, then the session does the work.
 
 Authorization resource ``codeact``: reading chats needs ``read``, changing them ``write``,
-and the chat socket (which runs code in the user's kernels) ``execute``.
+and the chat socket (which runs code in the user's kernels) ``execute``. Answering an
+approval (from any collaborator's page) also needs ``write`` on ``contents``: it changes
+the notebook.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
 from jupyter_core.utils import ensure_async
@@ -24,6 +27,7 @@ from .limits import DEFAULT_LIMITS, InputError, Limits, check_path, decode_json,
 from .models import ModelChoice
 from .placement import Where
 from .protocol import ProtocolError, parse_client_message
+from .session import author_of
 
 if TYPE_CHECKING:
     from .manager import ChatManager
@@ -219,7 +223,7 @@ class ChatSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
         with contextlib.suppress(WebSocketClosedError):  # closed since the check above
             self.write_message(json.dumps(message, ensure_ascii=False))
 
-    def on_message(self, message: str | bytes) -> None:
+    def on_message(self, message: str | bytes) -> Awaitable[None] | None:
         limits = self.limits
         try:
             decoded = decode_json(
@@ -228,7 +232,7 @@ class ChatSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
             parsed = parse_client_message(decoded, limits)
         except (InputError, ProtocolError) as error:
             self.refuse(message, str(error))
-            return
+            return None
         kind = parsed["type"]
         if kind == "hello":
             self.session.hello(self, parsed["client_id"])
@@ -244,7 +248,7 @@ class ChatSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
                     f"This chat is {size(stored)}, over the limit of "
                     f"{size(limits.max_chat_chars)} for one chat: start a new chat (New chat).",
                 )
-                return
+                return None
             choice = ModelChoice(parsed["model"], parsed["reasoning_effort"])
             problem = self.manager.models.check(choice) or self.session.ask(
                 parsed["text"],
@@ -261,15 +265,31 @@ class ChatSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
                 ),
                 untrusted=parsed["untrusted"],
                 choice=choice,
+                author=author_of(self.current_user),
             )
             if problem:
                 self.send({"type": "problem", "message": problem})
         elif kind == "stop":
             self.session.stop()
         elif kind == "decide":
-            self.session.decide(parsed["request_id"], run=parsed["run"], code=parsed["code"])
+            return self._decide(message, parsed)  # tornado awaits it
         elif kind == "facts":
             self.session.facts(parsed["query_id"], parsed["facts"])
+        return None
+
+    async def _decide(self, message: str | bytes, parsed: Any) -> None:
+        """An answer to what waits for approval: from any collaborator who may change the
+        notebook (jupyter_server's authorizer: ``write`` on ``contents``)."""
+        may = await ensure_async(
+            self.authorizer.is_authorized(self, self.current_user, "write", "contents")
+        )
+        if not may:
+            self.refuse(
+                message,
+                "Only someone who may change this notebook can answer: you can read it only.",
+            )
+            return
+        self.session.decide(parsed["request_id"], run=parsed["run"], code=parsed["code"])
 
     def refuse(self, message: str | bytes, reason: str) -> None:
         """Tell the page why its message was refused, and log it through the server's log."""

@@ -137,6 +137,17 @@ class NotebookExecutor:
             if not decision.run:
                 return ExecutionResult(status="skipped", code=code)
             code = decision.code
+        document = self._document()
+        await document.begin_action()
+        try:
+            return await self._place_and_run(action, code, request_id, timeout)
+        finally:
+            document.end_action()
+
+    async def _place_and_run(
+        self, action: Action, code: str, request_id: str, timeout: float | None
+    ) -> ExecutionResult:
+        request = self.request
         # Decided now, after any approval: the notebook may have changed meanwhile.
         plan = await placement.plan(
             action,

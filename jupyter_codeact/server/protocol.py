@@ -135,7 +135,9 @@ class ChatInfo(_ChatInfo, total=False):
 class ChatEntry(TypedDict, total=False):
     """One item of the chat as the panel shows it. Every entry has ``id``, ``role``, ``time``.
 
-    - user: ``text``
+    - user: ``text``, ``author`` (who asked, from the server's identity provider:
+      ``{"username", "name", "display_name", "initials", "color"}``), ``queued`` (true
+      while it waits for the run of another collaborator's request to end)
     - assistant: ``text`` (the model's raw reply, markdown with ``<execute>`` /
       ``<solution>`` blocks), ``turn``, ``streaming`` (bool), ``prose`` (once the reply is
       complete: what the panel shows of it, as the reply grammar reads it), ``code`` (while
@@ -189,6 +191,8 @@ class ChatEntry(TypedDict, total=False):
     cell: str
     replaces: str
     replaced: bool
+    author: dict[str, str]
+    queued: bool
     keeps: str
     trim_to: str
 

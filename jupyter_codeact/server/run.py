@@ -118,8 +118,9 @@ class ChatRun:
             )
         return self._agent
 
-    def start(self, text: str, options: RunOptions) -> None:
+    def start(self, text: str, options: RunOptions) -> asyncio.Task[None]:
         self._task = asyncio.ensure_future(self._run(text, options))
+        return self._task
 
     def stop(self) -> None:
         if self._agent is not None and self.running:

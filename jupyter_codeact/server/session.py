@@ -14,7 +14,9 @@ It survives its pages (they come and go) but not the server.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..config import CodeAct, ConfigError
@@ -45,6 +47,29 @@ MAX_CONTEXT_CHARS = 12_000
 RESTART_GAP = 1_000_000
 BUSY = "The agent is still working on the last request: wait for it, or press Stop."
 
+Author = dict[str, str]
+"""Who asked (:data:`author_of`)."""
+
+
+def author_of(user: Any) -> Author | None:
+    """The author of a request, from jupyter_server's user (its identity provider's)."""
+    if user is None:
+        return None
+    fields = ("username", "name", "display_name", "initials", "color")
+    found = {key: getattr(user, key, None) for key in fields}
+    author = {key: value for key, value in found.items() if isinstance(value, str) and value}
+    return author if author.get("username") else None
+
+
+@dataclass
+class Queued:
+    """A collaborator's request that waits for the run before it."""
+
+    entry_id: str
+    text: str
+    options: dict[str, Any]
+    author: Author
+
 
 class ChatSession:
     """Runs one chat."""
@@ -66,6 +91,8 @@ class ChatSession:
         self.documents = documents
         self.state: ChatState = "idle"
         self.pages = Pages()
+        self.queue: deque[Queued] = deque()
+        self._author: Author | None = None  # whose request runs now
         recover(record, store)
         # Numbers go on from the last one saved, with a margin: a page may hold operations
         # numbered after that save if the server stopped abruptly.
@@ -176,6 +203,7 @@ class ChatSession:
         where: Where | None = None,
         untrusted: bool = False,
         choice: ModelChoice | None = None,
+        author: Author | None = None,
     ) -> str | None:
         """Start a run; returns a problem sentence instead if one cannot start now.
 
@@ -183,10 +211,76 @@ class ChatSession:
         ones), though a configured ``ask`` wins over the panel's approval; ``user_cell`` is
         the id given to the user's cell this request is about (Fix the Error), which is
         notebook cell ``user_cell_id``; ``where`` says where new cells go; ``choice`` the
-        model the user picked (checked by the caller).
+        model the user picked (checked by the caller); ``author`` who asked. Another collaborator's request while a run goes on waits for it (one chat:
+        the requests queue); the same person asking again is told to wait.
         """
-        if self.running:
-            return BUSY
+        options: dict[str, Any] = {
+            "context": context,
+            "approval": approval,
+            "action_style": action_style,
+            "replace_failed": replace_failed,
+            "user_cell": user_cell,
+            "user_cell_id": user_cell_id,
+            "where": where,
+            "untrusted": untrusted,
+            "choice": choice,
+        }
+        if self.running or self.queue:
+            waiting = {self._author_name(self._author)} | {q.author["username"] for q in self.queue}
+            if author is None or author["username"] in waiting:
+                return BUSY
+            entry = self._user_entry(text, author, choice, queued=True)
+            self.queue.append(Queued(entry["id"], text, options, author))
+            return None
+        self._begin(text, self._user_entry(text, author, choice)["id"], author, **options)
+        return None
+
+    @staticmethod
+    def _author_name(author: Author | None) -> str:
+        return author["username"] if author else ""
+
+    def _user_entry(
+        self,
+        text: str,
+        author: Author | None,
+        choice: ModelChoice | None,
+        *,
+        queued: bool = False,
+    ) -> Any:
+        model = (choice.model if choice else None) or self.settings.model
+        entry: dict[str, Any] = {"role": "user", "text": text, "model": model}
+        if author:
+            entry["author"] = author
+        if queued:
+            entry["queued"] = True
+        return self.entries.add(entry)
+
+    def _next(self) -> None:
+        """The run ended: the next collaborator's request starts."""
+        if self.running or not self.queue:
+            return
+        waiting = self.queue.popleft()
+        if self.entries.has(waiting.entry_id):
+            self.entries.replace(waiting.entry_id, queued=False)
+        self._begin(waiting.text, waiting.entry_id, waiting.author, **waiting.options)
+
+    def _begin(
+        self,
+        text: str,
+        entry_id: str,
+        author: Author | None,
+        *,
+        context: str | None,
+        approval: Literal["auto", "ask"] | None,
+        action_style: ActionStyle | None,
+        replace_failed: bool | None,
+        user_cell: str,
+        user_cell_id: str,
+        where: Where | None,
+        untrusted: bool,
+        choice: ModelChoice | None,
+    ) -> None:
+        self._author = author
         # The server's "ask" is a floor (an administrator's choice): a page cannot lower it.
         floor = self.settings.approval_mode == "ask"
         self.executor.request = RunRequest(
@@ -199,16 +293,15 @@ class ChatSession:
             title = self.settings.redactor().redact(text.strip().splitlines()[0])
             self.record.info["title"] = title[:80]
             self.broadcast({"type": "chat", "chat": self.record.info})
-        model = (choice.model if choice else None) or self.settings.model
-        self.entries.add({"role": "user", "text": text, "model": model})
         try:
             self.settings.check()
         except ConfigError as error:
             self.entries.add({"role": "error", "kind": "config", "text": str(error)})
             self._set_state("error")
-            return None
+            self.queue.clear()
+            return
         replace = self.settings.replace_failed_cells if replace_failed is None else replace_failed
-        self.run.start(
+        task = self.run.start(
             text,
             RunOptions(
                 context=truncate_middle(context, MAX_CONTEXT_CHARS) if context else None,
@@ -218,7 +311,7 @@ class ChatSession:
                 choice=choice or ModelChoice(),
             ),
         )
-        return None
+        task.add_done_callback(lambda _: self._next())
 
     def stop(self) -> None:
         self.approvals.stop()

@@ -41,6 +41,7 @@ describe('ChatSession', () => {
     holds = { c1: 7 };
     executor = {
       apply: jest.fn(async () => true),
+      follow: jest.fn(async () => true),
       inspect: jest.fn(() => ({
         found: 1,
         cell_ids: ['x1'],
@@ -149,6 +150,21 @@ describe('ChatSession', () => {
     });
     await flush();
     expect(executor.apply).toHaveBeenCalledWith('a.ipynb', 'c1', ops, disk);
+  });
+
+  it('follows the operations the server wrote into a shared notebook, applying none', async () => {
+    FakeSocket.last.open();
+    const ops: DocumentOp[] = [{ op: 'running', seq: 9, cell_id: 'x1' }];
+    FakeSocket.last.receive({
+      type: 'ops',
+      path: 'a.ipynb',
+      chat_id: 'c1',
+      ops,
+      shared: true
+    });
+    await flush();
+    expect(executor.follow).toHaveBeenCalledWith('a.ipynb', 'c1', ops);
+    expect(executor.apply).not.toHaveBeenCalled();
   });
 
   it('answers questions about its notebook, and only those', () => {

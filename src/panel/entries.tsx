@@ -166,6 +166,8 @@ export interface IEntryViewProps {
   superseded?: boolean;
   /** For an action, the earlier cell of the agent's it rewrites. */
   target?: { cellId: string | null; executionCount: number | null };
+  /** Several people asked in this chat: each request shows who asked. */
+  authors?: boolean;
   context: IEntryContext;
   /** Changes when the approvals change, so actions re-render. */
   approvalsVersion: number;
@@ -178,6 +180,7 @@ function sameProps(a: IEntryViewProps, b: IEntryViewProps): boolean {
     a.observation === b.observation &&
     a.action === b.action &&
     a.superseded === b.superseded &&
+    a.authors === b.authors &&
     a.context === b.context &&
     a.approvalsVersion === b.approvalsVersion &&
     a.target?.cellId === b.target?.cellId &&
@@ -206,7 +209,17 @@ function EntryContent(props: IEntryViewProps): JSX.Element | null {
     case 'user':
       return (
         <Entry entry={entry}>
+          {props.authors && entry.author ? (
+            <div className="jp-CodeAct-author" title={entry.author.username}>
+              {entry.author.display_name || entry.author.username}
+            </div>
+          ) : null}
           <UserText text={entry.text ?? ''} languages={context.languages} />
+          {entry.queued ? (
+            <div className="jp-CodeAct-queued" role="note">
+              Waits for the request before it to finish
+            </div>
+          ) : null}
         </Entry>
       );
     case 'assistant':

@@ -56,7 +56,14 @@ function derive(entries: readonly IChatEntry[]) {
     actions: actionsById(entries),
     superseded: supersededActions(entries),
     repeated: repeatedAnswers(entries),
-    targets: rewriteTargets(entries)
+    targets: rewriteTargets(entries),
+    // A chat several collaborators asked in names each request's author.
+    authors:
+      new Set(
+        entries
+          .filter(entry => entry.role === 'user' && entry.author)
+          .map(entry => entry.author!.username)
+      ).size > 1
   };
 }
 
@@ -79,7 +86,7 @@ export function EntryList(props: {
   if (!derived.current || !onlyStreamed(derived.current.entries, entries)) {
     derived.current = derive(entries);
   }
-  const { observations, actions, superseded, repeated, targets } =
+  const { observations, actions, superseded, repeated, targets, authors } =
     derived.current;
 
   const showEarlier = (): void => {
@@ -172,6 +179,7 @@ export function EntryList(props: {
                 : undefined
             }
             superseded={!!actionId && superseded.has(actionId)}
+            authors={entry.role === 'user' && authors}
             target={target}
             context={context}
             approvalsVersion={isAction ? props.approvalsVersion : 0}

@@ -26,8 +26,11 @@ old copy (a dropped connection, not a closed tab: the server cannot tell them ap
 once a page has gone, the operations are kept even after the file holds them, until a
 page saves the notebook (its copy is then the file, which holds them).
 
-This is the seam for more writers: real-time collaboration (a shared document the
-server edits) would be a third mode beside pages and file, with the same operations.
+**Real-time collaboration.** When the server has it (:mod:`.rooms`: jupyter-collaboration
+or jupyter-server-documents, found with no configuration), neither of the above: the
+operations go into the notebook's room (:mod:`.room_writer`), which every collaborator's
+page shows and which saves the file. Pages are then only told which cells changed
+(``ops`` with ``shared``), never asked to apply them or about the notebook.
 """
 
 from __future__ import annotations
@@ -40,7 +43,9 @@ from typing import Any, Protocol
 
 from .file_writer import FileWriter, NotebookFileError, Write
 from .log import OpLog
-from .ops import Facts, Op, applied
+from .ops import LIVE_OPS, Facts, Op, applied
+from .room_writer import RoomWriter
+from .rooms import Rooms
 
 log = logging.getLogger(__name__)
 
@@ -62,12 +67,22 @@ class Page(Protocol):
 class NotebookDocument:
     """One notebook as the agent changes it."""
 
-    def __init__(self, path: str, *, file: FileWriter, grace: float) -> None:
+    def __init__(
+        self, path: str, *, file: FileWriter, grace: float, rooms: Rooms | None = None
+    ) -> None:
         self.path = path
         self.file = file
         self.grace = grace
         self.pages: dict[Page, None] = {}
         self.logs: dict[str, OpLog] = {}
+        self.room: RoomWriter | None = None
+        if rooms is not None:
+            self.room = RoomWriter(
+                lambda: self.path,
+                rooms,
+                self.logs,
+                trusted=lambda: not self.untrusted and self.file.keep_trust(),
+            )
         self.writes: list[Write] = []
         """Our writes of the file since a page last saved it."""
         self._file_mode = True  # until a page says it has the notebook open
@@ -82,10 +97,17 @@ class NotebookDocument:
         self._lock = asyncio.Lock()
         self._flushes: set[asyncio.Task[None]] = set()
 
+    @property
+    def shared(self) -> bool:
+        """Whether the notebook is edited through its collaboration room."""
+        return self.room is not None and self.room.rooms.active
+
     # -- pages -----------------------------------------------------------------------------
     def hold(self, page: Page, applied: dict[str, int]) -> None:
         """``page`` has the notebook open, holding the operations up to ``applied``."""
         self.pages[page] = None
+        if self.shared:
+            return  # the room gives it everything
         self._cancel_grace()
         self._file_mode = False
         self._signal()
@@ -98,11 +120,13 @@ class NotebookDocument:
         """``page`` closed the notebook, or its connection is gone."""
         if page in self.pages:
             del self.pages[page]
-            self._gone = True
+            self._gone = not self.shared
         for query_id, (asked, future) in list(self._questions.items()):
             if asked is page and not future.done():
                 future.cancel()
                 self._questions.pop(query_id, None)
+        if self.shared:
+            return
         if not self._live_pages() and self._grace is None and not self._file_mode:
             loop = asyncio.get_running_loop()
             self._grace = loop.call_later(self.grace, self._grace_over)
@@ -143,6 +167,16 @@ class NotebookDocument:
         """Deliver ``ops`` (numbered by the chat's log) to whoever holds the notebook."""
         if not ops:
             return
+        if self.room is not None and self.shared:
+            self.room.emit(chat_id, ops)
+            # Pages see the cells through the room; they are told which changed (to
+            # show them), not sent the stream itself.
+            seen = [op for op in ops if op["op"] not in LIVE_OPS or op["op"] == "running"]
+            if seen:
+                message = {**self._message(chat_id, seen), "shared": True}
+                for page in self._live_pages():
+                    page.send(message)
+            return
         pages = self._live_pages()
         if pages:
             message = self._message(chat_id, ops)
@@ -155,8 +189,22 @@ class NotebookDocument:
             message["disk"] = [write.to_json() for write in self.writes]
         return message
 
+    async def begin_action(self) -> None:
+        """An action starts changing the notebook (with collaboration, its room is held
+        from now on: see :mod:`.room_writer`)."""
+        if self.room is not None and self.shared:
+            await self.room.begin()
+
+    def end_action(self) -> None:
+        if self.room is not None and self.shared:
+            self.room.end()
+
     async def checkpoint(self) -> None:
-        """An action ended: with no page, the file gets what it lacks now."""
+        """An action ended: with no page, the file gets what it lacks now (with
+        collaboration: the room has it all)."""
+        if self.room is not None and self.shared:
+            await self.room.drained()
+            return
         if self._file_mode and not self._live_pages():
             await self.flush()
 
@@ -167,6 +215,9 @@ class NotebookDocument:
 
     async def flush(self) -> None:
         """Write what the file lacks (one write at a time)."""
+        if self.room is not None and self.shared:
+            await self.room.drained()
+            return
         async with self._lock:
             if self._live_pages():
                 return  # a page came back meanwhile: it has them
@@ -208,7 +259,10 @@ class NotebookDocument:
     # -- questions -------------------------------------------------------------------------
     async def inspect(self, chat_id: str, query: dict[str, Any]) -> Facts:
         """What the notebook holds of a cell (:meth:`.ops.Cells.inspect`), asked of a page
-        that has it open, else of the file (after the grace period)."""
+        that has it open, else of the file (after the grace period); with collaboration,
+        of the room."""
+        if self.room is not None and self.shared:
+            return await self.room.inspect(chat_id, query)
         while True:
             pages = self._live_pages()
             if pages:
@@ -251,6 +305,9 @@ class NotebookDocument:
 
     async def close(self) -> None:
         """The server is stopping: with no page, the file gets what it lacks."""
+        if self.room is not None and self.shared:
+            await self.room.close()
+            return
         self._cancel_grace()
         for task in list(self._flushes):
             with contextlib.suppress(Exception):
@@ -262,15 +319,16 @@ class NotebookDocument:
 class Documents:
     """The notebooks the chats of this server change, by path."""
 
-    def __init__(self, file: FileWriter, *, grace: float) -> None:
+    def __init__(self, file: FileWriter, *, grace: float, rooms: Rooms | None = None) -> None:
         self.file = file
         self.grace = grace
+        self.rooms = rooms
         self._documents: dict[str, NotebookDocument] = {}
 
     def get(self, path: str) -> NotebookDocument:
         document = self._documents.get(path)
         if document is None:
-            document = NotebookDocument(path, file=self.file, grace=self.grace)
+            document = NotebookDocument(path, file=self.file, grace=self.grace, rooms=self.rooms)
             self._documents[path] = document
         return document
 
