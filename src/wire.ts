@@ -170,6 +170,8 @@ export interface ITableData {
   index_columns: number;
   /** What pandas said of its size, and what was cut. */
   note?: string;
+}
+
 /** Who asked: a user of jupyter_server's identity provider. */
 export interface IAuthor {
   username: string;

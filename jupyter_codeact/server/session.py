@@ -211,8 +211,9 @@ class ChatSession:
         ones), though a configured ``ask`` wins over the panel's approval; ``user_cell`` is
         the id given to the user's cell this request is about (Fix the Error), which is
         notebook cell ``user_cell_id``; ``where`` says where new cells go; ``choice`` the
-        model the user picked (checked by the caller); ``author`` who asked. Another collaborator's request while a run goes on waits for it (one chat:
-        the requests queue); the same person asking again is told to wait.
+        model the user picked (checked by the caller); ``author`` who asked. Another
+        collaborator's request while a run goes on waits for it (one chat: the requests
+        queue); the same person asking again is told to wait.
         """
         options: dict[str, Any] = {
             "context": context,
