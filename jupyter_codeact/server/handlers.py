@@ -22,12 +22,12 @@ from tornado import web
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
 from ..config import CodeAct
+from .authors import author_of
 from .context import namespace_expression
 from .limits import DEFAULT_LIMITS, InputError, Limits, check_path, decode_json, size
 from .models import ModelChoice
 from .placement import Where
 from .protocol import ProtocolError, parse_client_message
-from .session import author_of
 
 if TYPE_CHECKING:
     from .manager import ChatManager

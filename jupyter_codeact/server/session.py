@@ -24,6 +24,7 @@ from ..core.llm import LLM
 from ..core.observation import truncate_middle
 from ..core.styles import ActionStyle
 from .approvals import Approval, Approvals
+from .authors import Author
 from .document.hub import Documents, NotebookDocument, Page
 from .document.log import OpLog
 from .entries import ChatEntries
@@ -46,19 +47,6 @@ log = logging.getLogger(__name__)
 MAX_CONTEXT_CHARS = 12_000
 RESTART_GAP = 1_000_000
 BUSY = "The agent is still working on the last request: wait for it, or press Stop."
-
-Author = dict[str, str]
-"""Who asked (:data:`author_of`)."""
-
-
-def author_of(user: Any) -> Author | None:
-    """The author of a request, from jupyter_server's user (its identity provider's)."""
-    if user is None:
-        return None
-    fields = ("username", "name", "display_name", "initials", "color")
-    found = {key: getattr(user, key, None) for key in fields}
-    author = {key: value for key, value in found.items() if isinstance(value, str) and value}
-    return author if author.get("username") else None
 
 
 @dataclass
