@@ -33,6 +33,22 @@ def wait_for_port(port: int, process: subprocess.Popen[str], timeout: float = 60
     raise TimeoutError(f"nothing listens on port {port} after {timeout} seconds")
 
 
+def _serve(port: int, command: list[str], env: dict[str, str]) -> Iterator[str]:
+    """Run a server process until the caller is done with it; yields its URL."""
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, text=True
+    )
+    assert process.stderr is not None
+    # Keep draining its log so that the server never blocks on a full pipe.
+    threading.Thread(target=process.stderr.read, daemon=True).start()
+    try:
+        wait_for_port(port, process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 @contextmanager
 def jupyter_server(
     root: Path, token: str, *args: str, env: dict[str, str] | None = None
@@ -46,23 +62,15 @@ def jupyter_server(
         "JUPYTER_DATA_DIR": str(root / ".data"),
         **(env or {}),
     }
-    process = subprocess.Popen(
+    yield from _serve(
+        port,
         [
             sys.executable, "-m", "jupyter_server", f"--port={port}", "--no-browser",
             f"--IdentityProvider.token={token}", "--ServerApp.allow_root=True",
             f"--ServerApp.root_dir={root}", "--ServerApp.port_retries=0", *args,
         ],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=environment, text=True,
+        environment,
     )  # fmt: skip
-    assert process.stderr is not None
-    # Keep draining its log so that the server never blocks on a full pipe.
-    threading.Thread(target=process.stderr.read, daemon=True).start()
-    try:
-        wait_for_port(port, process)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 @contextmanager
@@ -70,7 +78,8 @@ def kernel_gateway(env: dict[str, str], *args: str) -> Iterator[str]:
     """Jupyter Kernel Gateway (jupyter-kernel-gateway, a process of its own), passing its
     kernels the variables of ``env`` it is asked to; yields its URL."""
     port = free_port()
-    process = subprocess.Popen(
+    yield from _serve(
+        port,
         [
             sys.executable, "-m", "kernel_gateway", f"--KernelGatewayApp.port={port}",
             "--KernelGatewayApp.ip=127.0.0.1", "--KernelGatewayApp.port_retries=0",
@@ -78,13 +87,5 @@ def kernel_gateway(env: dict[str, str], *args: str) -> Iterator[str]:
             "--JupyterWebsocketPersonality.env_whitelist=OPENAI_API_KEY",
             "--JupyterWebsocketPersonality.env_whitelist=HOLDS_KEY", *args,
         ],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, text=True,
+        env,
     )  # fmt: skip
-    assert process.stderr is not None
-    threading.Thread(target=process.stderr.read, daemon=True).start()
-    try:
-        wait_for_port(port, process)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)

@@ -35,6 +35,7 @@ import {
   ask,
   chatPanel,
   command,
+  currentPath,
   entries,
   llmRequests,
   notebookWithChat,
@@ -70,12 +71,6 @@ function record(name: string, figures: Record<string, unknown>): void {
   all[name] = { ...figures, measured_at: new Date().toISOString() };
   fs.writeFileSync(RESULTS, JSON.stringify(all, null, 2) + '\n');
   console.log(`benchmark ${name}: ${JSON.stringify(figures)}`);
-}
-
-async function currentPath(page: Page): Promise<string> {
-  return page.evaluate(
-    () => (window as any).jupyterapp.shell.currentWidget.context.path
-  );
 }
 
 test('execute round trip compared with JupyterLab running the cell', async ({

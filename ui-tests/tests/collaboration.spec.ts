@@ -10,11 +10,14 @@ import type { Browser, Page } from '@playwright/test';
 import {
   agentCells,
   ask,
+  chatOf,
   chatPanel,
   command,
+  currentPath,
   entries,
   notebookCells,
   notebookWithChat,
+  onDisk,
   script
 } from './helpers';
 import { RTC_PORT } from './ports';
@@ -26,12 +29,6 @@ test.use({ autoGoto: true, baseURL: RTC_URL });
 const STREAMING =
   '<execute>\nimport time\nfor i in range(10):\n    print(i, flush=True)\n    time.sleep(0.5)\n</execute>';
 const COUNTED = '0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n';
-
-async function currentPath(page: Page): Promise<string> {
-  return page.evaluate(
-    () => (window as any).jupyterapp.shell.currentWidget.context.path
-  );
-}
 
 /**
  * A second user (a browser context of their own) with the notebook open,
@@ -56,37 +53,6 @@ async function collaborator(
 async function openPanel(page: Page): Promise<void> {
   await command(page, 'codeact:open');
   await expect(chatPanel(page)).toBeVisible();
-}
-
-/** The notebook as its file holds it: each cell's source, output and owner. */
-async function onDisk(
-  page: Page,
-  path: string
-): Promise<{ source: string; output: string; agent: boolean }[]> {
-  const response = await page.request.get(
-    `/api/contents/${encodeURIComponent(path)}?content=1`
-  );
-  const text = (value: unknown): string =>
-    Array.isArray(value) ? value.join('') : String(value ?? '');
-  return (await response.json()).content.cells.map((cell: any) => ({
-    source: text(cell.source),
-    output: (cell.outputs ?? [])
-      .map((o: any) => text(o.text ?? o.data?.['text/plain']))
-      .join(''),
-    agent: !!cell.metadata?.codeact
-  }));
-}
-
-/** The chat of notebook `path`, once the server has it. */
-async function chatOf(page: Page, path: string): Promise<string> {
-  const list = async (): Promise<any[]> =>
-    (
-      await (
-        await page.request.get(`/codeact/chats?path=${encodeURIComponent(path)}`)
-      ).json()
-    ).chats;
-  await expect.poll(async () => (await list()).length).toBe(1);
-  return (await list())[0].id;
 }
 
 const outputs = async (page: Page): Promise<string[]> =>

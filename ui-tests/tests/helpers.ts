@@ -260,3 +260,41 @@ export async function setSetting(
     { key, value }
   );
 }
+
+/** The path of the notebook shown in the main area. */
+export async function currentPath(page: Page): Promise<string> {
+  return page.evaluate(
+    () => (window as any).jupyterapp.shell.currentWidget.context.path
+  );
+}
+
+/** The chat of notebook `path`, once the server has it. */
+export async function chatOf(page: Page, path: string): Promise<string> {
+  const list = async (): Promise<any[]> =>
+    (
+      await (
+        await page.request.get(`/codeact/chats?path=${encodeURIComponent(path)}`)
+      ).json()
+    ).chats;
+  await expect.poll(async () => (await list()).length).toBe(1);
+  return (await list())[0].id;
+}
+
+/** The notebook as its file holds it: each cell's source, output and owner. */
+export async function onDisk(
+  page: Page,
+  path: string
+): Promise<{ source: string; output: string; agent: boolean }[]> {
+  const response = await page.request.get(
+    `/api/contents/${encodeURIComponent(path).replace(/%2F/g, '/')}?content=1`
+  );
+  const text = (value: unknown): string =>
+    Array.isArray(value) ? value.join('') : String(value ?? '');
+  return (await response.json()).content.cells.map((cell: any) => ({
+    source: text(cell.source),
+    output: (cell.outputs ?? [])
+      .map((o: any) => text(o.text ?? o.data?.['text/plain']))
+      .join(''),
+    agent: !!cell.metadata?.codeact
+  }));
+}

@@ -10,11 +10,14 @@ import type { Page, WebSocketRoute } from '@playwright/test';
 import {
   agentCells,
   ask,
+  chatOf,
   chatPanel,
   command,
+  currentPath,
   entries,
   notebookCells,
   notebookWithChat,
+  onDisk,
   script
 } from './helpers';
 
@@ -23,42 +26,9 @@ test.use({ autoGoto: true });
 const SLOW =
   '<execute>\nimport time\nprint("one", flush=True)\ntime.sleep(4)\nprint("two")\n</execute>';
 
-async function currentPath(page: Page): Promise<string> {
-  return page.evaluate(
-    () => (window as any).jupyterapp.shell.currentWidget.context.path
-  );
-}
-
-/** The chat of notebook `path`, through the REST API (the server's view). */
-async function chatOf(page: Page, path: string): Promise<string> {
-  const response = await page.request.get(
-    `/codeact/chats?path=${encodeURIComponent(path)}`
-  );
-  return (await response.json()).chats[0].id;
-}
-
 async function chatState(page: Page, chatId: string): Promise<string> {
   return (await (await page.request.get(`/codeact/chats/${chatId}`)).json())
     .state;
-}
-
-/** The notebook as its file holds it: each cell's source, output and owner. */
-async function onDisk(
-  page: Page,
-  path: string
-): Promise<{ source: string; output: string; agent: boolean }[]> {
-  const response = await page.request.get(
-    `/api/contents/${encodeURIComponent(path).replace(/%2F/g, '/')}?content=1`
-  );
-  const text = (value: unknown): string =>
-    Array.isArray(value) ? value.join('') : String(value ?? '');
-  return (await response.json()).content.cells.map((cell: any) => ({
-    source: text(cell.source),
-    output: (cell.outputs ?? [])
-      .map((o: any) => text(o.text ?? o.data?.['text/plain']))
-      .join(''),
-    agent: !!cell.metadata?.codeact
-  }));
 }
 
 /** A new tab of the same browser, with JupyterLab and the notebook open. */
