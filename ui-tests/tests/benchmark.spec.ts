@@ -33,6 +33,7 @@ import type { Page } from '@playwright/test';
 
 import {
   ask,
+  chatOf,
   chatPanel,
   command,
   currentPath,
@@ -199,6 +200,9 @@ test.describe('with real-time collaboration', () => {
     await expect(other.locator('.jp-NotebookPanel')).toBeVisible();
     await other.waitForFunction(() => !!(window as any).jupyterapp);
     await ask(page, 'Print 1 a few times.');
+    // The second page's panel finds the chat the first page started (under
+    // load, opening it before the server has the chat shows a new one).
+    await chatOf(page, notebook);
     await command(other, 'codeact:open');
     await expect(chatPanel(other)).toBeVisible();
     await expect(entries(other, 'final')).toContainText('ok', {
