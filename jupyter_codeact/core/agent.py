@@ -173,8 +173,8 @@ class Agent:
         the run's choices."""
         settings = run.settings or self.options
         if run.settings is not None:  # the host's configuration changed: from now on
-            keep = {"system_prompt": self.options.system_prompt}
-            self.options = dataclasses.replace(run.settings, **keep)
+            prompt = self.options.system_prompt  # the host's tools and rules, as last said
+            self.options = dataclasses.replace(run.settings, system_prompt=prompt)
             settings = self.options
         changes: dict[str, Any] = {}
         if run.action_style is not None:
