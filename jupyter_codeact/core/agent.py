@@ -20,11 +20,11 @@ from .acting import Acting, make_action
 from .actions import ParsedReply
 from .cells import CellBook, Placement, Refusal
 from .condense import Condenser
+from .endings import budget_spent, cancelled, done, over_budget
 from .events import (
     AnyEvent,
     AssistantMessage,
     Condensed,
-    Done,
     Error,
     FinalAnswer,
     Retry,
@@ -204,12 +204,12 @@ class Agent:
         conversation = self.conversation
         for turns in range(1, options.max_turns + 1):
             if self._stopping.requested:  # stopped between turns, with nothing to cancel
-                yield _cancelled(self.turn, turns - 1, total_tokens, "between two steps")
+                yield cancelled(self.turn, turns - 1, total_tokens, "between two steps")
                 return
             self.turn += 1
             turn = self.turn
-            if _over_budget(options, total_tokens):
-                yield _budget_spent(options, turn, turns - 1, total_tokens)
+            if over_budget(options, total_tokens):
+                yield budget_spent(options, turn, turns - 1, total_tokens)
                 return
             stream = ReplyStream(turn, options.redactor)
             prompts: list[Prompt] = []
@@ -218,11 +218,11 @@ class Agent:
                 async for event in self._ask(options, turn, stream, prompts):
                     yield event
             except Stopped:
-                yield _cancelled(turn, turns, total_tokens, "while the model was replying")
+                yield cancelled(turn, turns, total_tokens, "while the model was replying")
                 return
             except LLMError as error:
                 yield Error(turn=turn, kind=error.kind, message=error.message)
-                yield _done(turn, "error", turns, total_tokens, error.message)
+                yield done(turn, "error", turns, total_tokens, error.message)
                 return
             style = self._style
             parsed = style.read(stream.reply())
@@ -263,12 +263,12 @@ class Agent:
                     observation, step = await acting.act(action, parsed, style)
                 except ExecutorError as error:
                     yield Error(turn=turn, kind="executor", message=str(error))
-                    yield _done(turn, "error", turns, total_tokens, str(error))
+                    yield done(turn, "error", turns, total_tokens, str(error))
                     return
                 conversation.add(step)
                 yield observation
                 if self._stopping.requested:
-                    yield _cancelled(turn, turns, total_tokens, "while an action was running")
+                    yield cancelled(turn, turns, total_tokens, "while an action was running")
                     return
                 continue
             answer = parsed.solution
@@ -277,17 +277,17 @@ class Agent:
             if answer is not None:
                 conversation.add(AnswerStep(turn=turn, answer=answer))
                 yield FinalAnswer(turn=turn, answer=answer)
-                yield _done(turn, "answered", turns, total_tokens)
+                yield done(turn, "answered", turns, total_tokens)
                 return
             nudge = style.problem_messages(parsed, parsed.problem or style.no_action_nudge)
             redact = options.redactor.redact_value
             conversation.add(NoteStep(messages=[redact(m) for m in nudge], turn=turn))
-        if _over_budget(options, total_tokens):
+        if over_budget(options, total_tokens):
             # The budget ran out on the last turn: that, not the turn count, is what to raise.
-            yield _budget_spent(options, self.turn, options.max_turns, total_tokens)
+            yield budget_spent(options, self.turn, options.max_turns, total_tokens)
             return
         detail = f"The model gave no answer within {options.max_turns} turns."
-        yield _done(self.turn, "max_turns", options.max_turns, total_tokens, detail)
+        yield done(self.turn, "max_turns", options.max_turns, total_tokens, detail)
 
     def _reply_step(
         self,
@@ -383,38 +383,13 @@ class Agent:
         )
         if not condensing.changed and not retry:
             return prompt, None
-        self.conversation.add(
-            CondensedStep(
-                turn=turn,
-                steps=condensing.steps,
-                prompt_tokens=condensing.prompt_tokens,
-                window=window,
-                retry=retry,
-            )
-        )
-        event = Condensed(
-            turn=turn,
-            steps=condensing.steps,
-            prompt_tokens=condensing.prompt_tokens,
-            window=window,
-            retry=retry,
-        )
+        marks: dict[str, Any] = {
+            "turn": turn,
+            "steps": condensing.steps,
+            "prompt_tokens": condensing.prompt_tokens,
+            "window": window,
+            "retry": retry,
+        }
+        self.conversation.add(CondensedStep(**marks))
+        event = Condensed(**marks)
         return prompt, event
-
-
-def _done(turn: int, reason: Any, turns: int, total_tokens: int, detail: str = "") -> Done:
-    return Done(turn=turn, reason=reason, detail=detail, turns=turns, total_tokens=total_tokens)
-
-
-def _over_budget(options: AgentOptions, total_tokens: int) -> bool:
-    budget = options.token_budget
-    return budget is not None and 0 < budget <= total_tokens
-
-
-def _budget_spent(options: AgentOptions, turn: int, turns: int, total_tokens: int) -> Done:
-    detail = f"The run used {total_tokens:,} tokens, over its budget of {options.token_budget:,}."
-    return _done(turn, "token_budget", turns, total_tokens, detail)
-
-
-def _cancelled(turn: int, turns: int, total_tokens: int, when: str) -> Done:
-    return _done(turn, "cancelled", turns, total_tokens, f"Stopped by the user {when}.")

@@ -233,29 +233,50 @@ class Conversation:
 
     def answer_open_action(self, note: str, cls: type[Step] = NoteStep) -> bool:
         """Answer, with ``note``, an action whose outcome never came, in a ``cls`` step right
-        after it: each call of a tools-style reply gets a result (an endpoint refuses a
-        conversation with an unanswered call). A :class:`NoteStep` answers only calls; an
-        :class:`InterruptedStep` also tells a tags-style action's outcome. Returns whether
-        there was one to answer."""
-        reply = self.open_action()
-        if reply is None:
-            return False
-        calls = [
-            c for m in reply.messages for c in m.get("tool_calls") or () if isinstance(c, dict)
-        ]
-        if calls:
-            messages: list[Message] = [
-                {"role": "tool", "tool_call_id": call.get("id"), "content": note} for call in calls
+        after it: each call of a tools-style reply that has no result gets one (an endpoint
+        refuses a conversation with an unanswered call). A :class:`NoteStep` answers only
+        calls; an :class:`InterruptedStep` also tells a tags-style action's outcome.
+        Returns whether there was one to answer."""
+        called = self._last_call()
+        missing: list[dict[str, Any]] = []
+        if called is not None:
+            answered = {
+                m.get("tool_call_id")
+                for step in self.steps[called[1] + 1 :]
+                for m in step.messages
+                if m.get("role") == "tool"
+            }
+            missing = [
+                c
+                for m in called[0].messages
+                for c in m.get("tool_calls") or ()
+                if isinstance(c, dict) and c.get("id") not in answered
             ]
-        elif cls is NoteStep:
-            return False  # a tags-style action needs no answer to be well-formed
-        else:
+        open_action = self.open_action()
+        if called is not None and missing:
+            reply = called[0]
+            messages: list[Message] = [
+                {"role": "tool", "tool_call_id": call.get("id"), "content": note}
+                for call in missing
+            ]
+        elif open_action is not None and cls is not NoteStep:
+            reply = open_action  # a tags-style action: its outcome, as an observation
             messages = [{"role": "user", "content": f"Observation:\n{note}"}]
+        else:
+            return False
         step = cls(messages=messages, turn=reply.turn)
         if isinstance(step, InterruptedStep):
             step.reason = note
         self.insert_after(reply, step)
         return True
+
+    def _last_call(self) -> tuple[ReplyStep, int] | None:
+        """The last reply that made native calls, and where it is."""
+        for at in range(len(self.steps) - 1, -1, -1):
+            step = self.steps[at]
+            if isinstance(step, ReplyStep) and any(m.get("tool_calls") for m in step.messages):
+                return step, at
+        return None
 
     def insert_after(self, anchor: Step, step: Step) -> None:
         """Put ``step`` right after ``anchor`` (an answer that belongs with a reply); the
