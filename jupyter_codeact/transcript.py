@@ -158,13 +158,19 @@ class Transcript:
             )
 
     def set_messages(
-        self, messages: Sequence[Message], tools: Sequence[dict[str, Any]] = ()
+        self,
+        messages: Sequence[Message],
+        tools: Sequence[dict[str, Any]] = (),
+        steps: Sequence[dict[str, Any]] = (),
     ) -> None:
         """Keep what the model was sent (system prompt, requests, replies as it read them
         back, observations as bounded for it, and the functions offered with them): an
-        export then uses exactly that instead of rebuilding it from the cells."""
+        export then uses exactly that instead of rebuilding it from the cells. ``steps``
+        say what each message was (:meth:`~.core.steps.Conversation.to_json`)."""
         codeact = self.nb["metadata"]["codeact"]
         codeact["messages"] = self.redactor.redact_value([dict(message) for message in messages])
+        if steps:
+            codeact["steps"] = self.redactor.redact_value([dict(step) for step in steps])
         if tools:
             codeact["tools"] = [dict(tool) for tool in tools]
 

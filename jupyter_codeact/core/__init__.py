@@ -5,7 +5,7 @@ jupyter_client (``tests/test_core_isolation.py`` checks it).
 """
 
 from .actions import ActionFormat, CodeActions, ParsedReply, parse_reply, prose
-from .agent import Agent, AgentOptions
+from .agent import Agent, AgentOptions, RunOptions
 from .events import (
     Action,
     ActionDelta,
@@ -57,6 +57,7 @@ __all__ = [
     "Output",
     "ParsedReply",
     "Retry",
+    "RunOptions",
     "StopReason",
     "TextDelta",
     "Thinking",

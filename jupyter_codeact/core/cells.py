@@ -32,6 +32,7 @@ keeps every attempt; only the notebook is rewritten.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import secrets
 from collections.abc import Callable, Collection, Iterable, Mapping
@@ -58,6 +59,7 @@ from .prompts import (
     REFUSED_WOULD_LOSE,
 )
 from .replacing import Loss, replacing_loses
+from .steps import CellsStep, ObservationStep, Step
 
 FAILED: frozenset[ExecutionStatus] = frozenset({"error", "timeout", "died"})
 """Statuses whose cell the next action replaces (rule 3)."""
@@ -294,3 +296,48 @@ def _would_lose(cell: Cell, loss: Loss) -> str:
     what = describe_names(loss.names) if loss.names else f"what {_code_words(loss.unknown)} defines"
     before = " before its error" if cell.status in STOPPED_PART_WAY else ""
     return REFUSED_WOULD_LOSE.format(id=cell.id, what=what, before=before)
+
+
+def cells_of(steps: Iterable[Step]) -> list[Cell]:
+    """The agent's cells as a conversation's steps tell (a chat reloaded after a restart)."""
+    cells: dict[str, Cell] = {}
+    for step in steps:
+        if isinstance(step, CellsStep):
+            for data in step.cells:
+                cell = _cell_of(data)
+                cells[cell.id] = cell
+        if not isinstance(step, ObservationStep) or not step.cell:
+            continue
+        if (kept := cells.get(step.keeps)) is not None:
+            if step.trim_to:  # cut to what ran before its error
+                kept.code, kept.status, kept.failure = step.trim_to, "ok", None
+            else:
+                kept.kept = True
+        failure = Failure(**step.failure) if step.failure else None
+        status: Any = step.status or None
+        cells[step.cell] = Cell(step.cell, "agent", step.code, status, failure)
+    return list(cells.values())
+
+
+def cell_json(cell: Cell) -> dict[str, Any]:
+    """A cell as a :class:`~.steps.CellsStep` keeps it."""
+    failure = dataclasses.asdict(cell.failure) if cell.failure is not None else None
+    return {
+        "id": cell.id,
+        "code": cell.code,
+        "status": cell.status,
+        "failure": failure,
+        "kept": cell.kept,
+    }
+
+
+def _cell_of(data: dict[str, Any]) -> Cell:
+    failure = data.get("failure")
+    return Cell(
+        str(data.get("id", "")),
+        "agent",
+        str(data.get("code", "")),
+        data.get("status"),
+        Failure(**failure) if isinstance(failure, dict) else None,
+        kept=bool(data.get("kept")),
+    )

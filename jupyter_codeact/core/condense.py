@@ -35,17 +35,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from . import legacy
 from .request import Message, Prompt, encode_message, encode_tools
+from .steps import Conversation, Kind
 from .summaries import (
     CONDENSED_OBSERVATION,
     CONTEXT_BLOCK,
     CONTEXT_NOTE,
-    Kind,
     code_summary,
     condensed_observation,
     condensed_reply,
-    is_action,
-    kind_of,
     observation_summary,
     omitted_note,
 )
@@ -89,17 +88,21 @@ class Condensing:
 
 
 class Condenser:
-    """The prompt of one conversation (``messages``, shared with the agent, appended to)."""
+    """The prompt of one conversation (shared with the agent, appended to).
+
+    Each message's kind comes from its step (:mod:`.steps`); a bare list of messages (a
+    conversation saved before steps) is read as :mod:`.legacy` tells.
+    """
 
     def __init__(
         self,
-        messages: list[Message],
+        conversation: Conversation | list[Message],
         *,
         trigger: float = 0.75,
         target: float = 0.5,
         keep_recent: int = 6,
     ) -> None:
-        self.messages = messages
+        self.conversation = conversation
         self.trigger = trigger
         self.target = target
         self.keep_recent = keep_recent
@@ -156,7 +159,12 @@ class Condenser:
 
     def _sync(self) -> None:
         """Take in what was appended since the last prompt (only that is encoded)."""
-        messages, items = self.messages, self._items
+        source = self.conversation
+        messages, items = (
+            (source.messages if isinstance(source, Conversation) else source),
+            self._items,
+        )
+        kinds = source.kinds if isinstance(source, Conversation) else None
         if items:
             known = len(items)
             changed = len(messages) < known or messages[known - 1] is not items[-1].message
@@ -165,17 +173,20 @@ class Condenser:
             if self._items and messages[0] is not self._items[0].message:
                 old = self._items[0]
                 self._bytes -= len(old.encoded)
-                self._items[0] = self._item(messages[0], 0)  # the system prompt changed
+                kind: Kind = kinds[0] if kinds is not None else legacy.kind_of(messages[0], 0)
+                self._items[0] = self._item(messages[0], kind)  # the system prompt changed
                 self._bytes += len(self._items[0].encoded)
         for index in range(len(self._items), len(messages)):
-            item = self._item(messages[index], index)
+            message = messages[index]
+            kind = kinds[index] if kinds is not None else legacy.kind_of(message, index)
+            item = self._item(message, kind)
             self._items.append(item)
             self._bytes += len(item.encoded)
             if item.kind == "request":
                 self._last_request = index
 
-    def _item(self, message: Message, index: int) -> _Item:
-        return _Item(message, kind_of(message, index), message, encode_message(message))
+    def _item(self, message: Message, kind: Kind) -> _Item:
+        return _Item(message, kind, message, encode_message(message))
 
     def _set(self, index: int, sent: Message, level: int) -> None:
         item = self._items[index]
@@ -235,7 +246,7 @@ class Condenser:
                     item.base = item.sent
                     self._renote(item)
                 return True
-        if item.kind == "reply" and item.level < 2 and stage in (2, 4):
+        if item.kind in ("reply", "action") and item.level < 2 and stage in (2, 4):
             condensed = condensed_reply(item.message)
             if condensed is not None:
                 self._set(index, condensed, 2)
@@ -249,7 +260,7 @@ class Condenser:
         item = self._items[index]
         if item.kind == "request":
             self._anchor = index
-        if item.kind != "reply" or item.level >= _OMITTED or not is_action(item.message):
+        if item.kind != "action" or item.level >= _OMITTED:
             return 0, index + 1  # requests and answers stay
         end = index + 1
         while end < len(self._items) and self._items[end].kind in ("observation", "other"):

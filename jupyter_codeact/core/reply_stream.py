@@ -29,6 +29,7 @@ class ReplyStream:
     def reset(self, streamed_argument: str | None) -> None:
         """Start (again): a retried reply is streamed afresh."""
         self._text: list[str] = []
+        self._reasoning: list[str] = []
         self._calls = ToolCallAssembler()
         self._field = StreamedField(streamed_argument) if streamed_argument else None
         self.usage: TokenUsage | None = None
@@ -38,6 +39,7 @@ class ReplyStream:
 
     def feed(self, chunk: LLMChunk) -> Iterator[AnyEvent]:
         if chunk.reasoning:
+            self._reasoning.append(chunk.reasoning)
             yield from self._thoughts.reasoning(chunk.reasoning)
         if chunk.text:
             yield from self._thoughts.end()
@@ -61,6 +63,11 @@ class ReplyStream:
             yield TextDelta(turn=self.turn, text=text)
         if code := self._code_shown.flush():
             yield ActionDelta(turn=self.turn, text=code)
+
+    @property
+    def reasoning(self) -> str:
+        """The reasoning the endpoint sent apart from the text (kept, never sent back)."""
+        return "".join(self._reasoning)
 
     def reply(self) -> ModelReply:
         return ModelReply(text="".join(self._text), tool_calls=self._calls.calls())

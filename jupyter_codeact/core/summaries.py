@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Literal
 
 from .actions import parse_reply, prose
 from .observation import STATUS_NOTES
 from .request import Message
 from .tool_calls import ToolCall
-
-Kind = Literal["system", "request", "reply", "observation", "other"]
 
 CONDENSED_OBSERVATION = "Observation (condensed; the full output is in the notebook)"
 CONTEXT_BLOCK = re.compile(r"\A<context>\n.*?\n</context>\n\n", re.DOTALL)
@@ -19,19 +16,6 @@ CONTEXT_NOTE = "(The notebook context sent with this request was condensed.)\n\n
 _ERROR_LINE = re.compile(r"^\s*[\w.]*(?:Error|Exception|Interrupt)\b")
 _CLIP = 120
 _PROSE_KEPT = 300
-
-
-def kind_of(message: Message, index: int) -> Kind:
-    role = message.get("role")
-    if role == "system" and index == 0:
-        return "system"
-    if role == "tool":
-        return "observation"
-    if role == "assistant":
-        return "reply"
-    if role == "user":
-        return "observation" if text_of(message).startswith("Observation") else "request"
-    return "other"
 
 
 def text_of(message: Message) -> str:
@@ -132,13 +116,6 @@ def _call_code(call: ToolCall) -> str:
     if isinstance(arguments, dict) and isinstance(arguments.get("code"), str):
         return str(arguments["code"])
     return call.arguments
-
-
-def is_action(message: Message) -> bool:
-    """Whether an assistant message acted (a call, or code in its text)."""
-    if message.get("tool_calls"):
-        return True
-    return parse_reply(str(message.get("content") or "")).code is not None
 
 
 def omitted_note(steps: int) -> str:

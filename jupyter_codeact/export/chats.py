@@ -86,10 +86,15 @@ def selected(record: ChatRecord, selection: ChatSelection) -> bool:
 def chat_trajectory(record: ChatRecord, label: str) -> Trajectory:
     """The chat's conversation; it succeeded if its last request got an answer."""
     entries = record.entries
-    last_request = max(
-        (i for i, entry in enumerate(entries) if entry.get("role") == "user"), default=-1
-    )
-    answered = any(entry.get("role") == "final" for entry in entries[last_request + 1 :])
+    if record.steps:  # the steps say it: the last request's run ended with an answer
+        kinds = [step.get("type") for step in record.steps]
+        last_request = max((i for i, k in enumerate(kinds) if k == "request"), default=-1)
+        answered = "answer" in kinds[last_request + 1 :]
+    else:  # a chat saved before steps: its entries say it
+        last_request = max(
+            (i for i, entry in enumerate(entries) if entry.get("role") == "user"), default=-1
+        )
+        answered = any(entry.get("role") == "final" for entry in entries[last_request + 1 :])
     models = [e.get("model") for e in entries if e.get("role") == "user"]
     model = next((m for m in reversed(models) if isinstance(m, str) and m), None)
     messages = list(record.messages)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -152,6 +153,8 @@ class History:
     def __init__(self) -> None:
         self.runs: list[RunRecord] = []
         self.messages: list[Message] = []
+        self.steps: Callable[[], list[dict[str, Any]]] = list
+        """The steps over ``messages`` (:mod:`jupyter_codeact.core.steps`), as saved."""
         self.offered_tools: list[dict[str, Any]] = []
         """The native functions the last request offered (the tools style), for exports."""
 
@@ -209,7 +212,7 @@ class History:
                 transcript.add(event)
             if run.failure is not None:
                 transcript.add_markdown(f"**Error:** {run.failure}")
-        transcript.set_messages(self.messages, self.offered_tools)
+        transcript.set_messages(self.messages, self.offered_tools, self.steps())
         return transcript
 
     def __repr__(self) -> str:

@@ -13,6 +13,7 @@ import signal
 import threading
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 from ..config import CodeAct, ConfigError
@@ -20,6 +21,7 @@ from ..core.agent import Agent
 from ..core.events import AnyEvent, Done
 from ..core.executor import ExecutorError
 from ..core.llm import LLMError, LLMSettings, OpenAIChat
+from ..core.options import RunOptions as AgentRun
 from ..executors.main_thread import MainThreadQueue
 from ..executors.shell import ShellExecutor
 from ..namespace import summarize_namespace
@@ -133,11 +135,13 @@ class ShellSession:
         if self.agent is None:
             self.agent = Agent(llm, self.executor, agent_options)
             self.history.messages = self.agent.messages
+            self.history.steps = self.agent.conversation.to_json
         else:
             self.agent.llm = llm
             self.agent.use_system_prompt(prompt)
-            self.agent.options = agent_options
         agent = self.agent
+        # The configuration as it is now (``%config`` may have changed it since the last run).
+        run_options = partial(AgentRun, settings=agent_options)
         view = make_view(self.shell, request)
         record = self.history.start(request, model=settings.model)
         record.rules, record.tools = list(self.tools.rules), self.tools.summary()
@@ -160,7 +164,7 @@ class ShellSession:
         try:
             view.start()
             self._note(view, record, problems)
-            self._serve(agent, main, request, record, view)
+            self._serve(agent, main, request, record, view, run_options)
             self._note(view, record, self.tools.new_problems())  # a server that stopped
         except BaseException as error:
             record.fail(_failure_message(error))
@@ -211,7 +215,13 @@ class ShellSession:
         self.request_stop()
 
     def _serve(
-        self, agent: Agent, main: MainThreadQueue, request: str, record: RunRecord, view: RunView
+        self,
+        agent: Agent,
+        main: MainThreadQueue,
+        request: str,
+        record: RunRecord,
+        view: RunView,
+        run_options: Callable[..., AgentRun],
     ) -> None:
         """Start the run on the agent's thread and serve it here until it has ended.
 
@@ -231,7 +241,8 @@ class ShellSession:
                 view_error.append(error)
                 self.request_stop()
 
-        run = self.thread.submit(self._drive(agent, main, request, self._context()))
+        options = run_options(context=self._context())
+        run = self.thread.submit(self._drive(agent, main, request, options))
         try:
             main.serve(show, until=run, on_interrupt=self.request_stop)
         except BaseException:
@@ -242,14 +253,14 @@ class ShellSession:
             raise view_error[0]
 
     async def _drive(
-        self, agent: Agent, main: MainThreadQueue, request: str, context: str | None
+        self, agent: Agent, main: MainThreadQueue, request: str, options: AgentRun
     ) -> None:
         try:
             if self._stop_requested:  # stopped before it started: agent.stop() cannot help
                 main.post(Done(turn=agent.turn, reason="cancelled", detail=STOPPED_EARLY))
                 return
             # From here on the agent is running: request_stop() reaches it.
-            async for event in agent.run(request, context=context):
+            async for event in agent.run(request, options):
                 main.post(event)
         finally:
             main.end()

@@ -34,6 +34,9 @@ class ChatRecord:
     entries: list[ChatEntry] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)
     """The LLM conversation (system prompt included), so a follow-up keeps its context."""
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    """The agent's steps over ``messages`` (:mod:`jupyter_codeact.core.steps`); none in a
+    chat saved before steps were recorded (:mod:`.history` reads it in)."""
     turn: int = 0
     ops_seq: int = 0
     """The number of the chat's last document operation (:mod:`.document.log`)."""
@@ -46,6 +49,7 @@ class ChatRecord:
             "info": self.info,
             "entries": self.entries,
             "messages": self.messages,
+            "steps": self.steps,
             "turn": self.turn,
             "ops_seq": self.ops_seq,
             "ops": self.ops,
@@ -66,6 +70,8 @@ class ChatRecord:
         _list_of_objects(entries, "entries", required=("id", "role"))
         messages = data.get("messages", [])
         _list_of_objects(messages, "messages", required=("role",))
+        steps = data.get("steps", [])
+        _list_of_objects(steps, "steps", required=("type",))
         turn = data.get("turn", 0)
         if not _is_int(turn) or turn < 0:
             raise ChatFileError("'turn' must be a non-negative integer")
@@ -80,6 +86,7 @@ class ChatRecord:
             info=info,
             entries=list(entries),
             messages=list(messages),
+            steps=list(steps),
             turn=turn,
             ops_seq=ops_seq,
             ops=list(ops),

@@ -14,7 +14,9 @@ import time
 import uuid
 from collections.abc import Callable
 
+from ..core.steps import InterruptedStep
 from .chat_file import ChatRecord
+from .history import conversation
 from .store import ChatStore
 
 log = logging.getLogger(__name__)
@@ -77,7 +79,7 @@ def recover(record: ChatRecord, store: ChatStore) -> None:
     """Close what a run left open when the server stopped in the middle of it.
 
     Entries saved mid-run would otherwise show "Running..." forever, and the model's
-    history would end with an action whose outcome it never heard.
+    history would end with an action whose outcome it never heard (its steps say so).
     """
     unfinished = False
     for entry in record.entries:
@@ -98,7 +100,8 @@ def recover(record: ChatRecord, store: ChatStore) -> None:
             "text": SERVER_STOPPED,
         }
     )
-    messages = record.messages
-    if messages and messages[-1].get("role") == "assistant":
-        messages.append({"role": "user", "content": f"Observation:\n{SERVER_STOPPED}"})
+    # The model hears that its last action's outcome is unknown, as that action's answer.
+    steps = conversation(record)
+    if steps.answer_open_action(SERVER_STOPPED, InterruptedStep):
+        record.messages, record.steps = steps.messages, steps.to_json()
     store.save(record)

@@ -4,19 +4,20 @@ run at a time, started, stopped, and closed when the server stops."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..config import CodeAct
 from ..core.agent import Agent
-from ..core.cells import Cell, CellBook, stopped_at
+from ..core.cells import CellBook, cells_of
 from ..core.events import Done
 from ..core.llm import LLM
+from ..core.options import RunOptions as AgentRun
 from ..core.styles import ActionStyle
 from .chat_file import ChatRecord
 from .entries import ChatEntries
+from .history import conversation
 from .models import ModelChoice
 from .notebook_executor import NotebookExecutor
 from .persistence import ChatSaver
@@ -36,28 +37,6 @@ class RunOptions:
     replace_failed: bool = True
     user_cell: str = ""
     choice: ModelChoice = field(default_factory=ModelChoice)  # the user's pick (checked)
-
-
-def known_cells(record: ChatRecord) -> list[Cell]:
-    """The agent's cells as the entries tell (a chat reloaded after a restart)."""
-    observed = {e.get("action_id"): e for e in record.entries if e.get("role") == "observation"}
-    cells: dict[str, Cell] = {}
-    for entry in record.entries:
-        cell_id = entry.get("cell")
-        if entry.get("role") != "action" or not cell_id:
-            continue
-        if (kept := cells.get(entry.get("keeps") or "")) is not None:
-            if trim_to := entry.get("trim_to"):  # cut to what ran before its error
-                kept.code, kept.status, kept.failure = trim_to, "ok", None
-            else:
-                kept.kept = True
-        observation = observed.get(entry.get("action_id"))
-        code = entry.get("code", "")
-        status = observation.get("status") if observation else None
-        outputs = observation.get("outputs", []) if observation else []
-        failure = stopped_at(outputs, code, status)
-        cells[cell_id] = Cell(cell_id, "agent", code, status, failure)
-    return list(cells.values())
 
 
 class ChatRun:
@@ -94,28 +73,20 @@ class ChatRun:
     def agent_or_none(self) -> Agent | None:
         return self._agent
 
-    def agent(self, action_style: ActionStyle | None, choice: ModelChoice | None = None) -> Agent:
-        options = self.settings.agent_options(require_solution=False, cells=True)
-        if action_style is not None:  # the panel's choice for this request
-            options = dataclasses.replace(options, action_style=action_style)
+    def agent(self, choice: ModelChoice | None = None) -> Agent:
+        """The chat's agent (made on first use, from what the chat file holds), talking to
+        the model picked for this request."""
         llm = self._llm(choice or ModelChoice())
         if self._agent is not None:
             self._agent.llm = llm  # the model picked for this request
-        if self._agent is None:
-            cells = CellBook()
-            cells.restore(known_cells(self.record))
-            self._agent = Agent(
-                llm,
-                self.executor,
-                options,
-                history=self.record.messages or None,
-                turn=self.record.turn,
-                cells=cells,
-            )
-        elif self._agent.options.action_style != options.action_style:
-            self._agent.options = dataclasses.replace(
-                self._agent.options, action_style=options.action_style
-            )
+            return self._agent
+        options = self.settings.agent_options(require_solution=False, cells=True)
+        history = conversation(self.record, options.redactor)
+        cells = CellBook()
+        cells.restore(cells_of(history.steps))
+        self._agent = Agent(
+            llm, self.executor, options, history=history, turn=self.record.turn, cells=cells
+        )
         return self._agent
 
     def start(self, text: str, options: RunOptions) -> asyncio.Task[None]:
@@ -136,14 +107,17 @@ class ChatRun:
     async def _run(self, text: str, options: RunOptions) -> None:
         self.projector.begin()
         self._set_state("thinking")
-        agent = self.agent(options.action_style, options.choice)
-        agent.options = dataclasses.replace(agent.options, replace_failed=options.replace_failed)
+        agent = self.agent(options.choice)
+        run = AgentRun(
+            context=options.context,
+            user_cell=options.user_cell,
+            action_style=options.action_style,
+            replace_failed=options.replace_failed,
+        )
         final: ChatState = "error"
         try:
             await self._prepare_tools(agent)
-            async for event in agent.run(
-                text, context=options.context, user_cell=options.user_cell
-            ):
+            async for event in agent.run(text, run):
                 if isinstance(event, Done):
                     final = self.projector.done(event)
                 else:

@@ -340,6 +340,7 @@ class ChatSession:
         if agent is not None:
             # Saved with the entries, so that a restart keeps the model's context.
             self.record.messages = agent.messages
+            self.record.steps = agent.conversation.to_json()
             self.record.turn = agent.turn
         self.record.ops_seq = self.oplog.seq
         self.record.ops = self.oplog.kept
