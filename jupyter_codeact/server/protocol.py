@@ -1,6 +1,8 @@
-"""The chat wire protocol between the panel and the server; mirrored in ``src/wire.ts``.
+"""The chat wire protocol between the panel and the server: what each message means.
 
-Change both files together. Everything is JSON.
+Every shape below is declared once, in :mod:`.wire_schema` (its docstring says how to add
+a message); the panel's types and guards are generated from it (``src/wire/generated.ts``).
+This module checks what a client sends. Everything is JSON.
 
 REST (all under ``{base_url}codeact/``, authenticated and authorized):
 
@@ -97,104 +99,16 @@ server -> client (:data:`ServerMessage`):
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypedDict
+from typing import Any, get_args
 
 from ..core.events import ExecutionStatus
 from .limits import DEFAULT_LIMITS, Limits, size
+from .wire_schema import ActionStyle, ChatEntry, ChatInfo, ChatState, Role
 
-ChatState = Literal["idle", "thinking", "running", "waiting_approval", "done", "error"]
-"""``idle``: never run or stopped; ``done``: the last run ended with an answer."""
+EXECUTION_STATUSES = get_args(ExecutionStatus)
+ACTION_STYLES = get_args(ActionStyle)
 
-Role = Literal[
-    "user", "assistant", "action", "observation", "final", "error", "thinking", "condensed"
-]
-"""Entry roles; the panel renders each entry with ``data-codeact-role`` set to its role."""
-
-EXECUTION_STATUSES = ("ok", "error", "timeout", "interrupted", "died", "skipped", "refused")
-ACTION_STYLES = ("auto", "tags", "tools")
-
-
-class _ChatInfo(TypedDict):
-    id: str
-    path: str
-    """The notebook this chat belongs to (follows renames)."""
-    title: str
-    created: float
-    updated: float
-    root: str
-    """The real path of the server root that ``path`` is relative to (a chat belongs to one
-    notebook file, whichever folder the server was started in)."""
-
-
-class ChatInfo(_ChatInfo, total=False):
-    action_style: str
-    """How the model acted in the chat's last run (``tags`` or ``tools``): the stored
-    messages are in the standard OpenAI form of that style."""
-
-
-class ChatEntry(TypedDict, total=False):
-    """One item of the chat as the panel shows it. Every entry has ``id``, ``role``, ``time``.
-
-    - user: ``text``, ``author`` (who asked, from the server's identity provider:
-      ``{"username", "name", "display_name", "initials", "color"}``), ``queued`` (true
-      while it waits for the run of another collaborator's request to end)
-    - assistant: ``text`` (the model's raw reply, markdown with ``<execute>`` /
-      ``<solution>`` blocks), ``turn``, ``streaming`` (bool), ``prose`` (once the reply is
-      complete: what the panel shows of it, as the reply grammar reads it), ``code`` (while
-      streaming: the code of a native tool call, as it arrives)
-    - thinking: ``text`` (the model's reasoning; never run, never sent back), ``turn``,
-      ``streaming``, ``duration_ms`` (how long it took to stream, once known)
-    - action: ``code``, ``turn``, ``action_id``, ``request_id``, ``phase``
-      (``pending`` | ``running`` | ``waiting_approval`` | ``finished``), ``cell_id``,
-      ``cell`` (the model's id of the cell it ran in), ``replaces`` (the cell it asked to
-      replace), ``replaced`` (bool: it did replace that cell's earlier code); ``keeps``
-      (the failed cell it went below rather than replace), ``trim_to`` (what that cell was
-      cut to; "" for kept whole, marked as failed) and ``note`` (what happened to that
-      cell, in a sentence), when it kept one
-    - observation: ``action_id``, ``turn``, ``status``, ``text`` (what the model read),
-      ``code`` (what ran), ``outputs`` (nbformat, bounded by :mod:`.entry_outputs`: text,
-      one image thumbnail, DataFrames as ``application/vnd.codeact.table+json``
-      ``{"head", "body", "index_columns", "note"?}``), ``execution_count``,
-      ``duration_ms`` (from the code going to the kernel to its result), ``cell_id``,
-      ``note`` (what the status means for the user, when it is not ``ok`` or ``error``)
-    - final: ``text``, ``turn``
-    - condensed: ``text`` (older steps were condensed for the model to fit its context
-      window; the chat keeps them all), ``turn``
-    - error: ``text`` (one sentence with the fix), ``kind`` (an ErrorKind, or
-      ``max_turns`` | ``token_budget`` | ``stopped`` | ``interrupted`` (the server stopped
-      mid-run) | ``internal`` | ``tools`` (an MCP server or function that cannot be used,
-      or project files left out because the user has not trusted them))
-
-    A user entry also records the ``model`` asked to answer it (exports say which model
-    wrote a chat).
-    """
-
-    id: str
-    role: Role
-    time: float
-    text: str
-    turn: int
-    streaming: bool
-    code: str
-    action_id: str
-    request_id: str
-    phase: str
-    cell_id: str | None
-    status: ExecutionStatus
-    outputs: list[dict[str, Any]]
-    execution_count: int | None
-    duration_ms: float
-    note: str
-    kind: str
-    prose: str
-    model: str
-    cell: str
-    replaces: str
-    replaced: bool
-    author: dict[str, str]
-    queued: bool
-    keeps: str
-    trim_to: str
+__all__ = ["ChatEntry", "ChatInfo", "ChatState", "ProtocolError", "Role", "parse_client_message"]
 
 
 def _is_int(value: Any) -> bool:
