@@ -7,6 +7,7 @@ import type { ApprovalDecision, IPendingApproval } from '../executor';
 import type { ChatManager } from '../manager';
 import { ChatModel } from '../model';
 import { ComposerModel } from '../panel/composer';
+import { MIN_RENDER_INTERVAL_MS } from '../panel/hooks';
 import { ChatView, RulesLine } from '../panel/view';
 import { SettingsModel } from '../settings';
 import { TrustModel } from '../trust';
@@ -118,7 +119,14 @@ describe('ChatView', () => {
   afterEach(() => {
     act(() => root.unmount());
     host.remove();
+    jest.useRealTimers();
   });
+
+  /** Past the interval that gathers changes close together into one render. */
+  const nextRender = () =>
+    act(async () => {
+      await jest.advanceTimersByTimeAsync(MIN_RENDER_INTERVAL_MS);
+    });
 
   const show = async (manager: unknown, composer = new ComposerModel()) => {
     await act(async () => {
@@ -274,6 +282,7 @@ describe('ChatView', () => {
   });
 
   it('shows reasoning live, then folded under how long it took', async () => {
+    jest.useFakeTimers();
     const model = withEntries(
       [
         { id: 'u', role: 'user', time: 1, text: 'Count them' },
@@ -293,13 +302,6 @@ describe('ChatView', () => {
     const toggle = () =>
       entry().querySelector('.jp-CodeAct-thinkingToggle') as HTMLButtonElement;
     const reasoning = () => entry().querySelector('[aria-label="Reasoning"]');
-    // Changes close together render once, at the end of a short interval.
-    const until = (condition: () => boolean) =>
-      act(async () => {
-        for (let i = 0; i < 200 && !condition(); i++) {
-          await new Promise(resolve => setTimeout(resolve, 5));
-        }
-      });
     expect(toggle().textContent).toBe('Thinking…');
     // Model text, shown as text: never parsed as markup.
     expect(reasoning()!.textContent).toBe('Maybe <execute>rm()</execute>?');
@@ -308,7 +310,8 @@ describe('ChatView', () => {
     await act(async () => {
       model.apply({ type: 'delta', id: 't', text: ' No.' });
     });
-    await until(() => reasoning()!.textContent!.endsWith('No.'));
+    // Changes close together render once, at the end of a short interval.
+    await nextRender();
     expect(reasoning()!.textContent).toBe('Maybe <execute>rm()</execute>? No.');
     await act(async () => {
       model.apply({
@@ -323,7 +326,7 @@ describe('ChatView', () => {
         }
       });
     });
-    await until(() => toggle().textContent !== 'Thinking…');
+    await nextRender();
     expect(toggle().textContent).toBe('Thought for 3 s');
     expect(toggle().getAttribute('aria-expanded')).toBe('false');
     expect(reasoning()).toBeNull();
@@ -333,6 +336,7 @@ describe('ChatView', () => {
   });
 
   it('shows the code of a tool call as it streams, and condensed steps', async () => {
+    jest.useFakeTimers();
     const model = withEntries(
       [
         { id: 'u', role: 'user', time: 1, text: 'Count them' },
@@ -363,11 +367,7 @@ describe('ChatView', () => {
       model.apply({ type: 'delta', id: 'a', text: 'rows)', field: 'code' });
     });
     // Changes close together render once, at the end of a short interval.
-    await act(async () => {
-      for (let i = 0; i < 200 && draft() !== 'len(rows)'; i++) {
-        await new Promise(resolve => setTimeout(resolve, 5));
-      }
-    });
+    await nextRender();
     expect(draft()).toBe('len(rows)');
     const note = host.querySelector('[data-codeact-role="condensed"]')!;
     expect(note.textContent).toBe('Older steps were condensed for the model.');
