@@ -1,12 +1,12 @@
 /**
  * The chat wire protocol between the panel and the server. Its types and
  * guards are generated from `jupyter_codeact/server/wire_schema.py` into
- * `./generated` (what the messages mean: `jupyter_codeact/server/protocol.py`);
+ * `./wire/generated` (what the messages mean: `jupyter_codeact/server/protocol.py`);
  * this module adds what is not schema: decoding a message.
  */
-import { isServerMessage, ServerMessage } from './generated';
+import { isServerMessage, ServerMessage } from './wire/generated';
 
-export * from './generated';
+export * from './wire/generated';
 
 /**
  * Decode and check one message from the server.
