@@ -11,12 +11,7 @@ REST (all under ``{base_url}codeact/``, authenticated and authorized):
   (its ``AGENTS.md`` files up to the root that the user trusts, ``c.CodeAct.instructions``).
 - ``GET trust?path=P``: ``{"files": [TrustFile...]}``, the project files of notebook ``P``
   (the root's ``.jupyter/mcp.json``, ``AGENTS.md`` files up to the root) that the user has
-  not trusted as they are now, none of which runs use: ``{"path": real path, "label": path
-  below the root, "kind": "mcp"|"rules", "sha256": str, "declined": bool (Not now, in
-  this server's life), "servers": [{"name", "command"?, "cwd"?, "url"?, "env"?: [names],
-  "headers"?: [names], "variables"?: [{"name", "given"}], "disabled"?, "problem"?}]
-  (mcp), "excerpt": str, "truncated": bool (rules), "problem"?: str}``
-  (:func:`jupyter_codeact.trust.describe`).
+  not trusted as they are now, none of which runs use (:func:`jupyter_codeact.trust.describe`).
 - ``POST trust`` with ``{"path": P, "decision": "trust"|"not_now", "files": [{"path",
   "sha256"}...]}``: the user's decision on exactly those files as shown (``execute``
   permission, as running code); 409 if one changed since (nothing recorded). Answers as
@@ -25,76 +20,43 @@ REST (all under ``{base_url}codeact/``, authenticated and authorized):
 - ``GET chats?path=P``: ``{"chats": [ChatInfo...], "problems": [str...]}`` of notebook
   ``P``, newest first; ``problems`` says which of its chat files could not be read and
   where they were moved.
-
-Every body, query value and websocket message is bounded (:mod:`.limits`): what breaks a
-limit gets a 400 (REST) or a ``problem`` (websocket) that names it.
 - ``POST chats`` with ``{"path": P}``: a new, empty chat for notebook ``P`` (ChatInfo, 201).
 - ``GET chats/{id}``: ``{"chat": ChatInfo, "entries": [ChatEntry...], "state": ChatState}``.
 - ``DELETE chats/{id}``: forget a chat (204).
 
-WebSocket ``chats/{id}/ws``: the server first sends a ``snapshot``; then
+Every body, query value and websocket message is bounded (:mod:`.limits`): what breaks a
+limit gets a 400 (REST) or a ``problem`` (websocket) that names it.
 
-client -> server (:data:`ClientMessage`):
+WebSocket ``chats/{id}/ws``: the server first sends a ``snapshot``; then (the fields of
+each message, and what each means, are in :mod:`.wire_schema`)
 
-- ``{"type": "hello", "client_id": str}``: who this page is (one id per page load), so a
-  reconnecting page is recognised.
-- ``{"type": "document", "path": str, "applied": {chat_id: int}}``: this page has the
-  chat's notebook open, and its copy holds the document operations up to ``applied``
-  (per chat, from the notebook's metadata ``codeact.applied``). Sent once the notebook is
-  loaded, and again after every reconnection: the page is sent what it lacks, then every
-  operation as it happens (see ``ops``).
-- ``{"type": "user_message", "text": str, "context": str?, "approval": "auto"|"ask"?,
-  "action_style": "auto"|"tags"|"tools"?, "replace_failed": bool?, "user_cell": str?,
-  "user_cell_id": str?, "selected_cell": str?, "position": "belowLast"|"end"?,
-  "narrate": bool?, "untrusted": bool?, "model": str?, "reasoning_effort": str?}``: a
-  request. ``model`` and ``reasoning_effort`` are the user's pick in the panel's header
-  (absent: ``c.CodeAct.model`` and ``c.CodeAct.reasoning_effort``), checked against the
-  endpoint's ``/v1/models`` (:mod:`.models`); a model it does not list is refused with a
-  ``problem``. ``context`` is the notebook/kernel
-  summary the panel gathered (the server bounds it); ``approval`` the mode chosen in the
-  panel; ``action_style`` the panel's choice of how the model acts (absent:
-  ``c.CodeAct.action_style``); ``replace_failed`` the panel's *Replace failed cells*
-  setting (default: ``c.CodeAct.replace_failed_cells``); ``user_cell`` the id the panel
-  gave the user's cell this request is about (Fix the Error), notebook cell
-  ``user_cell_id``, which the agent may then change with the user's consent;
-  ``selected_cell`` the notebook id of the cell selected when the user asked (new cells go
-  below it when the chat has none yet); ``position`` the panel's *Where cells go*;
-  ``narrate`` its *Explain steps in markdown cells*; ``untrusted`` its *Untrusted agent
-  outputs*. Refused (a ``problem``) while a run is going on.
-- ``{"type": "stop"}``: cancel the run (LLM stream cancelled, running cell interrupted, a
-  pending approval skipped).
-- ``{"type": "decide", "request_id": str, "run": bool, "code": str?}``: the user's answer
-  to the pending approval: Run (``code``: what to run, maybe edited) or Skip; Accept or
-  Reject of a change to their cell.
-- ``{"type": "facts", "query_id": str, "facts": Facts}``: the answer to an ``inspect``.
+client -> server (:data:`~.wire_schema.ClientMessage`):
 
-server -> client (:data:`ServerMessage`):
+- ``{"type": "hello"}``: who this page is, so a reconnecting page is recognised.
+- ``{"type": "document"}``: this page has the chat's notebook open, and holds its document
+  operations up to ``applied``. Sent once the notebook is loaded, and again after every
+  reconnection: the page is sent what it lacks, then every operation as it happens.
+- ``{"type": "user_message"}``: a request, with the user's choices in the panel. ``model``
+  is checked against the endpoint's ``/v1/models`` (:mod:`.models`): a model it does not
+  list is refused with a ``problem``, as is a request while a run is going on.
+- ``{"type": "stop"}``: cancel the run.
+- ``{"type": "decide"}``: the user's answer to the pending approval.
+- ``{"type": "facts"}``: the answer to an ``inspect``.
 
-- ``{"type": "snapshot", "chat": ChatInfo, "entries": [...], "state": ChatState,
-  "approval": Approval|null}``
-- ``{"type": "entry", "entry": ChatEntry}``: add the entry, or replace the one with its id.
-- ``{"type": "delta", "id": str, "text": str, "field": "text"|"code"?}``: append streamed
-  text to entry ``id``: to its ``text`` (an assistant reply or reasoning), or with
-  ``field: "code"`` to the ``code`` of an assistant entry (the code of a native tool call
-  as it streams). An ``entry`` with the whole reply follows when it is complete.
-- ``{"type": "state", "state": ChatState, "tokens": int}``: what the agent is doing now,
-  and the tokens the current run has used.
-- ``{"type": "approval", "approval": Approval|null}``: what waits for the user now
-  (``{"request_id", "action_id", "kind": "run"|"change", "code", "path", "cell_id"?,
-  "before"?, "replaces"?}``; :mod:`.approvals`), or nothing any more.
-- ``{"type": "ops", "path": str, "chat_id": str, "ops": [Op...], "disk"?: [Write...]}``:
-  document operations of chat ``chat_id`` for notebook ``path``, in order
-  (:mod:`.document.ops` lists them; each has ``op`` and ``seq``). The page applies them
-  to its notebook and records the last ``seq`` in the notebook's metadata. ``disk`` (in
-  what a page is sent when it comes back) lists the server's writes of the file while no
-  page held it: ``{"before": hash, "after": hash, "applied": {chat_id: int}}``.
-- ``{"type": "inspect", "query_id": str, "path": str, "chat_id": str, "ref": str,
-  "cell_id": str, "user": bool}``: what does the page's notebook hold of the chat's cell
-  ``ref`` (or, with ``user``, of the user's cell ``cell_id``)? Answered with ``facts``:
-  ``{"found": int, "cell_ids": [str], "change": "edited"|"ran"|null, "source": str|null}``.
-- ``{"type": "chat", "chat": ChatInfo}``: the chat's metadata changed (e.g. the notebook
-  was renamed).
-- ``{"type": "problem", "message": str}``: a message from the client was refused.
+server -> client (:data:`~.wire_schema.ServerMessage`):
+
+- ``{"type": "snapshot"}``: the whole chat, and what waits for the user.
+- ``{"type": "entry"}``: add the entry, or replace the one with its id.
+- ``{"type": "delta"}``: streamed text of an entry; an ``entry`` follows when it is whole.
+- ``{"type": "state"}``: what the agent is doing now, and the tokens the run has used.
+- ``{"type": "approval"}``: what waits for the user now (:mod:`.approvals`), or nothing.
+- ``{"type": "ops"}``: document operations (:mod:`.document.ops` lists them), in order.
+  The page applies them to its notebook and records the last ``seq`` in the notebook's
+  metadata; with ``shared`` (real-time collaboration) it follows them and applies nothing.
+- ``{"type": "inspect"}``: what does the page's notebook hold of a cell? Answered with
+  ``facts``.
+- ``{"type": "chat"}``: the chat's metadata changed (e.g. the notebook was renamed).
+- ``{"type": "problem"}``: a message from the client was refused, and why.
 """
 
 from __future__ import annotations
