@@ -22,6 +22,10 @@ it. Types the generator knows: ``str``, ``int``, ``float``, ``bool``, ``None``,
 aliases here (each named alias is emitted once and referred to by name), and
 :data:`NbCell` / :data:`NbOutput` (nbformat's JSON, checked only as objects: the panel
 reads them with JupyterLab's own code).
+
+Longer than a module should be, on purpose: it is the whole protocol, one declaration per
+shape (most of its lines are the docstrings the panel's types carry too), in one place
+that the generator, the server's check and a reader each read whole.
 """
 
 from __future__ import annotations
