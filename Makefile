@@ -59,6 +59,7 @@ lint: install
 	ruff check jupyter_codeact tests benchmarks
 	ruff format --check jupyter_codeact tests benchmarks
 	mypy
+	python -m jupyter_codeact.server.wire_ts --check
 	jlpm lint:check
 	jlpm typecheck
 

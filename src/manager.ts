@@ -4,17 +4,26 @@
  * keeps that chat's socket open, so that the server knows the page holds
  * the notebook (and sends it the agent's changes) even when another
  * notebook is the active one.
+ *
+ * About 390 lines: the page's one coordinator (following the active
+ * notebook, what the panel shows, sending a request). What it delegates
+ * has modules of its own: the open sessions and titles (`chats.ts`), what
+ * is known of each notebook (`notebookchats.ts`), the server's
+ * configuration (`serverconfig.ts`).
  */
 import { NotebookPanel } from '@jupyterlab/notebook';
 import { UUID } from '@lumino/coreutils';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { api } from './api';
+import { ChatSessions } from './chats';
 import type { NotebookExecutor } from './executor';
 import { ChatHistory } from './history';
 import { ChatModel } from './model';
 import { ModelChoices } from './modelchoice';
-import { ChatSession } from './session';
+import { NotebookChats } from './notebookchats';
+import { ServerConfig } from './serverconfig';
+import type { ChatSession } from './session';
 import {
   ActionStyle,
   ApprovalMode,
@@ -57,21 +66,32 @@ export interface IChatView {
 export class ChatManager implements ICodeActChats {
   constructor(options: IChatManagerOptions) {
     this._options = options;
+    this._sessions = new ChatSessions({
+      clientId: this.clientId,
+      executor: options.executor,
+      retitled: (chatId, title) => this.history.retitle(chatId, title)
+    });
+    this._server.changed.connect(() => this._changed.emit(undefined));
     this.models = new ModelChoices(options.settings);
     this.models.changed.connect(() => this._changed.emit(undefined));
     this.history = new ChatHistory({
       notebook: () => this._view.notebook,
       show: (notebook, chat) => this._show(notebook, chat),
       isShown: (notebook, chatId) =>
-        this._byNotebook.get(notebook)?.id === chatId,
-      close: chatId => {
-        this._sessions.get(chatId)?.dispose();
-        this._sessions.delete(chatId);
+        this._notebooks.get(notebook)?.id === chatId,
+      close: chatId => this._sessions.close(chatId),
+      retitled: (chatId, title) => this._sessions.setTitle(chatId, title)
+    });
+    this._notebooks = new NotebookChats({
+      sessions: this._sessions,
+      history: this.history,
+      forgotten: notebook => {
+        if (this._view.notebook === notebook) {
+          void this.follow(null);
+        }
       },
-      retitled: (chatId, title) => {
-        this._titles.set(chatId, title);
-        this._titlesChanged.emit(undefined);
-      }
+      // The header shows the notebook's name.
+      renamed: () => this._changed.emit(undefined)
     });
     void this.refreshConfig();
     void this.models.refresh();
@@ -113,7 +133,7 @@ export class ChatManager implements ICodeActChats {
 
   /** The server's configuration (null until loaded). */
   get config(): IPublicConfig | null {
-    return this._config;
+    return this._server.value;
   }
 
   /**
@@ -127,19 +147,19 @@ export class ChatManager implements ICodeActChats {
     }
     return (
       this._options.userApprovalMode() ??
-      this._config?.approval_mode ??
+      this._server.value?.approval_mode ??
       this._options.settings().approvalMode
     );
   }
 
   /** Whether the server requires approval (`c.CodeAct.approval_mode = "ask"`). */
   get approvalRequired(): boolean {
-    return this._config?.approval_mode === 'ask';
+    return this._server.approvalRequired;
   }
 
   /** Why the configuration could not be loaded, if it could not. */
   get configError(): string | null {
-    return this._configError;
+    return this._server.error;
   }
 
   get currentChanged(): ISignal<ICodeActChats, ChatModel | null> {
@@ -160,16 +180,12 @@ export class ChatManager implements ICodeActChats {
    * The title of chat `chatId`, if this page has heard of it.
    */
   chatTitle(chatId: string): string | null {
-    return (
-      this._sessions.get(chatId)?.model.chat?.title ??
-      this._titles.get(chatId) ??
-      null
-    );
+    return this._sessions.title(chatId);
   }
 
   /** Emitted when chat titles may have changed. */
-  get titlesChanged(): ISignal<this, void> {
-    return this._titlesChanged;
+  get titlesChanged(): ISignal<ChatSessions, void> {
+    return this._sessions.titlesChanged;
   }
 
   /** Emitted when `view`, `config` or `configError` change. */
@@ -177,14 +193,8 @@ export class ChatManager implements ICodeActChats {
     return this._changed;
   }
 
-  async refreshConfig(): Promise<void> {
-    try {
-      this._config = await api.config();
-      this._configError = null;
-    } catch (error) {
-      this._configError = String((error as Error).message ?? error);
-    }
-    this._changed.emit(undefined);
+  refreshConfig(): Promise<void> {
+    return this._server.refresh();
   }
 
   /**
@@ -193,7 +203,7 @@ export class ChatManager implements ICodeActChats {
    */
   follow(notebook: NotebookPanel | null): Promise<void> {
     if (notebook === this._view.notebook) {
-      if (notebook && this._byNotebook.get(notebook) === null) {
+      if (notebook && this._notebooks.get(notebook) === null) {
         // A collaborator may have started its chat since: adopt it.
         void this._adopt(notebook, this._ticket);
       }
@@ -210,8 +220,8 @@ export class ChatManager implements ICodeActChats {
       void this.trust.refresh(null);
       return;
     }
-    const known = this._byNotebook.get(notebook);
-    const problems = this._problems.get(notebook);
+    const known = this._notebooks.get(notebook);
+    const problems = this._notebooks.problems(notebook);
     if (known !== undefined) {
       this._setView({ notebook, session: known, loading: false, problems });
       void this._refreshRules(notebook);
@@ -230,7 +240,7 @@ export class ChatManager implements ICodeActChats {
       notebook,
       session,
       loading: false,
-      problems: this._problems.get(notebook)
+      problems: this._notebooks.problems(notebook)
     });
   }
 
@@ -239,23 +249,13 @@ export class ChatManager implements ICodeActChats {
    * with none (the chat is the notebook's, whoever asked first).
    */
   private async _adopt(notebook: NotebookPanel, ticket: number): Promise<void> {
-    let chat: IChatInfo | null = null;
-    try {
-      chat = (await api.listChats(notebook.context.path)).chats[0] ?? null;
-    } catch {
-      return; // it stays as it was: New chat
-    }
-    if (!chat || notebook.isDisposed || this._byNotebook.get(notebook)) {
-      return;
-    }
-    const session = this._open(chat);
-    this._byNotebook.set(notebook, session);
-    if (ticket === this._ticket) {
+    const session = await this._notebooks.adopt(notebook);
+    if (session && ticket === this._ticket) {
       this._setView({
         notebook,
         session,
         loading: false,
-        problems: this._problems.get(notebook)
+        problems: this._notebooks.problems(notebook)
       });
     }
   }
@@ -265,45 +265,7 @@ export class ChatManager implements ICodeActChats {
    * showing it: a notebook open in this page holds the agent's changes.
    */
   open(notebook: NotebookPanel): Promise<ChatSession | null> {
-    let loading = this._loading.get(notebook);
-    if (!loading) {
-      loading = this._load(notebook);
-      this._loading.set(notebook, loading);
-    }
-    return loading;
-  }
-
-  private async _load(notebook: NotebookPanel): Promise<ChatSession | null> {
-    if (!this._watched.has(notebook)) {
-      this._watched.add(notebook);
-      notebook.disposed.connect(() => this._forget(notebook));
-      // The header shows the notebook's name.
-      notebook.context.pathChanged.connect(() => this._changed.emit(undefined));
-    }
-    await notebook.context.ready;
-    let chat: IChatInfo | null = null;
-    try {
-      const listing = await api.listChats(notebook.context.path);
-      chat = listing.chats[0] ?? null;
-      this.history.set(notebook, listing.chats);
-      this._problems.set(notebook, listing.problems ?? []);
-      for (const known of listing.chats) {
-        this._titles.set(known.id, known.title);
-      }
-      this._titlesChanged.emit(undefined);
-    } catch (error) {
-      console.warn('CodeAct: cannot list the chats of the notebook', error);
-    }
-    if (notebook.isDisposed) {
-      return null;
-    }
-    const known = this._byNotebook.get(notebook);
-    if (known) {
-      return known; // a chat made meanwhile (New chat, or a first message)
-    }
-    const session = chat ? this._open(chat) : null;
-    this._byNotebook.set(notebook, session);
-    return session;
+    return this._notebooks.open(notebook);
   }
 
   /**
@@ -372,10 +334,8 @@ export class ChatManager implements ICodeActChats {
   }
 
   dispose(): void {
-    for (const session of this._sessions.values()) {
-      session.dispose();
-    }
-    this._sessions.clear();
+    this._sessions.dispose();
+    this._server.dispose();
     Signal.clearData(this);
   }
 
@@ -390,62 +350,11 @@ export class ChatManager implements ICodeActChats {
     notebook: NotebookPanel,
     chat: IChatInfo | null
   ): ChatSession | null {
-    const previous = this._byNotebook.get(notebook);
-    const session = chat ? this._open(chat) : null;
-    this._byNotebook.set(notebook, session);
-    if (previous && previous !== session && !previous.model.busy) {
-      // One chat per notebook in this page: the old one's socket closes (a
-      // running one stays: it still brings its run's cells to this notebook).
-      this._sessions.delete(previous.id);
-      previous.dispose();
-    }
+    const session = this._notebooks.show(notebook, chat);
     if (this._view.notebook === notebook) {
       this._setView({ ...this._view, session, loading: false });
     }
     return session;
-  }
-
-  private _open(chat: IChatInfo): ChatSession {
-    let session = this._sessions.get(chat.id);
-    if (!session) {
-      session = new ChatSession({
-        chat,
-        clientId: this.clientId,
-        executor: this.executor
-      });
-      this._sessions.set(chat.id, session);
-      session.model.changed.connect(() => {
-        const title = session!.model.chat?.title;
-        if (title && title !== this._titles.get(chat.id)) {
-          this._titles.set(chat.id, title);
-          this._titlesChanged.emit(undefined);
-          this.history.retitle(chat.id, title);
-        }
-      });
-    }
-    return session;
-  }
-
-  /**
-   * A notebook was closed: close its chat's socket (the run goes on in the
-   * server, which writes the notebook's file from now on).
-   */
-  private _forget(notebook: NotebookPanel): void {
-    this._watched.delete(notebook);
-    this._problems.delete(notebook);
-    this._loading.delete(notebook);
-    this.history.forget(notebook);
-    this._byNotebook.delete(notebook);
-    // Every chat of this notebook, shown or still running behind another.
-    for (const session of [...this._sessions.values()]) {
-      if (session.model.chat?.path === notebook.context.path) {
-        this._sessions.delete(session.id);
-        session.dispose();
-      }
-    }
-    if (this._view.notebook === notebook) {
-      void this.follow(null);
-    }
   }
 
   /**
@@ -456,15 +365,8 @@ export class ChatManager implements ICodeActChats {
   private async _refreshRules(notebook: NotebookPanel): Promise<void> {
     // Which files wait for trust changes with the same files.
     void this.trust.refresh(notebook.context.path);
-    let rules: readonly string[];
-    try {
-      rules = (await api.rules(notebook.context.path)).files;
-    } catch (error) {
-      console.warn('CodeAct: cannot read the rules of the notebook', error);
-      return;
-    }
-    this._rules.set(notebook, rules);
-    if (this._view.notebook === notebook) {
+    const rules = await this._notebooks.readRules(notebook);
+    if (rules && this._view.notebook === notebook) {
       this._view = { ...this._view, rules };
       this._changed.emit(undefined);
     }
@@ -473,7 +375,7 @@ export class ChatManager implements ICodeActChats {
   private _setView(view: IChatView): void {
     const before = this._view.session;
     if (view.notebook && view.rules === undefined) {
-      view = { ...view, rules: this._rules.get(view.notebook) ?? [] };
+      view = { ...view, rules: this._notebooks.rules(view.notebook) ?? [] };
     }
     this._view = view;
     this._changed.emit(undefined);
@@ -484,18 +386,11 @@ export class ChatManager implements ICodeActChats {
 
   private _options: IChatManagerOptions;
   private _view: IChatView = { notebook: null, session: null, loading: false };
-  private _config: IPublicConfig | null = null;
-  private _configError: string | null = null;
+  private _server = new ServerConfig();
   private _ticket = 0;
   private _following: Promise<void> = Promise.resolve();
-  private _sessions = new Map<string, ChatSession>();
-  private _byNotebook = new Map<NotebookPanel, ChatSession | null>();
-  private _loading = new Map<NotebookPanel, Promise<ChatSession | null>>();
-  private _watched = new Set<NotebookPanel>();
-  private _rules = new WeakMap<NotebookPanel, readonly string[]>();
-  private _problems = new Map<NotebookPanel, readonly string[]>();
+  private _sessions: ChatSessions;
+  private _notebooks: NotebookChats;
   private _changed = new Signal<this, void>(this);
-  private _titles = new Map<string, string>();
-  private _titlesChanged = new Signal<this, void>(this);
   private _currentChanged = new Signal<ICodeActChats, ChatModel | null>(this);
 }

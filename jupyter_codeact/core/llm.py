@@ -8,7 +8,8 @@ is learned and left out, a refusal of native tools and a prompt too long for the
 are recognised (:mod:`.endpoint`); reasoning, however the endpoint sends it, streams apart
 from the text (:mod:`.reasoning`); native tool calls stream as their pieces
 (:mod:`.tool_calls`). What is left becomes :class:`LLMError` with one plain sentence that
-says what to fix.
+says what to fix. The interface the agent needs (:class:`LLM`, its chunks and errors) is
+:mod:`.llm_types`; its names are importable from here too.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import logging
 import re
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 import openai
@@ -27,13 +28,12 @@ from openai.types.chat import ChatCompletion
 from .endpoint import (
     DEFAULT_CONTEXT_WINDOW,
     EndpointQuirks,
-    Overflow,
     context_overflow,
     quirks_for,
     tools_refusal,
     window_in_models,
 )
-from .events import ErrorKind
+from .llm_types import LLM, ContextOverflow, LLMChunk, LLMError, TokenUsage, ToolsRefused
 from .reasoning import Piece, ThinkSplitter
 from .redact import public_url
 from .request import Message, Prompt
@@ -55,79 +55,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 _STATED = "stated in a context-length error"
-
-
-@dataclass(frozen=True)
-class TokenUsage:
-    prompt_tokens: int
-    completion_tokens: int
-
-    @property
-    def total_tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
-
-
-@dataclass(frozen=True)
-class LLMChunk:
-    """A piece of a streamed reply: text, reasoning, or the usage report that ends it."""
-
-    text: str = ""
-    usage: TokenUsage | None = None
-    reasoning: str = ""
-    """The model's reasoning (never part of ``text``; never sent back to the model)."""
-    tool_call: ToolCallDelta | None = None
-    """A piece of a native tool call."""
-
-
-class LLMError(Exception):
-    """The endpoint failed in a way the user must hear about.
-
-    ``retryable`` errors (a stream cut mid-way) may succeed if the request is sent again.
-    """
-
-    def __init__(self, kind: ErrorKind, message: str, *, retryable: bool = False) -> None:
-        super().__init__(message)
-        self.kind: ErrorKind = kind
-        self.message = message
-        self.retryable = retryable
-
-
-class ToolsRefused(LLMError):
-    """The endpoint does not take native tools for this model (learned in its quirks)."""
-
-    def __init__(self, message: str, said: str) -> None:
-        super().__init__("bad_response", message)
-        self.said = said
-
-
-class ContextOverflow(LLMError):
-    """The prompt is longer than the model's context window."""
-
-    def __init__(self, message: str, overflow: Overflow) -> None:
-        super().__init__("bad_response", message)
-        self.overflow = overflow
-
-
-class LLM(Protocol):
-    """What the agent loop needs from a model."""
-
-    @property
-    def model(self) -> str: ...
-
-    @property
-    def quirks(self) -> EndpointQuirks:
-        """What the endpoint accepts for this model, as learned so far."""
-        ...
-
-    async def context_window(self) -> int:
-        """The model's context window in tokens (configured, reported, or a default)."""
-        ...
-
-    def stream(self, prompt: Prompt | Sequence[Message]) -> AsyncIterator[LLMChunk]:
-        """Stream the reply to ``prompt``; raise :class:`LLMError` on failure
-        (:class:`ToolsRefused` and :class:`ContextOverflow` are the ones a caller can
-        act on)."""
-        ...
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ class _Approval(TypedDict):
 
 
 class Approval(_Approval, total=False):
-    """A pending approval as the pages see it (``src/wire.ts`` ``IApproval``)."""
+    """A pending approval as the pages see it (:class:`.wire_schema.Approval`)."""
 
     cell_id: str
     """The notebook cell concerned (a change to the user's cell)."""

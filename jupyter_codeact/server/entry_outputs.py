@@ -21,6 +21,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from ..core.observation import truncate_middle
+from .wire_schema import TABLE_MIME
 
 MAX_TEXT_CHARS = 4_000
 MAX_IMAGE_CHARS = 64_000
@@ -31,7 +32,6 @@ MAX_TABLE_COLUMNS = 12
 MAX_CELL_CHARS = 60
 MAX_TABLE_HTML_CHARS = 400_000
 """Longer HTML is not parsed (pandas' own display stops far below this)."""
-TABLE_MIME = "application/vnd.codeact.table+json"
 IMAGE_MIMES = ("image/png", "image/jpeg", "image/gif")
 _FIGURE = re.compile(r"^<(?:Figure|matplotlib\.figure\.Figure) size [\d.]+x[\d.]+ with \d+ Axes>$")
 _BASE64 = re.compile(r"^[A-Za-z0-9+/]*={0,2}$")

@@ -27,7 +27,7 @@ from ..core.events import (
 from ..core.observation import status_note
 from .entries import ChatEntries
 from .entry_outputs import entry_outputs
-from .protocol import ChatEntry, ChatState
+from .protocol import ChatState
 
 _LIMIT_ADVICE = {
     "max_turns": "ask it to go on, or raise c.CodeAct.max_turns.",
@@ -189,7 +189,7 @@ class EventProjector:
             cell=event.cell,
             replaced=event.replaced,
         )
-        entry: ChatEntry = {
+        entry: dict[str, Any] = {  # the store adds its time
             "id": f"observation-{event.action_id}",
             "role": "observation",
             "turn": event.turn,

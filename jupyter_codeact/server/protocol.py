@@ -1,6 +1,8 @@
-"""The chat wire protocol between the panel and the server; mirrored in ``src/wire.ts``.
+"""The chat wire protocol between the panel and the server: what each message means.
 
-Change both files together. Everything is JSON.
+Every shape below is declared once, in :mod:`.wire_schema` (its docstring says how to add
+a message); the panel's types and guards are generated from it (``src/wire/generated.ts``).
+This module checks what a client sends. Everything is JSON.
 
 REST (all under ``{base_url}codeact/``, authenticated and authorized):
 
@@ -9,12 +11,7 @@ REST (all under ``{base_url}codeact/``, authenticated and authorized):
   (its ``AGENTS.md`` files up to the root that the user trusts, ``c.CodeAct.instructions``).
 - ``GET trust?path=P``: ``{"files": [TrustFile...]}``, the project files of notebook ``P``
   (the root's ``.jupyter/mcp.json``, ``AGENTS.md`` files up to the root) that the user has
-  not trusted as they are now, none of which runs use: ``{"path": real path, "label": path
-  below the root, "kind": "mcp"|"rules", "sha256": str, "declined": bool (Not now, in
-  this server's life), "servers": [{"name", "command"?, "cwd"?, "url"?, "env"?: [names],
-  "headers"?: [names], "variables"?: [{"name", "given"}], "disabled"?, "problem"?}]
-  (mcp), "excerpt": str, "truncated": bool (rules), "problem"?: str}``
-  (:func:`jupyter_codeact.trust.describe`).
+  not trusted as they are now, none of which runs use (:func:`jupyter_codeact.trust.describe`).
 - ``POST trust`` with ``{"path": P, "decision": "trust"|"not_now", "files": [{"path",
   "sha256"}...]}``: the user's decision on exactly those files as shown (``execute``
   permission, as running code); 409 if one changed since (nothing recorded). Answers as
@@ -23,178 +20,57 @@ REST (all under ``{base_url}codeact/``, authenticated and authorized):
 - ``GET chats?path=P``: ``{"chats": [ChatInfo...], "problems": [str...]}`` of notebook
   ``P``, newest first; ``problems`` says which of its chat files could not be read and
   where they were moved.
-
-Every body, query value and websocket message is bounded (:mod:`.limits`): what breaks a
-limit gets a 400 (REST) or a ``problem`` (websocket) that names it.
 - ``POST chats`` with ``{"path": P}``: a new, empty chat for notebook ``P`` (ChatInfo, 201).
 - ``GET chats/{id}``: ``{"chat": ChatInfo, "entries": [ChatEntry...], "state": ChatState}``.
 - ``DELETE chats/{id}``: forget a chat (204).
 
-WebSocket ``chats/{id}/ws``: the server first sends a ``snapshot``; then
+Every body, query value and websocket message is bounded (:mod:`.limits`): what breaks a
+limit gets a 400 (REST) or a ``problem`` (websocket) that names it.
 
-client -> server (:data:`ClientMessage`):
+WebSocket ``chats/{id}/ws``: the server first sends a ``snapshot``; then (the fields of
+each message, and what each means, are in :mod:`.wire_schema`)
 
-- ``{"type": "hello", "client_id": str}``: who this page is (one id per page load), so a
-  reconnecting page is recognised.
-- ``{"type": "document", "path": str, "applied": {chat_id: int}}``: this page has the
-  chat's notebook open, and its copy holds the document operations up to ``applied``
-  (per chat, from the notebook's metadata ``codeact.applied``). Sent once the notebook is
-  loaded, and again after every reconnection: the page is sent what it lacks, then every
-  operation as it happens (see ``ops``).
-- ``{"type": "user_message", "text": str, "context": str?, "approval": "auto"|"ask"?,
-  "action_style": "auto"|"tags"|"tools"?, "replace_failed": bool?, "user_cell": str?,
-  "user_cell_id": str?, "selected_cell": str?, "position": "belowLast"|"end"?,
-  "narrate": bool?, "untrusted": bool?, "model": str?, "reasoning_effort": str?}``: a
-  request. ``model`` and ``reasoning_effort`` are the user's pick in the panel's header
-  (absent: ``c.CodeAct.model`` and ``c.CodeAct.reasoning_effort``), checked against the
-  endpoint's ``/v1/models`` (:mod:`.models`); a model it does not list is refused with a
-  ``problem``. ``context`` is the notebook/kernel
-  summary the panel gathered (the server bounds it); ``approval`` the mode chosen in the
-  panel; ``action_style`` the panel's choice of how the model acts (absent:
-  ``c.CodeAct.action_style``); ``replace_failed`` the panel's *Replace failed cells*
-  setting (default: ``c.CodeAct.replace_failed_cells``); ``user_cell`` the id the panel
-  gave the user's cell this request is about (Fix the Error), notebook cell
-  ``user_cell_id``, which the agent may then change with the user's consent;
-  ``selected_cell`` the notebook id of the cell selected when the user asked (new cells go
-  below it when the chat has none yet); ``position`` the panel's *Where cells go*;
-  ``narrate`` its *Explain steps in markdown cells*; ``untrusted`` its *Untrusted agent
-  outputs*. Refused (a ``problem``) while a run is going on.
-- ``{"type": "stop"}``: cancel the run (LLM stream cancelled, running cell interrupted, a
-  pending approval skipped).
-- ``{"type": "decide", "request_id": str, "run": bool, "code": str?}``: the user's answer
-  to the pending approval: Run (``code``: what to run, maybe edited) or Skip; Accept or
-  Reject of a change to their cell.
-- ``{"type": "facts", "query_id": str, "facts": Facts}``: the answer to an ``inspect``.
+client -> server (:data:`~.wire_schema.ClientMessage`):
 
-server -> client (:data:`ServerMessage`):
+- ``{"type": "hello"}``: who this page is, so a reconnecting page is recognised.
+- ``{"type": "document"}``: this page has the chat's notebook open, and holds its document
+  operations up to ``applied``. Sent once the notebook is loaded, and again after every
+  reconnection: the page is sent what it lacks, then every operation as it happens.
+- ``{"type": "user_message"}``: a request, with the user's choices in the panel. ``model``
+  is checked against the endpoint's ``/v1/models`` (:mod:`.models`): a model it does not
+  list is refused with a ``problem``, as is a request while a run is going on.
+- ``{"type": "stop"}``: cancel the run.
+- ``{"type": "decide"}``: the user's answer to the pending approval.
+- ``{"type": "facts"}``: the answer to an ``inspect``.
 
-- ``{"type": "snapshot", "chat": ChatInfo, "entries": [...], "state": ChatState,
-  "approval": Approval|null}``
-- ``{"type": "entry", "entry": ChatEntry}``: add the entry, or replace the one with its id.
-- ``{"type": "delta", "id": str, "text": str, "field": "text"|"code"?}``: append streamed
-  text to entry ``id``: to its ``text`` (an assistant reply or reasoning), or with
-  ``field: "code"`` to the ``code`` of an assistant entry (the code of a native tool call
-  as it streams). An ``entry`` with the whole reply follows when it is complete.
-- ``{"type": "state", "state": ChatState, "tokens": int}``: what the agent is doing now,
-  and the tokens the current run has used.
-- ``{"type": "approval", "approval": Approval|null}``: what waits for the user now
-  (``{"request_id", "action_id", "kind": "run"|"change", "code", "path", "cell_id"?,
-  "before"?, "replaces"?}``; :mod:`.approvals`), or nothing any more.
-- ``{"type": "ops", "path": str, "chat_id": str, "ops": [Op...], "disk"?: [Write...]}``:
-  document operations of chat ``chat_id`` for notebook ``path``, in order
-  (:mod:`.document.ops` lists them; each has ``op`` and ``seq``). The page applies them
-  to its notebook and records the last ``seq`` in the notebook's metadata. ``disk`` (in
-  what a page is sent when it comes back) lists the server's writes of the file while no
-  page held it: ``{"before": hash, "after": hash, "applied": {chat_id: int}}``.
-- ``{"type": "inspect", "query_id": str, "path": str, "chat_id": str, "ref": str,
-  "cell_id": str, "user": bool}``: what does the page's notebook hold of the chat's cell
-  ``ref`` (or, with ``user``, of the user's cell ``cell_id``)? Answered with ``facts``:
-  ``{"found": int, "cell_ids": [str], "change": "edited"|"ran"|null, "source": str|null}``.
-- ``{"type": "chat", "chat": ChatInfo}``: the chat's metadata changed (e.g. the notebook
-  was renamed).
-- ``{"type": "problem", "message": str}``: a message from the client was refused.
+server -> client (:data:`~.wire_schema.ServerMessage`):
+
+- ``{"type": "snapshot"}``: the whole chat, and what waits for the user.
+- ``{"type": "entry"}``: add the entry, or replace the one with its id.
+- ``{"type": "delta"}``: streamed text of an entry; an ``entry`` follows when it is whole.
+- ``{"type": "state"}``: what the agent is doing now, and the tokens the run has used.
+- ``{"type": "approval"}``: what waits for the user now (:mod:`.approvals`), or nothing.
+- ``{"type": "ops"}``: document operations (:mod:`.document.ops` lists them), in order.
+  The page applies them to its notebook and records the last ``seq`` in the notebook's
+  metadata; with ``shared`` (real-time collaboration) it follows them and applies nothing.
+- ``{"type": "inspect"}``: what does the page's notebook hold of a cell? Answered with
+  ``facts``.
+- ``{"type": "chat"}``: the chat's metadata changed (e.g. the notebook was renamed).
+- ``{"type": "problem"}``: a message from the client was refused, and why.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypedDict
+from typing import Any, get_args
 
 from ..core.events import ExecutionStatus
 from .limits import DEFAULT_LIMITS, Limits, size
+from .wire_schema import ActionStyle, ChatEntry, ChatInfo, ChatState, Role
 
-ChatState = Literal["idle", "thinking", "running", "waiting_approval", "done", "error"]
-"""``idle``: never run or stopped; ``done``: the last run ended with an answer."""
+EXECUTION_STATUSES = get_args(ExecutionStatus)
+ACTION_STYLES = get_args(ActionStyle)
 
-Role = Literal[
-    "user", "assistant", "action", "observation", "final", "error", "thinking", "condensed"
-]
-"""Entry roles; the panel renders each entry with ``data-codeact-role`` set to its role."""
-
-EXECUTION_STATUSES = ("ok", "error", "timeout", "interrupted", "died", "skipped", "refused")
-ACTION_STYLES = ("auto", "tags", "tools")
-
-
-class _ChatInfo(TypedDict):
-    id: str
-    path: str
-    """The notebook this chat belongs to (follows renames)."""
-    title: str
-    created: float
-    updated: float
-    root: str
-    """The real path of the server root that ``path`` is relative to (a chat belongs to one
-    notebook file, whichever folder the server was started in)."""
-
-
-class ChatInfo(_ChatInfo, total=False):
-    action_style: str
-    """How the model acted in the chat's last run (``tags`` or ``tools``): the stored
-    messages are in the standard OpenAI form of that style."""
-
-
-class ChatEntry(TypedDict, total=False):
-    """One item of the chat as the panel shows it. Every entry has ``id``, ``role``, ``time``.
-
-    - user: ``text``, ``author`` (who asked, from the server's identity provider:
-      ``{"username", "name", "display_name", "initials", "color"}``), ``queued`` (true
-      while it waits for the run of another collaborator's request to end)
-    - assistant: ``text`` (the model's raw reply, markdown with ``<execute>`` /
-      ``<solution>`` blocks), ``turn``, ``streaming`` (bool), ``prose`` (once the reply is
-      complete: what the panel shows of it, as the reply grammar reads it), ``code`` (while
-      streaming: the code of a native tool call, as it arrives)
-    - thinking: ``text`` (the model's reasoning; never run, never sent back), ``turn``,
-      ``streaming``, ``duration_ms`` (how long it took to stream, once known)
-    - action: ``code``, ``turn``, ``action_id``, ``request_id``, ``phase``
-      (``pending`` | ``running`` | ``waiting_approval`` | ``finished``), ``cell_id``,
-      ``cell`` (the model's id of the cell it ran in), ``replaces`` (the cell it asked to
-      replace), ``replaced`` (bool: it did replace that cell's earlier code); ``keeps``
-      (the failed cell it went below rather than replace), ``trim_to`` (what that cell was
-      cut to; "" for kept whole, marked as failed) and ``note`` (what happened to that
-      cell, in a sentence), when it kept one
-    - observation: ``action_id``, ``turn``, ``status``, ``text`` (what the model read),
-      ``code`` (what ran), ``outputs`` (nbformat, bounded by :mod:`.entry_outputs`: text,
-      one image thumbnail, DataFrames as ``application/vnd.codeact.table+json``
-      ``{"head", "body", "index_columns", "note"?}``), ``execution_count``,
-      ``duration_ms`` (from the code going to the kernel to its result), ``cell_id``,
-      ``note`` (what the status means for the user, when it is not ``ok`` or ``error``)
-    - final: ``text``, ``turn``
-    - condensed: ``text`` (older steps were condensed for the model to fit its context
-      window; the chat keeps them all), ``turn``
-    - error: ``text`` (one sentence with the fix), ``kind`` (an ErrorKind, or
-      ``max_turns`` | ``token_budget`` | ``stopped`` | ``interrupted`` (the server stopped
-      mid-run) | ``internal`` | ``tools`` (an MCP server or function that cannot be used,
-      or project files left out because the user has not trusted them))
-
-    A user entry also records the ``model`` asked to answer it (exports say which model
-    wrote a chat).
-    """
-
-    id: str
-    role: Role
-    time: float
-    text: str
-    turn: int
-    streaming: bool
-    code: str
-    action_id: str
-    request_id: str
-    phase: str
-    cell_id: str | None
-    status: ExecutionStatus
-    outputs: list[dict[str, Any]]
-    execution_count: int | None
-    duration_ms: float
-    note: str
-    kind: str
-    prose: str
-    model: str
-    cell: str
-    replaces: str
-    replaced: bool
-    author: dict[str, str]
-    queued: bool
-    keeps: str
-    trim_to: str
+__all__ = ["ChatEntry", "ChatInfo", "ChatState", "ProtocolError", "Role", "parse_client_message"]
 
 
 def _is_int(value: Any) -> bool:

@@ -28,8 +28,8 @@ const question: IInspectMessage = {
   user: false
 };
 
-/** Lets pending promise callbacks run. */
-const flush = () => new Promise(resolve => setTimeout(resolve, 0));
+/** Lets pending promise callbacks run (the clock is jest's, see `beforeEach`). */
+const flush = () => jest.advanceTimersByTimeAsync(0);
 
 describe('ChatSession', () => {
   let executor: jest.Mocked<ISessionExecutor>;
@@ -37,6 +37,7 @@ describe('ChatSession', () => {
   let holds: Record<string, number> | null;
 
   beforeEach(() => {
+    jest.useFakeTimers();
     FakeSocket.reset();
     holds = { c1: 7 };
     executor = {
@@ -59,7 +60,10 @@ describe('ChatSession', () => {
     });
   });
 
-  afterEach(() => session.dispose());
+  afterEach(() => {
+    session.dispose();
+    jest.useRealTimers();
+  });
 
   it('says which notebook it holds on every connection, before what it asks', async () => {
     session.send('plot it', null, { approval: 'auto', replaceFailed: true });
@@ -73,7 +77,7 @@ describe('ChatSession', () => {
     // After a reconnection: what its copy holds now.
     holds = { c1: 12 };
     first.drop();
-    await new Promise(resolve => setTimeout(resolve, 5));
+    await jest.advanceTimersByTimeAsync(1); // its retry delay
     FakeSocket.last.open();
     expect(FakeSocket.last.sent).toEqual([
       { type: 'hello', client_id: 'page-1' },

@@ -182,8 +182,12 @@ describe('the mirror of protocol.py', () => {
     path.join(__dirname, '../../jupyter_codeact/server/protocol.py'),
     'utf8'
   );
+  const schema = fs.readFileSync(
+    path.join(__dirname, '../../jupyter_codeact/server/wire_schema.py'),
+    'utf8'
+  );
   const literal = (name: string): string[] => {
-    const match = new RegExp(`${name} = Literal\\[([^\\]]*)\\]`).exec(source);
+    const match = new RegExp(`${name} = Literal\\[([^\\]]*)\\]`).exec(schema);
     expect(match).not.toBeNull();
     return [...match![1].matchAll(/"([^"]+)"/g)].map(m => m[1]);
   };

@@ -19,6 +19,9 @@ import { CELL_METADATA_KEY } from '../tokens';
 import { DocumentOp } from '../wire';
 import { keepFailed, replaceSource, unmarkKept } from './edit';
 import { cellProvenance, sourceHash } from './provenance';
+import { ApplierState, INotebookRecord, joined } from './applied';
+
+export { ApplierState, appliedMarks, type INotebookRecord } from './applied';
 
 /** Operations sent as they happen, never kept (the server's `LIVE_OPS`). */
 const LIVE = new Set<DocumentOp['op']>([
@@ -27,73 +30,6 @@ const LIVE = new Set<DocumentOp['op']>([
   'clear',
   'running'
 ]);
-
-/** The notebook metadata record: `{applied: {chatId: seq}}`. */
-export interface INotebookRecord {
-  applied?: Record<string, number>;
-}
-
-/**
- * The last operation applied to the notebook of `panel`, per chat.
- */
-export function appliedMarks(panel: NotebookPanel): Record<string, number> {
-  const record = panel.content.model?.getMetadata(CELL_METADATA_KEY) as
-    INotebookRecord | undefined;
-  const marks: Record<string, number> = {};
-  for (const [chat, seq] of Object.entries(record?.applied ?? {})) {
-    if (typeof seq === 'number' && Number.isInteger(seq)) {
-      marks[chat] = seq;
-    }
-  }
-  return marks;
-}
-
-/**
- * What a page keeps while it applies operations: how many characters of
- * each stream output it received (an append goes at its offset only).
- */
-export class ApplierState {
-  received(cellId: string): Map<number, number> {
-    let found = this._received.get(cellId);
-    if (!found) {
-      found = new Map();
-      this._received.set(cellId, found);
-    }
-    return found;
-  }
-
-  /**
-   * Whether to record `seq` as the last operation of `chatId` the notebook
-   * holds: always after a lasting operation (a cell, a source, a run's
-   * outputs), at most once a second after live ones only (their effect is
-   * settled by the run's final outputs, so a lagging record costs nothing).
-   */
-  record(chatId: string, lasting: boolean, now = Date.now()): boolean {
-    const last = this._recorded.get(chatId);
-    if (!lasting && last !== undefined && now - last < 1000) {
-      return false;
-    }
-    this._recorded.set(chatId, now);
-    return true;
-  }
-
-  reset(cellId: string, outputs: readonly nbformat.IOutput[] = []): void {
-    const received = this.received(cellId);
-    received.clear();
-    outputs.forEach((output, index) => {
-      if (output.output_type === 'stream') {
-        received.set(index, joined(output.text).length);
-      }
-    });
-  }
-
-  private _received = new Map<string, Map<number, number>>();
-  private _recorded = new Map<string, number>();
-}
-
-function joined(value: unknown): string {
-  return Array.isArray(value) ? value.join('') : String(value ?? '');
-}
 
 export interface IApplyOptions {
   panel: NotebookPanel;
