@@ -380,7 +380,26 @@ export type DocumentOp =
       code_hash?: string;
     }
   /** A cell kept whole had its code replaced: its tag goes. */
-  | { op: 'unmark'; seq: number; cell_id: string };
+  | { op: 'unmark'; seq: number; cell_id: string }
+  /**
+   * An action waits for approval in this agent cell (`value`: its request
+   * and the proposed code, shown as a diff), or no longer (null).
+   */
+  | {
+      op: 'pending';
+      seq: number;
+      cell_id: string;
+      value: IPendingMark | null;
+    }
+  /** A skipped action's pending cell goes (only while it still waits). */
+  | { op: 'remove'; seq: number; cell_id: string; request_id: string };
+
+/** `metadata.codeact.pending`: the action that waits in the cell. */
+export interface IPendingMark {
+  request_id: string;
+  /** A replacement of the cell's code: the proposal (the cell keeps its own). */
+  code?: string;
+}
 
 export const DOCUMENT_OPS: readonly DocumentOp['op'][] = [
   'insert',
@@ -393,7 +412,9 @@ export const DOCUMENT_OPS: readonly DocumentOp['op'][] = [
   'running',
   'narrate',
   'keep',
-  'unmark'
+  'unmark',
+  'pending',
+  'remove'
 ];
 
 /**

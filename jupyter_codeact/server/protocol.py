@@ -79,7 +79,9 @@ server -> client (:data:`ServerMessage`):
   and the tokens the current run has used.
 - ``{"type": "approval", "approval": Approval|null}``: what waits for the user now
   (``{"request_id", "action_id", "kind": "run"|"change", "code", "path", "cell_id"?,
-  "before"?, "replaces"?}``; :mod:`.approvals`), or nothing any more.
+  "before"?, "replaces"?}``; :mod:`.approvals`), or nothing any more. A ``run`` waits in
+  the notebook as the pending cell ``cell_id`` (``before``: that agent cell's code, which
+  the action would replace; :mod:`.pending`, and the ``pending``/``remove`` operations).
 - ``{"type": "ops", "path": str, "chat_id": str, "ops": [Op...], "disk"?: [Write...]}``:
   document operations of chat ``chat_id`` for notebook ``path``, in order
   (:mod:`.document.ops` lists them; each has ``op`` and ``seq``). The page applies them

@@ -49,7 +49,8 @@ function fakeManager(model: ChatModel, overrides: Partial<IPublicConfig> = {}) {
     decide: jest.fn((id: string, decision: ApprovalDecision) => {
       approvals.delete(id);
     }),
-    reveal: jest.fn(async () => true)
+    reveal: jest.fn(async () => true),
+    editPending: jest.fn(async () => undefined)
   };
   const manager = {
     executor,
@@ -476,6 +477,38 @@ describe('ChatView', () => {
       run: true,
       code: 'print(2)'
     });
+  });
+  it('edits an approval that waits in the notebook in the cell itself', async () => {
+    const model = withEntries(
+      [
+        {
+          id: 'x',
+          role: 'action',
+          time: 1,
+          code: 'print(1)',
+          action_id: 'a1',
+          request_id: 'r1',
+          phase: 'waiting_approval'
+        }
+      ],
+      'waiting_approval'
+    );
+    const { manager, executor, approvals } = fakeManager(model);
+    approvals.set('r1', {
+      requestId: 'r1',
+      code: 'print(1)',
+      path: 'p',
+      kind: 'run',
+      cellId: 'cell-9'
+    });
+    await show(manager);
+    const byText = (text: string) =>
+      [...host.querySelectorAll('button')].find(b => b.textContent === text)!;
+    await act(async () => byText('Edit').click());
+    expect(executor.editPending).toHaveBeenCalledWith('r1');
+    // No box of its own: the cell's editor is the one.
+    expect(host.querySelector('textarea[aria-label="Code to run"]')).toBeNull();
+    expect(host.textContent).toContain('Waiting in the notebook');
   });
 });
 
