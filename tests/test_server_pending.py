@@ -15,7 +15,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from jupyter_codeact.server.document.cells import provenance, source_text
 from jupyter_codeact.server.document.ops import Cells
-from jupyter_codeact.server.document.pending import pending_of, remove, set_pending
+from jupyter_codeact.server.document.pending import pending_of, remove, set_pending, stale
 from jupyter_codeact.testing import ScriptedLLM
 
 from .chat_client import ChatClient, text_of
@@ -161,3 +161,20 @@ def test_remove_takes_only_the_pending_cell_of_its_request() -> None:
     assert not cells.apply(set_pending("a", {"request_id": "r3", "code": "y = 3"}), "c")
     assert cells.apply(set_pending("a", None), "c")
     assert cells.cells[0]["metadata"]["codeact"] == {"chat_id": "c"}
+
+
+def test_a_server_that_stopped_mid_approval_leaves_no_pending_cell() -> None:
+    """What a chat's kept operations still show waiting is withdrawn when it loads again."""
+    mark = {"chat_id": "c", "pending": {"request_id": "r1"}}
+    waiting = {**new_code_cell("x = 1", metadata={"codeact": mark}), "id": "p"}
+    decided = {**new_code_cell("y = 1", metadata={"codeact": mark}), "id": "q"}
+    kept = [
+        {"op": "insert", "cell": waiting, "seq": 1},
+        {"op": "insert", "cell": decided, "seq": 2},
+        {"op": "provenance", "cell_id": "q", "value": {"chat_id": "c"}, "seq": 3},
+        {"op": "pending", "cell_id": "a", "value": {"request_id": "r2", "code": "z"}, "seq": 4},
+        {"op": "pending", "cell_id": "b", "value": {"request_id": "r3", "code": "z"}, "seq": 5},
+        {"op": "pending", "cell_id": "b", "value": None, "seq": 6},
+    ]
+    assert stale(kept) == [remove("p", "r1"), set_pending("a", None)]
+    assert stale([]) == []

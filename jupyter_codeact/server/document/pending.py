@@ -65,3 +65,23 @@ def apply_pending(cell: dict[str, Any], value: dict[str, Any] | None) -> bool:
         return False
     metadata[CELL_METADATA_KEY] = {**mark, PENDING_KEY: copy.deepcopy(value)}
     return True
+
+
+def stale(kept: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What takes away the pending cells that a chat's kept operations still show waiting:
+    the server stopped before the user decided (a new server holds no approval). A new
+    cell goes; a replaced cell loses its pending mark. Pending cells already saved to the
+    file and gone from the log are not seen here."""
+    waiting: dict[str, dict[str, Any]] = {}
+    for op in kept:
+        kind, cell_id = op.get("op"), str(op.get("cell_id", ""))
+        if kind == "insert":
+            pending = pending_of(op["cell"])
+            if pending is not None:
+                new_id = str(op["cell"].get("id", ""))
+                waiting[new_id] = remove(new_id, str(pending.get("request_id", "")))
+        elif kind == "pending" and op.get("value"):
+            waiting[cell_id] = set_pending(cell_id, None)
+        elif kind in ("pending", "provenance", "remove"):
+            waiting.pop(cell_id, None)
+    return list(waiting.values())
