@@ -53,16 +53,7 @@ export class Approvals {
   constructor(
     private _panel: (path: string) => NotebookPanel | null,
     private _tracker: INotebookTracker
-  ) {
-    // A notebook opened (or restored by a reload) after its approval came.
-    _tracker.widgetAdded.connect((_, panel) => {
-      for (const { pending } of this._held.values()) {
-        if (pending.kind === 'run' && pending.path === panel.context.path) {
-          void this._showPending(pending);
-        }
-      }
-    }, this);
-  }
+  ) {}
 
   /** Emitted when an approval is added or answered. */
   get changed(): ISignal<this, void> {
@@ -206,7 +197,11 @@ export class Approvals {
     const panel = this._tracker.find(
       widget => widget.context.path === pending.path
     );
-    if (!panel || this._bars.has(pending.requestId)) {
+    if (!panel) {
+      this._watchOpened();
+      return;
+    }
+    if (this._bars.has(pending.requestId)) {
       return;
     }
     await panel.context.ready;
@@ -245,6 +240,21 @@ export class Approvals {
     await attachPending(found.cell, bar);
   }
 
+  /** A notebook opened (or restored by a reload) after its approval came. */
+  private _watchOpened(): void {
+    if (this._watching) {
+      return;
+    }
+    this._watching = true;
+    this._tracker.widgetAdded.connect((_, panel) => {
+      for (const { pending } of this._held.values()) {
+        if (pending.kind === 'run' && pending.path === panel.context.path) {
+          void this._showPending(pending);
+        }
+      }
+    }, this);
+  }
+
   private _pendingCell(
     pending: IPendingApproval
   ): { panel: NotebookPanel; cell: Cell } | null {
@@ -272,6 +282,7 @@ export class Approvals {
     this._returnTo.delete(requestId);
   }
 
+  private _watching = false;
   private _bars = new Map<string, PendingCellWidget>();
   private _returnTo = new Map<string, Element | null>();
   private _held = new Map<string, IHeldApproval>();
