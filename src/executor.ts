@@ -179,6 +179,11 @@ export class NotebookExecutor {
     this._approvals.set(chatId, approval, answer);
   }
 
+  /** Edit the pending cell of approval `requestId` in the notebook. */
+  editPending(requestId: string): Promise<void> {
+    return this._approvals.edit(requestId);
+  }
+
   /** Answer a pending approval (here, or in the cell's diff). */
   decide(requestId: string, decision: ApprovalDecision): void {
     this._approvals.decide(requestId, decision);

@@ -125,6 +125,8 @@ export interface ICellProvenance {
    * `failed` (tagged `raises-exception`).
    */
   kept?: 'trimmed' | 'failed';
+  /** An action waiting for approval in this cell (`src/notebook/pending.ts`). */
+  pending?: { request_id: string; code?: string };
 }
 
 /**

@@ -267,7 +267,9 @@ async def test_ask_before_run_reports_edits_and_skips(
     client.ask("go", approval="ask")
     first = await client.next_approval()
     assert (first["kind"], first["code"]) == ("run", "print('as written')")
-    assert page.agent_cells() == []  # nothing is in the notebook before the user says so
+    # It waits in the notebook, where it will run, and nothing ran before the user says so.
+    [waiting] = page.agent_cells()
+    assert waiting["id"] == first["cell_id"] and waiting["execution_count"] is None
     # Another page of the chat, opened now, is shown what waits.
     watcher = await ChatClient.connect(jp_ws_fetch, chat_id)
     assert (await watcher.next("snapshot"))["approval"] == first
@@ -307,7 +309,8 @@ async def test_the_servers_ask_is_a_floor_the_page_cannot_lower(
     client = await ChatClient.connect(jp_ws_fetch, chat_id, notebook=page)
     client.ask("go", approval="auto")  # the panel's own setting says auto
     pending = await client.next_approval()  # the server's ask holds all the same
-    assert pending["code"] == "print('x')" and page.agent_cells() == []
+    assert pending["code"] == "print('x')"
+    assert [cell["execution_count"] for cell in page.agent_cells()] == [None]  # it waits
     client.decide(pending, False)
     await client.until_state("done")
     assert [e["status"] for e in client.entries() if e["role"] == "observation"] == ["skipped"]

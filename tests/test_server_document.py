@@ -259,7 +259,9 @@ async def test_ask_before_running_waits_with_no_page_and_runs_when_approved(
     pending = await tab.next_approval()
     await tab.close()
     await asyncio.sleep(1.0)
-    assert on_disk(notebook_file).agent_cells() == []  # nothing ran, nothing written
+    # It waits in the file as a pending cell; nothing ran.
+    [waiting] = on_disk(notebook_file).agent_cells()
+    assert waiting["id"] == pending["cell_id"] and waiting["execution_count"] is None
     other = await ChatClient.connect(jp_ws_fetch, chat_id)
     assert (await other.next("snapshot"))["approval"] == pending
     other.decide(pending, True)

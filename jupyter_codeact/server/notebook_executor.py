@@ -3,11 +3,13 @@ says, as document operations, what the notebook holds.
 
 For one action:
 
-1. With *Ask before running*, the user approves it first (Run, Edit or Skip), in any
-   page of the chat, with no deadline (:mod:`.approvals`).
-2. Where the code goes is decided (:mod:`.placement`): a new cell, in place of an agent
+1. Where the code goes is decided (:mod:`.placement`): a new cell, in place of an agent
    cell the user has not changed, or, for the user's own cell (*Fix the Error*), a diff
    the user accepts or rejects.
+2. With *Ask before running*, the action waits in the notebook as a pending cell there,
+   and the user decides (Run, Edit in the cell, or Skip) in it or in any page of the
+   chat, with no deadline (:mod:`.pending`, :mod:`.approvals`); what runs is what the
+   cell holds then.
 3. The cell's operations go out (:mod:`.document.hub` delivers them to the pages that
    have the notebook open, or the file), then the code runs on the notebook's kernel
    through our own client channels (:mod:`.kernels`), with the tools' calls answered
@@ -35,13 +37,14 @@ from ..core.executor import ExecutionResult
 from ..executors.kernel import KernelExecutor, StdinHost
 from ..executors.outputs import DEFAULT_MAX_STREAM_CHARS
 from . import placement
-from .approvals import Approval, Approvals
+from .approvals import Approvals
 from .document import ops
 from .document.cells import CELL_METADATA_KEY
 from .document.hub import NotebookDocument
 from .document.live import LiveOutputs
 from .document.log import OpLog
 from .kernels import NotebookKernels, SessionKernel
+from .pending import DELETED_NOTE, PendingCell
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +105,7 @@ class NotebookExecutor:
         self.backend = SessionKernel(kernels, path)
         self.kernel = KernelExecutor(self.backend, max_stream_chars=max_stream_chars)
         self.last_round_trip: RoundTrip | None = None
+        self._skip_note = ""
 
     # -- operations ------------------------------------------------------------------------
     def emit(self, batch: list[ops.Op]) -> None:
@@ -122,33 +126,23 @@ class NotebookExecutor:
         request = self.request
         self._document().untrusted = request.untrusted
         user_change = bool(action.replaces) and action.replaces in self.cells.grants
-        if request.approval == "ask" and not user_change:
-            self._on_phase(action, request_id, "waiting_approval")
-            asked: Approval = {
-                "request_id": request_id,
-                "action_id": action.action_id,
-                "kind": "run",
-                "code": code,
-                "path": self._path(),
-            }
-            if action.replaces:
-                asked["replaces"] = action.replaces
-            decision = await self.approvals.ask(asked)
-            if not decision.run:
-                return ExecutionResult(status="skipped", code=code)
-            code = decision.code
         document = self._document()
         await document.begin_action()
         try:
-            return await self._place_and_run(action, code, request_id, timeout)
+            return await self._place_and_run(
+                action,
+                code,
+                request_id,
+                timeout,
+                ask=request.approval == "ask" and not user_change,
+            )
         finally:
             document.end_action()
 
     async def _place_and_run(
-        self, action: Action, code: str, request_id: str, timeout: float | None
+        self, action: Action, code: str, request_id: str, timeout: float | None, *, ask: bool
     ) -> ExecutionResult:
         request = self.request
-        # Decided now, after any approval: the notebook may have changed meanwhile.
         plan = await placement.plan(
             action,
             code,
@@ -159,6 +153,16 @@ class NotebookExecutor:
         )
         if plan.kind == "refuse":
             return ExecutionResult(status="refused", code=code, note=plan.note)
+        if ask:  # a pending cell where it will run, until the user decides
+            pending = await PendingCell.propose(plan, request_id, code, self.inspect)
+            self.emit(pending.show())
+            await self._document().checkpoint()  # with no page open: into the file now
+            self._on_phase(action, request_id, "waiting_approval")
+            held = await self._decided(pending, action)
+            if held is None:
+                await self._document().checkpoint()
+                return ExecutionResult(status="skipped", code=code, note=self._skip_note)
+            code, plan = held, pending.approved(held)
         if plan.kind == "user":
             self._on_phase(action, request_id, "waiting_approval")
             decision = await self.approvals.ask(
@@ -200,6 +204,23 @@ class NotebookExecutor:
         await self._document().checkpoint()
         return result
 
+    async def _decided(self, pending: PendingCell, action: Action) -> str | None:
+        """The code the user approved (None: skipped, and the pending cell withdrawn,
+        also when the run is cancelled meanwhile: no stray cell is left)."""
+        held: str | None = None
+        self._skip_note = ""
+        try:
+            decision = await self.approvals.ask(pending.approval(action, self._path()))
+            if decision.code != pending.code:  # a page sent its edit with the decision
+                held = decision.code if decision.run else None
+            elif decision.run:
+                held = await pending.code_now(self.inspect)
+                self._skip_note = DELETED_NOTE if held is None else ""
+            return held
+        finally:
+            if held is None:
+                self.emit(pending.withdraw())
+
     def _mark(self, plan: placement.Plan) -> dict[str, Any] | None:
         """The provenance the plan writes into its cell (None: the user's cell)."""
         for op in plan.ops:
@@ -222,15 +243,16 @@ class NotebookExecutor:
             max_stream_chars=self.max_stream_chars,
             collector=lambda: kernel.collector,
         )
-        started = time.perf_counter()
         self.emit([{"op": "running", "cell_id": cell_id}])
         self.oplog.running(cell_id, lambda: kernel.collector.outputs() if kernel.collector else [])
         result: ExecutionResult | None = None
+        started = time.perf_counter()
         try:
             if not kernel.usable:  # its kernel died for good: the session may have another
                 await kernel.shutdown()
             await kernel.start()
             await self.backend.follow()
+            started = time.perf_counter()  # the step's time is its execution's
             result = await kernel.execute(code, timeout=timeout)
             return result
         finally:

@@ -50,6 +50,8 @@ server -> client (:data:`~.wire_schema.ServerMessage`):
 - ``{"type": "delta"}``: streamed text of an entry; an ``entry`` follows when it is whole.
 - ``{"type": "state"}``: what the agent is doing now, and the tokens the run has used.
 - ``{"type": "approval"}``: what waits for the user now (:mod:`.approvals`), or nothing.
+  A ``run`` waits in the notebook as the pending cell ``cell_id`` (:mod:`.pending`, and
+  the ``pending``/``remove`` operations).
 - ``{"type": "ops"}``: document operations (:mod:`.document.ops` lists them), in order.
   The page applies them to its notebook and records the last ``seq`` in the notebook's
   metadata; with ``shared`` (real-time collaboration) it follows them and applies nothing.

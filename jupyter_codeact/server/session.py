@@ -27,6 +27,7 @@ from .approvals import Approval, Approvals
 from .authors import Author
 from .document.hub import Documents, NotebookDocument, Page
 from .document.log import OpLog
+from .document.pending import stale as stale_pending
 from .entries import ChatEntries
 from .kernels import NotebookKernels
 from .models import ModelChoice
@@ -125,6 +126,8 @@ class ChatSession:
             set_state=self._set_state,
         )
         self.document().attach(self.id, self.oplog)
+        # A server stopped while an action waited for approval: no stray pending cell.
+        self.executor.emit(stale_pending(self.oplog.kept))
 
     @property
     def id(self) -> str:

@@ -450,6 +450,33 @@ class UnmarkOp(TypedDict):
     cell_id: str
 
 
+class PendingMark(TypedDict):
+    """``metadata.codeact.pending``: the action that waits in the cell."""
+
+    request_id: str
+    code: NotRequired[str]
+    """A replacement of the cell's code: the proposal (the cell keeps its own)."""
+
+
+class PendingOp(TypedDict):
+    """An action waits for approval in this agent cell (``value``: its request and the
+    proposed code, shown as a diff), or no longer (null)."""
+
+    op: Literal["pending"]
+    seq: int
+    cell_id: str
+    value: PendingMark | None
+
+
+class RemoveOp(TypedDict):
+    """A skipped action's pending cell goes (only while it still waits)."""
+
+    op: Literal["remove"]
+    seq: int
+    cell_id: str
+    request_id: str
+
+
 DocumentOp = Union[  # noqa: UP007 (a runtime union the generator reads)
     InsertOp,
     SourceOp,
@@ -462,6 +489,8 @@ DocumentOp = Union[  # noqa: UP007 (a runtime union the generator reads)
     NarrateOp,
     KeepOp,
     UnmarkOp,
+    PendingOp,
+    RemoveOp,
 ]
 """A document operation: what the agent changes in a notebook, one small step."""
 

@@ -209,6 +209,45 @@ describe('applyOps', () => {
     expect(marked.getMetadata('tags')).toEqual(['raises-exception']);
   });
 
+  it('marks a pending cell and removes it only for its own request', () => {
+    const pendingMark = { ...mark, pending: { request_id: 'r9' } };
+    const insert: DocumentOp = {
+      ...(RUN[0] as any),
+      cell: { ...(RUN[0] as any).cell, metadata: { codeact: pendingMark } }
+    };
+    const panel = panelWith([{ id: 'u1', source: 'a = 1' }]);
+    apply(panel, [insert]);
+    const other = { op: 'remove', cell_id: 'agent', request_id: 'r8' };
+    expect([...apply(panel, [{ ...other, seq: 2 } as DocumentOp])]).toEqual([]);
+    expect([
+      ...apply(panel, [
+        { op: 'remove', seq: 3, cell_id: 'u1', request_id: 'r9' }
+      ])
+    ]).toEqual([]); // a cell that waits for nothing stays
+    apply(panel, [
+      { op: 'remove', seq: 4, cell_id: 'agent', request_id: 'r9' }
+    ]);
+    expect(cellsOf(panel).map(cell => cell.id)).toEqual(['u1']);
+
+    // A replacement waits in its cell, as a proposal, then the mark goes.
+    const replaced = panelWith([]);
+    apply(replaced, RUN.slice(0, 1));
+    const proposal = { request_id: 'r10', code: 'print(2)' };
+    apply(replaced, [
+      { op: 'pending', seq: 2, cell_id: 'agent', value: proposal }
+    ]);
+    const cell = code(replaced, 'agent');
+    expect(cell.getMetadata('codeact').pending).toEqual(proposal);
+    expect(cell.sharedModel.getSource()).toBe('print(1)');
+    expect([
+      ...apply(replaced, [
+        { op: 'pending', seq: 3, cell_id: 'agent', value: proposal }
+      ])
+    ]).toEqual([]);
+    apply(replaced, [{ op: 'pending', seq: 4, cell_id: 'agent', value: null }]);
+    expect(cell.getMetadata('codeact').pending).toBeUndefined();
+  });
+
   it('never brings back a cell the user deleted', () => {
     const panel = panelWith([{ id: 'u1', source: 'a = 1' }]);
     apply(panel, RUN.slice(0, 1));

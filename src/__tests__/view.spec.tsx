@@ -149,4 +149,40 @@ describe('ChatView', () => {
       code: 'print(2)'
     });
   });
+
+  it('edits an approval that waits in the notebook in the cell itself', async () => {
+    const model = withEntries(
+      [
+        {
+          id: 'x',
+          role: 'action',
+          time: 1,
+          code: 'print(1)',
+          action_id: 'a1',
+          request_id: 'r1',
+          phase: 'waiting_approval'
+        }
+      ],
+      'waiting_approval'
+    );
+    const { manager, executor, approvals } = fakeManager(model);
+    approvals.set('r1', {
+      requestId: 'r1',
+      code: 'print(1)',
+      path: 'p',
+      kind: 'run',
+      cellId: 'cell-9'
+    });
+    await view.show(manager);
+    const edit = [...view.host.querySelectorAll('button')].find(
+      b => b.textContent === 'Edit'
+    )!;
+    await act(async () => edit.click());
+    expect(executor.editPending).toHaveBeenCalledWith('r1');
+    // No box of its own: the cell's editor is the one.
+    expect(
+      view.host.querySelector('textarea[aria-label="Code to run"]')
+    ).toBeNull();
+    expect(view.host.textContent).toContain('Waiting in the notebook');
+  });
 });

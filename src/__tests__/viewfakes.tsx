@@ -56,7 +56,8 @@ export function fakeManager(
     decide: jest.fn((id: string, decision: ApprovalDecision) => {
       approvals.delete(id);
     }),
-    reveal: jest.fn(async () => true)
+    reveal: jest.fn(async () => true),
+    editPending: jest.fn(async () => undefined)
   };
   const manager = {
     executor,

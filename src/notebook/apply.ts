@@ -18,6 +18,7 @@ import { NotebookPanel } from '@jupyterlab/notebook';
 import { CELL_METADATA_KEY } from '../tokens';
 import { DocumentOp } from '../wire';
 import { keepFailed, replaceSource, unmarkKept } from './edit';
+import { removePending, setPending } from './pending';
 import { cellProvenance, sourceHash } from './provenance';
 import { ApplierState, INotebookRecord, joined } from './applied';
 
@@ -157,6 +158,12 @@ function applyOne(
       const cell = codeModel(cells.get(op.cell_id));
       return !!cell && unmarkKept(cell);
     }
+    case 'pending': {
+      const cell = cells.get(op.cell_id);
+      return !!cell && setPending(cell, op.value);
+    }
+    case 'remove':
+      return removePending(panel, cells.index(op.cell_id), op.request_id);
     case 'source': {
       const cell = cells.get(op.cell_id);
       if (!cell) {

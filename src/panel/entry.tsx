@@ -27,6 +27,8 @@ export interface IEntryContext {
   /** The approval waiting for an action's request id, if any. */
   approval: (requestId: string) => IPendingApproval | undefined;
   decide: (requestId: string, decision: ApprovalDecision) => void;
+  /** Edit the pending cell of an approval in the notebook's editor. */
+  edit: (requestId: string) => void;
   /** Insert a final answer as a markdown cell; resolves to whether it was. */
   insertAnswer: (text: string) => Promise<boolean>;
 }

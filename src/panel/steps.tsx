@@ -46,8 +46,18 @@ function Approval(props: {
   const [editing, setEditing] = useState(false);
   const [code, setCode] = useState(approval.code);
   const id = approval.requestId;
+  // It waits in the notebook: Edit is the cell's own editor, and Run runs
+  // what the cell holds then (the server reads it).
+  const inCell = !!approval.cellId;
   return (
     <div className="jp-CodeAct-approval">
+      {inCell && (
+        <div className="jp-CodeAct-stepNote">
+          {approval.before !== undefined
+            ? 'Proposed as a change of its cell in the notebook, shown there as a diff.'
+            : 'Waiting in the notebook, where it will run; edit it there.'}
+        </div>
+      )}
       {editing ? (
         <textarea
           className="jp-CodeAct-codeEditor"
@@ -76,7 +86,7 @@ function Approval(props: {
           <button
             type="button"
             className="jp-mod-styled"
-            onClick={() => setEditing(true)}
+            onClick={() => (inCell ? context.edit(id) : setEditing(true))}
           >
             Edit
           </button>

@@ -166,6 +166,7 @@ export function ChatView(props: IChatViewProps): JSX.Element {
       },
       approval: requestId => executor.pendingApproval(requestId),
       decide: (requestId, decision) => executor.decide(requestId, decision),
+      edit: requestId => void executor.editPending(requestId),
       insertAnswer: async text => {
         const chatId = model?.chat?.id;
         if (!path || !chatId) {

@@ -473,7 +473,9 @@ export type DocumentOp =
   | IRunningOp
   | INarrateOp
   | IKeepOp
-  | IUnmarkOp;
+  | IUnmarkOp
+  | IPendingOp
+  | IRemoveOp;
 
 export const DOCUMENT_OPS: readonly DocumentOp['op'][] = [
   'insert',
@@ -486,7 +488,9 @@ export const DOCUMENT_OPS: readonly DocumentOp['op'][] = [
   'running',
   'narrate',
   'keep',
-  'unmark'
+  'unmark',
+  'pending',
+  'remove'
 ];
 
 export function isDocumentOp(value: unknown): value is DocumentOp {
@@ -516,6 +520,10 @@ export function isDocumentOp(value: unknown): value is DocumentOp {
       return isKeepOp(value);
     case 'unmark':
       return isUnmarkOp(value);
+    case 'pending':
+      return isPendingOp(value);
+    case 'remove':
+      return isRemoveOp(value);
     default:
       return false;
   }
@@ -807,6 +815,44 @@ export function isOutputsOp(value: unknown): value is IOutputsOp {
   );
 }
 
+/** `metadata.codeact.pending`: the action that waits in the cell. */
+export interface IPendingMark {
+  request_id: string;
+  /**
+   * A replacement of the cell's code: the proposal (the cell keeps its own).
+   */
+  code?: string;
+}
+
+export function isPendingMark(value: unknown): value is IPendingMark {
+  return (
+    isObject(value) &&
+    isString(value.request_id) &&
+    (value.code === undefined || isString(value.code))
+  );
+}
+
+/**
+ * An action waits for approval in this agent cell (`value`: its request and the
+ * proposed code, shown as a diff), or no longer (null).
+ */
+export interface IPendingOp {
+  op: 'pending';
+  seq: number;
+  cell_id: string;
+  value: IPendingMark | null;
+}
+
+export function isPendingOp(value: unknown): value is IPendingOp {
+  return (
+    isObject(value) &&
+    value.op === 'pending' &&
+    isNumber(value.seq) &&
+    isString(value.cell_id) &&
+    (value.value === null || isPendingMark(value.value))
+  );
+}
+
 /** A message from the client was refused, and why. */
 export interface IProblemMessage {
   type: 'problem';
@@ -874,6 +920,24 @@ export function isPublicConfig(value: unknown): value is IPublicConfig {
     (value.action_style === undefined || isOneOf(value.action_style, ACTION_STYLES)) &&
     (value.untrusted_agent_outputs === undefined || isBoolean(value.untrusted_agent_outputs)) &&
     (value.problem === null || isString(value.problem))
+  );
+}
+
+/** A skipped action's pending cell goes (only while it still waits). */
+export interface IRemoveOp {
+  op: 'remove';
+  seq: number;
+  cell_id: string;
+  request_id: string;
+}
+
+export function isRemoveOp(value: unknown): value is IRemoveOp {
+  return (
+    isObject(value) &&
+    value.op === 'remove' &&
+    isNumber(value.seq) &&
+    isString(value.cell_id) &&
+    isString(value.request_id)
   );
 }
 

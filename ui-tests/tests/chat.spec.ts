@@ -198,8 +198,8 @@ test('ask before running: Run, Edit and Skip', async ({ page }) => {
   const panel = chatPanel(page);
   await expect(stateLine(page)).toContainText('Waiting for you');
   await expect(entries(page, 'action').nth(0)).toContainText('print("first")');
-  // Nothing runs before the user says so.
-  expect(await agentCells(page)).toHaveLength(0);
+  // Nothing runs before the user says so: it waits in its cell.
+  expect((await agentCells(page)).map(cell => cell.output)).toEqual(['']);
   await panel.getByRole('button', { name: 'Run', exact: true }).click();
   // Once approved, the step and the chat say it runs, not that it waits.
   await expect(stateLine(page)).toContainText('Running cell');
@@ -207,8 +207,13 @@ test('ask before running: Run, Edit and Skip', async ({ page }) => {
   await expect(entries(page, 'observation').nth(0)).toContainText('first');
 
   await expect(entries(page, 'action').nth(1)).toContainText('print("second")');
+  // Edit is the cell's own editor, in the notebook.
   await panel.getByRole('button', { name: 'Edit', exact: true }).click();
-  await panel.getByLabel('Code to run').fill('print("edited")');
+  await expect(
+    page.locator('.jp-CodeAct-pendingCell .jp-InputArea-editor .cm-content')
+  ).toBeFocused();
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.type('print("edited")');
   await panel.getByRole('button', { name: 'Run', exact: true }).click();
   await expect(entries(page, 'observation').nth(1)).toContainText('edited');
 

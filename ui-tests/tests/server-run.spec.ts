@@ -232,7 +232,8 @@ test('an approval waits with the tab closed; a reopened tab shows it and Run run
     'Waiting for you'
   );
   await expect(entries(tab, 'action')).toContainText('print("approved")');
-  expect(await agentCells(tab)).toHaveLength(0); // nothing ran meanwhile
+  // It waits in its cell; nothing ran meanwhile.
+  expect((await agentCells(tab)).map(cell => cell.output)).toEqual(['']);
   await panel.getByRole('button', { name: 'Run', exact: true }).click();
   await expect(entries(tab, 'final')).toContainText('It ran.');
   expect((await agentCells(tab)).map(cell => cell.output)).toEqual([

@@ -33,6 +33,8 @@ so applying one twice, or to a notebook that already holds it, changes nothing:
   ``kept: "failed"``.
 - ``unmark`` ``{cell_id}``: the code of a cell kept whole (``kept: "failed"``) was replaced:
   its ``raises-exception`` tag goes (the new code may pass).
+- ``pending`` ``{cell_id, value}``: an action waits for approval in this cell (or no more).
+- ``remove`` ``{cell_id, request_id}``: a skipped action's pending cell goes (:mod:`.pending`).
 
 Every operation has ``op`` and ``seq`` (its number in its chat's log, :mod:`.log`). The
 notebook records, per chat, the last number applied to it (:func:`set_applied` in its
@@ -56,6 +58,7 @@ from .cells import (
     source_text,
     user_change,
 )
+from .pending import apply_pending, removable
 
 Op = dict[str, Any]
 """One operation (see the module's docstring for the kinds)."""
@@ -224,6 +227,11 @@ class Cells:
         index = self.find(op.get("cell_id", ""))
         if index is None:
             return False
+        if kind == "remove":
+            if not removable(self.items[index].cell, op.get("request_id", "")):
+                return False
+            del self.items[index]
+            return True
         item = self.items[index]
         cell = item.cell
         if kind == "source":
@@ -256,6 +264,9 @@ class Cells:
             if not cell.get("outputs"):
                 return False
             cell["outputs"] = []
+        elif kind == "pending":
+            if not apply_pending(cell, op.get("value")):
+                return False
         elif kind in ("keep", "unmark"):
             return _kept(item, op)
         elif kind == "output":

@@ -29,6 +29,7 @@ from typing import Any
 
 from .cells import CELL_METADATA_KEY, provenance, source_text
 from .ops import Cells, Facts, Op, applied, joined_outputs, set_applied
+from .pending import removable
 
 TRUSTED = "trusted"
 """A cell's metadata key JupyterLab keeps its trust in (under RTC, shared)."""
@@ -144,6 +145,11 @@ class SharedNotebook:
             if ycell.get("cell_type") != "code":
                 return False
             return self._live(ycell, op)
+        if kind == "remove":  # a skipped action's pending cell (see .pending)
+            if not removable(self.cell(index), op.get("request_id", "")):
+                return False
+            del self._cells[index]
+            return True
         # Any other operation: the file's rules on this one cell, written back.
         before = self.cell(index)
         cells = Cells([copy.deepcopy(before)])
