@@ -52,8 +52,8 @@ client -> server (:data:`ClientMessage`):
   summary the panel gathered (the server bounds it); ``approval`` the mode chosen in the
   panel; ``action_style`` the panel's choice of how the model acts (absent:
   ``c.CodeAct.action_style``); ``replace_failed`` the panel's *Replace failed cells*
-  setting (default: ``c.CodeAct.replace_failed_cells``); ``user_cell`` the id the panel
-  gave the user's cell this request is about (Fix the Error), notebook cell
+  setting (default: on; :mod:`.resolve` has the rule of these settings); ``user_cell``
+  the id the panel gave the user's cell this request is about (Fix the Error), notebook cell
   ``user_cell_id``, which the agent may then change with the user's consent;
   ``selected_cell`` the notebook id of the cell selected when the user asked (new cells go
   below it when the chat has none yet); ``position`` the panel's *Where cells go*;
