@@ -12,13 +12,10 @@ from . import rules as project_rules
 from .core.prompts import DEFAULT_SYSTEM_PROMPT, system_prompt_with
 
 if TYPE_CHECKING:
-    from .config import CodeAct
     from .tools import Toolset
 
 
-def system_prompt(
-    settings: CodeAct, toolset: Toolset | None, rules: list[project_rules.Rule]
-) -> str:
+def system_prompt(toolset: Toolset | None, rules: list[project_rules.Rule]) -> str:
     return system_prompt_with(
         DEFAULT_SYSTEM_PROMPT,
         tools=toolset.prompt_section() if toolset is not None else "",

@@ -29,7 +29,7 @@ table (``tests/test_resolve.py``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 from ..config import CodeAct
 from ..core.styles import ActionStyle
@@ -48,8 +48,8 @@ class Configured:
     @classmethod
     def of(cls, settings: CodeAct) -> Configured:
         return cls(
-            approval=settings.approval_mode,
-            action_style=settings.action_style,
+            approval="ask" if settings.approval_mode == "ask" else "auto",
+            action_style=cast(ActionStyle, settings.action_style),  # an Enum of these
             untrusted=settings.untrusted_agent_outputs,
         )
 
