@@ -27,13 +27,13 @@ from traitlets import (
     observe,
     validate,
 )
-from traitlets.config import Configurable
 
+from .core.actions import STOP_SEQUENCES
 from .core.agent import AgentOptions
 from .core.llm import LLMSettings, OpenAIChat, model_sees_images
-from .core.prompts import DEFAULT_SYSTEM_PROMPT
 from .core.redact import Redactor, public_url, url_secrets
 from .kernel_env import SECRET_VARIABLES, ordinary_values, tool_secrets, without_secrets
+from .removed_settings import RemovedSettings
 
 # Local servers (Ollama, llama.cpp, vLLM) accept any key, but the openai client wants one.
 PLACEHOLDER_KEY = "not-needed"
@@ -54,6 +54,14 @@ SERVER_NO_MODEL_MESSAGE = (
 """What the panel says when the server has no model: the settings, and where they go."""
 
 
+SHARED = (
+    "The panel has this setting too. The rule: the panel's choice wins for its user's "
+    "requests, else this value applies; a safer value here (ask, untrusted outputs on) is a "
+    "floor the panel cannot lower."
+)
+"""The one rule of the settings both the server and the panel hold (:mod:`.server.resolve`)."""
+
+
 class ConfigError(ValueError):
     """The configuration cannot work; the message says what to set."""
 
@@ -62,8 +70,9 @@ class NoModelError(ConfigError):
     """Neither a key nor a base URL is set: no endpoint can be reached."""
 
 
-class CodeAct(Configurable):
-    """Settings of the CodeAct agent: which model, and how far it may go."""
+class CodeAct(RemovedSettings):
+    """Settings of the CodeAct agent: which model, and how far it may go (the settings that
+    were removed warn: :mod:`.removed_settings`)."""
 
     model = Unicode(
         help="Name of the chat model to use, as the endpoint knows it (for example gpt-4o, "
@@ -131,16 +140,7 @@ class CodeAct(Configurable):
         ["auto", "ask"],
         default_value="auto",
         help="auto: run each action as soon as the model writes it. ask: show it and wait "
-        "for the user to run, edit or skip it. Set to ask on a server, it is a floor: the "
-        "panel's own approval setting cannot lower it to auto.",
-    ).tag(config=True)
-
-    replace_failed_cells = Bool(
-        True,
-        help="When an agent cell fails, its fix replaces it in place (the same cell) instead of "
-        "going below it, so the notebook keeps the working code only; the chat keeps every "
-        "attempt. The model can still keep a failed cell with <execute new>. The panel's "
-        "setting of the same name wins for the sidebar; the magic follows it with --insert.",
+        "for the user to run, edit or skip it. " + SHARED,
     ).tag(config=True)
 
     images = Enum(
@@ -148,10 +148,6 @@ class CodeAct(Configurable):
         default_value="auto",
         help="Send images from cell outputs (plots) to the model. auto: when the model's "
         "name suggests it can see images.",
-    ).tag(config=True)
-
-    system_prompt = Unicode(
-        "", help="Replace the built-in system prompt (empty keeps the built-in one)."
     ).tag(config=True)
 
     max_retries = Int(
@@ -162,14 +158,6 @@ class CodeAct(Configurable):
 
     request_timeout = Float(
         120.0, help="Seconds to wait for the endpoint to answer one request."
-    ).tag(config=True)
-
-    stop_sequences = List(
-        Unicode(),
-        default_value=["</execute>"],
-        help="Stop sequences sent with each request. The default ends a reply at the end of "
-        "its action, which saves the tokens of observations the model would imagine; an "
-        "endpoint that refuses stop sequences is asked again without them. [] sends none.",
     ).tag(config=True)
 
     reasoning_effort = Unicode(
@@ -191,7 +179,7 @@ class CodeAct(Configurable):
         "tool calls, one function whose argument is the code (still code actions). auto: "
         "tools where the endpoint takes them for the model (learned once), else tags: "
         "Ollama and llama.cpp refuse tools for some models, and some models write their "
-        "calls as text.",
+        "calls as text. " + SHARED,
     ).tag(config=True)
 
     context_window = Int(
@@ -303,7 +291,7 @@ class CodeAct(Configurable):
         "their HTML and runs none of their JavaScript. For agents that read untrusted data "
         "(web pages, other people's files). The cost: interactive outputs (plotly, bokeh, "
         "widgets' HTML) do not work in those cells, and a saved notebook holding them opens "
-        "untrusted. The panel's setting of the same name turns it on too.",
+        "untrusted. " + SHARED,
     ).tag(config=True)
 
     def redactor(self) -> Redactor:
@@ -364,7 +352,7 @@ class CodeAct(Configurable):
             temperature=self.temperature,
             max_retries=self.max_retries,
             request_timeout=self.request_timeout,
-            stop=tuple(self.stop_sequences),
+            stop=STOP_SEQUENCES,
             extra_body=dict(self.extra_body) or None,
             reasoning_effort=self.reasoning_effort or None,
             context_window=self.context_window or None,
@@ -384,8 +372,6 @@ class CodeAct(Configurable):
             "max_observation_chars": self.max_observation_chars,
             "token_budget": self.token_budget or None,
             "include_images": images,
-            "system_prompt": self.system_prompt or DEFAULT_SYSTEM_PROMPT,
-            "replace_failed": self.replace_failed_cells,
             "redactor": self.redactor(),
             "action_style": self.action_style,
             "condense_at": self.condense_at,

@@ -16,19 +16,20 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .core.actions import prose
-from .core.events import (
-    AnyEvent,
-    AssistantMessage,
-    Condensed,
-    Done,
-    Error,
-    FinalAnswer,
-    Observation,
-    Thinking,
-)
+from .core.events import AnyEvent, Thinking
 from .core.llm import Message
 from .core.redact import Redactor
+from .core.view import (
+    Answered,
+    Ended,
+    Note,
+    Problem,
+    Reasoning,
+    Reply,
+    Result,
+    thinking_label,
+    view_of,
+)
 
 if TYPE_CHECKING:
     import nbformat
@@ -53,12 +54,7 @@ def _cell(cell_type: str, source: str, metadata: dict[str, Any] | None = None) -
     return cell
 
 
-def thinking_label(seconds: float | None) -> str:
-    """ "Thought for 3 s" (or "Thoughts" when the duration is unknown)."""
-    return "Thoughts" if seconds is None else f"Thought for {max(round(seconds), 1)} s"
-
-
-def thinking_markdown(event: Thinking) -> str:
+def thinking_markdown(event: Thinking | Reasoning) -> str:
     """The reasoning as a collapsed, expandable block, shown as the text it is: HTML
     escaped, and no brackets left to make a link or an image of (model text)."""
     body = html.escape(event.text).replace("[", "&#91;").replace("\n", "<br>\n")
@@ -118,44 +114,40 @@ class Transcript:
         self.nb["metadata"]["codeact"]["action_style"] = style
 
     def add(self, event: AnyEvent) -> None:
-        if isinstance(event, Condensed):
-            # One note per condensing, where it happened: the cells keep every step.
-            self.add_markdown(
-                f"*{event.describe()}*",
-                {"codeact": {"turn": event.turn, "condensed": event.steps}},
-            )
-        elif isinstance(event, Thinking):
-            self.add_markdown(
-                thinking_markdown(event), {"codeact": {"turn": event.turn, "thinking": True}}
-            )
-        elif isinstance(event, AssistantMessage):
-            text = prose(event.text)
-            if text:
-                self.add_markdown(text, {"codeact": {"turn": event.turn}})
-        elif isinstance(event, Observation):
-            event = self.redactor.redact_fields(event)
-            cell = _cell(
-                "code",
-                event.code,
-                {
-                    "codeact": {
-                        "turn": event.turn,
-                        "action_id": event.action_id,
-                        "status": event.status,
-                    }
-                },
-            )
-            cell["execution_count"] = event.execution_count
-            cell["outputs"] = [_output(output) for output in event.outputs]
-            self.nb["cells"].append(cell)
-        elif isinstance(event, FinalAnswer):
-            self.add_markdown(f"**Answer:** {event.answer}")
-        elif isinstance(event, Error):
-            self.add_markdown(f"**Error:** {event.message}")
-        elif isinstance(event, Done):
-            self.nb["metadata"]["codeact"].update(
-                {"reason": event.reason, "turns": event.turns, "total_tokens": event.total_tokens}
-            )
+        match view_of(event):
+            case Note(turn=turn, text=text, condensed=steps):
+                # One note per condensing, where it happened: the cells keep every step.
+                self.add_markdown(f"*{text}*", {"codeact": {"turn": turn, "condensed": steps}})
+            case Reasoning(turn=turn) as view:
+                self.add_markdown(
+                    thinking_markdown(view), {"codeact": {"turn": turn, "thinking": True}}
+                )
+            case Reply(turn=turn, prose=text) if text:
+                self.add_markdown(text, {"codeact": {"turn": turn}})
+            case Result(observation=observation):
+                observation = self.redactor.redact_fields(observation)
+                cell = _cell(
+                    "code",
+                    observation.code,
+                    {
+                        "codeact": {
+                            "turn": observation.turn,
+                            "action_id": observation.action_id,
+                            "status": observation.status,
+                        }
+                    },
+                )
+                cell["execution_count"] = observation.execution_count
+                cell["outputs"] = [_output(output) for output in observation.outputs]
+                self.nb["cells"].append(cell)
+            case Answered(text=text):
+                self.add_markdown(f"**Answer:** {text}")
+            case Problem(message=message):
+                self.add_markdown(f"**Error:** {message}")
+            case Ended(reason=reason, turns=turns, total_tokens=tokens):
+                self.nb["metadata"]["codeact"].update(
+                    {"reason": reason, "turns": turns, "total_tokens": tokens}
+                )
 
     def set_messages(
         self,

@@ -13,6 +13,7 @@ import pytest
 from tornado.httpclient import HTTPClientError
 
 from jupyter_codeact.config import NO_MODEL_MESSAGE, SERVER_NO_MODEL_MESSAGE
+from jupyter_codeact.core.prompts import CODE_TOOL
 from jupyter_codeact.executors.kernel import KernelExecutor
 from jupyter_codeact.server.document.cells import source_hash
 from jupyter_codeact.testing import Reply, ScriptedLLM
@@ -314,6 +315,36 @@ async def test_the_servers_ask_is_a_floor_the_page_cannot_lower(
     client.decide(pending, False)
     await client.until_state("done")
     assert [e["status"] for e in client.entries() if e["role"] == "observation"] == ["skipped"]
+    await client.close()
+
+
+@pytest.mark.parametrize(
+    "codeact_config",
+    [{"approval_mode": "ask", "action_style": "tools", "api_key": "k", "model": MODEL}],
+    indirect=True,
+)
+async def test_one_rule_the_pages_choice_wins_above_the_servers_floor(
+    jp_fetch: Any, jp_ws_fetch: Any, llm_server: ScriptedLLM
+) -> None:
+    """The page's action style wins over the server's; the server's ask still holds; and a
+    request that chooses nothing gets the server's values (server/resolve.py)."""
+    llm_server.push("<execute>print('x')</execute>", "<solution>ok</solution>")
+    chat_id = await new_chat(jp_fetch)
+    page = PageNotebook()
+    client = await ChatClient.connect(jp_ws_fetch, chat_id, notebook=page)
+    client.ask("go", approval="auto", action_style="tags")
+    pending = await client.next_approval()
+    assert pending["code"] == "print('x')" and page.agent_cells() == []
+    assert "tools" not in llm_server.requests[0].body  # the page's tags, not the server's tools
+    client.decide(pending, False)
+    await client.until_state("done")
+    llm_server.push(Reply(tool_calls=[{"name": CODE_TOOL, "arguments": {"code": "print(2)"}}]))
+    llm_server.push("Done.")
+    client.ask("again")  # nothing chosen: the server's tools style, and its ask
+    second = await client.next_approval()
+    assert second["code"] == "print(2)" and "tools" in llm_server.requests[2].body
+    client.decide(second, False)
+    await client.until_state("done")
     await client.close()
 
 

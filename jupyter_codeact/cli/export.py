@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..config import CodeAct, ConfigError
-from ..core.prompts import DEFAULT_SYSTEM_PROMPT
 from ..core.redact import Redactor, url_secrets
 from ..export.chats import ChatSelection
 from ..export.formats import FORMATS
@@ -117,7 +116,6 @@ def export_command(args: argparse.Namespace) -> int:
             keep_images=args.images == "keep",
             max_observation_chars=settings.max_observation_chars,
             cell_timeout=settings.cell_timeout or None,
-            system_prompt=settings.system_prompt or DEFAULT_SYSTEM_PROMPT,
             suite=Path(args.suite) if args.suite else None,
         )
         found = plan(args.sources, ChatSelection.of(args.chat, args.notebook), options)

@@ -152,7 +152,7 @@ async def _run(args: argparse.Namespace, settings: CodeAct) -> int:
         kernelspec=_kernelspec(args.kernel),
         redactor=settings.redactor(),
     )
-    prompt = system_prompt(settings, toolset, project.rules)
+    prompt = system_prompt(toolset, project.rules)
     options = settings.agent_options(require_solution=True, system_prompt=prompt)
     agent = Agent(llm, executor, options)
     loop = asyncio.get_running_loop()

@@ -7,21 +7,21 @@ import os
 import sys
 from typing import TextIO
 
-from ..core.events import (
-    Action,
-    ActionDelta,
-    AnyEvent,
-    AssistantMessage,
-    Condensed,
-    Done,
-    Error,
-    FinalAnswer,
-    Observation,
-    Retry,
-    TextDelta,
-    Thinking,
-    ThinkingDelta,
-    Usage,
+from ..core.events import AnyEvent
+from ..core.view import (
+    Answered,
+    Code,
+    Ended,
+    Note,
+    Problem,
+    Reasoning,
+    Reply,
+    Restarted,
+    Result,
+    Streamed,
+    Tokens,
+    View,
+    view_of,
 )
 
 
@@ -64,55 +64,63 @@ class LiveView:
         self._write(text + "\n")
 
     def show(self, event: AnyEvent) -> None:
-        if isinstance(event, ThinkingDelta | Thinking):
-            self._show_thinking(event)
-        elif isinstance(event, TextDelta):
-            self._write(event.text)
-        elif isinstance(event, ActionDelta):
-            if not self._writing_code:
-                self._writing_code = True
-                self.line(self.style(f"── writing code (turn {event.turn}) ──", "36"))
-            self._write(event.text)
-        elif isinstance(event, Retry):
-            self._thinking = self._writing_code = False
-            self.line(self.style(f"[the reply broke off; asking again ({event.attempt})]", "33"))
-        elif isinstance(event, AssistantMessage):
-            self.line("")
-        elif isinstance(event, Condensed):
-            self.line(self.style(f"[{event.describe()}]", "2"))
-        elif isinstance(event, Action):
-            header = "running it" if self._writing_code else f"running action (turn {event.turn})"
-            self._writing_code = False
-            self.line(self.style(f"── {header} ──", "36"))
-        elif isinstance(event, Observation):
-            colour = "32" if event.status == "ok" else "31"
-            self.line(self.style(f"── {event.status} ──", colour))
-            body = event.text.removeprefix("Observation:").strip("\n")
-            self.line(body)
-        elif isinstance(event, FinalAnswer):
-            self.line(self.style("Answer: ", "1;32") + event.answer)
-        elif isinstance(event, Error):
-            self.err.write(self.style("Error: ", "1;31") + event.message + "\n")
-            self.err.flush()
-        elif isinstance(event, Usage):
-            pass
-        elif isinstance(event, Done):
-            summary = f"[{event.reason}: {event.turns} turns, {event.total_tokens:,} tokens]"
-            if event.detail and event.reason != "error":
-                summary += f" {event.detail}"
-            self.line(self.style(summary, "2"))
+        self.render(view_of(event))
 
-    def _show_thinking(self, event: ThinkingDelta | Thinking) -> None:
+    def render(self, view: View) -> None:
+        match view:
+            case Streamed(part="reasoning"):
+                if not self._thinking:
+                    self._thinking = True
+                    self.line(self.style("[thinking]", "2"))
+                self._write(self.style(view.text, "2"))
+            case Streamed(part="text"):
+                self._write(view.text)
+            case Streamed():
+                if not self._writing_code:
+                    self._writing_code = True
+                    self.line(self.style(f"── writing code (turn {view.turn}) ──", "36"))
+                self._write(view.text)
+            case Reasoning():
+                self._thought(view)
+            case Restarted(attempt=attempt):
+                self._thinking = self._writing_code = False
+                self.line(self.style(f"[the reply broke off; asking again ({attempt})]", "33"))
+            case Reply():
+                self.line("")
+            case Note(text=text):
+                self.line(self.style(f"[{text}]", "2"))
+            case Code(turn=turn):
+                header = "running it" if self._writing_code else f"running action (turn {turn})"
+                self._writing_code = False
+                self.line(self.style(f"── {header} ──", "36"))
+            case Result(observation=observation, body=body):
+                self.status_line(observation.status)
+                self.line(body)
+            case Answered(text=text):
+                self.line(self.style("Answer: ", "1;32") + text)
+            case Problem(message=message):
+                self.error(message)
+            case Tokens():
+                pass
+            case Ended():
+                summary = f"[{view.reason}: {view.turns} turns, {view.total_tokens:,} tokens]"
+                if view.detail and view.reason != "error":
+                    summary += f" {view.detail}"
+                self.line(self.style(summary, "2"))
+
+    def status_line(self, status: str) -> None:
+        """A step's status on a line of its own: green when it ran, red otherwise."""
+        self.line(self.style(f"── {status} ──", "32" if status == "ok" else "31"))
+
+    def error(self, message: str) -> None:
+        self.err.write(self.style("Error: ", "1;31") + message + "\n")
+        self.err.flush()
+
+    def _thought(self, view: Reasoning) -> None:
         """Reasoning, dimmed, between a "thinking" line and one saying how long it took."""
-        if isinstance(event, ThinkingDelta):
-            if not self._thinking:
-                self._thinking = True
-                self.line(self.style("[thinking]", "2"))
-            self._write(self.style(event.text, "2"))
-            return
         if not self._thinking:  # found in the finished reply: shown whole
             self.line(self.style("[thinking]", "2"))
-            self._write(self.style(event.text, "2"))
+            self._write(self.style(view.text, "2"))
         self._thinking = False
-        took = f" for {event.seconds:.0f} s" if event.seconds is not None else ""
+        took = f" for {view.seconds:.0f} s" if view.seconds is not None else ""
         self.line(self.style(f"[thought{took}]", "2"))

@@ -80,6 +80,9 @@ from .prompts import FOREIGN_ACTION_NUDGE, NO_ACTION_NUDGE
 from .reply_tokens import ACTION_TAGS, FINISH_TAGS, Token, tokenize
 from .tool_calls import ToolCall
 
+STOP_SEQUENCES = ("</execute>",)
+"""Sent with each text request (tags style): the reply ends at the end of its action, which
+saves the tokens of an observation the model would imagine. Tool calls send none."""
 PYTHON_FENCES = frozenset({"python", "python3", "py", "py3", "ipython", "ipython3"})
 _COPY_ARTEFACT = re.compile(r"\A\s*[A-Za-z+#]*Copy code`?")
 _IPYTHON_LINE = re.compile(r"^([ \t]*)[!%].*$", re.MULTILINE)

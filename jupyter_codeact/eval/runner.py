@@ -11,18 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from ..core.agent import Agent, AgentOptions
-from ..core.events import (
-    Action,
-    AnyEvent,
-    AssistantMessage,
-    Done,
-    Error,
-    FinalAnswer,
-    Observation,
-    Usage,
-)
+from ..core.events import AnyEvent
 from ..core.llm import LLM
 from ..core.prompts import system_prompt_with
+from ..core.view import Answered, Code, Ended, Problem, Reply, Result, Tokens, view_of
 from ..transcript import Transcript
 from .checker import check
 from .modes import Mode
@@ -210,21 +202,23 @@ class _Tally:
 
     def add(self, event: AnyEvent) -> None:
         result = self.result
-        if isinstance(event, AssistantMessage | Done) and self._reply_pending:
+        view = view_of(event)
+        if isinstance(view, Reply | Ended) and self._reply_pending:
             result.invalid_actions += 1  # the previous reply had no action and no answer
-        if isinstance(event, AssistantMessage):
-            self._reply_pending = True
-        elif isinstance(event, Action | FinalAnswer):
-            self._reply_pending = False
-            if isinstance(event, FinalAnswer):
-                result.answer = event.answer
-        elif isinstance(event, Observation):
-            if event.status != "ok":
+        match view:
+            case Reply():
+                self._reply_pending = True
+            case Code():
+                self._reply_pending = False
+            case Answered(text=text):
+                self._reply_pending = False
+                result.answer = text
+            case Result(observation=observation) if observation.status != "ok":
                 result.action_errors += 1
-        elif isinstance(event, Usage):
-            result.prompt_tokens += event.prompt_tokens
-            result.completion_tokens += event.completion_tokens
-        elif isinstance(event, Error):
-            result.error_kind, result.error = event.kind, event.message
-        elif isinstance(event, Done):
-            result.turns, result.reason = event.turns, event.reason
+            case Tokens(prompt=prompt, completion=completion):
+                result.prompt_tokens += prompt
+                result.completion_tokens += completion
+            case Problem(kind=kind, message=message):
+                result.error_kind, result.error = kind, message
+            case Ended(turns=turns, reason=reason):
+                result.turns, result.reason = turns, reason

@@ -19,22 +19,21 @@ from typing import Any, Protocol
 
 from ..cli.view import LiveView
 from ..core.actions import prose
-from ..core.events import (
-    Action,
-    ActionDelta,
-    AnyEvent,
-    AssistantMessage,
-    Condensed,
-    Done,
-    Error,
-    FinalAnswer,
-    Observation,
-    Retry,
-    TextDelta,
-    Thinking,
-    ThinkingDelta,
+from ..core.events import Action, AnyEvent, Observation
+from ..core.view import (
+    Answered,
+    Code,
+    Ended,
+    Note,
+    Problem,
+    Reasoning,
+    Reply,
+    Restarted,
+    Result,
+    Streamed,
+    Tokens,
+    view_of,
 )
-from ..transcript import thinking_label
 from .history import RunRecord, describe_done
 from .markdown import run_markdown
 from .safe import fenced, safe_markdown
@@ -117,13 +116,12 @@ class TextView:
         pass
 
     def show(self, events: Sequence[AnyEvent]) -> None:
-        live = self._live
         for event in events:
-            if isinstance(event, Observation):
-                colour = "32" if event.status == "ok" else "31"
-                live.line(live.style(f"── {event.status} ──", colour))
-            else:
-                live.show(event)
+            match view_of(event):
+                case Result(observation=observation):
+                    self._live.status_line(observation.status)
+                case view:
+                    self._live.render(view)
 
     def action_outputs(self, action: Action | None) -> AbstractContextManager[Any]:
         return nullcontext()
@@ -136,9 +134,7 @@ class TextView:
 
     def finish(self, record: RunRecord) -> None:
         if record.failure is not None:
-            live = self._live
-            live.err.write(live.style("Error: ", "1;31") + record.failure + "\n")
-            live.err.flush()
+            self._live.error(record.failure)
 
 
 @dataclass
@@ -228,63 +224,65 @@ class WidgetView:
     # -- events ------------------------------------------------------------------------
     def _apply(self, event: AnyEvent) -> None:
         widgets = self._widgets
-        if isinstance(event, ThinkingDelta):
-            if self._thought is None:
-                text = widgets.HTML()
-                accordion = widgets.Accordion(
-                    children=[text], titles=("Thinking…",), selected_index=0
+        match view_of(event):
+            case Streamed(part="reasoning", text=text):
+                if self._thought is None:
+                    shown = widgets.HTML()
+                    accordion = widgets.Accordion(
+                        children=[shown], titles=("Thinking…",), selected_index=0
+                    )
+                    self._thought = (accordion, shown, [])
+                    self._append(accordion)
+                self._thought[2].append(text)
+            case Streamed(part="text", turn=turn, text=text):
+                self._text_widget(turn)
+                self._texts[turn].append(text)
+                self._dirty.add(turn)
+            case Streamed(text=text):  # the code of a native tool call
+                if self._draft is None:
+                    self._draft = (widgets.Output(), [])
+                    self._append(self._draft[0])
+                self._draft[1].append(text)
+            case Reasoning() as view:
+                self._end_thought(view)
+            case Restarted(turn=turn):
+                self._text_widget(turn)
+                self._texts[turn] = []
+                self._dirty.add(turn)
+                self._end_draft()
+                if self._thought is not None:
+                    self._thought[0].layout.display = "none"
+                    self._thought = None
+            case Reply(turn=turn, prose=text):
+                self._end_draft()  # its step follows with the code, if the call was usable
+                widget = self._text_widget(turn)
+                self._final_turns.add(turn)
+                _set_markdown(widget, text)
+                widget.layout.display = None if text else "none"
+            case Note(text=text):
+                self._append(widgets.HTML(_html(_MUTED, text)))
+            case Code(action=action):
+                self._end_draft()
+                self._add_step(action)
+            case Result(observation=observation):
+                self._finish_step(observation)
+            case Answered(text=text):
+                answer = widgets.Output(
+                    layout=widgets.Layout(
+                        border_left="4px solid var(--jp-success-color1, #2e7d32)",
+                        padding="0 0 0 8px",
+                        margin="6px 0",
+                    )
                 )
-                self._thought = (accordion, text, [])
-                self._append(accordion)
-            self._thought[2].append(event.text)
-        elif isinstance(event, Thinking):
-            self._end_thought(event)
-        elif isinstance(event, TextDelta):
-            self._text_widget(event.turn)
-            self._texts[event.turn].append(event.text)
-            self._dirty.add(event.turn)
-        elif isinstance(event, Retry):
-            self._text_widget(event.turn)
-            self._texts[event.turn] = []
-            self._dirty.add(event.turn)
-            self._end_draft()
-            if self._thought is not None:
-                self._thought[0].layout.display = "none"
-                self._thought = None
-        elif isinstance(event, AssistantMessage):
-            self._end_draft()  # its step follows with the code, if the call was usable
-            widget = self._text_widget(event.turn)
-            self._final_turns.add(event.turn)
-            text = prose(event.text)
-            _set_markdown(widget, text)
-            widget.layout.display = None if text else "none"
-        elif isinstance(event, ActionDelta):
-            if self._draft is None:
-                self._draft = (widgets.Output(), [])
-                self._append(self._draft[0])
-            self._draft[1].append(event.text)
-        elif isinstance(event, Condensed):
-            self._append(widgets.HTML(_html(_MUTED, event.describe())))
-        elif isinstance(event, Action):
-            self._end_draft()
-            self._add_step(event)
-        elif isinstance(event, Observation):
-            self._finish_step(event)
-        elif isinstance(event, FinalAnswer):
-            answer = widgets.Output(
-                layout=widgets.Layout(
-                    border_left="4px solid var(--jp-success-color1, #2e7d32)",
-                    padding="0 0 0 8px",
-                    margin="6px 0",
-                )
-            )
-            _set_markdown(answer, event.answer)
-            self._append(answer)
-        elif isinstance(event, Error):
-            self._append(widgets.HTML(_html(_ERROR, event.message)))
-        elif isinstance(event, Done):
-            summary = describe_done(event)
-            self.footer.value = _html(_MUTED, summary[:1].upper() + summary[1:])
+                _set_markdown(answer, text)
+                self._append(answer)
+            case Problem(message=message):
+                self._append(widgets.HTML(_html(_ERROR, message)))
+            case Ended() as view:
+                summary = describe_done(view)
+                self.footer.value = _html(_MUTED, summary[:1].upper() + summary[1:])
+            case Tokens():
+                pass
 
     def _end_draft(self) -> None:
         """The streamed code is complete (its step shows it now) or was discarded."""
@@ -292,7 +290,7 @@ class WidgetView:
             self._draft[0].layout.display = "none"
             self._draft = None
 
-    def _end_thought(self, event: Thinking) -> None:
+    def _end_thought(self, view: Reasoning) -> None:
         """Reasoning done: folded away under "Thought for N s" (click to read it)."""
         if self._thought is None:
             text = self._widgets.HTML()
@@ -301,8 +299,8 @@ class WidgetView:
         else:
             accordion, text, _ = self._thought
             self._thought = None
-        text.value = _html(_THOUGHT, event.text)
-        accordion.set_title(0, thinking_label(event.seconds))
+        text.value = _html(_THOUGHT, view.text)
+        accordion.set_title(0, view.label)
         accordion.selected_index = None
 
     def _text_widget(self, turn: int) -> Any:

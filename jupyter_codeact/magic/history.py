@@ -8,21 +8,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..core.actions import prose
 from ..core.events import (
     AnyEvent,
-    AssistantMessage,
     Done,
-    Error,
     FinalAnswer,
     Observation,
     StopReason,
     TextDelta,
-    Thinking,
     ThinkingDelta,
 )
 from ..core.llm import Message
-from ..transcript import thinking_label
+from ..core.view import Answered, Ended, Problem, Reasoning, Reply, Result, view_of
 from .safe import as_text, fenced, folded, labelled, safe_markdown
 
 if TYPE_CHECKING:
@@ -129,14 +125,15 @@ class RunRecord:
         lines.extend(f"Note: {note}" for note in self.notes)
         step = 0
         for event in self.events:
-            if isinstance(event, Observation):
-                step += 1
-                lines.append(f"Step {step} ({event.status}):")
-                lines.append(textwrap.indent(_clip_lines(event.code, 12), "    "))
-            elif isinstance(event, FinalAnswer):
-                lines.append(f"Answer: {event.answer}")
-            elif isinstance(event, Error):
-                lines.append(f"Error: {event.message}")
+            match view_of(event):
+                case Result(observation=observation):
+                    step += 1
+                    lines.append(f"Step {step} ({observation.status}):")
+                    lines.append(textwrap.indent(_clip_lines(observation.code, 12), "    "))
+                case Answered(text=text):
+                    lines.append(f"Answer: {text}")
+                case Problem(message=message):
+                    lines.append(f"Error: {message}")
         if self.failure is not None:
             lines.append(f"Error: {self.failure}")
         lines.append(f"[{self.summary()}]")
@@ -234,24 +231,25 @@ class History:
         for run in self.runs:
             parts.append(labelled("Request:", run.request))
             for event in run.events:
-                if isinstance(event, Thinking):
-                    # Trusted output: safe markdown, not only escaped HTML.
-                    parts.append(folded(thinking_label(event.seconds), event.text))
-                elif isinstance(event, AssistantMessage) and prose(event.text):
-                    parts.append(safe_markdown(prose(event.text)))
-                elif isinstance(event, Observation):
-                    parts.append(f"{fenced(event.code, 'python')}\n*{as_text(event.status)}*")
-                elif isinstance(event, FinalAnswer):
-                    parts.append(labelled("Answer:", event.answer))
-                elif isinstance(event, Error):
-                    parts.append(labelled("Error:", event.message))
+                match view_of(event):
+                    case Reasoning(label=label, text=text):
+                        # Trusted output: safe markdown, not only escaped HTML.
+                        parts.append(folded(label, text))
+                    case Reply(prose=text) if text:
+                        parts.append(safe_markdown(text))
+                    case Result(observation=step):
+                        parts.append(f"{fenced(step.code, 'python')}\n*{as_text(step.status)}*")
+                    case Answered(text=text):
+                        parts.append(labelled("Answer:", text))
+                    case Problem(message=message):
+                        parts.append(labelled("Error:", message))
             if run.failure is not None:
                 parts.append(labelled("Error:", run.failure))
             parts.append(f"*{as_text(run.summary())}*")
         return "\n\n".join(parts)
 
 
-def describe_done(done: Done) -> str:
+def describe_done(done: Done | Ended) -> str:
     """How a run ended, in a line: "answered · 2 turns · 1,234 tokens"."""
     text = f"{_REASONS[done.reason]} · {done.turns} turns · {done.total_tokens:,} tokens"
     if done.detail and done.reason != "error":

@@ -100,7 +100,7 @@ class CodeActMagics(Magics):
 
         ``--insert``: the code of the steps goes into one new cell below (IPython keeps one
         next-input per cell), as a notebook would keep it: a fix in place of the step that
-        failed (``c.CodeAct.replace_failed_cells``) unless it would lose what that step
+        failed unless it would lose what that step
         defined before its error (then the step stays, cut to what ran, or whole inside
         ``try``), a revised step in place of the earlier one, steps that still fail left
         out. The code still runs, because the agent needs its output.

@@ -14,10 +14,9 @@ import binascii
 import html
 from typing import Any
 
-from ..core.actions import prose
-from ..core.events import AssistantMessage, Error, FinalAnswer, Observation, Thinking
+from ..core.events import Observation
 from ..core.observation import collapse_carriage_returns, strip_ansi, truncate_middle
-from ..transcript import thinking_label
+from ..core.view import Answered, Problem, Reasoning, Reply, Result, view_of
 from .history import RunRecord
 from .safe import as_text, fenced, folded, labelled, safe_markdown
 
@@ -79,17 +78,18 @@ def run_markdown(record: RunRecord) -> str:
     parts = [labelled("CodeAct:", record.request)]
     step = 0
     for event in record.events:
-        if isinstance(event, Thinking) and event.text.strip():
-            parts.append(folded(thinking_label(event.seconds), event.text))
-        elif isinstance(event, AssistantMessage) and (text := prose(event.text)):
-            parts.append(safe_markdown(text))
-        elif isinstance(event, Observation):
-            step += 1
-            parts.append(step_markdown(step, event))
-        elif isinstance(event, FinalAnswer):
-            parts.append(labelled("Answer:", event.answer))
-        elif isinstance(event, Error):
-            parts.append(labelled("Error:", event.message))
+        match view_of(event):
+            case Reasoning(label=label, text=text) if text.strip():
+                parts.append(folded(label, text))
+            case Reply(prose=text) if text:
+                parts.append(safe_markdown(text))
+            case Result(observation=observation):
+                step += 1
+                parts.append(step_markdown(step, observation))
+            case Answered(text=text):
+                parts.append(labelled("Answer:", text))
+            case Problem(message=message):
+                parts.append(labelled("Error:", message))
     if record.failure is not None:
         parts.append(labelled("Error:", record.failure))
     summary = record.summary()

@@ -62,7 +62,7 @@ class MagicTools:
             if seen not in self._reported:
                 self._reported.add(seen)
                 problems.insert(0, untrusted_message(project.untrusted, how=TRUST_HOW))
-        return system_prompt(settings, toolset, project.rules), problems
+        return system_prompt(toolset, project.rules), problems
 
     def new_problems(self) -> list[str]:
         return self.toolset.new_problems(self._reported) if self.toolset is not None else []

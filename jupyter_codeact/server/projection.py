@@ -7,24 +7,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal
 
-from ..core.actions import prose
-from ..core.events import (
-    Action,
-    ActionDelta,
-    AnyEvent,
-    AssistantMessage,
-    Condensed,
-    Done,
-    Error,
-    FinalAnswer,
-    Observation,
-    Retry,
-    TextDelta,
-    Thinking,
-    ThinkingDelta,
-    Usage,
-)
+from ..core.events import Action, AnyEvent, Done, Observation
 from ..core.observation import status_note
+from ..core.view import (
+    Answered,
+    Code,
+    Ended,
+    Note,
+    Problem,
+    Reasoning,
+    Reply,
+    Restarted,
+    Result,
+    Streamed,
+    Tokens,
+    view_of,
+)
 from .entries import ChatEntries
 from .entry_outputs import entry_outputs
 from .protocol import ChatState
@@ -71,57 +69,50 @@ class EventProjector:
         self._end_thinking()
 
     def apply(self, event: AnyEvent) -> None:
-        if isinstance(event, ThinkingDelta | Thinking):
-            self._thinking(event)
-        elif isinstance(event, TextDelta | ActionDelta):
-            self._streamed(event)
-        elif isinstance(event, Condensed):
-            self.entries.add({"role": "condensed", "turn": event.turn, "text": event.describe()})
-        elif isinstance(event, Retry):
-            if self._assistant_id is not None:
-                self.entries.get(self._assistant_id).pop("code", None)
-                self.entries.replace(self._assistant_id, text="")
-            self._end_thinking(text="")  # the retried reply thinks afresh
-        elif isinstance(event, AssistantMessage):
-            self._end_thinking()
-            shown = prose(event.text)
-            self._prose[event.turn] = shown
-            if self._assistant_id is None:
+        match view_of(event):
+            case Streamed(part="reasoning") as view:
+                self._reasoning(view)
+            case Streamed() as view:
+                self._streamed(view)
+            case Reasoning() as view:
+                self._thought(view)
+            case Note(turn=turn, text=text):
+                self.entries.add({"role": "condensed", "turn": turn, "text": text})
+            case Restarted():
+                if self._assistant_id is not None:
+                    self.entries.get(self._assistant_id).pop("code", None)
+                    self.entries.replace(self._assistant_id, text="")
+                self._end_thinking(text="")  # the retried reply thinks afresh
+            case Reply() as view:
+                self._replied(view)
+            case Tokens(run_total=total):
+                self.tokens = total
+                self._set_state(None)  # the same state, with the tokens
+            case Code(action=action):
                 self.entries.add(
-                    {"role": "assistant", "turn": event.turn, "text": event.text, "prose": shown}
+                    {
+                        "id": f"action-{action.action_id}",
+                        "role": "action",
+                        "turn": action.turn,
+                        "code": action.code,
+                        "action_id": action.action_id,
+                        "phase": "pending",
+                        "replaces": action.replaces,
+                        **(
+                            {"keeps": action.keeps, "trim_to": action.trim_to, "note": action.note}
+                            if action.keeps
+                            else {}
+                        ),
+                    }
                 )
-            else:
-                self.entries.get(self._assistant_id).pop("code", None)  # its action has it
-                self.entries.replace(
-                    self._assistant_id, text=event.text, prose=shown, streaming=False
-                )
-            self._assistant_id = None
-        elif isinstance(event, Usage):
-            self.tokens = event.run_total_tokens
-            self._set_state(None)  # the same state, with the tokens
-        elif isinstance(event, Action):
-            self.entries.add(
-                {
-                    "id": f"action-{event.action_id}",
-                    "role": "action",
-                    "turn": event.turn,
-                    "code": event.code,
-                    "action_id": event.action_id,
-                    "phase": "pending",
-                    "replaces": event.replaces,
-                    **(
-                        {"keeps": event.keeps, "trim_to": event.trim_to, "note": event.note}
-                        if event.keeps
-                        else {}
-                    ),
-                }
-            )
-        elif isinstance(event, Observation):
-            self._observed(event)
-        elif isinstance(event, FinalAnswer):
-            self.entries.add({"role": "final", "turn": event.turn, "text": event.answer})
-        elif isinstance(event, Error):
-            self.entries.add({"role": "error", "kind": event.kind, "text": event.message})
+            case Result(observation=observation):
+                self._observed(observation)
+            case Answered(turn=turn, text=text):
+                self.entries.add({"role": "final", "turn": turn, "text": text})
+            case Problem(kind=kind, message=message):
+                self.entries.add({"role": "error", "kind": kind, "text": message})
+            case Ended():
+                pass  # the run's end is :meth:`done`'s (the chat's state after it)
 
     def phase(
         self, action: Action, request_id: str, phase: Literal["waiting_approval", "running"]
@@ -132,40 +123,54 @@ class EventProjector:
             self.entries.replace(entry_id, request_id=request_id, phase=phase)
         self._set_state(phase)
 
-    def _streamed(self, event: TextDelta | ActionDelta) -> None:
+    def _replied(self, view: Reply) -> None:
+        self._end_thinking()
+        self._prose[view.turn] = view.prose
+        if self._assistant_id is None:
+            self.entries.add(
+                {"role": "assistant", "turn": view.turn, "text": view.text, "prose": view.prose}
+            )
+        else:
+            self.entries.get(self._assistant_id).pop("code", None)  # its action has it
+            self.entries.replace(
+                self._assistant_id, text=view.text, prose=view.prose, streaming=False
+            )
+        self._assistant_id = None
+
+    def _streamed(self, view: Streamed) -> None:
         """A piece of the reply: its text, or the code of its tool call."""
         if self._assistant_id is None:
             entry = self.entries.add(
-                {"role": "assistant", "turn": event.turn, "text": "", "streaming": True},
+                {"role": "assistant", "turn": view.turn, "text": "", "streaming": True},
                 save=False,
             )
             self._assistant_id = entry["id"]
         current = self.entries.get(self._assistant_id)
-        key: Literal["text", "code"] = "code" if isinstance(event, ActionDelta) else "text"
-        current[key] = current.get(key, "") + event.text
-        message: dict[str, Any] = {"type": "delta", "id": self._assistant_id, "text": event.text}
+        key: Literal["text", "code"] = "code" if view.part == "code" else "text"
+        current[key] = current.get(key, "") + view.text
+        message: dict[str, Any] = {"type": "delta", "id": self._assistant_id, "text": view.text}
         if key == "code":
             message["field"] = "code"
         self._broadcast(message)
 
-    def _thinking(self, event: ThinkingDelta | Thinking) -> None:
+    def _reasoning(self, view: Streamed) -> None:
         """Reasoning gets an entry of its own: streamed live, then complete with its time."""
-        if isinstance(event, ThinkingDelta):
-            if self._thinking_id is None:
-                entry = self.entries.add(
-                    {"role": "thinking", "turn": event.turn, "text": "", "streaming": True},
-                    save=False,
-                )
-                self._thinking_id = entry["id"]
-            current = self.entries.get(self._thinking_id)
-            current["text"] = current.get("text", "") + event.text
-            self._broadcast({"type": "delta", "id": self._thinking_id, "text": event.text})
-            return
-        done: dict[str, Any] = {"text": event.text, "streaming": False}
-        if event.seconds is not None:
-            done["duration_ms"] = round(event.seconds * 1000, 1)
         if self._thinking_id is None:
-            self.entries.add({"role": "thinking", "turn": event.turn, **done})
+            entry = self.entries.add(
+                {"role": "thinking", "turn": view.turn, "text": "", "streaming": True},
+                save=False,
+            )
+            self._thinking_id = entry["id"]
+        current = self.entries.get(self._thinking_id)
+        current["text"] = current.get("text", "") + view.text
+        self._broadcast({"type": "delta", "id": self._thinking_id, "text": view.text})
+
+    def _thought(self, view: Reasoning) -> None:
+        done: dict[str, Any] = {"text": view.text, "streaming": False}
+        if view.seconds is not None:
+            done["duration_ms"] = round(view.seconds * 1000, 1)
+        if self._thinking_id is None:
+            self.entries.add({"role": "thinking", "turn": view.turn, **done})
         else:
             self.entries.replace(self._thinking_id, **done)
             self._thinking_id = None

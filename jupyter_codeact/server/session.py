@@ -37,6 +37,7 @@ from .persistence import SERVER_STOPPED, ChatSaver, recover
 from .placement import Where
 from .projection import EventProjector
 from .protocol import ChatState
+from .resolve import Choices, Configured, resolve
 from .run import ChatRun, RunOptions
 from .store import ChatRecord, ChatStore
 from .tools import ChatTools, ServerTools
@@ -192,14 +193,15 @@ class ChatSession:
         user_cell: str = "",
         user_cell_id: str = "",
         where: Where | None = None,
-        untrusted: bool = False,
+        untrusted: bool | None = None,
         choice: ModelChoice | None = None,
         author: Author | None = None,
     ) -> str | None:
         """Start a run; returns a problem sentence instead if one cannot start now.
 
-        ``approval`` and ``replace_failed`` are the panel's settings (None: the configured
-        ones), though a configured ``ask`` wins over the panel's approval; ``user_cell`` is
+        ``approval``, ``action_style``, ``replace_failed`` and ``untrusted`` are the panel's
+        settings (None: not chosen), resolved against the server's by the rule of
+        :mod:`.resolve` (a configured ``ask`` holds whatever the panel says); ``user_cell`` is
         the id given to the user's cell this request is about (Fix the Error), which is
         notebook cell ``user_cell_id``; ``where`` says where new cells go; ``choice`` the
         model the user picked (checked by the caller); ``author`` who asked. Another
@@ -269,16 +271,15 @@ class ChatSession:
         user_cell: str,
         user_cell_id: str,
         where: Where | None,
-        untrusted: bool,
+        untrusted: bool | None,
         choice: ModelChoice | None,
     ) -> None:
         self._author = author
-        # The server's "ask" is a floor (an administrator's choice): a page cannot lower it.
-        floor = self.settings.approval_mode == "ask"
+        # The settings both sides hold, by the one rule (an administrator's ask is a floor).
+        chosen = Choices(approval, action_style, replace_failed, untrusted)
+        resolved = resolve(Configured.of(self.settings), chosen)
         self.executor.request = RunRequest(
-            approval="ask" if floor else (approval or "auto"),
-            where=where or Where(),
-            untrusted=untrusted or self.settings.untrusted_agent_outputs,
+            approval=resolved.approval, where=where or Where(), untrusted=resolved.untrusted
         )
         self.executor.cells.grants = {user_cell: user_cell_id} if user_cell and user_cell_id else {}
         if self.record.info["title"] == "New chat":
@@ -292,13 +293,12 @@ class ChatSession:
             self._set_state("error")
             self.queue.clear()
             return
-        replace = self.settings.replace_failed_cells if replace_failed is None else replace_failed
         task = self.run.start(
             text,
             RunOptions(
                 context=truncate_middle(context, MAX_CONTEXT_CHARS) if context else None,
-                action_style=action_style,
-                replace_failed=replace,
+                action_style=resolved.action_style,
+                replace_failed=resolved.replace_failed,
                 user_cell=user_cell if user_cell_id else "",
                 choice=choice or ModelChoice(),
             ),

@@ -101,7 +101,7 @@ class ChatTools:
             if seen not in self.reported:
                 self.reported.add(seen)
                 problems.insert(0, self.host.trust.notice(project.untrusted))
-        return system_prompt(self.host.settings, toolset, project.rules), problems
+        return system_prompt(toolset, project.rules), problems
 
     def new_problems(self) -> list[str]:
         toolset = self.host.toolset

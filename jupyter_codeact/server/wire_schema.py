@@ -540,12 +540,12 @@ class UserMessage(TypedDict):
     context: NotRequired[str | None]
     """The notebook/kernel summary the panel gathered (the server bounds it)."""
     approval: NotRequired[ApprovalMode | None]
-    """The mode chosen in the panel."""
+    """The mode chosen in the panel (:mod:`.resolve` has the rule: the server's ``ask`` is
+    a floor)."""
     action_style: NotRequired[ActionStyle | None]
     """The panel's choice; absent: ``c.CodeAct.action_style``."""
     replace_failed: NotRequired[bool | None]
-    """The panel's *Replace failed cells with their fix* (absent:
-    ``c.CodeAct.replace_failed_cells``)."""
+    """The panel's *Replace failed cells with their fix* (absent: on)."""
     user_cell: NotRequired[str]
     """The id the panel gave the user's cell this request is about (Fix the Error)."""
     user_cell_id: NotRequired[str]
@@ -557,7 +557,7 @@ class UserMessage(TypedDict):
     narrate: NotRequired[bool]
     """Explain each step in a markdown cell above it."""
     untrusted: NotRequired[bool]
-    """Render the agent's outputs untrusted."""
+    """Render the agent's outputs untrusted (the server's setting is a floor)."""
     model: NotRequired[str | None]
     """The user's pick of model (absent: ``c.CodeAct.model``), checked against the
     endpoint's ``/v1/models``."""

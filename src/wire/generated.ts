@@ -1299,14 +1299,14 @@ export interface IUserMessage {
   text: string;
   /** The notebook/kernel summary the panel gathered (the server bounds it). */
   context?: string | null;
-  /** The mode chosen in the panel. */
+  /**
+   * The mode chosen in the panel (`.resolve` has the rule: the server's `ask` is
+   * a floor).
+   */
   approval?: ApprovalMode | null;
   /** The panel's choice; absent: `c.CodeAct.action_style`. */
   action_style?: ActionStyle | null;
-  /**
-   * The panel's *Replace failed cells with their fix* (absent:
-   * `c.CodeAct.replace_failed_cells`).
-   */
+  /** The panel's *Replace failed cells with their fix* (absent: on). */
   replace_failed?: boolean | null;
   /**
    * The id the panel gave the user's cell this request is about (Fix the Error).
@@ -1324,7 +1324,7 @@ export interface IUserMessage {
   position?: CellPosition;
   /** Explain each step in a markdown cell above it. */
   narrate?: boolean;
-  /** Render the agent's outputs untrusted. */
+  /** Render the agent's outputs untrusted (the server's setting is a floor). */
   untrusted?: boolean;
   /**
    * The user's pick of model (absent: `c.CodeAct.model`), checked against the
