@@ -65,6 +65,9 @@ client -> server (:data:`ClientMessage`):
   to the pending approval: Run (``code``: what to run, maybe edited) or Skip; Accept or
   Reject of a change to their cell.
 - ``{"type": "facts", "query_id": str, "facts": Facts}``: the answer to an ``inspect``.
+- ``{"type": "undo", "entry_id": str}``: *Undo this turn*, the turn listed by ``changes``
+  entry ``entry_id`` (:mod:`.review`); anyone with ``write`` on ``contents`` may. Refused
+  (a ``problem``) while a run goes on, or when it was undone already.
 
 server -> client (:data:`ServerMessage`):
 
@@ -89,7 +92,8 @@ server -> client (:data:`ServerMessage`):
 - ``{"type": "inspect", "query_id": str, "path": str, "chat_id": str, "ref": str,
   "cell_id": str, "user": bool}``: what does the page's notebook hold of the chat's cell
   ``ref`` (or, with ``user``, of the user's cell ``cell_id``)? Answered with ``facts``:
-  ``{"found": int, "cell_ids": [str], "change": "edited"|"ran"|null, "source": str|null}``.
+  ``{"found": int, "cell_ids": [str], "change": "edited"|"ran"|null, "source": str|null,
+  "cell"?: nbformat cell}`` (``cell``: the one cell found, as it is, for an undo).
 - ``{"type": "chat", "chat": ChatInfo}``: the chat's metadata changed (e.g. the notebook
   was renamed).
 - ``{"type": "problem", "message": str}``: a message from the client was refused.
@@ -106,7 +110,15 @@ ChatState = Literal["idle", "thinking", "running", "waiting_approval", "done", "
 """``idle``: never run or stopped; ``done``: the last run ended with an answer."""
 
 Role = Literal[
-    "user", "assistant", "action", "observation", "final", "error", "thinking", "condensed"
+    "user",
+    "assistant",
+    "action",
+    "observation",
+    "final",
+    "error",
+    "thinking",
+    "condensed",
+    "changes",
 ]
 """Entry roles; the panel renders each entry with ``data-codeact-role`` set to its role."""
 
@@ -160,6 +172,12 @@ class ChatEntry(TypedDict, total=False):
     - final: ``text``, ``turn``
     - condensed: ``text`` (older steps were condensed for the model to fit its context
       window; the chat keeps them all), ``turn``
+    - changes: what a turn changed in the notebook, when it ended (:mod:`.review`):
+      ``turn_id``, ``changes`` (``[{"cell_id", "kind": "added"|"replaced", "cell_type",
+      "ref" (the model's id of the cell), "role", "before" (source before the turn, for
+      a replaced cell), "after" (source the turn left)}]``), ``undone`` once undone
+      (``{"time", "removed": [cell_id], "restored": [cell_id], "kept": [{"cell_id",
+      "ref", "kind", "why": "edited"|"ran"|"no_copy"|"unknown"}], "kernel_note"}``)
     - error: ``text`` (one sentence with the fix), ``kind`` (an ErrorKind, or
       ``max_turns`` | ``token_budget`` | ``stopped`` | ``interrupted`` (the server stopped
       mid-run) | ``internal`` | ``tools`` (an MCP server or function that cannot be used,
@@ -195,6 +213,9 @@ class ChatEntry(TypedDict, total=False):
     queued: bool
     keeps: str
     trim_to: str
+    turn_id: str
+    changes: list[dict[str, Any]]
+    undone: dict[str, Any]
 
 
 def _is_int(value: Any) -> bool:
@@ -312,6 +333,9 @@ def parse_client_message(message: Any, limits: Limits = DEFAULT_LIMITS) -> dict[
             raise ProtocolError("'facts.change' must be 'edited', 'ran' or null.")
         if source is not None and not isinstance(source, str):
             raise ProtocolError("'facts.source' must be a string or null.")
+        cell = facts.get("cell")
+        if cell is not None and not isinstance(cell, dict):
+            raise ProtocolError("'facts.cell' must be a notebook cell.")
         return {
             "type": "facts",
             "query_id": _string(message, "query_id", limit=ids),
@@ -320,6 +344,9 @@ def parse_client_message(message: Any, limits: Limits = DEFAULT_LIMITS) -> dict[
                 "cell_ids": cell_ids[:1000],
                 "change": change,
                 "source": source,
+                **({"cell": cell} if cell is not None else {}),
             },
         }
+    if kind == "undo":
+        return {"type": "undo", "entry_id": _string(message, "entry_id", limit=ids)}
     raise ProtocolError(f"Unknown message type {kind!r}.")
