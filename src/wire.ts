@@ -34,7 +34,8 @@ export type Role =
   | 'final'
   | 'error'
   | 'thinking'
-  | 'condensed';
+  | 'condensed'
+  | 'changes';
 
 export const ROLES: readonly Role[] = [
   'user',
@@ -44,7 +45,8 @@ export const ROLES: readonly Role[] = [
   'final',
   'error',
   'thinking',
-  'condensed'
+  'condensed',
+  'changes'
 ];
 
 /**
@@ -154,6 +156,43 @@ export interface IChatEntry {
   queued?: boolean;
   keeps?: string;
   trim_to?: string;
+  /** A `changes` entry: the turn it lists (see `ITurnChange`). */
+  turn_id?: string;
+  changes?: ITurnChange[];
+  /** Once the turn was undone: what the undo did and kept. */
+  undone?: ITurnUndone;
+}
+
+/**
+ * One cell a turn changed (`jupyter_codeact/server/review/journal.py`):
+ * added, or replaced (`before` is its source before the turn, `after` what
+ * the turn left).
+ */
+export interface ITurnChange {
+  cell_id: string;
+  kind: 'added' | 'replaced';
+  cell_type: string;
+  /** The model's id of the cell (`c3a1`), or '' (the user's cell). */
+  ref: string;
+  /** `narration` for an explanation cell, else ''. */
+  role: string;
+  before: string | null;
+  after: string;
+}
+
+/** What an undo did: cells removed and restored, and the cells it kept. */
+export interface ITurnUndone {
+  time: number;
+  removed: string[];
+  restored: string[];
+  kept: {
+    cell_id: string;
+    ref: string;
+    kind: 'added' | 'replaced';
+    why: 'edited' | 'ran' | 'no_copy' | 'unknown';
+  }[];
+  /** That the kernel's state is not undone, and what to do. */
+  kernel_note: string;
 }
 
 /**
@@ -380,7 +419,27 @@ export type DocumentOp =
       code_hash?: string;
     }
   /** A cell kept whole had its code replaced: its tag goes. */
-  | { op: 'unmark'; seq: number; cell_id: string };
+  | { op: 'unmark'; seq: number; cell_id: string }
+  | {
+      /**
+       * A turn taken back (`server/document/undo.py`), in one change: each
+       * cell is removed, or given back `cell`, only if it still is what the
+       * turn left (`code_hash` of its source, its `execution_count`).
+       */
+      op: 'undo';
+      seq: number;
+      turn_id: string;
+      remove: IUndoLeft[];
+      restore: (IUndoLeft & { cell: nbformat.ICell })[];
+    };
+
+/** What a turn left in a cell, as an `undo` checks it. */
+export interface IUndoLeft {
+  cell_id: string;
+  code_hash: string;
+  /** Present for a code cell. */
+  execution_count?: number | null;
+}
 
 export const DOCUMENT_OPS: readonly DocumentOp['op'][] = [
   'insert',
@@ -393,7 +452,8 @@ export const DOCUMENT_OPS: readonly DocumentOp['op'][] = [
   'running',
   'narrate',
   'keep',
-  'unmark'
+  'unmark',
+  'undo'
 ];
 
 /**
@@ -414,6 +474,8 @@ export interface IFacts {
   cell_ids: string[];
   change: 'edited' | 'ran' | null;
   source: string | null;
+  /** The one cell found, as it is (what an undo of a turn gives back). */
+  cell?: nbformat.ICell;
 }
 
 /**
@@ -493,6 +555,14 @@ export interface IDecideMessage {
   code?: string;
 }
 
+/**
+ * *Undo this turn*: the turn listed by `changes` entry `entry_id`.
+ */
+export interface IUndoMessage {
+  type: 'undo';
+  entry_id: string;
+}
+
 /** The answer to an `inspect`. */
 export interface IFactsMessage {
   type: 'facts';
@@ -506,7 +576,8 @@ export type ClientMessage =
   | IUserMessage
   | IStopMessage
   | IDecideMessage
-  | IFactsMessage;
+  | IFactsMessage
+  | IUndoMessage;
 
 // -- server -> client -------------------------------------------------------
 
@@ -663,7 +734,10 @@ export function isChatEntry(value: unknown): value is IChatEntry {
     ['replaces', isString],
     ['replaced', v => typeof v === 'boolean'],
     ['keeps', isString],
-    ['trim_to', isString]
+    ['trim_to', isString],
+    ['turn_id', isString],
+    ['changes', Array.isArray],
+    ['undone', isObject]
   ];
   return optional.every(
     ([key, check]) => value[key] === undefined || check(value[key])
@@ -694,6 +768,9 @@ export function isOp(value: unknown): value is DocumentOp {
   }
   if (!isNumber(value.seq)) {
     return false;
+  }
+  if (value.op === 'undo') {
+    return Array.isArray(value.remove) && Array.isArray(value.restore);
   }
   if (value.op === 'insert') {
     return (

@@ -20,9 +20,9 @@ from jupyter_codeact.server.review.journal import TurnJournal
 from jupyter_codeact.server.store import ChatStore
 from jupyter_codeact.testing import ScriptedLLM
 
+from . import test_server_document as document_tests
 from .chat_client import ChatClient
 from .test_server import new_chat
-from . import test_server_document as document_tests
 from .test_server_document import NOTEBOOK, on_disk
 
 # The notebook file and the server of the document tests (their fixtures).

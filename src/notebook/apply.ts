@@ -19,6 +19,7 @@ import { CELL_METADATA_KEY } from '../tokens';
 import { DocumentOp } from '../wire';
 import { keepFailed, replaceSource, unmarkKept } from './edit';
 import { cellProvenance, sourceHash } from './provenance';
+import { applyUndo } from './undo';
 
 /** Operations sent as they happen, never kept (the server's `LIVE_OPS`). */
 const LIVE = new Set<DocumentOp['op']>([
@@ -117,7 +118,13 @@ export function applyOps(options: IApplyOptions): Set<string> {
   const cells = new CellFinder(panel);
   for (const op of ops) {
     if (applyOne(op, cells, options)) {
-      touched.add(op.op === 'insert' ? String(op.cell.id) : op.cell_id);
+      touched.add(
+        op.op === 'insert'
+          ? String(op.cell.id)
+          : op.op === 'undo'
+            ? op.turn_id
+            : op.cell_id
+      );
     }
   }
   const last = Math.max(...ops.map(op => op.seq));
@@ -213,6 +220,8 @@ function applyOne(
     }
     case 'narrate':
       return narrate(op.cell_id, op.cell, cells, panel);
+    case 'undo':
+      return applyUndo(panel, op);
     case 'keep': {
       const cell = codeModel(cells.get(op.cell_id));
       return !!cell && keepFailed(cell, op.trim_to, op.code_hash ?? '');

@@ -5,6 +5,7 @@
 import React, { useState } from 'react';
 
 import { IChatEntry } from '../wire';
+import { ChangesEntry } from './changes';
 import { CodeBlock } from './codeblock';
 import { Entry, IEntryContext } from './entry';
 import { Markdown } from './markdown';
@@ -262,6 +263,8 @@ function EntryContent(props: IEntryViewProps): JSX.Element | null {
           </div>
         </Entry>
       );
+    case 'changes':
+      return <ChangesEntry entry={entry} context={context} />;
     case 'condensed':
       return (
         <Entry entry={entry}>
