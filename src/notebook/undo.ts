@@ -56,28 +56,30 @@ export function applyUndo(panel: NotebookPanel, op: UndoOp): boolean {
   }
   const shared = model.sharedModel;
   const cells = model.cells;
-  const due = (left: IUndoLeft): number => {
+  // Where each due change is, found before the transaction (the model's
+  // lists follow the shared cells only once it ends), then made from the
+  // last cell up, so that no change moves the place of another.
+  const due: { index: number; cell: nbformat.ICell | null }[] = [];
+  const find = (left: IUndoLeft, cell: nbformat.ICell | null): void => {
     const index = indexOf(panel, left.cell_id);
-    return index >= 0 && asLeft(cells.get(index), left) ? index : -1;
+    if (index >= 0 && asLeft(cells.get(index), left)) {
+      due.push({ index, cell: cell && { ...cell, id: left.cell_id } });
+    }
   };
-  const restore = op.restore.filter(entry => due(entry) >= 0);
-  const remove = op.remove.filter(entry => due(entry) >= 0);
-  if (!restore.length && !remove.length) {
+  op.restore.forEach(entry => find(entry, entry.cell));
+  op.remove.forEach(entry => find(entry, null));
+  if (!due.length) {
     return false;
   }
+  due.sort((a, b) => b.index - a.index);
   const history = (shared as unknown as IUndoable).undoManager;
   history?.stopCapturing();
   shared.transact(() => {
-    for (const entry of restore) {
-      const index = indexOf(panel, entry.cell_id);
+    for (const { index, cell } of due) {
       shared.deleteCell(index);
-      shared.insertCell(index, {
-        ...(entry.cell as nbformat.ICell),
-        id: entry.cell_id
-      } as any);
-    }
-    for (const entry of remove) {
-      shared.deleteCell(indexOf(panel, entry.cell_id));
+      if (cell) {
+        shared.insertCell(index, cell as any);
+      }
     }
   });
   history?.stopCapturing();
