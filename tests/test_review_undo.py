@@ -9,6 +9,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from jupyter_codeact.server.chat_file import ChatRecord
 from jupyter_codeact.server.document.cells import source_text
 from jupyter_codeact.server.document.hub import Documents
@@ -245,3 +247,43 @@ async def test_undo_with_the_page_open_keeps_the_cell_the_user_edited_and_names_
     ]
     assert comparable(cells[:-1]) == comparable(pre_turn)
     await tab.close()
+
+
+def test_an_undo_in_a_collaboration_room_is_one_transaction_that_keeps_a_users_edit() -> None:
+    """The same operation on a real YNotebook (a room's shared notebook): the notebook
+    from before the turn, in one transaction, a collaborator's edit kept."""
+    pycrdt = pytest.importorskip("pycrdt")
+    from jupyter_ydoc import YNotebook
+
+    from jupyter_codeact.server.document.shared import SharedNotebook
+
+    failed = {
+        "id": "f",
+        "cell_type": "code",
+        "source": FAILED,
+        "metadata": {"codeact": {"request_id": "r0", "chat_id": "c", "cell": "c1"}},
+        "outputs": [{"output_type": "error", "ename": "NameError", "evalue": "x", "traceback": []}],
+        "execution_count": 2,
+    }
+    added = [
+        {"id": n, "cell_type": "code", "source": f"y{n} = 1", "metadata": {},
+         "outputs": [], "execution_count": 3 + i}
+        for i, n in enumerate(("n1", "n2"))
+    ]  # fmt: skip
+    fixed = {**copy.deepcopy(failed), "source": FIXED, "outputs": [], "execution_count": 5}
+    shared = YNotebook(pycrdt.Doc())
+    shared.set({"cells": [fixed, *added], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    # A collaborator edits the second added cell.
+    text = shared.ycells[2]["source"]
+    text += "  # theirs"
+    op = {
+        **undo("t", [left_by(cell) for cell in added], [{**left_by(fixed), "cell": failed}]),
+        "seq": 1,
+    }
+    transactions = []
+    shared.ydoc.observe(lambda event: transactions.append(event))
+    assert SharedNotebook(shared, trusted=False).apply("c", [op])
+    assert len(transactions) == 1
+    cells = shared.get()["cells"]
+    assert [source_text(c["source"]) for c in cells] == [FAILED, "yn2 = 1  # theirs"]
+    assert cells[0]["outputs"][0]["ename"] == "NameError" and cells[0]["execution_count"] == 2
