@@ -34,8 +34,7 @@ export type Role =
   | 'final'
   | 'error'
   | 'thinking'
-  | 'condensed'
-  | 'changes';
+  | 'condensed';
 
 export const ROLES: readonly Role[] = [
   'user',
@@ -45,8 +44,7 @@ export const ROLES: readonly Role[] = [
   'final',
   'error',
   'thinking',
-  'condensed',
-  'changes'
+  'condensed'
 ];
 
 /**
@@ -156,7 +154,7 @@ export interface IChatEntry {
   queued?: boolean;
   keeps?: string;
   trim_to?: string;
-  /** A `changes` entry: the turn it lists (see `ITurnChange`). */
+  /** A request whose run changed the notebook: its turn (`ITurnChange`). */
   turn_id?: string;
   changes?: ITurnChange[];
   /** Once the turn was undone: what the undo did and kept. */
@@ -556,7 +554,8 @@ export interface IDecideMessage {
 }
 
 /**
- * *Undo this turn*: the turn listed by `changes` entry `entry_id`.
+ * *Undo this turn*: the turn of the request whose entry `entry_id` lists
+ * its `changes`.
  */
 export interface IUndoMessage {
   type: 'undo';
@@ -642,6 +641,8 @@ export interface IInspectMessage {
   ref: string;
   cell_id: string;
   user: boolean;
+  /** Answer with the one cell found, as it is (for an undo). */
+  cell?: boolean;
 }
 
 export interface IChatChangedMessage {

@@ -57,7 +57,7 @@ def cell_ref(client: ChatClient) -> str:
 
 
 def changes_of(client: ChatClient) -> list[dict[str, Any]]:
-    return [e for e in client.entries() if e["role"] == "changes"]
+    return [e for e in client.entries() if e.get("changes")]
 
 
 async def undone(client: ChatClient, entry_id: str) -> dict[str, Any]:

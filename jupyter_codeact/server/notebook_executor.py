@@ -57,6 +57,9 @@ class Journal(Protocol):
 
     def inspected(self, facts: ops.Facts) -> None: ...
 
+    @property
+    def active(self) -> bool: ...
+
 
 @dataclass(frozen=True)
 class RoundTrip:
@@ -123,6 +126,8 @@ class NotebookExecutor:
             self._document().emit(self.chat_id, numbered)
 
     async def inspect(self, query: dict[str, Any]) -> ops.Facts:
+        if self.journal is not None and self.journal.active:
+            query = {**query, "cell": True}  # the cell as it is, for an undo of the turn
         facts = await self._document().inspect(self.chat_id, query)
         if self.journal is not None:
             self.journal.inspected(facts)

@@ -65,9 +65,10 @@ client -> server (:data:`ClientMessage`):
   to the pending approval: Run (``code``: what to run, maybe edited) or Skip; Accept or
   Reject of a change to their cell.
 - ``{"type": "facts", "query_id": str, "facts": Facts}``: the answer to an ``inspect``.
-- ``{"type": "undo", "entry_id": str}``: *Undo this turn*, the turn listed by ``changes``
-  entry ``entry_id`` (:mod:`.review`); anyone with ``write`` on ``contents`` may. Refused
-  (a ``problem``) while a run goes on, or when it was undone already.
+- ``{"type": "undo", "entry_id": str}``: *Undo this turn*, the turn of the request whose
+  entry ``entry_id`` lists its ``changes`` (:mod:`.review`); anyone with ``write`` on
+  ``contents`` may. Refused (a ``problem``) while a run goes on, or when it was undone
+  already.
 
 server -> client (:data:`ServerMessage`):
 
@@ -90,10 +91,11 @@ server -> client (:data:`ServerMessage`):
   what a page is sent when it comes back) lists the server's writes of the file while no
   page held it: ``{"before": hash, "after": hash, "applied": {chat_id: int}}``.
 - ``{"type": "inspect", "query_id": str, "path": str, "chat_id": str, "ref": str,
-  "cell_id": str, "user": bool}``: what does the page's notebook hold of the chat's cell
-  ``ref`` (or, with ``user``, of the user's cell ``cell_id``)? Answered with ``facts``:
+  "cell_id": str, "user": bool, "cell"?: bool}``: what does the page's notebook hold of
+  the chat's cell ``ref`` (or, with ``user``, of the user's cell ``cell_id``)? With
+  ``cell``, the facts carry the one cell found, as it is (for an undo). Answered with ``facts``:
   ``{"found": int, "cell_ids": [str], "change": "edited"|"ran"|null, "source": str|null,
-  "cell"?: nbformat cell}`` (``cell``: the one cell found, as it is, for an undo).
+  "cell"?: nbformat cell}``.
 - ``{"type": "chat", "chat": ChatInfo}``: the chat's metadata changed (e.g. the notebook
   was renamed).
 - ``{"type": "problem", "message": str}``: a message from the client was refused.
@@ -118,7 +120,6 @@ Role = Literal[
     "error",
     "thinking",
     "condensed",
-    "changes",
 ]
 """Entry roles; the panel renders each entry with ``data-codeact-role`` set to its role."""
 
@@ -172,8 +173,8 @@ class ChatEntry(TypedDict, total=False):
     - final: ``text``, ``turn``
     - condensed: ``text`` (older steps were condensed for the model to fit its context
       window; the chat keeps them all), ``turn``
-    - changes: what a turn changed in the notebook, when it ended (:mod:`.review`):
-      ``turn_id``, ``changes`` (``[{"cell_id", "kind": "added"|"replaced", "cell_type",
+    - user, once its run ended having changed the notebook (:mod:`.review`): ``turn_id``,
+      ``changes`` (``[{"cell_id", "kind": "added"|"replaced", "cell_type",
       "ref" (the model's id of the cell), "role", "before" (source before the turn, for
       a replaced cell), "after" (source the turn left)}]``), ``undone`` once undone
       (``{"time", "removed": [cell_id], "restored": [cell_id], "kept": [{"cell_id",

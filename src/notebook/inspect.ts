@@ -24,7 +24,7 @@ export function inspectCell(
           cell_ids: [question.cell_id],
           change: null,
           source: cell.model.sharedModel.getSource(),
-          cell: cell.model.toJSON()
+          ...(question.cell ? { cell: cell.model.toJSON() } : {})
         }
       : { found: 0, cell_ids: [], change: null, source: null };
   }

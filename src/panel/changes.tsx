@@ -1,5 +1,6 @@
 /**
- * A turn's changes in the chat (the server's `changes` entry): each cell it
+ * A turn's changes, under its request in the chat (the entry's `changes`,
+ * from the server): each cell it
  * added or replaced, linked to the cell, a replaced cell's diff on demand,
  * and *Undo this turn*. Once undone, what the undo kept (cells the user
  * changed since) is named, and the kernel's state is said plainly not to be
@@ -10,7 +11,7 @@ import React, { useState } from 'react';
 import { lineDiff } from '../notebook/diff';
 import { IChatEntry, ITurnChange, ITurnUndone } from '../wire';
 import { cellPhrase } from './cellref';
-import { Entry, IEntryContext } from './entry';
+import { IEntryContext } from './entry';
 
 const WHY: Record<ITurnUndone['kept'][number]['why'], string> = {
   edited: 'you edited it since',
@@ -122,7 +123,7 @@ function Undone(props: {
   );
 }
 
-export function ChangesEntry(props: {
+export function TurnChanges(props: {
   entry: IChatEntry;
   context: IEntryContext;
 }): JSX.Element {
@@ -130,7 +131,7 @@ export function ChangesEntry(props: {
   const changes = entry.changes ?? [];
   const [asked, setAsked] = useState(false);
   return (
-    <Entry entry={entry}>
+    <div className="jp-CodeAct-turnChanges" data-codeact-changes={entry.id}>
       <div className="jp-CodeAct-changesTitle">
         This turn changed {changes.length} cell
         {changes.length === 1 ? '' : 's'}
@@ -155,6 +156,6 @@ export function ChangesEntry(props: {
           Undo this turn
         </button>
       ) : null}
-    </Entry>
+    </div>
   );
 }

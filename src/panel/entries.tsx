@@ -5,7 +5,7 @@
 import React, { useState } from 'react';
 
 import { IChatEntry } from '../wire';
-import { ChangesEntry } from './changes';
+import { TurnChanges } from './changes';
 import { CodeBlock } from './codeblock';
 import { Entry, IEntryContext } from './entry';
 import { Markdown } from './markdown';
@@ -221,6 +221,9 @@ function EntryContent(props: IEntryViewProps): JSX.Element | null {
               Waits for the request before it to finish
             </div>
           ) : null}
+          {entry.changes?.length ? (
+            <TurnChanges entry={entry} context={context} />
+          ) : null}
         </Entry>
       );
     case 'assistant':
@@ -263,8 +266,6 @@ function EntryContent(props: IEntryViewProps): JSX.Element | null {
           </div>
         </Entry>
       );
-    case 'changes':
-      return <ChangesEntry entry={entry} context={context} />;
     case 'condensed':
       return (
         <Entry entry={entry}>

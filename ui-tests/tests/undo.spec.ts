@@ -21,6 +21,8 @@ import {
 } from './helpers';
 
 test.use({ autoGoto: true });
+// Two turns of real kernel runs each, and a reopened JupyterLab: slow under load.
+test.describe.configure({ timeout: 240_000 });
 
 const FAILED = 'x = 1\nprint(totl)';
 const FIXED = 'x = 1\nprint(x)';
@@ -44,8 +46,9 @@ async function twoTurns(page: Page, name: string): Promise<void> {
   ]);
 }
 
+/** The last request's list of changes (under it in the chat). */
 function changes(page: Page) {
-  return entries(page, 'changes').last();
+  return chatPanel(page).locator('[data-codeact-changes]').last();
 }
 
 test('a turn that added two cells and fixed a failed one is listed, undone exactly, and the notebook undo takes it back', async ({
@@ -166,7 +169,7 @@ test('undo with the notebook tab closed: the file is the pre-turn notebook, and 
   const before = await notebookCells(page);
   await ask(page, 'Fix it and add y.');
   await expect(entries(page, 'final').last()).toContainText('y is 2.');
-  const entryId = await changes(page).getAttribute('data-codeact-id');
+  const entryId = await changes(page).getAttribute('data-codeact-changes');
   const path: string = await page.evaluate(
     () => (window as any).jupyterapp.shell.currentWidget.context.path
   );

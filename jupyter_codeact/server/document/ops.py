@@ -334,7 +334,9 @@ class Cells:
         self.items.insert(index, Item(copy.deepcopy(explanation), dirty=True))
         return True
 
-    def inspect(self, chat_id: str, ref: str, cell_id: str, *, user: bool) -> Facts:
+    def inspect(
+        self, chat_id: str, ref: str, cell_id: str, *, user: bool, with_cell: bool = False
+    ) -> Facts:
         """What the notebook holds of a cell the agent wants to change: the user's cell
         ``cell_id`` (``user``), or the chat's code cell ``ref``."""
         if user:
@@ -343,18 +345,16 @@ class Cells:
                 return {"found": 0, "cell_ids": [], "change": None, "source": None}
             cell = self.items[index].cell
             source = source_text(cell.get("source"))
-            return {
-                "found": 1,
-                "cell_ids": [cell_id],
-                "change": None,
-                "source": source,
-                "cell": copy.deepcopy(cell),  # as it is: what an undo gives back
-            }
+            facts: Facts = {"found": 1, "cell_ids": [cell_id], "change": None, "source": source}
+            if with_cell:  # as it is: what an undo gives back
+                facts["cell"] = copy.deepcopy(cell)
+            return facts
         found = [item.cell for item in self.items if is_chat_code_cell(item.cell, chat_id, ref)]
         change = None
         one: dict[str, Any] = {}
-        if len(found) == 1:
+        if len(found) == 1 and with_cell:
             one["cell"] = copy.deepcopy(found[0])
+        if len(found) == 1:
             mark = provenance(found[0]) or {}
             change = user_change(
                 mark, source_text(found[0].get("source")), found[0].get("execution_count")

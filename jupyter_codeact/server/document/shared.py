@@ -108,7 +108,9 @@ class SharedNotebook:
                 for index, light in enumerate(self._light())
                 if (provenance(light) or {}).get("cell") == ref
             ]
-        return Cells(cells).inspect(chat_id, ref, cell_id, user=user)
+        return Cells(cells).inspect(
+            chat_id, ref, cell_id, user=user, with_cell=bool(query.get("cell"))
+        )
 
     # -- writing ---------------------------------------------------------------------------
     def apply(self, chat_id: str, ops: list[Op]) -> bool:

@@ -142,9 +142,9 @@ def _shown(source: Any) -> str:
 
 
 def changes_entry(turn: dict[str, Any]) -> dict[str, Any]:
-    """The chat entry that lists a turn's changes (what the panel shows; no outputs)."""
+    """The fields of the request's entry that list a turn's changes (what the panel
+    shows; no outputs)."""
     return {
-        "role": "changes",
         "turn_id": turn["id"],
         "changes": [
             {

@@ -2,8 +2,8 @@
 *Undo this turn*.
 
 Wired by the chat session: :meth:`TurnReview.begin` when a request's run starts,
-:meth:`TurnReview.end` when it ends (a ``changes`` entry is added to the chat when the
-turn changed the notebook), :meth:`TurnReview.undo` when a page asks, and
+:meth:`TurnReview.end` when it ends (the request's entry gets the list of what the turn
+changed in the notebook, when it did), :meth:`TurnReview.undo` when a page asks, and
 :meth:`TurnReview.with_note` adds to the next request's context that the user undid a
 turn. The records live in the chat's file (``turns``), so all of it survives a reload,
 a closed tab and a server restart.
@@ -61,8 +61,10 @@ class TurnReview:
         turn = self.journal.end(request_entry=request_entry)
         if turn is None:
             return
-        entry = self.entries.add(changes_entry(turn), save=False)
-        turn["entry_id"] = entry["id"]
+        # The request's own entry lists them (the chat's steps stay as they were).
+        turn["entry_id"] = request_entry
+        if self.entries.has(request_entry):
+            self.entries.replace(request_entry, **changes_entry(turn))
         self.record.turns.append(turn)
         bound(self.record.turns)
         self._save()

@@ -44,7 +44,7 @@ async def plan(turn: dict[str, Any], inspect: Inspect) -> tuple[dict[str, Any], 
         left: Left = change["left"]
         cell_id = change["cell_id"]
         if change["cell_type"] == "code":
-            facts = await inspect({"ref": "", "cell_id": cell_id, "user": True})
+            facts = await inspect({"ref": "", "cell_id": cell_id, "user": True, "cell": True})
             if not facts.get("found"):
                 continue  # the user deleted it: nothing to take back
             cell = facts.get("cell")
