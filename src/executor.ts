@@ -15,6 +15,7 @@ import { Cell } from '@jupyterlab/cells';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { Contents } from '@jupyterlab/services';
+import { CommandRegistry } from '@lumino/commands';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { ApprovalDecision, Approvals, IPendingApproval } from './approvals';
@@ -54,6 +55,8 @@ export interface INotebookExecutorOptions {
   untrustedOutputs?: () => boolean;
   /** The contents service (to take a file the server wrote as the page's). */
   contents?: Contents.IManager;
+  /** JupyterLab's commands (to restart the kernel and run the notebook). */
+  commands?: CommandRegistry;
 }
 
 export class NotebookExecutor {
@@ -251,6 +254,22 @@ export class NotebookExecutor {
     notebook.activeCellIndex = index;
     await notebook.scrollToCell(notebook.widgets[index], 'center');
     return true;
+  }
+
+  /**
+   * Restart the kernel of notebook `path` and run all its cells, with
+   * JupyterLab's own command (which asks the user first): after an undo,
+   * the kernel's state follows the cells again.
+   */
+  async restartAndRun(path: string): Promise<void> {
+    const panel = this._options.docManager.openOrReveal(path);
+    if (!(panel instanceof NotebookPanel) || !this._options.commands) {
+      return;
+    }
+    await panel.context.ready;
+    await this._options.commands.execute('notebook:restart-run-all', {
+      activate: true
+    });
   }
 
   /**

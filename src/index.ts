@@ -89,7 +89,8 @@ function activate(
     settings: () => settings.current,
     variablesExpression: variablesExpression(),
     untrustedOutputs,
-    contents: app.serviceManager.contents
+    contents: app.serviceManager.contents,
+    commands: app.commands
   });
   const manager = new ChatManager({
     executor,

@@ -123,6 +123,14 @@ export class ChatSession implements IDisposable {
   }
 
   /**
+   * *Undo this turn*: the turn listed by `changes` entry `entryId`.
+   */
+  undo(entryId: string): void {
+    this.model.clearProblem();
+    this._socket.send({ type: 'undo', entry_id: entryId });
+  }
+
+  /**
    * Ask the server to stop the run.
    */
   stop(): void {
@@ -191,7 +199,12 @@ export class ChatSession implements IDisposable {
             ? op.value
             : null;
       if (mark?.action_id) {
-        const id = op.op === 'insert' ? String(op.cell.id) : op.cell_id;
+        const id =
+          op.op === 'insert'
+            ? String(op.cell.id)
+            : op.op === 'provenance'
+              ? op.cell_id
+              : '';
         this._cells.set(id, String(mark.action_id));
       }
     }

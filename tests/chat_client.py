@@ -165,7 +165,11 @@ class ChatClient:
     def answer(self, question: Message) -> None:
         assert self.notebook is not None
         facts = self.notebook.cells.inspect(
-            question["chat_id"], question["ref"], question["cell_id"], user=question["user"]
+            question["chat_id"],
+            question["ref"],
+            question["cell_id"],
+            user=question["user"],
+            with_cell=bool(question.get("cell")),
         )
         self.send({"type": "facts", "query_id": question["query_id"], "facts": facts})
 

@@ -100,8 +100,15 @@ FULL_CLIENT_MESSAGES = [
     {
         "type": "facts",
         "query_id": "q1",
-        "facts": {"found": 1, "cell_ids": ["x1"], "change": None, "source": "x"},
+        "facts": {
+            "found": 1,
+            "cell_ids": ["x1"],
+            "change": None,
+            "source": "x",
+            "cell": {"cell_type": "code", "source": "x", "metadata": {}},
+        },
     },
+    {"type": "undo", "entry_id": "e1"},
 ]
 
 

@@ -42,6 +42,8 @@ class ChatRecord:
     """The number of the chat's last document operation (:mod:`.document.log`)."""
     ops: list[dict[str, Any]] = field(default_factory=list)
     """Its operations that the notebook file may not hold yet."""
+    turns: list[dict[str, Any]] = field(default_factory=list)
+    """What the last turns changed in the notebook, to undo them (:mod:`.review.journal`)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -53,6 +55,7 @@ class ChatRecord:
             "turn": self.turn,
             "ops_seq": self.ops_seq,
             "ops": self.ops,
+            "turns": self.turns,
         }
 
     @classmethod
@@ -82,6 +85,12 @@ class ChatRecord:
         _list_of_objects(ops, "ops", required=("op",))
         if any(not _is_int(op.get("seq")) or op["seq"] > ops_seq for op in ops):
             raise ChatFileError("'ops' must be numbered up to 'ops_seq'")
+        turns = data.get("turns", [])
+        _list_of_objects(turns, "turns", required=("id",))
+        for index, undoable in enumerate(turns):
+            _list_of_objects(
+                undoable.get("changes"), f"turns[{index}].changes", required=("cell_id",)
+            )
         return cls(
             info=info,
             entries=list(entries),
@@ -90,6 +99,7 @@ class ChatRecord:
             turn=turn,
             ops_seq=ops_seq,
             ops=list(ops),
+            turns=list(turns),
         )
 
 

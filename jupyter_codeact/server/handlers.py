@@ -275,7 +275,31 @@ class ChatSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
             return self._decide(message, parsed)  # tornado awaits it
         elif kind == "facts":
             self.session.facts(parsed["query_id"], parsed["facts"])
+        elif kind == "undo":
+            return self._undo(message, parsed["entry_id"])  # tornado awaits it
         return None
+
+    async def _undo(self, message: str | bytes, entry_id: str) -> None:
+        """*Undo this turn*: by anyone who may change the notebook, as an approval. It asks
+        this very page about its notebook, so it runs beside this socket's messages (tornado
+        reads the next one only once ``on_message`` is done)."""
+        may = await ensure_async(
+            self.authorizer.is_authorized(self, self.current_user, "write", "contents")
+        )
+        if not may:
+            self.refuse(
+                message, "Only someone who may change this notebook can undo: you can read it only."
+            )
+            return
+
+        async def undo() -> None:
+            problem = await self.session.undo(entry_id)
+            if problem:
+                self.refuse(message, problem)
+
+        task = asyncio.ensure_future(undo())
+        _UNDOING.add(task)
+        task.add_done_callback(_UNDOING.discard)
 
     async def _decide(self, message: str | bytes, parsed: Any) -> None:
         """An answer to what waits for approval: from any collaborator who may change the
@@ -298,6 +322,9 @@ class ChatSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
 
     def on_close(self) -> None:
         self.session.detach(self)
+
+
+_UNDOING: set[asyncio.Future[None]] = set()
 
 
 def handlers() -> list[tuple[str, type]]:

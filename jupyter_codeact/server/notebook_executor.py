@@ -30,7 +30,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from ..core.events import Action
 from ..core.executor import ExecutionResult
@@ -51,6 +51,17 @@ log = logging.getLogger(__name__)
 REJECTED_NOTE = "The user rejected your change to their cell and kept their own version."
 
 Phase = Literal["waiting_approval", "running"]
+
+
+class Journal(Protocol):
+    """What watches a turn's changes (:class:`.review.journal.TurnJournal`)."""
+
+    def emitted(self, ops: list[ops.Op]) -> None: ...
+
+    def inspected(self, facts: ops.Facts) -> None: ...
+
+    @property
+    def active(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -106,15 +117,25 @@ class NotebookExecutor:
         self.kernel = KernelExecutor(self.backend, max_stream_chars=max_stream_chars)
         self.last_round_trip: RoundTrip | None = None
         self._skip_note = ""
+        self.journal: Journal | None = None
+        """Told every operation and every answer about the notebook (:mod:`.review`)."""
 
     # -- operations ------------------------------------------------------------------------
     def emit(self, batch: list[ops.Op]) -> None:
         """Number ``batch`` in the chat's log and deliver it."""
         if batch:
-            self._document().emit(self.chat_id, self.oplog.add(batch))
+            numbered = self.oplog.add(batch)
+            if self.journal is not None:
+                self.journal.emitted(numbered)
+            self._document().emit(self.chat_id, numbered)
 
     async def inspect(self, query: dict[str, Any]) -> ops.Facts:
-        return await self._document().inspect(self.chat_id, query)
+        if self.journal is not None and self.journal.active:
+            query = {**query, "cell": True}  # the cell as it is, for an undo of the turn
+        facts = await self._document().inspect(self.chat_id, query)
+        if self.journal is not None:
+            self.journal.inspected(facts)
+        return facts
 
     # -- one action ------------------------------------------------------------------------
     async def execute(

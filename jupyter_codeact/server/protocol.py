@@ -42,6 +42,9 @@ client -> server (:data:`~.wire_schema.ClientMessage`):
 - ``{"type": "stop"}``: cancel the run.
 - ``{"type": "decide"}``: the user's answer to the pending approval.
 - ``{"type": "facts"}``: the answer to an ``inspect``.
+- ``{"type": "undo"}``: *Undo this turn* (:mod:`.review`); anyone with ``write`` on
+  ``contents`` may. Refused (a ``problem``) while a run goes on, or when it was undone
+  already.
 
 server -> client (:data:`~.wire_schema.ServerMessage`):
 
@@ -190,6 +193,9 @@ def parse_client_message(message: Any, limits: Limits = DEFAULT_LIMITS) -> dict[
             raise ProtocolError("'facts.change' must be 'edited', 'ran' or null.")
         if source is not None and not isinstance(source, str):
             raise ProtocolError("'facts.source' must be a string or null.")
+        cell = facts.get("cell")
+        if cell is not None and not isinstance(cell, dict):
+            raise ProtocolError("'facts.cell' must be a notebook cell.")
         return {
             "type": "facts",
             "query_id": _string(message, "query_id", limit=ids),
@@ -198,6 +204,9 @@ def parse_client_message(message: Any, limits: Limits = DEFAULT_LIMITS) -> dict[
                 "cell_ids": cell_ids[:1000],
                 "change": change,
                 "source": source,
+                **({"cell": cell} if cell is not None else {}),
             },
         }
+    if kind == "undo":
+        return {"type": "undo", "entry_id": _string(message, "entry_id", limit=ids)}
     raise ProtocolError(f"Unknown message type {kind!r}.")

@@ -38,6 +38,7 @@ from .placement import Where
 from .projection import EventProjector
 from .protocol import ChatState
 from .resolve import Choices, Configured, resolve
+from .review.turns import TurnReview
 from .run import ChatRun, RunOptions
 from .store import ChatRecord, ChatStore
 from .tools import ChatTools, ServerTools
@@ -125,6 +126,14 @@ class ChatSession:
             entries=self.entries,
             saver=self.saver,
             set_state=self._set_state,
+        )
+        self.review = TurnReview(
+            record,
+            entries=self.entries,
+            executor=self.executor,
+            document=self.document,
+            running=lambda: self.running,
+            save=self.saver.soon,
         )
         self.document().attach(self.id, self.oplog)
         # A server stopped while an action waited for approval: no stray pending cell.
@@ -249,6 +258,11 @@ class ChatSession:
             entry["queued"] = True
         return self.entries.add(entry)
 
+    def _ended(self, entry_id: str) -> None:
+        """The run of request ``entry_id`` ended: its changes are listed, the next starts."""
+        self.review.end(entry_id)
+        self._next()
+
     def _next(self) -> None:
         """The run ended: the next collaborator's request starts."""
         if self.running or not self.queue:
@@ -293,17 +307,19 @@ class ChatSession:
             self._set_state("error")
             self.queue.clear()
             return
+        context = truncate_middle(context, MAX_CONTEXT_CHARS) if context else None
+        self.review.begin()
         task = self.run.start(
             text,
             RunOptions(
-                context=truncate_middle(context, MAX_CONTEXT_CHARS) if context else None,
+                context=self.review.with_note(context),
                 action_style=resolved.action_style,
                 replace_failed=resolved.replace_failed,
                 user_cell=user_cell if user_cell_id else "",
                 choice=choice or ModelChoice(),
             ),
         )
-        task.add_done_callback(lambda _: self._next())
+        task.add_done_callback(lambda _: self._ended(entry_id))
 
     def stop(self) -> None:
         self.approvals.stop()
@@ -313,6 +329,10 @@ class ChatSession:
         """A page answered the pending approval (Run / Edit / Skip, Accept / Reject)."""
         if not self.approvals.decide(request_id, run=run, code=code):
             log.info("CodeAct: ignoring a decision for %s, which waits no more", request_id)
+
+    async def undo(self, entry_id: str) -> str | None:
+        """*Undo this turn* (:mod:`.review`); a problem sentence if it cannot be."""
+        return await self.review.undo(entry_id)
 
     def renamed(self, info: dict[str, Any]) -> None:
         self.record.info.update(info)  # type: ignore[typeddict-item]

@@ -152,6 +152,9 @@ class ChatEntry(TypedDict):
       ``max_turns`` | ``token_budget`` | ``stopped`` | ``interrupted`` (the server
       stopped mid-run) | ``internal`` | ``tools`` (an MCP server or function that cannot
       be used, or project files left out because the user has not trusted them))
+
+    A user entry whose run changed the notebook also has ``turn_id``, ``changes`` (the
+    cells the turn changed, :mod:`.review`) and, once the turn was undone, ``undone``.
     """
 
     id: str
@@ -180,6 +183,45 @@ class ChatEntry(TypedDict):
     queued: NotRequired[bool]
     keeps: NotRequired[str]
     trim_to: NotRequired[str]
+    turn_id: NotRequired[str]
+    changes: NotRequired[list[TurnChange]]
+    undone: NotRequired[TurnUndone]
+
+
+class TurnChange(TypedDict):
+    """One cell a turn changed (:mod:`.review.journal`): added, or replaced."""
+
+    cell_id: str
+    kind: Literal["added", "replaced"]
+    cell_type: str
+    ref: str
+    """The model's id of the cell (``c3a1``), or "" (the user's cell)."""
+    role: str
+    """``narration`` for an explanation cell, else ""."""
+    before: str | None
+    """The cell's source before the turn (a replaced cell)."""
+    after: str
+    """The source the turn left."""
+
+
+class KeptCell(TypedDict):
+    """A cell an undo left alone, and why."""
+
+    cell_id: str
+    ref: str
+    kind: Literal["added", "replaced"]
+    why: Literal["edited", "ran", "no_copy", "unknown"]
+
+
+class TurnUndone(TypedDict):
+    """What an undo did: cells removed and restored, and the cells it kept."""
+
+    time: float
+    removed: list[str]
+    restored: list[str]
+    kept: list[KeptCell]
+    kernel_note: str
+    """That the kernel's state is not undone, and what to do."""
 
 
 class Approval(TypedDict):
@@ -477,6 +519,37 @@ class RemoveOp(TypedDict):
     request_id: str
 
 
+class UndoLeft(TypedDict):
+    """What a turn left in a cell, as an ``undo`` checks it."""
+
+    cell_id: str
+    code_hash: str
+    execution_count: NotRequired[int | None]
+    """Present for a code cell."""
+
+
+class UndoRestore(TypedDict):
+    """A cell an ``undo`` gives back, if it still is what the turn left."""
+
+    cell_id: str
+    code_hash: str
+    execution_count: NotRequired[int | None]
+    cell: NbCell
+    """The cell as it was before the turn."""
+
+
+class UndoOp(TypedDict):
+    """A turn taken back (:mod:`.document.undo`), in one change: each cell is removed, or
+    given back its earlier ``cell``, only if it still is what the turn left (the hash of
+    its source, its execution count)."""
+
+    op: Literal["undo"]
+    seq: int
+    turn_id: str
+    remove: list[UndoLeft]
+    restore: list[UndoRestore]
+
+
 DocumentOp = Union[  # noqa: UP007 (a runtime union the generator reads)
     InsertOp,
     SourceOp,
@@ -491,6 +564,7 @@ DocumentOp = Union[  # noqa: UP007 (a runtime union the generator reads)
     UnmarkOp,
     PendingOp,
     RemoveOp,
+    UndoOp,
 ]
 """A document operation: what the agent changes in a notebook, one small step."""
 
@@ -511,6 +585,8 @@ class Facts(TypedDict):
     cell_ids: list[str]
     change: Literal["edited", "ran"] | None
     source: str | None
+    cell: NotRequired[NbCell]
+    """The one cell found, as it is (asked with ``cell``: what an undo gives back)."""
 
 
 # -- client -> server --------------------------------------------------------------------
@@ -590,8 +666,22 @@ class FactsMessage(TypedDict):
     facts: Facts
 
 
+class UndoMessage(TypedDict):
+    """*Undo this turn*: the turn of the request whose entry ``entry_id`` lists its
+    ``changes``."""
+
+    type: Literal["undo"]
+    entry_id: str
+
+
 ClientMessage = Union[  # noqa: UP007 (a runtime union the generator reads)
-    HelloMessage, DocumentMessage, UserMessage, StopMessage, DecideMessage, FactsMessage
+    HelloMessage,
+    DocumentMessage,
+    UserMessage,
+    StopMessage,
+    DecideMessage,
+    FactsMessage,
+    UndoMessage,
 ]
 """What the panel sends on a chat's websocket."""
 
@@ -669,6 +759,8 @@ class InspectMessage(TypedDict):
     ref: str
     cell_id: str
     user: bool
+    cell: NotRequired[bool]
+    """Answer with the one cell found, as it is (for an undo)."""
 
 
 class ChatChangedMessage(TypedDict):

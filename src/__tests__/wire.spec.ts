@@ -231,7 +231,8 @@ describe('the mirror of protocol.py', () => {
       'user_message',
       'stop',
       'decide',
-      'facts'
+      'facts',
+      'undo'
     ];
     expect(types.sort()).toEqual(ours.sort());
   });

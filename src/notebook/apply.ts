@@ -17,10 +17,11 @@ import { NotebookPanel } from '@jupyterlab/notebook';
 
 import { CELL_METADATA_KEY } from '../tokens';
 import { DocumentOp } from '../wire';
+import { ApplierState, INotebookRecord, joined } from './applied';
 import { keepFailed, replaceSource, unmarkKept } from './edit';
 import { removePending, setPending } from './pending';
 import { cellProvenance, sourceHash } from './provenance';
-import { ApplierState, INotebookRecord, joined } from './applied';
+import { applyUndo } from './undo';
 
 export { ApplierState, appliedMarks, type INotebookRecord } from './applied';
 
@@ -54,7 +55,13 @@ export function applyOps(options: IApplyOptions): Set<string> {
   const cells = new CellFinder(panel);
   for (const op of ops) {
     if (applyOne(op, cells, options)) {
-      touched.add(op.op === 'insert' ? String(op.cell.id) : op.cell_id);
+      touched.add(
+        op.op === 'insert'
+          ? String(op.cell.id)
+          : op.op === 'undo'
+            ? op.turn_id
+            : op.cell_id
+      );
     }
   }
   const last = Math.max(...ops.map(op => op.seq));
@@ -150,6 +157,8 @@ function applyOne(
     }
     case 'narrate':
       return narrate(op.cell_id, op.cell, cells, panel);
+    case 'undo':
+      return applyUndo(panel, op);
     case 'keep': {
       const cell = codeModel(cells.get(op.cell_id));
       return !!cell && keepFailed(cell, op.trim_to, op.code_hash ?? '');

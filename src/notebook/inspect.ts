@@ -23,7 +23,8 @@ export function inspectCell(
           found: 1,
           cell_ids: [question.cell_id],
           change: null,
-          source: cell.model.sharedModel.getSource()
+          source: cell.model.sharedModel.getSource(),
+          ...(question.cell ? { cell: cell.model.toJSON() } : {})
         }
       : { found: 0, cell_ids: [], change: null, source: null };
   }
@@ -42,6 +43,8 @@ export function inspectCell(
     found: found.length,
     cell_ids: found.map(index => cells[index].id),
     change,
-    source: null
+    source: null,
+    // The cell as it is: what an undo of the turn that changes it gives back.
+    ...(found.length === 1 ? { cell: widgets[found[0]].model.toJSON() } : {})
   };
 }

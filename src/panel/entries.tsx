@@ -5,6 +5,7 @@
 import React, { useState } from 'react';
 
 import { IChatEntry } from '../wire';
+import { TurnChanges } from './changes';
 import { CodeBlock } from './codeblock';
 import { Entry, IEntryContext } from './entry';
 import { Markdown } from './markdown';
@@ -219,6 +220,9 @@ function EntryContent(props: IEntryViewProps): JSX.Element | null {
             <div className="jp-CodeAct-queued" role="note">
               Waits for the request before it to finish
             </div>
+          ) : null}
+          {entry.changes?.length ? (
+            <TurnChanges entry={entry} context={context} />
           ) : null}
         </Entry>
       );

@@ -31,6 +31,10 @@ export interface IEntryContext {
   edit: (requestId: string) => void;
   /** Insert a final answer as a markdown cell; resolves to whether it was. */
   insertAnswer: (text: string) => Promise<boolean>;
+  /** *Undo this turn*, the one `changes` entry `entryId` lists. */
+  undo?: (entryId: string) => void;
+  /** Restart the notebook's kernel and run all its cells (after an undo). */
+  restartAndRun?: () => void;
 }
 
 export const STATUS_LABELS: Record<ExecutionStatus, string> = {

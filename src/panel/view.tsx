@@ -173,9 +173,15 @@ export function ChatView(props: IChatViewProps): JSX.Element {
           return false;
         }
         return (await executor.insertAnswer(path, chatId, text)) !== null;
+      },
+      undo: entryId => session?.undo(entryId),
+      restartAndRun: () => {
+        if (path) {
+          void executor.restartAndRun(path);
+        }
       }
     }),
-    [rendermime, languages, executor, path, model, manager, composer]
+    [rendermime, languages, executor, path, model, manager, composer, session]
   );
 
   const config = manager.config;

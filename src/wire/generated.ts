@@ -190,6 +190,9 @@ export function isChatDetail(value: unknown): value is IChatDetail {
  *   `max_turns` | `token_budget` | `stopped` | `interrupted` (the server
  *   stopped mid-run) | `internal` | `tools` (an MCP server or function that cannot
  *   be used, or project files left out because the user has not trusted them))
+ *
+ * A user entry whose run changed the notebook also has `turn_id`, `changes` (the
+ * cells the turn changed, `.review`) and, once the turn was undone, `undone`.
  */
 export interface IChatEntry {
   id: string;
@@ -218,6 +221,9 @@ export interface IChatEntry {
   queued?: boolean;
   keeps?: string;
   trim_to?: string;
+  turn_id?: string;
+  changes?: ITurnChange[];
+  undone?: ITurnUndone;
 }
 
 export function isChatEntry(value: unknown): value is IChatEntry {
@@ -248,7 +254,10 @@ export function isChatEntry(value: unknown): value is IChatEntry {
     (value.author === undefined || isAuthor(value.author)) &&
     (value.queued === undefined || isBoolean(value.queued)) &&
     (value.keeps === undefined || isString(value.keeps)) &&
-    (value.trim_to === undefined || isString(value.trim_to))
+    (value.trim_to === undefined || isString(value.trim_to)) &&
+    (value.turn_id === undefined || isString(value.turn_id)) &&
+    (value.changes === undefined || isArrayOf(value.changes, isTurnChange)) &&
+    (value.undone === undefined || isTurnUndone(value.undone))
   );
 }
 
@@ -333,7 +342,8 @@ export type ClientMessage =
   | IUserMessage
   | IStopMessage
   | IDecideMessage
-  | IFactsMessage;
+  | IFactsMessage
+  | IUndoMessage;
 
 export const CLIENT_MESSAGES: readonly ClientMessage['type'][] = [
   'hello',
@@ -341,7 +351,8 @@ export const CLIENT_MESSAGES: readonly ClientMessage['type'][] = [
   'user_message',
   'stop',
   'decide',
-  'facts'
+  'facts',
+  'undo'
 ];
 
 export function isClientMessage(value: unknown): value is ClientMessage {
@@ -361,6 +372,8 @@ export function isClientMessage(value: unknown): value is ClientMessage {
       return isDecideMessage(value);
     case 'facts':
       return isFactsMessage(value);
+    case 'undo':
+      return isUndoMessage(value);
     default:
       return false;
   }
@@ -475,7 +488,8 @@ export type DocumentOp =
   | IKeepOp
   | IUnmarkOp
   | IPendingOp
-  | IRemoveOp;
+  | IRemoveOp
+  | IUndoOp;
 
 export const DOCUMENT_OPS: readonly DocumentOp['op'][] = [
   'insert',
@@ -490,7 +504,8 @@ export const DOCUMENT_OPS: readonly DocumentOp['op'][] = [
   'keep',
   'unmark',
   'pending',
-  'remove'
+  'remove',
+  'undo'
 ];
 
 export function isDocumentOp(value: unknown): value is DocumentOp {
@@ -524,6 +539,8 @@ export function isDocumentOp(value: unknown): value is DocumentOp {
       return isPendingOp(value);
     case 'remove':
       return isRemoveOp(value);
+    case 'undo':
+      return isUndoOp(value);
     default:
       return false;
   }
@@ -560,6 +577,10 @@ export interface IFacts {
   cell_ids: string[];
   change: 'edited' | 'ran' | null;
   source: string | null;
+  /**
+   * The one cell found, as it is (asked with `cell`: what an undo gives back).
+   */
+  cell?: nbformat.ICell;
 }
 
 export function isFacts(value: unknown): value is IFacts {
@@ -568,7 +589,8 @@ export function isFacts(value: unknown): value is IFacts {
     isNumber(value.found) &&
     isArrayOf(value.cell_ids, isString) &&
     (value.change === null || isOneOf(value.change, ['edited', 'ran'])) &&
-    (value.source === null || isString(value.source))
+    (value.source === null || isString(value.source)) &&
+    (value.cell === undefined || isObject(value.cell))
   );
 }
 
@@ -641,6 +663,8 @@ export interface IInspectMessage {
   ref: string;
   cell_id: string;
   user: boolean;
+  /** Answer with the one cell found, as it is (for an undo). */
+  cell?: boolean;
 }
 
 export function isInspectMessage(value: unknown): value is IInspectMessage {
@@ -652,7 +676,8 @@ export function isInspectMessage(value: unknown): value is IInspectMessage {
     isString(value.chat_id) &&
     isString(value.ref) &&
     isString(value.cell_id) &&
-    isBoolean(value.user)
+    isBoolean(value.user) &&
+    (value.cell === undefined || isBoolean(value.cell))
   );
 }
 
@@ -677,6 +702,24 @@ export function isKeepOp(value: unknown): value is IKeepOp {
     isString(value.cell_id) &&
     isString(value.trim_to) &&
     (value.code_hash === undefined || isString(value.code_hash))
+  );
+}
+
+/** A cell an undo left alone, and why. */
+export interface IKeptCell {
+  cell_id: string;
+  ref: string;
+  kind: 'added' | 'replaced';
+  why: 'edited' | 'ran' | 'no_copy' | 'unknown';
+}
+
+export function isKeptCell(value: unknown): value is IKeptCell {
+  return (
+    isObject(value) &&
+    isString(value.cell_id) &&
+    isString(value.ref) &&
+    isOneOf(value.kind, ['added', 'replaced']) &&
+    isOneOf(value.why, ['edited', 'ran', 'no_copy', 'unknown'])
   );
 }
 
@@ -1274,6 +1317,132 @@ export function isTrustVariable(value: unknown): value is ITrustVariable {
     isObject(value) &&
     isString(value.name) &&
     isBoolean(value.given)
+  );
+}
+
+/** One cell a turn changed (`.review.journal`): added, or replaced. */
+export interface ITurnChange {
+  cell_id: string;
+  kind: 'added' | 'replaced';
+  cell_type: string;
+  /** The model's id of the cell (`c3a1`), or "" (the user's cell). */
+  ref: string;
+  /** `narration` for an explanation cell, else "". */
+  role: string;
+  /** The cell's source before the turn (a replaced cell). */
+  before: string | null;
+  /** The source the turn left. */
+  after: string;
+}
+
+export function isTurnChange(value: unknown): value is ITurnChange {
+  return (
+    isObject(value) &&
+    isString(value.cell_id) &&
+    isOneOf(value.kind, ['added', 'replaced']) &&
+    isString(value.cell_type) &&
+    isString(value.ref) &&
+    isString(value.role) &&
+    (value.before === null || isString(value.before)) &&
+    isString(value.after)
+  );
+}
+
+/** What an undo did: cells removed and restored, and the cells it kept. */
+export interface ITurnUndone {
+  time: number;
+  removed: string[];
+  restored: string[];
+  kept: IKeptCell[];
+  /** That the kernel's state is not undone, and what to do. */
+  kernel_note: string;
+}
+
+export function isTurnUndone(value: unknown): value is ITurnUndone {
+  return (
+    isObject(value) &&
+    isNumber(value.time) &&
+    isArrayOf(value.removed, isString) &&
+    isArrayOf(value.restored, isString) &&
+    isArrayOf(value.kept, isKeptCell) &&
+    isString(value.kernel_note)
+  );
+}
+
+/** What a turn left in a cell, as an `undo` checks it. */
+export interface IUndoLeft {
+  cell_id: string;
+  code_hash: string;
+  /** Present for a code cell. */
+  execution_count?: number | null;
+}
+
+export function isUndoLeft(value: unknown): value is IUndoLeft {
+  return (
+    isObject(value) &&
+    isString(value.cell_id) &&
+    isString(value.code_hash) &&
+    (value.execution_count === undefined || value.execution_count === null || isNumber(value.execution_count))
+  );
+}
+
+/**
+ * *Undo this turn*: the turn of the request whose entry `entry_id` lists its
+ * `changes`.
+ */
+export interface IUndoMessage {
+  type: 'undo';
+  entry_id: string;
+}
+
+export function isUndoMessage(value: unknown): value is IUndoMessage {
+  return (
+    isObject(value) &&
+    value.type === 'undo' &&
+    isString(value.entry_id)
+  );
+}
+
+/**
+ * A turn taken back (`.document.undo`), in one change: each cell is removed, or
+ * given back its earlier `cell`, only if it still is what the turn left (the hash of
+ * its source, its execution count).
+ */
+export interface IUndoOp {
+  op: 'undo';
+  seq: number;
+  turn_id: string;
+  remove: IUndoLeft[];
+  restore: IUndoRestore[];
+}
+
+export function isUndoOp(value: unknown): value is IUndoOp {
+  return (
+    isObject(value) &&
+    value.op === 'undo' &&
+    isNumber(value.seq) &&
+    isString(value.turn_id) &&
+    isArrayOf(value.remove, isUndoLeft) &&
+    isArrayOf(value.restore, isUndoRestore)
+  );
+}
+
+/** A cell an `undo` gives back, if it still is what the turn left. */
+export interface IUndoRestore {
+  cell_id: string;
+  code_hash: string;
+  execution_count?: number | null;
+  /** The cell as it was before the turn. */
+  cell: nbformat.ICell;
+}
+
+export function isUndoRestore(value: unknown): value is IUndoRestore {
+  return (
+    isObject(value) &&
+    isString(value.cell_id) &&
+    isString(value.code_hash) &&
+    (value.execution_count === undefined || value.execution_count === null || isNumber(value.execution_count)) &&
+    isObject(value.cell)
   );
 }
 

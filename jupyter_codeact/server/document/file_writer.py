@@ -141,7 +141,7 @@ class FileWriter:
             data = json.loads(read.text)
             return Cells(list(data.get("cells", []))).inspect(
                 chat_id, str(query.get("ref", "")), str(query.get("cell_id", "")),
-                user=bool(query.get("user")),
+                user=bool(query.get("user")), with_cell=bool(query.get("cell")),
             )  # fmt: skip
 
         return await asyncio.to_thread(find)

@@ -31,6 +31,7 @@ so applying one twice, or to a notebook that already holds it, changes nothing:
   ``code_hash`` (the hash of ``trim_to``) and ``kept: "trimmed"`` set; with ``trim_to`` ""
   it stays whole, tagged ``raises-exception`` (so that *Run All* goes on past it), with
   ``kept: "failed"``.
+- ``undo`` ``{turn_id, remove, restore}``: a turn taken back (:mod:`.undo`).
 - ``unmark`` ``{cell_id}``: the code of a cell kept whole (``kept: "failed"``) was replaced:
   its ``raises-exception`` tag goes (the new code may pass).
 - ``pending`` ``{cell_id, value}``: an action waits for approval in this cell (or no more).
@@ -50,6 +51,8 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
+from .applied import applied as applied
+from .applied import set_applied as set_applied
 from .cells import (
     CELL_METADATA_KEY,
     is_chat_code_cell,
@@ -59,6 +62,7 @@ from .cells import (
     user_change,
 )
 from .pending import apply_pending, removable
+from .undo import apply_undo
 
 Op = dict[str, Any]
 """One operation (see the module's docstring for the kinds)."""
@@ -168,7 +172,8 @@ class Item:
 Facts = dict[str, Any]
 """What a writer found of a cell (:func:`Cells.inspect`): ``found`` (how many cells carry
 it), ``cell_ids`` (their ids, in order), ``change`` (``edited``/``ran``/null, for the one
-found) and ``source`` (the current source of a user's cell)."""
+found), ``source`` (the current source of a user's cell) and ``cell`` (the one found, as
+nbformat JSON: what an undo of the turn that changes it gives back)."""
 
 
 class Cells:
@@ -224,6 +229,8 @@ class Cells:
             return True
         if kind == "narrate":
             return self._narrate(op)
+        if kind == "undo":
+            return apply_undo(self.items, op)
         index = self.find(op.get("cell_id", ""))
         if index is None:
             return False
@@ -338,7 +345,9 @@ class Cells:
         self.items.insert(index, Item(copy.deepcopy(explanation), dirty=True))
         return True
 
-    def inspect(self, chat_id: str, ref: str, cell_id: str, *, user: bool) -> Facts:
+    def inspect(
+        self, chat_id: str, ref: str, cell_id: str, *, user: bool, with_cell: bool = False
+    ) -> Facts:
         """What the notebook holds of a cell the agent wants to change: the user's cell
         ``cell_id`` (``user``), or the chat's code cell ``ref``."""
         if user:
@@ -347,9 +356,15 @@ class Cells:
                 return {"found": 0, "cell_ids": [], "change": None, "source": None}
             cell = self.items[index].cell
             source = source_text(cell.get("source"))
-            return {"found": 1, "cell_ids": [cell_id], "change": None, "source": source}
+            facts: Facts = {"found": 1, "cell_ids": [cell_id], "change": None, "source": source}
+            if with_cell:  # as it is: what an undo gives back
+                facts["cell"] = copy.deepcopy(cell)
+            return facts
         found = [item.cell for item in self.items if is_chat_code_cell(item.cell, chat_id, ref)]
         change = None
+        one: dict[str, Any] = {}
+        if len(found) == 1 and with_cell:
+            one["cell"] = copy.deepcopy(found[0])
         if len(found) == 1:
             mark = provenance(found[0]) or {}
             change = user_change(
@@ -360,6 +375,7 @@ class Cells:
             "cell_ids": [str(cell.get("id", "")) for cell in found],
             "change": change,
             "source": None,
+            **one,
         }
 
 
@@ -394,34 +410,4 @@ def _kept(item: Item, op: Op) -> bool:
         metadata.pop("tags", None)
     metadata[CELL_METADATA_KEY] = mark
     item.dirty = True
-    return True
-
-
-# -- what a notebook has applied -----------------------------------------------------------
-
-
-def applied(metadata: dict[str, Any]) -> dict[str, int]:
-    """The last operation applied to a notebook, per chat, from its metadata."""
-    record = metadata.get(CELL_METADATA_KEY)
-    marks = record.get("applied") if isinstance(record, dict) else None
-    if not isinstance(marks, dict):
-        return {}
-    return {
-        str(chat): int(seq)
-        for chat, seq in marks.items()
-        if isinstance(seq, int) and not isinstance(seq, bool)
-    }
-
-
-def set_applied(metadata: dict[str, Any], chat_id: str, seq: int) -> bool:
-    """Record that the operations of ``chat_id`` up to ``seq`` are in the notebook."""
-    record = metadata.get(CELL_METADATA_KEY)
-    if not isinstance(record, dict):
-        record = {}
-    marks = record.get("applied")
-    if not isinstance(marks, dict):
-        marks = {}
-    if marks.get(chat_id) == seq:
-        return False
-    metadata[CELL_METADATA_KEY] = {**record, "applied": {**marks, chat_id: seq}}
     return True

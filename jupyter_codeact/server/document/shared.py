@@ -30,6 +30,7 @@ from typing import Any
 from .cells import CELL_METADATA_KEY, provenance, source_text
 from .ops import Cells, Facts, Op, applied, joined_outputs, set_applied
 from .pending import removable
+from .undo import as_left
 
 TRUSTED = "trusted"
 """A cell's metadata key JupyterLab keeps its trust in (under RTC, shared)."""
@@ -108,7 +109,9 @@ class SharedNotebook:
                 for index, light in enumerate(self._light())
                 if (provenance(light) or {}).get("cell") == ref
             ]
-        return Cells(cells).inspect(chat_id, ref, cell_id, user=user)
+        return Cells(cells).inspect(
+            chat_id, ref, cell_id, user=user, with_cell=bool(query.get("cell"))
+        )
 
     # -- writing ---------------------------------------------------------------------------
     def apply(self, chat_id: str, ops: list[Op]) -> bool:
@@ -137,6 +140,8 @@ class SharedNotebook:
             return self._insert(op, chat_id)
         if kind == "narrate":
             return self._narrate(op)
+        if kind == "undo":
+            return self._undo(op)
         index = self._find(op.get("cell_id", ""))
         if index is None:
             return False
@@ -188,6 +193,25 @@ class SharedNotebook:
         else:  # the explanation above, rewritten
             self._write_back(self._cells[first], before[0], after[0])
         return True
+
+    def _undo(self, op: Op) -> bool:
+        """A turn taken back (:mod:`.undo`): only cells still as the turn left them."""
+        changed = False
+        for entry in op.get("restore") or []:
+            index = self._find(str(entry.get("cell_id", "")))
+            prior = entry.get("cell")
+            if index is None or not isinstance(prior, dict):
+                continue
+            current = self.cell(index)
+            if as_left(current, entry):
+                self._write_back(self._cells[index], current, {**prior, "id": current.get("id")})
+                changed = True
+        for entry in op.get("remove") or []:
+            index = self._find(str(entry.get("cell_id", "")))
+            if index is not None and as_left(self.cell(index), entry):
+                del self._cells[index]
+                changed = True
+        return changed
 
     def _live(self, ycell: Any, op: Op) -> bool:
         kind = op["op"]

@@ -1,0 +1,1 @@
+"""Reviewing what a turn changed in the notebook, and taking it back."""
