@@ -334,7 +334,8 @@ async def test_one_rule_the_pages_choice_wins_above_the_servers_floor(
     client = await ChatClient.connect(jp_ws_fetch, chat_id, notebook=page)
     client.ask("go", approval="auto", action_style="tags")
     pending = await client.next_approval()
-    assert pending["code"] == "print('x')" and page.agent_cells() == []
+    assert pending["code"] == "print('x')"
+    assert [cell["execution_count"] for cell in page.agent_cells()] == [None]  # it waits
     assert "tools" not in llm_server.requests[0].body  # the page's tags, not the server's tools
     client.decide(pending, False)
     await client.until_state("done")
