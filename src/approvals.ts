@@ -64,6 +64,13 @@ export class Approvals {
     return this._held.get(requestId)?.pending;
   }
 
+  /** The action that waits in the notebook as cell `cellId`, if any. */
+  inCell(cellId: string): IPendingApproval | undefined {
+    return [...this._held.values()]
+      .map(held => held.pending)
+      .find(pending => pending.kind === 'run' && pending.cellId === cellId);
+  }
+
   /** The pending changes to the user's cells, newest last. */
   changes(): IPendingApproval[] {
     return [...this._held.values()]

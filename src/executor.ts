@@ -15,7 +15,7 @@ import { Cell } from '@jupyterlab/cells';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { Contents } from '@jupyterlab/services';
-import { CommandRegistry } from '@lumino/commands';
+import type { CommandRegistry } from '@lumino/commands';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { ApprovalDecision, Approvals, IPendingApproval } from './approvals';
@@ -166,6 +166,11 @@ export class NotebookExecutor {
   /** The action waiting for approval under `requestId`, if any. */
   pendingApproval(requestId: string): IPendingApproval | undefined {
     return this._approvals.get(requestId);
+  }
+
+  /** The action waiting for approval as notebook cell `cellId`, if any. */
+  pendingInCell(cellId: string): IPendingApproval | undefined {
+    return this._approvals.inCell(cellId);
   }
 
   /** The pending changes to the user's cells, newest last. */

@@ -19,6 +19,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { api } from './api';
 import { askAboutCellMessage, fixErrorMessage } from './context';
 import { NotebookExecutor } from './executor';
+import { addNotebookKeys } from './notebookkeys';
 import { ChatManager } from './manager';
 import { AgentCellMarkers } from './notebook/markers';
 import { findError } from './outputs';
@@ -256,6 +257,7 @@ function activate(
       }
     }
   });
+  addNotebookKeys(commands, tracker, executor);
   commands.addCommand(CommandIDs.stop, {
     label: 'Stop the CodeAct Agent',
     isEnabled: () => !!manager.current?.busy,

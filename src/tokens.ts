@@ -37,6 +37,7 @@ export namespace CommandIDs {
   export const stop = 'codeact:stop';
   export const acceptChange = 'codeact:accept-change';
   export const rejectChange = 'codeact:reject-change';
+  export const runPending = 'codeact:run-pending';
 }
 
 /**

@@ -85,6 +85,35 @@ test('a pending cell in the notebook, edited in its editor and run', async ({
   expect(requestText(requests[1])).toContain('print("edited in the cell")');
 });
 
+test("the notebook's run keys in a pending cell answer its approval: it runs once, through the agent", async ({
+  page
+}) => {
+  await script([
+    '<execute>\nprint("as proposed")\n</execute>',
+    '<solution>done</solution>'
+  ]);
+  await askFirst(page, 'pending-keys.ipynb');
+  await ask(page, 'Print something.');
+  await expect(pendingBar(page)).toBeVisible();
+  const editor = page.locator(
+    '.jp-Cell.jp-CodeAct-pendingCell .jp-InputArea-editor .cm-content'
+  );
+  await editor.click();
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.type('print("run by its key")');
+  await page.keyboard.press('Shift+Enter');
+
+  // The agent ran what the cell held, once: one output, and the model read it.
+  await expect(entries(page, 'final')).toContainText('done');
+  await expect(pendingBar(page)).toHaveCount(0);
+  expect(
+    (await agentCells(page)).map(cell => [cell.source, cell.output])
+  ).toEqual([['print("run by its key")', 'run by its key\n']]);
+  await expect(entries(page, 'observation')).toHaveCount(1);
+  const requests = await llmRequests();
+  expect(requestText(requests[1])).toContain('run by its key');
+});
+
 test('a pending cell skipped: the cell is gone and the model is told', async ({
   page
 }) => {
