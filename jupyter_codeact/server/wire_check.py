@@ -9,9 +9,15 @@ tests check what it sends with it, so a shape the panel would reject fails there
 from __future__ import annotations
 
 import math
+import sys
 import types
 import typing
-from typing import Any, Literal, NotRequired, Required, Union, get_args, get_origin
+from typing import Any, Literal, Union, get_args, get_origin
+
+if sys.version_info >= (3, 11):
+    from typing import NotRequired, Required
+else:  # Python 3.10: NotRequired is in typing_extensions (openai depends on it)
+    from typing_extensions import NotRequired, Required
 
 from .wire_schema import External
 

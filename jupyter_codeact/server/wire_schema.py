@@ -30,8 +30,14 @@ that the generator, the server's check and a reader each read whole.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, NotRequired, TypedDict, Union
+from typing import Annotated, Any, Literal, Union
+
+if sys.version_info >= (3, 11):
+    from typing import NotRequired, TypedDict
+else:  # Python 3.10: NotRequired is in typing_extensions (openai depends on it)
+    from typing_extensions import NotRequired, TypedDict
 
 from ..core.events import ExecutionStatus
 

@@ -24,7 +24,12 @@ import types
 import typing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, NotRequired, Required, Union, get_args, get_origin
+from typing import Any, Literal, Union, get_args, get_origin
+
+if sys.version_info >= (3, 11):
+    from typing import NotRequired, Required
+else:  # Python 3.10: NotRequired is in typing_extensions (openai depends on it)
+    from typing_extensions import NotRequired, Required
 
 from . import wire_schema
 
