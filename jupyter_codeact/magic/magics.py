@@ -42,6 +42,12 @@ def invalid_config_message(error: TraitError) -> str:
     )
 
 
+def _say(message: str) -> None:
+    """One line on stderr in one write: a notebook shows it as one output (``print`` writes
+    the line and its end apart, which a busy kernel may send as two)."""
+    sys.stderr.write(f"{message}\n")
+
+
 @magics_class
 class CodeActMagics(Magics):
     """Registered by ``%load_ext jupyter_codeact``; one agent (and conversation) per shell."""
@@ -127,12 +133,12 @@ class CodeActMagics(Magics):
         try:
             settings = self._settings(args)
         except TraitError as error:  # a bad value in ipython_config.py or %config
-            print(invalid_config_message(error), file=sys.stderr)
+            _say(invalid_config_message(error))
             return None
         configured = settings.approval_mode == "ask"
         approve = args.approve or configured
         if approve and not stdin_available(self.shell):
-            print(no_stdin_message(option=args.approve, setting=configured), file=sys.stderr)
+            _say(no_stdin_message(option=args.approve, setting=configured))
             return None
         try:
             options = RunOptions(
@@ -140,10 +146,10 @@ class CodeActMagics(Magics):
             )
             answer = session.run(request, settings, options)
         except NoModelError:
-            print(f"CodeAct: {KERNEL_NO_MODEL_MESSAGE}", file=sys.stderr)
+            _say(f"CodeAct: {KERNEL_NO_MODEL_MESSAGE}")
             return None
         except (ConfigError, RunError) as error:
-            print(f"CodeAct: {error}", file=sys.stderr)
+            _say(f"CodeAct: {error}")
             return None
         return answer.shown_in_view(self.shell) if answer is not None else None
 
