@@ -118,7 +118,15 @@ test('a reload mid-run continues live, with no cell twice', async ({
     timeout: 60_000
   });
   const cells = await agentCells(page);
-  expect(cells.map(cell => cell.output)).toEqual(['first\n', 'a\nb\n']);
+  // ipykernel's shell thread sometimes logs a message cut by the reload's
+  // closed kernel connection ("DELIM not in msg_list") into the running
+  // cell's stderr: the kernel's own log, not an output of the cell's code.
+  const kernelLog =
+    /ERROR:tornado\.general:Uncaught exception in ZMQStream callback\n[\s\S]*?ValueError: DELIM not in msg_list\n/g;
+  expect(cells.map(cell => cell.output.replace(kernelLog, ''))).toEqual([
+    'first\n',
+    'a\nb\n'
+  ]);
   expect(new Set(cells.map(cell => cell.requestId)).size).toBe(2);
   await expect(page.locator('.jp-Dialog')).toHaveCount(0);
 });
