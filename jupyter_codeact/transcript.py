@@ -16,20 +16,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .core import view as views
 from .core.events import AnyEvent, Thinking
 from .core.llm import Message
 from .core.redact import Redactor
-from .core.view import (
-    Answered,
-    Ended,
-    Note,
-    Problem,
-    Reasoning,
-    Reply,
-    Result,
-    thinking_label,
-    view_of,
-)
 
 if TYPE_CHECKING:
     import nbformat
@@ -54,11 +44,12 @@ def _cell(cell_type: str, source: str, metadata: dict[str, Any] | None = None) -
     return cell
 
 
-def thinking_markdown(event: Thinking | Reasoning) -> str:
+def thinking_markdown(event: Thinking | views.Reasoning) -> str:
     """The reasoning as a collapsed, expandable block, shown as the text it is: HTML
     escaped, and no brackets left to make a link or an image of (model text)."""
     body = html.escape(event.text).replace("[", "&#91;").replace("\n", "<br>\n")
-    return f"<details>\n<summary>{thinking_label(event.seconds)}</summary>\n\n{body}\n\n</details>"
+    label = views.thinking_label(event.seconds)
+    return f"<details>\n<summary>{label}</summary>\n\n{body}\n\n</details>"
 
 
 def _output(output: dict[str, Any]) -> dict[str, Any]:
@@ -114,17 +105,17 @@ class Transcript:
         self.nb["metadata"]["codeact"]["action_style"] = style
 
     def add(self, event: AnyEvent) -> None:
-        match view_of(event):
-            case Note(turn=turn, text=text, condensed=steps):
+        match views.view_of(event):
+            case views.Note(turn=turn, text=text, condensed=steps):
                 # One note per condensing, where it happened: the cells keep every step.
                 self.add_markdown(f"*{text}*", {"codeact": {"turn": turn, "condensed": steps}})
-            case Reasoning(turn=turn) as view:
+            case views.Reasoning(turn=turn) as view:
                 self.add_markdown(
                     thinking_markdown(view), {"codeact": {"turn": turn, "thinking": True}}
                 )
-            case Reply(turn=turn, prose=text) if text:
+            case views.Reply(turn=turn, prose=text) if text:
                 self.add_markdown(text, {"codeact": {"turn": turn}})
-            case Result(observation=observation):
+            case views.Result(observation=observation):
                 observation = self.redactor.redact_fields(observation)
                 cell = _cell(
                     "code",
@@ -140,11 +131,11 @@ class Transcript:
                 cell["execution_count"] = observation.execution_count
                 cell["outputs"] = [_output(output) for output in observation.outputs]
                 self.nb["cells"].append(cell)
-            case Answered(text=text):
+            case views.Answered(text=text):
                 self.add_markdown(f"**Answer:** {text}")
-            case Problem(message=message):
+            case views.Problem(message=message):
                 self.add_markdown(f"**Error:** {message}")
-            case Ended(reason=reason, turns=turns, total_tokens=tokens):
+            case views.Ended(reason=reason, turns=turns, total_tokens=tokens):
                 self.nb["metadata"]["codeact"].update(
                     {"reason": reason, "turns": turns, "total_tokens": tokens}
                 )

@@ -7,22 +7,8 @@ import os
 import sys
 from typing import TextIO
 
+from ..core import view as views
 from ..core.events import AnyEvent
-from ..core.view import (
-    Answered,
-    Code,
-    Ended,
-    Note,
-    Problem,
-    Reasoning,
-    Reply,
-    Restarted,
-    Result,
-    Streamed,
-    Tokens,
-    View,
-    view_of,
-)
 
 
 class JSONLinesView:
@@ -64,45 +50,45 @@ class LiveView:
         self._write(text + "\n")
 
     def show(self, event: AnyEvent) -> None:
-        self.render(view_of(event))
+        self.render(views.view_of(event))
 
-    def render(self, view: View) -> None:
+    def render(self, view: views.View) -> None:
         match view:
-            case Streamed(part="reasoning"):
+            case views.Streamed(part="reasoning"):
                 if not self._thinking:
                     self._thinking = True
                     self.line(self.style("[thinking]", "2"))
                 self._write(self.style(view.text, "2"))
-            case Streamed(part="text"):
+            case views.Streamed(part="text"):
                 self._write(view.text)
-            case Streamed():
+            case views.Streamed():
                 if not self._writing_code:
                     self._writing_code = True
                     self.line(self.style(f"── writing code (turn {view.turn}) ──", "36"))
                 self._write(view.text)
-            case Reasoning():
+            case views.Reasoning():
                 self._thought(view)
-            case Restarted(attempt=attempt):
+            case views.Restarted(attempt=attempt):
                 self._thinking = self._writing_code = False
                 self.line(self.style(f"[the reply broke off; asking again ({attempt})]", "33"))
-            case Reply():
+            case views.Reply():
                 self.line("")
-            case Note(text=text):
+            case views.Note(text=text):
                 self.line(self.style(f"[{text}]", "2"))
-            case Code(turn=turn):
+            case views.Code(turn=turn):
                 header = "running it" if self._writing_code else f"running action (turn {turn})"
                 self._writing_code = False
                 self.line(self.style(f"── {header} ──", "36"))
-            case Result(observation=observation, body=body):
+            case views.Result(observation=observation, body=body):
                 self.status_line(observation.status)
                 self.line(body)
-            case Answered(text=text):
+            case views.Answered(text=text):
                 self.line(self.style("Answer: ", "1;32") + text)
-            case Problem(message=message):
+            case views.Problem(message=message):
                 self.error(message)
-            case Tokens():
+            case views.Tokens():
                 pass
-            case Ended():
+            case views.Ended():
                 summary = f"[{view.reason}: {view.turns} turns, {view.total_tokens:,} tokens]"
                 if view.detail and view.reason != "error":
                     summary += f" {view.detail}"
@@ -116,7 +102,7 @@ class LiveView:
         self.err.write(self.style("Error: ", "1;31") + message + "\n")
         self.err.flush()
 
-    def _thought(self, view: Reasoning) -> None:
+    def _thought(self, view: views.Reasoning) -> None:
         """Reasoning, dimmed, between a "thinking" line and one saying how long it took."""
         if not self._thinking:  # found in the finished reply: shown whole
             self.line(self.style("[thinking]", "2"))

@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..core import view as views
 from ..core.agent import Agent, AgentOptions
 from ..core.events import AnyEvent
 from ..core.llm import LLM
 from ..core.prompts import system_prompt_with
-from ..core.view import Answered, Code, Ended, Problem, Reply, Result, Tokens, view_of
 from ..transcript import Transcript
 from .checker import check
 from .modes import Mode
@@ -202,23 +202,23 @@ class _Tally:
 
     def add(self, event: AnyEvent) -> None:
         result = self.result
-        view = view_of(event)
-        if isinstance(view, Reply | Ended) and self._reply_pending:
+        view = views.view_of(event)
+        if isinstance(view, views.Reply | views.Ended) and self._reply_pending:
             result.invalid_actions += 1  # the previous reply had no action and no answer
         match view:
-            case Reply():
+            case views.Reply():
                 self._reply_pending = True
-            case Code():
+            case views.Code():
                 self._reply_pending = False
-            case Answered(text=text):
+            case views.Answered(text=text):
                 self._reply_pending = False
                 result.answer = text
-            case Result(observation=observation) if observation.status != "ok":
+            case views.Result(observation=observation) if observation.status != "ok":
                 result.action_errors += 1
-            case Tokens(prompt=prompt, completion=completion):
+            case views.Tokens(prompt=prompt, completion=completion):
                 result.prompt_tokens += prompt
                 result.completion_tokens += completion
-            case Problem(kind=kind, message=message):
+            case views.Problem(kind=kind, message=message):
                 result.error_kind, result.error = kind, message
-            case Ended(turns=turns, reason=reason):
+            case views.Ended(turns=turns, reason=reason):
                 result.turns, result.reason = turns, reason

@@ -18,22 +18,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..cli.view import LiveView
+from ..core import view as views
 from ..core.actions import prose
 from ..core.events import Action, AnyEvent, Observation
-from ..core.view import (
-    Answered,
-    Code,
-    Ended,
-    Note,
-    Problem,
-    Reasoning,
-    Reply,
-    Restarted,
-    Result,
-    Streamed,
-    Tokens,
-    view_of,
-)
 from .history import RunRecord, describe_done
 from .markdown import run_markdown
 from .safe import fenced, safe_markdown
@@ -117,8 +104,8 @@ class TextView:
 
     def show(self, events: Sequence[AnyEvent]) -> None:
         for event in events:
-            match view_of(event):
-                case Result(observation=observation):
+            match views.view_of(event):
+                case views.Result(observation=observation):
                     self._live.status_line(observation.status)
                 case view:
                     self._live.render(view)
@@ -224,8 +211,8 @@ class WidgetView:
     # -- events ------------------------------------------------------------------------
     def _apply(self, event: AnyEvent) -> None:
         widgets = self._widgets
-        match view_of(event):
-            case Streamed(part="reasoning", text=text):
+        match views.view_of(event):
+            case views.Streamed(part="reasoning", text=text):
                 if self._thought is None:
                     shown = widgets.HTML()
                     accordion = widgets.Accordion(
@@ -234,18 +221,18 @@ class WidgetView:
                     self._thought = (accordion, shown, [])
                     self._append(accordion)
                 self._thought[2].append(text)
-            case Streamed(part="text", turn=turn, text=text):
+            case views.Streamed(part="text", turn=turn, text=text):
                 self._text_widget(turn)
                 self._texts[turn].append(text)
                 self._dirty.add(turn)
-            case Streamed(text=text):  # the code of a native tool call
+            case views.Streamed(text=text):  # the code of a native tool call
                 if self._draft is None:
                     self._draft = (widgets.Output(), [])
                     self._append(self._draft[0])
                 self._draft[1].append(text)
-            case Reasoning() as view:
+            case views.Reasoning() as view:
                 self._end_thought(view)
-            case Restarted(turn=turn):
+            case views.Restarted(turn=turn):
                 self._text_widget(turn)
                 self._texts[turn] = []
                 self._dirty.add(turn)
@@ -253,20 +240,20 @@ class WidgetView:
                 if self._thought is not None:
                     self._thought[0].layout.display = "none"
                     self._thought = None
-            case Reply(turn=turn, prose=text):
+            case views.Reply(turn=turn, prose=text):
                 self._end_draft()  # its step follows with the code, if the call was usable
                 widget = self._text_widget(turn)
                 self._final_turns.add(turn)
                 _set_markdown(widget, text)
                 widget.layout.display = None if text else "none"
-            case Note(text=text):
+            case views.Note(text=text):
                 self._append(widgets.HTML(_html(_MUTED, text)))
-            case Code(action=action):
+            case views.Code(action=action):
                 self._end_draft()
                 self._add_step(action)
-            case Result(observation=observation):
+            case views.Result(observation=observation):
                 self._finish_step(observation)
-            case Answered(text=text):
+            case views.Answered(text=text):
                 answer = widgets.Output(
                     layout=widgets.Layout(
                         border_left="4px solid var(--jp-success-color1, #2e7d32)",
@@ -276,12 +263,12 @@ class WidgetView:
                 )
                 _set_markdown(answer, text)
                 self._append(answer)
-            case Problem(message=message):
+            case views.Problem(message=message):
                 self._append(widgets.HTML(_html(_ERROR, message)))
-            case Ended() as view:
+            case views.Ended() as view:
                 summary = describe_done(view)
                 self.footer.value = _html(_MUTED, summary[:1].upper() + summary[1:])
-            case Tokens():
+            case views.Tokens():
                 pass
 
     def _end_draft(self) -> None:
@@ -290,7 +277,7 @@ class WidgetView:
             self._draft[0].layout.display = "none"
             self._draft = None
 
-    def _end_thought(self, view: Reasoning) -> None:
+    def _end_thought(self, view: views.Reasoning) -> None:
         """Reasoning done: folded away under "Thought for N s" (click to read it)."""
         if self._thought is None:
             text = self._widgets.HTML()

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..core import view as views
 from ..core.events import (
     AnyEvent,
     Done,
@@ -18,7 +19,6 @@ from ..core.events import (
     ThinkingDelta,
 )
 from ..core.llm import Message
-from ..core.view import Answered, Ended, Problem, Reasoning, Reply, Result, view_of
 from .safe import as_text, fenced, folded, labelled, safe_markdown
 
 if TYPE_CHECKING:
@@ -125,14 +125,14 @@ class RunRecord:
         lines.extend(f"Note: {note}" for note in self.notes)
         step = 0
         for event in self.events:
-            match view_of(event):
-                case Result(observation=observation):
+            match views.view_of(event):
+                case views.Result(observation=observation):
                     step += 1
                     lines.append(f"Step {step} ({observation.status}):")
                     lines.append(textwrap.indent(_clip_lines(observation.code, 12), "    "))
-                case Answered(text=text):
+                case views.Answered(text=text):
                     lines.append(f"Answer: {text}")
-                case Problem(message=message):
+                case views.Problem(message=message):
                     lines.append(f"Error: {message}")
         if self.failure is not None:
             lines.append(f"Error: {self.failure}")
@@ -231,17 +231,17 @@ class History:
         for run in self.runs:
             parts.append(labelled("Request:", run.request))
             for event in run.events:
-                match view_of(event):
-                    case Reasoning(label=label, text=text):
+                match views.view_of(event):
+                    case views.Reasoning(label=label, text=text):
                         # Trusted output: safe markdown, not only escaped HTML.
                         parts.append(folded(label, text))
-                    case Reply(prose=text) if text:
+                    case views.Reply(prose=text) if text:
                         parts.append(safe_markdown(text))
-                    case Result(observation=step):
+                    case views.Result(observation=step):
                         parts.append(f"{fenced(step.code, 'python')}\n*{as_text(step.status)}*")
-                    case Answered(text=text):
+                    case views.Answered(text=text):
                         parts.append(labelled("Answer:", text))
-                    case Problem(message=message):
+                    case views.Problem(message=message):
                         parts.append(labelled("Error:", message))
             if run.failure is not None:
                 parts.append(labelled("Error:", run.failure))
@@ -249,7 +249,7 @@ class History:
         return "\n\n".join(parts)
 
 
-def describe_done(done: Done | Ended) -> str:
+def describe_done(done: Done | views.Ended) -> str:
     """How a run ended, in a line: "answered · 2 turns · 1,234 tokens"."""
     text = f"{_REASONS[done.reason]} · {done.turns} turns · {done.total_tokens:,} tokens"
     if done.detail and done.reason != "error":

@@ -14,9 +14,9 @@ import binascii
 import html
 from typing import Any
 
+from ..core import view as views
 from ..core.events import Observation
 from ..core.observation import collapse_carriage_returns, strip_ansi, truncate_middle
-from ..core.view import Answered, Problem, Reasoning, Reply, Result, view_of
 from .history import RunRecord
 from .safe import as_text, fenced, folded, labelled, safe_markdown
 
@@ -78,17 +78,17 @@ def run_markdown(record: RunRecord) -> str:
     parts = [labelled("CodeAct:", record.request)]
     step = 0
     for event in record.events:
-        match view_of(event):
-            case Reasoning(label=label, text=text) if text.strip():
+        match views.view_of(event):
+            case views.Reasoning(label=label, text=text) if text.strip():
                 parts.append(folded(label, text))
-            case Reply(prose=text) if text:
+            case views.Reply(prose=text) if text:
                 parts.append(safe_markdown(text))
-            case Result(observation=observation):
+            case views.Result(observation=observation):
                 step += 1
                 parts.append(step_markdown(step, observation))
-            case Answered(text=text):
+            case views.Answered(text=text):
                 parts.append(labelled("Answer:", text))
-            case Problem(message=message):
+            case views.Problem(message=message):
                 parts.append(labelled("Error:", message))
     if record.failure is not None:
         parts.append(labelled("Error:", record.failure))

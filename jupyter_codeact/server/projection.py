@@ -7,22 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal
 
+from ..core import view as views
 from ..core.events import Action, AnyEvent, Done, Observation
 from ..core.observation import status_note
-from ..core.view import (
-    Answered,
-    Code,
-    Ended,
-    Note,
-    Problem,
-    Reasoning,
-    Reply,
-    Restarted,
-    Result,
-    Streamed,
-    Tokens,
-    view_of,
-)
 from .entries import ChatEntries
 from .entry_outputs import entry_outputs
 from .protocol import ChatState
@@ -69,26 +56,26 @@ class EventProjector:
         self._end_thinking()
 
     def apply(self, event: AnyEvent) -> None:
-        match view_of(event):
-            case Streamed(part="reasoning") as view:
+        match views.view_of(event):
+            case views.Streamed(part="reasoning") as view:
                 self._reasoning(view)
-            case Streamed() as view:
+            case views.Streamed() as view:
                 self._streamed(view)
-            case Reasoning() as view:
+            case views.Reasoning() as view:
                 self._thought(view)
-            case Note(turn=turn, text=text):
+            case views.Note(turn=turn, text=text):
                 self.entries.add({"role": "condensed", "turn": turn, "text": text})
-            case Restarted():
+            case views.Restarted():
                 if self._assistant_id is not None:
                     self.entries.get(self._assistant_id).pop("code", None)
                     self.entries.replace(self._assistant_id, text="")
                 self._end_thinking(text="")  # the retried reply thinks afresh
-            case Reply() as view:
+            case views.Reply() as view:
                 self._replied(view)
-            case Tokens(run_total=total):
+            case views.Tokens(run_total=total):
                 self.tokens = total
                 self._set_state(None)  # the same state, with the tokens
-            case Code(action=action):
+            case views.Code(action=action):
                 self.entries.add(
                     {
                         "id": f"action-{action.action_id}",
@@ -105,13 +92,13 @@ class EventProjector:
                         ),
                     }
                 )
-            case Result(observation=observation):
+            case views.Result(observation=observation):
                 self._observed(observation)
-            case Answered(turn=turn, text=text):
+            case views.Answered(turn=turn, text=text):
                 self.entries.add({"role": "final", "turn": turn, "text": text})
-            case Problem(kind=kind, message=message):
+            case views.Problem(kind=kind, message=message):
                 self.entries.add({"role": "error", "kind": kind, "text": message})
-            case Ended():
+            case views.Ended():
                 pass  # the run's end is :meth:`done`'s (the chat's state after it)
 
     def phase(
@@ -123,7 +110,7 @@ class EventProjector:
             self.entries.replace(entry_id, request_id=request_id, phase=phase)
         self._set_state(phase)
 
-    def _replied(self, view: Reply) -> None:
+    def _replied(self, view: views.Reply) -> None:
         self._end_thinking()
         self._prose[view.turn] = view.prose
         if self._assistant_id is None:
@@ -137,7 +124,7 @@ class EventProjector:
             )
         self._assistant_id = None
 
-    def _streamed(self, view: Streamed) -> None:
+    def _streamed(self, view: views.Streamed) -> None:
         """A piece of the reply: its text, or the code of its tool call."""
         if self._assistant_id is None:
             entry = self.entries.add(
@@ -153,7 +140,7 @@ class EventProjector:
             message["field"] = "code"
         self._broadcast(message)
 
-    def _reasoning(self, view: Streamed) -> None:
+    def _reasoning(self, view: views.Streamed) -> None:
         """Reasoning gets an entry of its own: streamed live, then complete with its time."""
         if self._thinking_id is None:
             entry = self.entries.add(
@@ -165,7 +152,7 @@ class EventProjector:
         current["text"] = current.get("text", "") + view.text
         self._broadcast({"type": "delta", "id": self._thinking_id, "text": view.text})
 
-    def _thought(self, view: Reasoning) -> None:
+    def _thought(self, view: views.Reasoning) -> None:
         done: dict[str, Any] = {"text": view.text, "streaming": False}
         if view.seconds is not None:
             done["duration_ms"] = round(view.seconds * 1000, 1)
