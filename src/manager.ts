@@ -5,11 +5,13 @@
  * the notebook (and sends it the agent's changes) even when another
  * notebook is the active one.
  *
- * About 390 lines: the page's one coordinator (following the active
- * notebook, what the panel shows, sending a request). What it delegates
- * has modules of its own: the open sessions and titles (`chats.ts`), what
- * is known of each notebook (`notebookchats.ts`), the server's
- * configuration (`serverconfig.ts`).
+ * About 380 lines, on purpose: the page's one coordinator (following the
+ * active notebook, what the panel shows, sending a request), whose surface
+ * is what the panel and other extensions read (`ICodeActChats`). What it
+ * delegates has modules of its own: the open sessions and titles
+ * (`chats.ts`), what is known of each notebook (`notebookchats.ts`), the
+ * server's configuration (`serverconfig.ts`), the user's choices for a
+ * request (`requestchoices.ts`).
  */
 import { NotebookPanel } from '@jupyterlab/notebook';
 import { UUID } from '@lumino/coreutils';
@@ -22,28 +24,20 @@ import { ChatHistory } from './history';
 import { ChatModel } from './model';
 import { ModelChoices } from './modelchoice';
 import { NotebookChats } from './notebookchats';
+import { IRequestChoicesOptions, RequestChoices } from './requestchoices';
 import { ServerConfig } from './serverconfig';
 import type { ChatSession } from './session';
-import {
-  ActionStyle,
-  ApprovalMode,
-  ICodeActChats,
-  ICodeActSettings
-} from './tokens';
+import { ApprovalMode, ICodeActChats } from './tokens';
 import { TrustModel } from './trust';
 import { IChatInfo, IPublicConfig } from './wire';
 
-export interface IChatManagerOptions {
+export interface IChatManagerOptions extends Omit<
+  IRequestChoicesOptions,
+  'server' | 'models'
+> {
   executor: NotebookExecutor;
-  settings: () => ICodeActSettings;
-  /** The approval mode the user chose, or null to follow the server's. */
-  userApprovalMode: () => ApprovalMode | null;
-  /** The action style the user set, or null to follow the server's. */
-  userActionStyle?: () => ActionStyle | null;
   /** Open a new notebook, for a message sent while none is open. */
   createNotebook: () => Promise<NotebookPanel | null>;
-  /** Whether the user wants the agent's outputs rendered untrusted. */
-  untrustedOutputs?: () => boolean;
 }
 
 /**
@@ -74,6 +68,11 @@ export class ChatManager implements ICodeActChats {
     this._server.changed.connect(() => this._changed.emit(undefined));
     this.models = new ModelChoices(options.settings);
     this.models.changed.connect(() => this._changed.emit(undefined));
+    this._choices = new RequestChoices({
+      ...options,
+      server: this._server,
+      models: this.models
+    });
     this.history = new ChatHistory({
       notebook: () => this._view.notebook,
       show: (notebook, chat) => this._show(notebook, chat),
@@ -136,25 +135,14 @@ export class ChatManager implements ICodeActChats {
     return this._server.value;
   }
 
-  /**
-   * The approval mode for the next message: the user's choice, else the
-   * server's configured default. The server's `ask` is a floor that the
-   * user's choice cannot lower (the server enforces it too).
-   */
+  /** The approval mode for the next message (see `requestchoices.ts`). */
   get approvalMode(): ApprovalMode {
-    if (this.approvalRequired) {
-      return 'ask';
-    }
-    return (
-      this._options.userApprovalMode() ??
-      this._server.value?.approval_mode ??
-      this._options.settings().approvalMode
-    );
+    return this._choices.approvalMode;
   }
 
   /** Whether the server requires approval (`c.CodeAct.approval_mode = "ask"`). */
   get approvalRequired(): boolean {
-    return this._server.approvalRequired;
+    return this._choices.approvalRequired;
   }
 
   /** Why the configuration could not be loaded, if it could not. */
@@ -291,20 +279,13 @@ export class ChatManager implements ICodeActChats {
     } catch (error) {
       console.warn('CodeAct: cannot read the notebook context', error);
     }
-    const settings = this._options.settings();
     session.send(text, context, {
-      ...this.models.request(),
-      approval: this.approvalMode,
-      actionStyle: this._options.userActionStyle?.() ?? null,
-      replaceFailed: settings.replaceFailedCells,
+      ...this._choices.now(),
       userCell: options.fixCell
         ? this.executor.grant(session.id, options.fixCell)
         : undefined,
       userCellId: options.fixCell,
-      selectedCell: notebook.content.activeCell?.model.id,
-      position: settings.insertPosition,
-      narrate: settings.narrate,
-      untrusted: this._options.untrustedOutputs?.() ?? false
+      selectedCell: notebook.content.activeCell?.model.id
     });
     // The run reads the rules again: an AGENTS.md may have changed.
     void this._refreshRules(notebook);
@@ -387,6 +368,7 @@ export class ChatManager implements ICodeActChats {
   private _options: IChatManagerOptions;
   private _view: IChatView = { notebook: null, session: null, loading: false };
   private _server = new ServerConfig();
+  private _choices: RequestChoices;
   private _ticket = 0;
   private _following: Promise<void> = Promise.resolve();
   private _sessions: ChatSessions;

@@ -14,10 +14,7 @@ lets unknown fields through (a newer server may add some).
 from __future__ import annotations
 
 import argparse
-import ast
-import importlib
 import inspect
-import itertools
 import re
 import sys
 import types
@@ -32,6 +29,7 @@ else:  # Python 3.10: NotRequired is in typing_extensions (openai depends on it)
     from typing_extensions import NotRequired, Required
 
 from . import wire_schema
+from .wire_docs import docs, imported_doc
 
 OUTPUT = Path("src") / "wire" / "generated.ts"
 """Where the generated module goes, relative to the repository's root."""
@@ -96,47 +94,6 @@ class _Declaration:
     doc: str | None
 
 
-def _docs(module: types.ModuleType) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
-    """The docstrings below a module's assignments, and below each class's fields."""
-    tree = ast.parse(inspect.getsource(module))
-    names: dict[str, str] = {}
-    fields: dict[str, dict[str, str]] = {}
-
-    def after(body: list[ast.stmt]) -> dict[str, str]:
-        found: dict[str, str] = {}
-        for node, following in itertools.pairwise(body):
-            target = None
-            if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
-                target = node.targets[0].id
-            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-                target = node.target.id
-            if (
-                target
-                and isinstance(following, ast.Expr)
-                and isinstance(following.value, ast.Constant)
-                and isinstance(following.value.value, str)
-            ):
-                found[target] = following.value.value
-        return found
-
-    names.update(after(tree.body))
-    for node in tree.body:
-        if isinstance(node, ast.ClassDef):
-            fields[node.name] = after(node.body)
-    return names, fields
-
-
-def _imported_doc(module: types.ModuleType, name: str) -> str | None:
-    """The docstring of a name the schema imports, where that module declares it."""
-    source = sys.modules.get(getattr(module.__dict__[name], "__module__", "") or "")
-    for node in ast.parse(inspect.getsource(module)).body:
-        if isinstance(node, ast.ImportFrom) and any(a.name == name for a in node.names):
-            source = importlib.import_module(
-                "." * node.level + (node.module or ""), module.__package__
-            )
-    return _docs(source)[0].get(name) if source is not None else None
-
-
 def _is_literal_alias(value: Any) -> bool:
     return get_origin(value) is Literal
 
@@ -146,7 +103,7 @@ def _is_union_of_dicts(value: Any) -> bool:
 
 
 def _declarations(module: types.ModuleType) -> list[_Declaration]:
-    names, _ = _docs(module)
+    names, _ = docs(module)
     found: list[_Declaration] = []
     for name, value in vars(module).items():
         if name.startswith("_"):
@@ -154,7 +111,7 @@ def _declarations(module: types.ModuleType) -> list[_Declaration]:
         if typing.is_typeddict(value) and value.__module__ == module.__name__:
             found.append(_Declaration(name, value, inspect.getdoc(value)))
         elif _is_literal_alias(value) or _is_union_of_dicts(value):
-            doc = names.get(name) if name in names else _imported_doc(module, name)
+            doc = names.get(name) if name in names else imported_doc(module, name)
             found.append(_Declaration(name, value, doc))
         elif name.isupper() and isinstance(value, str):
             found.append(_Declaration(name, value, names.get(name)))
@@ -201,7 +158,7 @@ class _Generator:
         self.named: list[tuple[Any, str]] = [
             (d.value, d.name) for d in self.declarations if not isinstance(d.value, str)
         ]
-        self.field_docs = _docs(module)[1]
+        self.field_docs = docs(module)[1]
 
     def _name(self, tp: Any) -> str | None:
         for value, name in self.named:

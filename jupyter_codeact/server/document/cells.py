@@ -81,3 +81,23 @@ def why_not_replaceable(found: int, change: Change | None, ref: str) -> str | No
     if change is not None:
         return f"The user {change} cell {ref} since you wrote it, so it is theirs now."
     return None
+
+
+def joined_outputs(outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``outputs`` with their multi-line strings joined, as nbformat reads them back (a
+    file keeps them as lists of lines): for comparing outputs however they were stored."""
+    joined = []
+    for output in outputs:
+        output = dict(output)
+        if isinstance(output.get("text"), list):
+            output["text"] = source_text(output["text"])
+        data = output.get("data")
+        if isinstance(data, dict):
+            output["data"] = {
+                mime: source_text(value)
+                if isinstance(value, list) and mime != "application/json"
+                else value
+                for mime, value in data.items()
+            }
+        joined.append(output)
+    return joined

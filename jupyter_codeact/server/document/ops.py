@@ -56,6 +56,7 @@ from .applied import set_applied as set_applied
 from .cells import (
     CELL_METADATA_KEY,
     is_chat_code_cell,
+    joined_outputs,
     provenance,
     source_hash,
     source_text,
@@ -137,26 +138,6 @@ def markdown_cell(cell_id: str, source: str, mark: dict[str, Any]) -> dict[str, 
 
 
 # -- applying operations to nbformat JSON --------------------------------------------------
-
-
-def joined_outputs(outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``outputs`` with their multi-line strings joined, as nbformat reads them back (a
-    file keeps them as lists of lines): for comparing outputs however they were stored."""
-    joined = []
-    for output in outputs:
-        output = dict(output)
-        if isinstance(output.get("text"), list):
-            output["text"] = source_text(output["text"])
-        data = output.get("data")
-        if isinstance(data, dict):
-            output["data"] = {
-                mime: source_text(value)
-                if isinstance(value, list) and mime != "application/json"
-                else value
-                for mime, value in data.items()
-            }
-        joined.append(output)
-    return joined
 
 
 @dataclass

@@ -27,8 +27,8 @@ import copy
 from collections.abc import Iterator
 from typing import Any
 
-from .cells import CELL_METADATA_KEY, provenance, source_text
-from .ops import Cells, Facts, Op, applied, joined_outputs, set_applied
+from .cells import CELL_METADATA_KEY, joined_outputs, provenance, source_text
+from .ops import Cells, Facts, Op, applied, set_applied
 from .pending import removable
 from .undo import as_left
 
