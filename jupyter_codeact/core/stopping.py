@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -33,6 +34,8 @@ class Stopping:
     def __init__(self) -> None:
         self._requested = asyncio.Event()
         self._waiting: set[asyncio.Future[Any]] = set()
+        self._parked: asyncio.Task[Any] | None = None
+        """The run's own task while it waits in :meth:`each` for the next item."""
 
     @property
     def requested(self) -> bool:
@@ -53,6 +56,8 @@ class Stopping:
         """Cancel every wait (the run has ended, or is being stopped)."""
         for future in list(self._waiting):
             future.cancel()
+        if self._parked is not None:
+            self._parked.cancel()
 
     async def call(self, awaitable: Awaitable[T]) -> T:
         """Await ``awaitable``; a stop meanwhile raises :class:`Stopped`."""
@@ -70,16 +75,28 @@ class Stopping:
     async def each(self, source: AsyncIterator[T]) -> AsyncIterator[T]:
         """Iterate ``source``; a stop meanwhile raises :class:`Stopped` (and closes it).
 
-        Each item is awaited as a task of its own: a stop cancels exactly the wait it
-        lands in, and there is no pump or queue between the source and the run.
+        The run's own task awaits each item: a stop cancels it only while it waits here
+        (no task per item, no pump or queue between the source and the run).
         """
         iterator = aiter(source)
+        me = asyncio.current_task()
         try:
             while True:
+                if self._requested.is_set():
+                    raise Stopped()
+                self._parked = me
                 try:
-                    item = await self.call(_next(iterator))
+                    item = await anext(iterator)
                 except StopAsyncIteration:
                     return
+                except asyncio.CancelledError:
+                    if not self._requested.is_set():
+                        raise
+                    if me is not None and sys.version_info >= (3, 11):
+                        me.uncancel()  # the stop's cancel ends here
+                    raise Stopped() from None
+                finally:
+                    self._parked = None
                 yield item
         finally:
             close = getattr(iterator, "aclose", None)
@@ -125,10 +142,6 @@ class Stopping:
             raise
         finally:
             stopped.cancel()
-
-
-async def _next(iterator: AsyncIterator[T]) -> T:
-    return await anext(iterator)
 
 
 _BACKGROUND: set[asyncio.Future[Any]] = set()
