@@ -15,10 +15,8 @@ from .observation import FormattedObservation, format_observation
 from .options import AgentOptions
 from .prompts import IGNORED_SOLUTION_NOTE, REFUSED_BY_HOST, STOPPED_BEFORE_RUN
 from .steps import ObservationStep
-from .stopping import Stopping
+from .stopping import GAVE_UP, Stopping
 from .styles import Style
-
-GAVE_UP = "The action did not stop when interrupted; its outcome is unknown."
 
 
 def make_action(turn: int, parsed: ParsedReply, place: Placement | Refusal) -> Action:
@@ -150,7 +148,8 @@ class Acting:
         )
 
     async def execute(self, action: Action) -> ExecutionResult:
-        """Run the action; a stop interrupts it (:meth:`.Stopping.interruptible`)."""
+        """Run the action; a stop interrupts it, and so does its deadline, in one
+        escalation (:meth:`.Stopping.interruptible`)."""
         if self.stopping.requested:
             # Stopped after the reply was complete but before its code went out: never send it.
             return ExecutionResult(status="skipped", code=action.code, note=STOPPED_BEFORE_RUN)

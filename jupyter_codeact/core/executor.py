@@ -39,6 +39,12 @@ class Executor(Protocol):
     ) -> ExecutionResult:
         """Run ``code``; return when it has finished, failed, or hit ``timeout`` seconds.
 
+        Past ``timeout`` (counted from when the code starts, not from an approval), the
+        code is interrupted in the action's :class:`~.stopping.Escalation`: the caller's
+        when it keeps one (:meth:`~.stopping.Escalation.current`: an agent's, which its
+        stop may have begun already), else one of the executor's own. After a deadline's
+        escalation ran out of grace, giving up is the executor's (a kernel is restarted).
+
         ``action`` is the event the code came from (its turn and id), for executors that
         record provenance, such as the notebook's cell metadata.
 

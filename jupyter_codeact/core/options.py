@@ -13,6 +13,7 @@ from .actions import ActionFormat
 from .code_tool import CallFormat
 from .prompts import DEFAULT_SYSTEM_PROMPT
 from .redact import Redactor
+from .stopping import INTERRUPT_GRACE
 from .styles import ActionStyle
 
 
@@ -39,8 +40,9 @@ class AgentOptions:
     built-in instructions on how to act, :func:`~.prompts.tools_system_prompt`)."""
     stream_retries: int = 2
     """Times a reply whose stream broke mid-way is requested again."""
-    interrupt_grace: float = 10.0
-    """Seconds to wait for an interrupted action to come back before giving up on it."""
+    interrupt_grace: float = INTERRUPT_GRACE
+    """Seconds an interrupted action (stopped, or past its ``cell_timeout``) has to come back
+    before it is given up on; one grace for both (:class:`~.stopping.Escalation`)."""
     action_style: ActionStyle = "tags"
     """How the model acts: ``tags`` (code in ``<execute>``), ``tools`` (native tool calls
     with one function whose argument is the code), ``auto`` (tools where the endpoint takes

@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Callable
 from typing import Any
 
 from ..core.events import Action
 from ..core.executor import ExecutionResult, ExecutorError
+from ..core.stopping import INTERRUPT_GRACE, Deadline, Escalation
 from .kernel_backend import (
     ATTACHED_HEARTBEAT_SECONDS,
     LIVENESS_INTERVAL,
@@ -73,7 +73,7 @@ class KernelExecutor:
         self,
         backend: KernelBackend | None = None,
         *,
-        interrupt_grace: float = 5.0,
+        interrupt_grace: float = INTERRUPT_GRACE,
         max_stream_chars: int = DEFAULT_MAX_STREAM_CHARS,
         on_message: Callable[[str, dict[str, Any]], None] | None = None,
         stdin: StdinHost | None = None,
@@ -82,7 +82,9 @@ class KernelExecutor:
         """``on_message(msg_type, content)`` sees each output message of a running action
         as it arrives (for hosts that show progress live); ``listener`` each change of its
         outputs (for hosts that mirror them, e.g. into a notebook's cell); ``stdin``
-        answers the action's input requests (the tools' calls)."""
+        answers the action's input requests (the tools' calls); ``interrupt_grace`` is the
+        grace of a timeout's escalation when the caller keeps none (run by an agent, an
+        action is interrupted in the agent's, with its grace)."""
         self.backend: KernelBackend = backend or LocalKernel()
         self.on_message = on_message
         self.stdin = stdin
@@ -142,12 +144,39 @@ class KernelExecutor:
             )
         await self.start()
         async with self._lock:
-            return await self._execute(code, timeout)
+            return await self._within_deadline(code, timeout)
 
-    async def _execute(self, code: str, timeout: float | None) -> ExecutionResult:
+    async def _within_deadline(self, code: str, timeout: float | None) -> ExecutionResult:
+        """Run ``code``; past ``timeout`` seconds, interrupt it in the action's escalation
+        (the caller's, whose stop may have begun it, else one of our own grace): the result
+        is a ``timeout``, and a kernel that ignored the interrupts is restarted."""
+        escalation = Escalation.current()
+        own = escalation is None
+        if escalation is None:
+            escalation = Escalation(self.interrupt, self.interrupt_grace)
+        result: ExecutionResult | None = None
+        try:
+            with Deadline(escalation, timeout) as deadline:
+                result = await self._execute(code)
+        finally:
+            if own:
+                escalation.close()
+        if result is None or deadline.gave_up:
+            # The kernel ignored the interrupts (e.g. stuck in C code): restart it.
+            collector = self.collector or OutputCollector()
+            restarted = await self._restart()
+            note = "The kernel did not respond to the interrupt. " + (
+                RESTARTED_NOTE if restarted else "It could not be restarted from here."
+            )
+            return self._result("timeout", code, collector, note)
+        if escalation.cause == "deadline" and result.status != "died":
+            result.status = "timeout"
+        return result
+
+    async def _execute(self, code: str) -> ExecutionResult:
         host = self.stdin
         if host is None:
-            return await self._execute_once(code, timeout)
+            return await self._execute_once(code)
         setup = host.setup_expression()
         if setup:
             await self._evaluate_silently(setup)
@@ -155,7 +184,7 @@ class KernelExecutor:
         serving = asyncio.ensure_future(self._serve_stdin(host, notes))
         try:
             request = ExecuteOptions(allow_stdin=True, metadata=dict(host.metadata))
-            result = await self._execute_once(code, timeout, request)
+            result = await self._execute_once(code, request)
         finally:
             serving.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -193,7 +222,7 @@ class KernelExecutor:
             self.backend.input_reply(value, request)
 
     async def _execute_once(
-        self, code: str, timeout: float | None, request: ExecuteOptions | None = None
+        self, code: str, request: ExecuteOptions | None = None
     ) -> ExecutionResult:
         backend = self.backend
         collector = OutputCollector(max_stream_chars=self.max_stream_chars, listener=self.listener)
@@ -201,33 +230,14 @@ class KernelExecutor:
         self._interrupt_requested = False
         msg_id = backend.execute(code, request=request)
         self._running_msg_id = msg_id
-        deadline = None if not timeout else time.monotonic() + timeout
-        interrupted_at: float | None = None
         while True:
-            now = time.monotonic()
-            wait = LIVENESS_INTERVAL
-            if interrupted_at is not None:
-                wait = min(wait, max(interrupted_at + self.interrupt_grace - now, 0.0))
-            elif deadline is not None:
-                wait = min(wait, max(deadline - now, 0.0))
             try:
-                msg = await backend.next_message(wait) if wait > 0 else None
+                msg = await backend.next_message(LIVENESS_INTERVAL)
             except KernelDied:
                 return await self._died(code, collector)
             if msg is None:
-                now = time.monotonic()
                 if not await backend.is_alive():
                     return await self._died(code, collector)
-                if interrupted_at is not None and now >= interrupted_at + self.interrupt_grace:
-                    # The kernel ignored the interrupt (e.g. stuck in C code): restart it.
-                    restarted = await self._restart()
-                    note = "The kernel did not respond to the interrupt. " + (
-                        RESTARTED_NOTE if restarted else "It could not be restarted from here."
-                    )
-                    return self._result("timeout", code, collector, note)
-                if interrupted_at is None and deadline is not None and now >= deadline:
-                    await backend.interrupt()
-                    interrupted_at = now
                 continue
             if msg.get("parent_header", {}).get("msg_id") != msg_id:
                 continue
@@ -240,8 +250,6 @@ class KernelExecutor:
             collector.add(msg_type, content)
             if self.on_message is not None:
                 self.on_message(msg_type, content)
-        if interrupted_at is not None:
-            return self._result("timeout", code, collector)
         if collector.error is not None:
             status = (
                 "interrupted" if collector.error.get("ename") == "KeyboardInterrupt" else "error"
