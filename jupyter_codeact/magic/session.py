@@ -134,7 +134,6 @@ class ShellSession:
         )
         if self.agent is None:
             self.agent = Agent(llm, self.executor, agent_options)
-            self.history.messages = self.agent.messages
             self.history.steps = self.agent.conversation.to_json
         else:
             self.agent.llm = llm

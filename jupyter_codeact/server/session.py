@@ -365,9 +365,10 @@ class ChatSession:
     def _before_write(self) -> None:
         agent = self.run.agent_or_none
         if agent is not None:
-            # Saved with the entries, so that a restart keeps the model's context.
-            self.record.messages = agent.messages
+            # Saved with the entries, so that a restart keeps the model's context: the
+            # steps, with their messages (those of a chat from before steps are in them).
             self.record.steps = agent.conversation.to_json()
+            self.record.messages = []
             self.record.turn = agent.turn
         self.record.ops_seq = self.oplog.seq
         self.record.ops = self.oplog.kept
