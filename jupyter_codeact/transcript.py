@@ -1,6 +1,7 @@
 """Write a run as a notebook: the task and the model's prose as markdown, each action as a
-code cell with its real outputs; the notebook's metadata keeps the conversation exactly as
-the model was sent it (``codeact.messages``), which ``jupyter codeact export`` reads.
+code cell with its real outputs; the notebook's metadata keeps the conversation as the
+agent's steps, each with the messages the model was sent for it (``codeact.steps``), which
+``jupyter codeact export`` reads (older transcripts kept ``codeact.messages`` instead).
 
 The notebook is built as plain nbformat-4.5 JSON: importing nbformat (through jsonschema)
 costs seconds, which a command-line run or ``%load_ext`` should not pay. nbformat is only
@@ -18,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 from .core import view as views
 from .core.events import AnyEvent, Thinking
-from .core.llm import Message
 from .core.redact import Redactor
 
 if TYPE_CHECKING:
@@ -140,20 +140,16 @@ class Transcript:
                     {"reason": reason, "turns": turns, "total_tokens": tokens}
                 )
 
-    def set_messages(
-        self,
-        messages: Sequence[Message],
-        tools: Sequence[dict[str, Any]] = (),
-        steps: Sequence[dict[str, Any]] = (),
+    def set_conversation(
+        self, steps: Sequence[dict[str, Any]], tools: Sequence[dict[str, Any]] = ()
     ) -> None:
-        """Keep what the model was sent (system prompt, requests, replies as it read them
-        back, observations as bounded for it, and the functions offered with them): an
-        export then uses exactly that instead of rebuilding it from the cells. ``steps``
-        say what each message was (:meth:`~.core.steps.Conversation.to_json`)."""
+        """Keep the conversation as the agent's steps
+        (:meth:`~.core.steps.Conversation.to_json`), each with what the model was sent for
+        it (system prompt, requests, replies as it read them back, observations as bounded
+        for it), and the functions offered with them: an export then reads exactly that
+        instead of rebuilding it from the cells."""
         codeact = self.nb["metadata"]["codeact"]
-        codeact["messages"] = self.redactor.redact_value([dict(message) for message in messages])
-        if steps:
-            codeact["steps"] = self.redactor.redact_value([dict(step) for step in steps])
+        codeact["steps"] = self.redactor.redact_value([dict(step) for step in steps])
         if tools:
             codeact["tools"] = [dict(tool) for tool in tools]
 

@@ -25,6 +25,7 @@ from jupyter_codeact.core import (
 )
 from jupyter_codeact.core.executor import ExecutorError
 from jupyter_codeact.core.llm import OpenAIChat
+from jupyter_codeact.core.options import RunOptions
 from jupyter_codeact.executors.kernel import KernelExecutor
 from jupyter_codeact.testing import Reply, ScriptedLLM
 
@@ -444,3 +445,43 @@ async def test_a_secret_in_the_reasoning_is_redacted_even_split_across_pieces(
     assert len(deltas) > 1  # it streamed in pieces, the secret across several of them
     assert "".join(deltas) == "The key is [redacted], keep it."
     assert of(Thinking, events)[0].text == "The key is [redacted], keep it."
+
+
+class RecordingExecutor:
+    """Runs on the kernel and keeps the ``run`` value each execution was given."""
+
+    def __init__(self, inner: KernelExecutor) -> None:
+        self.inner = inner
+        self.runs: list[object] = []
+
+    async def execute(
+        self,
+        code: str,
+        *,
+        timeout: float | None,
+        action: Action | None = None,
+        run: object | None = None,
+    ) -> ExecutionResult:
+        self.runs.append(run)
+        return await self.inner.execute(code, timeout=timeout)
+
+    async def interrupt(self) -> None:
+        await self.inner.interrupt()
+
+
+async def test_the_hosts_run_value_reaches_each_action_of_that_run_only(
+    llm: OpenAIChat, llm_server: ScriptedLLM, kernel: KernelExecutor
+) -> None:
+    executor = RecordingExecutor(kernel)
+    agent = Agent(llm, executor)
+    first, second = object(), object()
+    llm_server.push("<execute>1</execute>", "<execute>2</execute>", "<solution>a</solution>")
+    _ = [e async for e in agent.run("one", RunOptions(executor=first))]
+    llm_server.push("<execute>3</execute>", "<solution>b</solution>")
+    _ = [e async for e in agent.run("two", RunOptions(executor=second))]
+    llm_server.push("<execute>4</execute>", "<solution>c</solution>")
+    _ = [e async for e in agent.run("three")]
+    # Each action gets its own run's value, as it was given; a run without one passes none.
+    assert executor.runs[0] is first and executor.runs[1] is first
+    assert executor.runs[2] is second
+    assert executor.runs[3] is None

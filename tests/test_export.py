@@ -125,6 +125,34 @@ def test_solved_only_keeps_exactly_the_solved_tasks(
     assert "over 500 tokens (--max-tokens)" in said
 
 
+def test_transcripts_keep_the_steps_and_those_that_kept_messages_apart_still_export(
+    eval_run: EvalRun, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A transcript keeps the conversation once, as steps with their messages; one written
+    when it kept the messages in a list of their own (with steps counting them, or none)
+    exports the same conversation."""
+    older = tmp_path / "older"
+    shutil.copytree(eval_run.folder, older)
+    for index, notebook in enumerate(sorted((older / "transcripts").glob("*/*.ipynb"))):
+        data = json.loads(notebook.read_text())
+        codeact = data["metadata"]["codeact"]
+        assert "messages" not in codeact  # the steps hold them
+        codeact["messages"] = [m for step in codeact["steps"] for m in step["messages"]]
+        if index % 2:
+            del codeact["steps"]  # before steps were recorded
+        else:
+            codeact["steps"] = [{**s, "messages": len(s["messages"])} for s in codeact["steps"]]
+        notebook.write_text(json.dumps(data))
+    export(capsys, tmp_path / "new.jsonl", str(eval_run.folder))
+    said = export(capsys, tmp_path / "older.jsonl", str(older))
+    assert "none skipped" in said
+    new, old = lines(tmp_path / "new.jsonl"), lines(tmp_path / "older.jsonl")
+    assert len(new) == 16 and [line["messages"] for line in old] == [
+        line["messages"] for line in new
+    ]
+    assert all(line["metadata"]["rebuilt"] is False for line in old)
+
+
 def test_older_transcripts_are_rebuilt_from_their_cells_as_the_model_saw_them(
     eval_run: EvalRun, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -134,7 +162,7 @@ def test_older_transcripts_are_rebuilt_from_their_cells_as_the_model_saw_them(
     shutil.copytree(eval_run.folder, old)
     for notebook in (old / "transcripts").glob("*/*.ipynb"):
         data = json.loads(notebook.read_text())
-        del data["metadata"]["codeact"]["messages"]
+        del data["metadata"]["codeact"]["steps"]
         notebook.write_text(json.dumps(data))
     export(capsys, tmp_path / "new.jsonl", str(eval_run.folder))
     said = export(capsys, tmp_path / "old.jsonl", str(old))
@@ -243,7 +271,7 @@ def test_a_headless_transcript_exports_as_the_model_saw_it_with_the_secret_redac
     # Written before transcripts kept the messages: rebuilt from the cells, reasoning (shown
     # in a cell of its own) left out, the same conversation.
     data = json.loads(notebook.read_text())
-    del data["metadata"]["codeact"]["messages"]
+    del data["metadata"]["codeact"]["steps"]
     older = tmp_path / "older.ipynb"
     older.write_text(json.dumps(data))
     export(capsys, out, str(older), "--redact", r"ghp_[A-Za-z0-9]{36}")
@@ -308,7 +336,7 @@ def test_an_eval_folder_is_read_only_inside_itself(
     transcript = next((folder / "transcripts" / row["mode"]).glob("*.ipynb"))
     # A file outside the folder, planted where the rows below would lead.
     planted = json.loads(transcript.read_text())
-    planted["metadata"]["codeact"]["messages"][1]["content"] = "PLANTED-OUTSIDE"
+    planted["metadata"]["codeact"]["steps"][1]["messages"][0]["content"] = "PLANTED-OUTSIDE"
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / transcript.name).write_text(json.dumps(planted))
@@ -328,7 +356,7 @@ def test_an_eval_folder_is_read_only_inside_itself(
     (folder / "results.json").write_text(json.dumps(results))
     older = next((folder / "transcripts" / "text").glob("*.ipynb"))
     data = json.loads(older.read_text())
-    del data["metadata"]["codeact"]["messages"]
+    del data["metadata"]["codeact"]["steps"]
     older.write_text(json.dumps(data))
 
     out = tmp_path / "out.jsonl"

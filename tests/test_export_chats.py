@@ -13,6 +13,14 @@ from typing import Any
 import pytest
 
 from jupyter_codeact.cli.main import main
+from jupyter_codeact.core.steps import (
+    AnswerStep,
+    Conversation,
+    ObservationStep,
+    ReplyStep,
+    RequestStep,
+    SystemStep,
+)
 from jupyter_codeact.export.progress import MIN_FILES, Progress
 from jupyter_codeact.server.chat_file import ChatRecord
 from jupyter_codeact.server.store import ChatStore
@@ -309,3 +317,37 @@ def test_a_link_in_the_store_to_a_file_outside_is_not_followed(
     said = export(capsys, out, str(tmp_path / "chats"))
     assert "PRIVATE-ELSEWHERE" not in out.read_text() and len(lines(out)) == 1
     assert f"Skipped {link}: the file (a link) leads outside {tmp_path / 'chats'}" in said
+
+
+def test_a_chat_is_exported_from_its_steps(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A chat file keeps its steps, each with its messages: the export reads them, whatever
+    else the file holds, and the steps say whether the last request was answered."""
+    store = make_store(tmp_path / "chats", tmp_path)
+    record = store.create("a.ipynb", title="chat")
+    record.entries = [{"id": "u", "role": "user", "time": 1.0, "text": "hi", "model": "m1"}]
+    sent = tag_chat()
+    record.steps = Conversation(
+        [
+            SystemStep(messages=sent[:1]),
+            RequestStep(messages=sent[1:2], text="Read the key"),
+            ReplyStep(messages=sent[2:3], code="print(key)", acted=True),
+            ObservationStep(messages=sent[3:4], status="ok"),
+            AnswerStep(messages=sent[4:], answer="done"),
+        ]
+    ).to_json()
+    store.save(record)
+    file = tmp_path / "chats" / f"{record.info['id']}.json"
+    assert "messages" not in json.loads(file.read_text())  # the steps hold them
+    out = tmp_path / "out.jsonl"
+    export(capsys, out, str(tmp_path / "chats"))
+    (line,) = lines(out)
+    assert line["messages"] == [*sent[:4], {"role": "assistant", "content": sent[4]["content"]}]
+    assert line["metadata"]["success"] is True  # no entry says so: the answer step does
+    # A file that also holds messages which disagree with its steps is read from the steps.
+    data = json.loads(file.read_text())
+    data["messages"] = [{"role": "user", "content": "not what the model was sent"}]
+    file.write_text(json.dumps(data))
+    export(capsys, out, str(tmp_path / "chats"))
+    assert lines(out)[0]["messages"] == line["messages"]

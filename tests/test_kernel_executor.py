@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from jupyter_codeact.core.executor import ExecutorError
-from jupyter_codeact.executors.kernel import KernelExecutor, LocalKernel
+from jupyter_codeact.executors.kernel import KernelExecutor, KernelRun, LocalKernel
 
 pytestmark = pytest.mark.asyncio
 
@@ -169,3 +169,55 @@ async def test_a_request_aborted_behind_a_failing_one_says_so(kernel: KernelExec
     assert (await kernel.execute("'ran' in dir()", timeout=30)).outputs[0]["data"] == {
         "text/plain": "False"
     }
+
+
+class Answering:
+    """A stdin host answering every ``input()`` with one value."""
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+        self.metadata: dict[str, Any] = {}
+
+    def setup_expression(self) -> str | None:
+        return None
+
+    async def answer(self, prompt: str) -> str | None:
+        return self.value
+
+
+class Streamed:
+    """An output listener keeping the text streamed to it."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def counted(self, execution_count: int | None) -> None:
+        pass
+
+    def cleared(self) -> None:
+        pass
+
+    def added(self, index: int, output: dict[str, Any]) -> None:
+        pass
+
+    def appended(self, index: int, name: str, offset: int, text: str) -> None:
+        self.text += text
+
+    def replaced(self, index: int, output: dict[str, Any]) -> None:
+        pass
+
+
+async def test_a_calls_own_stdin_and_listener_serve_that_call_only() -> None:
+    own = Streamed()
+    async with KernelExecutor(stdin=Answering("own"), listener=own) as kernel:
+        mine = Streamed()
+        code = "print(input('?'))"
+        given = await kernel.execute(
+            code, timeout=30, run=KernelRun(stdin=Answering("given"), listener=mine)
+        )
+        assert given.outputs[-1]["text"].endswith("given\n")
+        assert "given" in mine.text and own.text == ""
+        # The next call, without one, is served by the executor's own again.
+        plain = await kernel.execute(code, timeout=30)
+        assert plain.outputs[-1]["text"].endswith("own\n")
+        assert "own" in own.text and "own" not in mine.text

@@ -59,6 +59,11 @@ def kernel(jp_asyncio_loop: asyncio.AbstractEventLoop) -> Iterator[KernelExecuto
     jp_asyncio_loop.run_until_complete(executor.shutdown())
 
 
+def messages_of(saved: dict[str, Any]) -> list[dict[str, Any]]:
+    """What the model was sent, as a chat file keeps it: in its steps."""
+    return [message for step in saved["steps"] for message in step["messages"]]
+
+
 async def new_chat(jp_fetch: Any, path: str = "analysis.ipynb") -> str:
     response = await jp_fetch("codeact", "chats", method="POST", body=json.dumps({"path": path}))
     assert response.code == 201
@@ -150,7 +155,7 @@ async def test_a_run_inserts_actions_gets_outputs_and_answers(
     # Everything is on disk, atomically written, outside the notebook.
     saved = json.loads((chats_dir / f"{chat_id}.json").read_text())
     assert [e["role"] for e in saved["entries"]] == client.roles()
-    assert saved["messages"][-1]["role"] == "assistant"
+    assert messages_of(saved)[-1]["role"] == "assistant"
     assert saved["ops_seq"] >= max(op["seq"] for op in page.applied_ops)
     await client.close()
 
@@ -538,7 +543,7 @@ async def test_reasoning_is_an_entry_of_its_own_stored_and_never_sent_back(
     assert client.entries()[2]["prose"] == "Counting.\n```\nThis is quoted text.\n```"
     saved = json.loads((chats_dir / f"{chat_id}.json").read_text())
     assert saved["entries"][1]["role"] == "thinking"
-    assert "row count" not in json.dumps(saved["messages"])
+    assert "row count" not in json.dumps(messages_of(saved))
     assert "row count" not in json.dumps(llm_server.requests[1].messages)
     await client.close()
 
@@ -566,8 +571,8 @@ async def test_tools_style_streams_the_code_runs_it_and_records_the_style(
     assert reply["prose"] == "Computing." and "code" not in reply  # the step shows it now
     saved = json.loads((chats_dir / f"{chat_id}.json").read_text())
     assert saved["info"]["action_style"] == "tools"
-    calls = [m for m in saved["messages"] if m.get("tool_calls")]
-    results = [m for m in saved["messages"] if m["role"] == "tool"]
+    calls = [m for m in messages_of(saved) if m.get("tool_calls")]
+    results = [m for m in messages_of(saved) if m["role"] == "tool"]
     assert [r["tool_call_id"] for r in results] == [calls[0]["tool_calls"][0]["id"]]
     ran = r"Observation:\n6\n\(This ran in cell c[0-9a-f]+\.\)"
     assert re.fullmatch(ran, results[0]["content"])

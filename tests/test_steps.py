@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,7 +25,7 @@ from jupyter_codeact.core.steps import (
     SystemStep,
 )
 from jupyter_codeact.executors.kernel import KernelExecutor
-from jupyter_codeact.server.chat_file import decode
+from jupyter_codeact.server.chat_file import ChatFileError, decode
 from jupyter_codeact.server.history import conversation
 from jupyter_codeact.testing import Reply, ScriptedLLM
 
@@ -155,3 +156,49 @@ def test_the_condenser_takes_kinds_from_the_steps_not_the_text() -> None:
     assert steps.kinds == ["system", "request", "action", "observation"]
     prompt, condensing = Condenser(steps).prompt(window=100_000, tokens_per_byte=0.25)
     assert prompt.messages == steps.messages and condensing.changed == 0
+
+
+def counted(steps: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Steps as format 2 saved them: counting their messages, kept in a list apart."""
+    flat = [message for step in steps for message in step["messages"]]
+    return [{**step, "messages": len(step["messages"])} for step in steps], flat
+
+
+def test_a_chat_file_keeps_the_steps_with_their_messages_and_reads_them_back() -> None:
+    record = decode(BEFORE_STEPS.read_text(), "93cdfc476a15488fa243454966251fb5")
+    read = conversation(record)
+    record.steps, record.messages = read.to_json(), []
+    saved = record.to_json()
+    # One source: the messages are in the steps, and nowhere else in the file.
+    assert saved["version"] == 3 and "messages" not in saved
+    assert [m for step in saved["steps"] for m in step["messages"]] == read.messages
+    again = decode(json.dumps(saved), record.info["id"])
+    assert conversation(again).messages == read.messages
+    assert [type(s) for s in conversation(again).steps] == [type(s) for s in read.steps]
+    # Where a file also holds messages that say otherwise, the steps are what is read.
+    stray = {**saved, "messages": [{"role": "user", "content": "not what was sent"}]}
+    assert conversation(decode(json.dumps(stray), record.info["id"])).messages == read.messages
+
+
+def test_a_format_2_file_with_counted_steps_still_loads_and_is_saved_as_format_3() -> None:
+    record = decode(BEFORE_STEPS.read_text(), "93cdfc476a15488fa243454966251fb5")
+    read = conversation(record)
+    data = json.loads(BEFORE_STEPS.read_text())
+    data["steps"], data["messages"] = counted(read.to_json())
+    older = decode(json.dumps(data), record.info["id"])
+    assert conversation(older).messages == read.messages
+    assert [s["type"] for s in older.steps] == [s.type for s in read.steps]
+    assert older.to_json()["version"] == 3 and "messages" not in older.to_json()
+    # Counted steps that do not match its messages: the messages are read, as before.
+    data["steps"] = data["steps"][:-1]
+    broken = decode(json.dumps(data), record.info["id"])
+    assert broken.steps == [] and conversation(broken).messages == read.messages
+
+
+def test_a_format_3_file_whose_steps_cannot_be_read_is_damaged() -> None:
+    record = decode(BEFORE_STEPS.read_text(), "93cdfc476a15488fa243454966251fb5")
+    record.steps, record.messages = conversation(record).to_json(), []
+    saved = record.to_json()
+    saved["steps"][1]["messages"] = 3  # counts messages the file no longer keeps
+    with pytest.raises(ChatFileError, match="'steps' cannot be read"):
+        decode(json.dumps(saved), record.info["id"])

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from tornado.httpclient import HTTPClientError
 
+from jupyter_codeact.server.chat_file import FORMAT_VERSION
 from jupyter_codeact.server.store import ChatStore
 from jupyter_codeact.testing import ScriptedLLM
 
@@ -233,7 +234,7 @@ async def test_an_old_chat_is_matched_when_its_notebook_is_opened(
     chat = json.loads((await jp_fetch("codeact", "chats", "d" * 32)).body)
     assert chat["entries"][0]["text"] == "the secret is 42"
     saved = json.loads((tmp_path / "chats" / f"{'d' * 32}.json").read_text())
-    assert saved["version"] == 2 and saved["info"]["root"] == real(jp_root_dir)
+    assert saved["version"] == FORMAT_VERSION and saved["info"]["root"] == real(jp_root_dir)
 
 
 @pytest.mark.asyncio

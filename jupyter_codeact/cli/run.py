@@ -178,9 +178,7 @@ async def _run(args: argparse.Namespace, settings: CodeAct) -> int:
             loop.remove_signal_handler(signal.SIGINT)
         if args.output:
             transcript.set_action_style(agent.action_style)
-            transcript.set_messages(
-                agent.messages, agent.offered_tools, agent.conversation.to_json()
-            )
+            transcript.set_conversation(agent.conversation.to_json(), agent.offered_tools)
             transcript.write(args.output)
         await executor.shutdown()
         await llm.close()

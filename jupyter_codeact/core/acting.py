@@ -43,12 +43,20 @@ class Acting:
     """Runs the actions of one run with its options."""
 
     def __init__(
-        self, options: AgentOptions, executor: Executor, cells: CellBook, stopping: Stopping
+        self,
+        options: AgentOptions,
+        executor: Executor,
+        cells: CellBook,
+        stopping: Stopping,
+        run: object | None = None,
     ) -> None:
+        """``run`` is the host's value for this run, given to each execution as it is
+        (:attr:`.options.RunOptions.executor`)."""
         self.options = options
         self.executor = executor
         self.cells = cells
         self.stopping = stopping
+        self.run = run
 
     async def act(
         self, action: Action, parsed: ParsedReply, style: Style
@@ -153,8 +161,15 @@ class Acting:
         if self.stopping.requested:
             # Stopped after the reply was complete but before its code went out: never send it.
             return ExecutionResult(status="skipped", code=action.code, note=STOPPED_BEFORE_RUN)
+        timeout = self.options.cell_timeout
+        if self.run is None:  # an executor that takes no per-run value need not know `run`
+            running = self.executor.execute(action.code, timeout=timeout, action=action)
+        else:
+            running = self.executor.execute(
+                action.code, timeout=timeout, action=action, run=self.run
+            )
         return await self.stopping.interruptible(
-            self.executor.execute(action.code, timeout=self.options.cell_timeout, action=action),
+            running,
             self.executor.interrupt,
             grace=self.options.interrupt_grace,
             gave_up=lambda: ExecutionResult(status="interrupted", code=action.code, note=GAVE_UP),

@@ -160,7 +160,7 @@ class Agent:
                 user_cell=run.user_cell,
             )
         )
-        acting = Acting(settings, self.executor, self.cells, self._stopping)
+        acting = Acting(settings, self.executor, self.cells, self._stopping, run.executor)
         try:
             async for event in self._loop(settings, acting):
                 yield redactor.redact_fields(event)

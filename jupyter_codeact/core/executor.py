@@ -35,7 +35,12 @@ class Executor(Protocol):
     """Runs code somewhere stateful: a kernel, the user's notebook, the running shell."""
 
     async def execute(
-        self, code: str, *, timeout: float | None, action: Action | None = None
+        self,
+        code: str,
+        *,
+        timeout: float | None,
+        action: Action | None = None,
+        run: object | None = None,
     ) -> ExecutionResult:
         """Run ``code``; return when it has finished, failed, or hit ``timeout`` seconds.
 
@@ -46,7 +51,10 @@ class Executor(Protocol):
         escalation ran out of grace, giving up is the executor's (a kernel is restarted).
 
         ``action`` is the event the code came from (its turn and id), for executors that
-        record provenance, such as the notebook's cell metadata.
+        record provenance, such as the notebook's cell metadata. ``run`` is the host's
+        value for the run this action belongs to (:attr:`.options.RunOptions.executor`),
+        passed only when the host gave one: each executor reads the type it defines and
+        keeps nothing of it past the call.
 
         Errors in the code are results (``status="error"``), never exceptions; raise
         :class:`ExecutorError` only when the executor itself cannot work.

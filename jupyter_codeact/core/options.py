@@ -80,3 +80,8 @@ class RunOptions:
     settings: AgentOptions | None = None
     """Everything else, where the host's configuration changed since the agent was built
     (the magic's ``%config``): the agent behaves by it from this run on."""
+    executor: object | None = None
+    """The host's own choices for this run (how to ask before running, where cells go,
+    its hooks), handed as they are to every :meth:`~.executor.Executor.execute` of the
+    run (``run=``). The core never reads them: they mean something to the host's
+    executor only, which takes them per call, so nothing about one run is set on it."""

@@ -15,9 +15,10 @@ Conversations saved before steps existed come in through :mod:`.legacy`.
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar, Literal
 
 from .request import Message
@@ -43,10 +44,14 @@ class Step:
             yield "other"
 
     def to_json(self) -> dict[str, Any]:
-        """As saved: the step's fields, with its messages counted (they are saved once, in
-        the conversation's list)."""
-        data = {k: v for k, v in asdict(self).items() if k != "messages"}
-        return {"type": self.type, "messages": len(self.messages), **data}
+        """As saved: the step's fields, its messages among them (the one place they are
+        saved: the conversation's list is read back from its steps)."""
+        data = {
+            f.name: copy.deepcopy(getattr(self, f.name))
+            for f in fields(self)
+            if f.name != "messages"
+        }
+        return {"type": self.type, "messages": list(self.messages), **data}
 
 
 @dataclass
@@ -291,19 +296,39 @@ class Conversation:
         return [step.to_json() for step in self.steps]
 
     @classmethod
+    def from_json(cls, steps: list[dict[str, Any]]) -> Conversation:
+        """A saved conversation: ``steps`` as :meth:`to_json` wrote them, each with its
+        messages. Raises ValueError for anything else."""
+        return cls.load([], steps)
+
+    @classmethod
     def load(cls, messages: list[Message], steps: list[dict[str, Any]]) -> Conversation:
-        """A saved conversation: ``steps`` as :meth:`to_json` wrote them, over ``messages``
-        (each step takes as many as it counts). Raises ValueError if they disagree."""
-        conversation, at = cls(), 0
+        """A saved conversation: ``steps`` as :meth:`to_json` writes them (each with its
+        messages: ``messages`` is not read), or as it wrote them before, counting their
+        messages in ``messages`` (each step takes as many as it counts). Raises ValueError
+        if a step is not one, or counted steps and ``messages`` disagree."""
+        conversation, at, counted = cls(), 0, False
         for data in steps:
             kind = STEP_TYPES.get(str(data.get("type")))
-            count = data.get("messages")
-            if kind is None or not isinstance(count, int) or count < 0:
+            held = data.get("messages")
+            if isinstance(held, list) and all(_is_message(m) for m in held):
+                own = [dict(m) for m in held]
+            elif isinstance(held, int) and not isinstance(held, bool) and held >= 0:
+                own, at, counted = list(messages[at : at + held]), at + held, True
+            else:
+                kind = None
+            if kind is None:
                 raise ValueError(f"not a step: {str(data)[:80]}")
             names = {f.name for f in fields(kind)} - {"messages"}
             values = {k: v for k, v in data.items() if k in names}
-            conversation.add(kind(messages=list(messages[at : at + count]), **values))
-            at += count
-        if at != len(messages):
+            try:
+                conversation.add(kind(messages=own, **values))
+            except TypeError as error:  # a field of the wrong shape
+                raise ValueError(f"not a step: {str(data)[:80]}") from error
+        if counted and at != len(messages):
             raise ValueError("the steps do not account for every message")
         return conversation
+
+
+def _is_message(value: Any) -> bool:
+    return isinstance(value, dict) and isinstance(value.get("role"), str)

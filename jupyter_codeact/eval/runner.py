@@ -179,9 +179,7 @@ async def run_task(
             if transcript is not None:
                 transcript.add(event)
         if transcript is not None:
-            transcript.set_messages(
-                agent.messages, agent.offered_tools, agent.conversation.to_json()
-            )
+            transcript.set_conversation(agent.conversation.to_json(), agent.offered_tools)
     result.wall_time_s = time.perf_counter() - began
     if result.answer is not None:
         result.solved = check(task.checker, result.answer, task.answer, task.tolerance)

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from ..core.events import Action
@@ -33,6 +34,7 @@ __all__ = [
     "KernelBackend",
     "KernelDied",
     "KernelExecutor",
+    "KernelRun",
     "LocalKernel",
     "StdinHost",
 ]
@@ -61,6 +63,18 @@ INPUT_NOTE = (
     "The code called input(), which waits for a person: nobody can answer here, so it read "
     "end-of-file (EOFError)."
 )
+
+
+@dataclass(frozen=True)
+class KernelRun:
+    """What one run (or one action) brings to :meth:`KernelExecutor.execute` in place of
+    the executor's own ``stdin`` and ``listener`` (``run=``): a host that changes them per
+    action says so with the call instead of setting them on the shared executor."""
+
+    stdin: StdinHost | None = None
+    """Answers the action's input requests (the tools' calls); None: nobody does."""
+    listener: OutputListener | None = None
+    """Told each change of the action's outputs (a notebook cell mirrors them)."""
 
 
 class KernelExecutor:
@@ -135,18 +149,28 @@ class KernelExecutor:
             await self.backend.interrupt()
 
     async def execute(
-        self, code: str, *, timeout: float | None, action: Action | None = None
+        self,
+        code: str,
+        *,
+        timeout: float | None,
+        action: Action | None = None,
+        run: object | None = None,
     ) -> ExecutionResult:
+        """``run``: a :class:`KernelRun` for this call (anything else: the executor's own
+        ``stdin`` and ``listener``)."""
         if not self._usable:
             raise ExecutorError(
                 f"{self.backend.description.capitalize()} died earlier and could not be "
                 "restarted: start the run again."
             )
+        hooks = run if isinstance(run, KernelRun) else KernelRun(self.stdin, self.listener)
         await self.start()
         async with self._lock:
-            return await self._within_deadline(code, timeout)
+            return await self._within_deadline(code, timeout, hooks)
 
-    async def _within_deadline(self, code: str, timeout: float | None) -> ExecutionResult:
+    async def _within_deadline(
+        self, code: str, timeout: float | None, hooks: KernelRun
+    ) -> ExecutionResult:
         """Run ``code``; past ``timeout`` seconds, interrupt it in the action's escalation
         (the caller's, whose stop may have begun it, else one of our own grace): the result
         is a ``timeout``, and a kernel that ignored the interrupts is restarted."""
@@ -157,7 +181,7 @@ class KernelExecutor:
         result: ExecutionResult | None = None
         try:
             with Deadline(escalation, timeout) as deadline:
-                result = await self._execute(code)
+                result = await self._execute(code, hooks)
         finally:
             if own:
                 escalation.close()
@@ -173,10 +197,10 @@ class KernelExecutor:
             result.status = "timeout"
         return result
 
-    async def _execute(self, code: str) -> ExecutionResult:
-        host = self.stdin
+    async def _execute(self, code: str, hooks: KernelRun) -> ExecutionResult:
+        host = hooks.stdin
         if host is None:
-            return await self._execute_once(code)
+            return await self._execute_once(code, hooks.listener)
         setup = host.setup_expression()
         if setup:
             await self._evaluate_silently(setup)
@@ -184,7 +208,7 @@ class KernelExecutor:
         serving = asyncio.ensure_future(self._serve_stdin(host, notes))
         try:
             request = ExecuteOptions(allow_stdin=True, metadata=dict(host.metadata))
-            result = await self._execute_once(code, request)
+            result = await self._execute_once(code, hooks.listener, request)
         finally:
             serving.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -222,10 +246,13 @@ class KernelExecutor:
             self.backend.input_reply(value, request)
 
     async def _execute_once(
-        self, code: str, request: ExecuteOptions | None = None
+        self,
+        code: str,
+        listener: OutputListener | None,
+        request: ExecuteOptions | None = None,
     ) -> ExecutionResult:
         backend = self.backend
-        collector = OutputCollector(max_stream_chars=self.max_stream_chars, listener=self.listener)
+        collector = OutputCollector(max_stream_chars=self.max_stream_chars, listener=listener)
         self.collector = collector
         self._interrupt_requested = False
         msg_id = backend.execute(code, request=request)

@@ -64,6 +64,22 @@ OutputContext = Callable[[Action | None], AbstractContextManager[Any]]
 """Where an action's outputs are shown (a host's step view); entered on the main thread."""
 
 
+@dataclass(frozen=True)
+class ShellRun:
+    """One run's hooks, given with each action (``run=`` of :meth:`ShellExecutor.execute`,
+    the host's :attr:`~jupyter_codeact.core.options.RunOptions.executor`) rather than set
+    on the executor, which outlives the run. All are called on the main thread."""
+
+    main: MainThreadQueue
+    """The queue the main thread serves for this run (a fresh one per run)."""
+    approve: Approver | None = None
+    """Asked before each action (None: run without asking)."""
+    output_context: OutputContext | None = None
+    """Where the action's outputs are shown (the run's view)."""
+    on_user_interrupt: Callable[[], None] | None = None
+    """Told when the user interrupted the action's code (the host stops the run)."""
+
+
 @dataclass
 class ShellExecutorOptions:
     max_stream_chars: int = DEFAULT_MAX_STREAM_CHARS
@@ -76,8 +92,8 @@ class ShellExecutorOptions:
 class ShellExecutor:
     """:class:`~jupyter_codeact.core.executor.Executor` on a running ``InteractiveShell``.
 
-    ``approve``, ``output_context`` and ``on_user_interrupt`` are the host's hooks; they
-    are called on the main thread and may be changed between runs.
+    A run's hooks come with each action, as a :class:`ShellRun`; without one, actions go
+    through ``main`` and nothing is asked or shown.
     """
 
     def __init__(
@@ -85,10 +101,8 @@ class ShellExecutor:
     ) -> None:
         self.shell = shell
         self.main = main
+        """The queue of actions run without a :class:`ShellRun`."""
         self.options = options or ShellExecutorOptions()
-        self.approve: Approver | None = None
-        self.output_context: OutputContext | None = None
-        self.on_user_interrupt: Callable[[], None] | None = None
         self._lock = threading.Lock()
         self._interruptible = False
         self._on_main_thread = True
@@ -108,11 +122,21 @@ class ShellExecutor:
 
     # -- the Executor protocol (awaited on the agent's thread) ------------------------------
     async def execute(
-        self, code: str, *, timeout: float | None, action: Action | None = None
+        self,
+        code: str,
+        *,
+        timeout: float | None,
+        action: Action | None = None,
+        run: object | None = None,
     ) -> ExecutionResult:
+        """``run``: the run's :class:`ShellRun` (anything else: the executor's ``main``,
+        no hooks)."""
+        hooks = run if isinstance(run, ShellRun) else ShellRun(self.main)
         with self._lock:
             self._stop_pending = False
-        future = self.main.call(lambda: self.run_now(code, timeout=timeout, action=action))
+        future = hooks.main.call(
+            lambda: self.run_now(code, timeout=timeout, action=action, run=hooks)
+        )
         self._queued.add(future)
         try:
             return await asyncio.wrap_future(future)
@@ -136,25 +160,31 @@ class ShellExecutor:
 
     # -- on the main thread ------------------------------------------------------------------
     def run_now(
-        self, code: str, *, timeout: float | None = None, action: Action | None = None
+        self,
+        code: str,
+        *,
+        timeout: float | None = None,
+        action: Action | None = None,
+        run: ShellRun | None = None,
     ) -> ExecutionResult:
         """Run ``code`` in the shell now (main thread only) and return what happened."""
+        hooks = run or ShellRun(self.main)
         not_started = ExecutionResult(status="interrupted", code=code, note=STOPPED_BEFORE_START)
-        if self.approve is not None:
+        if hooks.approve is not None:
             try:
                 try:  # _enter inside: a Stop that lands as it returns must still be left
                     if not self._enter(None):
                         return not_started
-                    approved = self.approve(action, code)
+                    approved = hooks.approve(action, code)
                 finally:
                     self._leave(None)
             except KeyboardInterrupt:
-                self._user_interrupted()
+                self._user_interrupted(hooks)
                 return ExecutionResult(status="skipped", code=code)
             if not approved:
                 return ExecutionResult(status="skipped", code=code)
         capture = ShellOutputCapture(self.shell, max_stream_chars=self.options.max_stream_chars)
-        context = self.output_context(action) if self.output_context else nullcontext()
+        context = hooks.output_context(action) if hooks.output_context else nullcontext()
         interrupted = False
         error: BaseException | None = None
         try:
@@ -180,7 +210,7 @@ class ShellExecutor:
             status = "timeout"
         elif interrupted:
             status = "interrupted"
-            self._user_interrupted()
+            self._user_interrupted(hooks)
         elif error is not None:
             status = "error"
         return ExecutionResult(status=status, outputs=capture.outputs(), code=code)
@@ -202,9 +232,10 @@ class ShellExecutor:
             if hasattr(shell.displayhook, "exec_result"):
                 shell.displayhook.exec_result = exec_result
 
-    def _user_interrupted(self) -> None:
-        if self.on_user_interrupt is not None:
-            self.on_user_interrupt()
+    @staticmethod
+    def _user_interrupted(hooks: ShellRun) -> None:
+        if hooks.on_user_interrupt is not None:
+            hooks.on_user_interrupt()
 
     def _timer(self, timeout: float | None) -> threading.Timer | None:
         self._timed_out = False

@@ -2,8 +2,9 @@
 (:func:`jupyter_codeact.server.chat_file.decode`); one that fails is reported and skipped,
 and left where it is (the server sets damaged files aside itself, and may be running).
 
-A chat keeps ``messages``, the conversation exactly as the model was sent it across all
-its requests, so that is what is exported.
+A chat keeps its steps, each with the messages the model was sent for it across all its
+requests (:mod:`jupyter_codeact.server.history` reads them, and the messages of a chat
+saved before steps): those messages, in order, are what is exported.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..server.chat_file import ChatFileError, ChatRecord, decode
+from ..server.history import conversation
 from ..server.store import ChatStore, valid_chat_id
 from .notebooks import Unreadable
 from .trajectory import Trajectory, uses_tool_calls
@@ -97,7 +99,7 @@ def chat_trajectory(record: ChatRecord, label: str) -> Trajectory:
         answered = any(entry.get("role") == "final" for entry in entries[last_request + 1 :])
     models = [e.get("model") for e in entries if e.get("role") == "user"]
     model = next((m for m in reversed(models) if isinstance(m, str) and m), None)
-    messages = list(record.messages)
+    messages = list(conversation(record).messages)
     return Trajectory(
         kind="chat",
         source=label,

@@ -1,8 +1,9 @@
 """Transcript notebooks: ``jupyter codeact run --output``, the eval's ``transcripts/`` and
 ``%codeact --history`` ``.write(path)`` all write one (:mod:`jupyter_codeact.transcript`).
 
-Its metadata keeps the messages the model was sent; a notebook written before it did is
-rebuilt from its cells (:mod:`.rebuild`).
+Its metadata keeps the agent's steps, each with the messages the model was sent for it;
+one written before steps kept the messages alone, and one written before either is rebuilt
+from its cells (:mod:`.rebuild`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from ..core.actions import CodeActions
 from ..core.llm import Message
 from ..core.prompts import DEFAULT_SYSTEM_PROMPT
+from ..core.steps import Conversation
 from .rebuild import ANSWER, TASK, RebuildOptions, rebuild, source_of
 from .trajectory import Kind, Trajectory, uses_tool_calls
 
@@ -82,8 +84,16 @@ def read_transcript(path: Path) -> dict[str, Any]:
 
 
 def recorded_messages(notebook: dict[str, Any]) -> list[Message] | None:
-    """The messages the transcript recorded, or None (an older one)."""
-    messages = notebook["metadata"]["codeact"].get("messages")
+    """The messages the transcript recorded (from its steps; an older transcript's own
+    list), or None (older still)."""
+    codeact = notebook["metadata"]["codeact"]
+    steps = codeact.get("steps")
+    if isinstance(steps, list) and steps and all(isinstance(s, dict) for s in steps):
+        try:
+            return Conversation.load([], steps).messages
+        except ValueError:
+            pass  # steps that count their messages in the list below (or are not steps)
+    messages = codeact.get("messages")
     if (
         isinstance(messages, list)
         and messages

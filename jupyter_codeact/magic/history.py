@@ -18,7 +18,6 @@ from ..core.events import (
     TextDelta,
     ThinkingDelta,
 )
-from ..core.llm import Message
 from .safe import as_text, fenced, folded, labelled, safe_markdown
 
 if TYPE_CHECKING:
@@ -143,15 +142,15 @@ class RunRecord:
 class History:
     """The conversation of one kernel with the agent, across ``%%codeact`` cells.
 
-    ``runs`` holds each request and its events, ``messages`` what the model was sent;
-    ``notebook()`` and ``write(path)`` give it as a notebook.
+    ``runs`` holds each request and its events, ``steps`` the agent's steps with what the
+    model was sent; ``notebook()`` and ``write(path)`` give it as a notebook.
     """
 
     def __init__(self) -> None:
         self.runs: list[RunRecord] = []
-        self.messages: list[Message] = []
         self.steps: Callable[[], list[dict[str, Any]]] = list
-        """The steps over ``messages`` (:mod:`jupyter_codeact.core.steps`), as saved."""
+        """The agent's steps, each with its messages (:mod:`jupyter_codeact.core.steps`),
+        as saved."""
         self.offered_tools: list[dict[str, Any]] = []
         """The native functions the last request offered (the tools style), for exports."""
 
@@ -209,7 +208,7 @@ class History:
                 transcript.add(event)
             if run.failure is not None:
                 transcript.add_markdown(f"**Error:** {run.failure}")
-        transcript.set_messages(self.messages, self.offered_tools, self.steps())
+        transcript.set_conversation(self.steps(), self.offered_tools)
         return transcript
 
     def __repr__(self) -> str:

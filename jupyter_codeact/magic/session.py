@@ -23,7 +23,7 @@ from ..core.executor import ExecutorError
 from ..core.llm import LLMError, LLMSettings, OpenAIChat
 from ..core.options import RunOptions as AgentRun
 from ..executors.main_thread import MainThreadQueue
-from ..executors.shell import ShellExecutor
+from ..executors.shell import ShellExecutor, ShellRun
 from ..namespace import summarize_namespace
 from .approval import Approver
 from .display import RunView, make_view
@@ -134,28 +134,29 @@ class ShellSession:
         )
         if self.agent is None:
             self.agent = Agent(llm, self.executor, agent_options)
-            self.history.messages = self.agent.messages
             self.history.steps = self.agent.conversation.to_json
         else:
             self.agent.llm = llm
             self.agent.use_system_prompt(prompt)
         agent = self.agent
-        # The configuration as it is now (``%config`` may have changed it since the last run).
-        run_options = partial(AgentRun, settings=agent_options)
         view = make_view(self.shell, request)
         record = self.history.start(request, model=settings.model)
         record.rules, record.tools = list(self.tools.rules), self.tools.summary()
         # A fresh queue per run: nothing left over from a run that ended badly can leak in.
         main = MainThreadQueue()
-        executor = self.executor
-        executor.main = main
-        executor.output_context = view.action_outputs
-        executor.on_user_interrupt = self.request_stop
-        executor.approve = (
-            Approver(request_stop=self.request_stop, before_asking=view.awaiting_approval)
-            if options.approve
-            else None
+        # The run's hooks travel with the run, to each action (the executor outlives it).
+        hooks = ShellRun(
+            main=main,
+            approve=(
+                Approver(request_stop=self.request_stop, before_asking=view.awaiting_approval)
+                if options.approve
+                else None
+            ),
+            output_context=view.action_outputs,
+            on_user_interrupt=self.request_stop,
         )
+        # The configuration as it is now (``%config`` may have changed it since the last run).
+        run_options = partial(AgentRun, settings=agent_options, executor=hooks)
         self._stop_requested = False
         self._busy = True
         # Until the view has finished: a Stop in our own code stops the run, and never
@@ -180,8 +181,6 @@ class ShellSession:
         finally:
             self._busy = False
             self.history.offered_tools = agent.offered_tools
-            executor.approve = None
-            executor.output_context = None
             restore_sigint()
         answer = record.answer
         return Answer(answer) if answer is not None else None

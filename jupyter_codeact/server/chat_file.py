@@ -1,21 +1,30 @@
 """One chat file: its format, and the checks a file must pass before the store trusts it.
 
-Format 2 (this one) records in ``info.root`` the real path of the server root that
-``info.path`` is relative to, so that a chat belongs to one notebook file. Format 1 had
-no root: such chats are matched to a notebook only where that is unambiguous (see
-:mod:`jupyter_codeact.server.store`).
+Format 3 (this one) keeps the conversation once, as the agent's steps, each with the
+messages it rendered to (:meth:`~jupyter_codeact.core.steps.Conversation.to_json`): what
+the model was sent is read back from them. Format 2 kept the model's messages apart, with
+steps that counted theirs (or none, saved before steps were recorded); such a file is read
+into steps when it is loaded, and written as format 3 at its next save (a version that
+reads format 2 only then leaves it alone). Format 2 also brought ``info.root``, the real
+path of the server root that ``info.path`` is relative to, so that a chat belongs to one
+notebook file. Format 1 had no root: such chats are matched to a notebook only where that
+is unambiguous (see :mod:`jupyter_codeact.server.store`).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..core.steps import Conversation
 from .protocol import ChatEntry, ChatInfo
 
-FORMAT_VERSION = 2
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 3
 
 
 class ChatFileError(ValueError):
@@ -32,11 +41,13 @@ class ChatRecord:
 
     info: ChatInfo
     entries: list[ChatEntry] = field(default_factory=list)
-    messages: list[dict[str, Any]] = field(default_factory=list)
-    """The LLM conversation (system prompt included), so a follow-up keeps its context."""
     steps: list[dict[str, Any]] = field(default_factory=list)
-    """The agent's steps over ``messages`` (:mod:`jupyter_codeact.core.steps`); none in a
-    chat saved before steps were recorded (:mod:`.history` reads it in)."""
+    """The LLM conversation as the agent's steps, each with its messages (system prompt
+    included), so a follow-up keeps its context (:mod:`jupyter_codeact.core.steps`)."""
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    """Only for a chat saved before steps were recorded (or whose steps did not match its
+    messages), until it is run again: the model's messages as that file kept them, which
+    :mod:`.history` reads into steps. Empty once the chat has ``steps``, which say it."""
     turn: int = 0
     ops_seq: int = 0
     """The number of the chat's last document operation (:mod:`.document.log`)."""
@@ -46,17 +57,19 @@ class ChatRecord:
     """What the last turns changed in the notebook, to undo them (:mod:`.review.journal`)."""
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "version": FORMAT_VERSION,
             "info": self.info,
             "entries": self.entries,
-            "messages": self.messages,
             "steps": self.steps,
             "turn": self.turn,
             "ops_seq": self.ops_seq,
             "ops": self.ops,
             "turns": self.turns,
         }
+        if self.messages and not self.steps:  # an older chat not run since: kept as it came
+            data["messages"] = self.messages
+        return data
 
     @classmethod
     def from_json(cls, data: Any, chat_id: str) -> ChatRecord:
@@ -75,6 +88,7 @@ class ChatRecord:
         _list_of_objects(messages, "messages", required=("role",))
         steps = data.get("steps", [])
         _list_of_objects(steps, "steps", required=("type",))
+        steps, messages = _conversation(steps, messages, version)
         turn = data.get("turn", 0)
         if not _is_int(turn) or turn < 0:
             raise ChatFileError("'turn' must be a non-negative integer")
@@ -101,6 +115,25 @@ class ChatRecord:
             ops=list(ops),
             turns=list(turns),
         )
+
+
+def _conversation(
+    steps: list[dict[str, Any]], messages: list[dict[str, Any]], version: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The file's (steps, messages) as a record holds them: steps, each with its messages
+    (those a file keeps apart are ignored then: the steps say the conversation); messages
+    only for a chat saved before steps, until it runs again."""
+    if not steps:
+        return [], messages
+    try:
+        return Conversation.load(messages, steps).to_json(), []
+    except ValueError as error:
+        if version >= 3:  # the steps are the conversation: a file without them is damaged
+            raise ChatFileError(f"'steps' cannot be read ({error})") from error
+        # A format-2 file whose steps disagree with its messages (written by hand, or by
+        # a broken version): its messages are read in as those of a chat before steps.
+        log.warning("CodeAct: a chat's steps were not read (%s)", error)
+        return [], messages
 
 
 def decode(text: str, chat_id: str) -> ChatRecord:

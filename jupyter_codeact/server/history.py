@@ -1,4 +1,5 @@
-"""A chat's conversation as its agent goes on with it: its steps, read from the chat file.
+"""A chat's conversation as its agent goes on with it: its steps, read from the chat file
+(each with its messages: what the model was sent is read back from them).
 
 A chat saved before steps were recorded has only the model's messages and the entries the
 pages showed: its steps are read from the messages (:mod:`jupyter_codeact.core.legacy`),
@@ -23,13 +24,19 @@ log = logging.getLogger(__name__)
 def conversation(record: ChatRecord, redactor: Redactor | None = None) -> Conversation:
     """The steps of ``record``'s conversation (its messages redacted with ``redactor``)."""
     messages = record.messages
+    if record.steps:
+        steps = record.steps
+        if redactor:
+            steps = [{**s, "messages": redactor.redact_value(s.get("messages"))} for s in steps]
+        try:
+            return Conversation.from_json(steps)
+        except ValueError as error:  # changed since the file was checked: a bug of ours
+            log.warning("CodeAct: chat %s's steps were not read (%s)", record.info["id"], error)
+            # What they hold is read as the messages of a chat before steps: none is lost.
+            held = (s.get("messages") for s in record.steps)
+            messages = [m for ms in held if isinstance(ms, list) for m in ms if isinstance(m, dict)]
     if redactor:
         messages = [redactor.redact_value(m) for m in messages]
-    if record.steps:
-        try:
-            return Conversation.load(messages, record.steps)
-        except ValueError as error:  # written by hand, or by a broken version: keep going
-            log.warning("CodeAct: chat %s's steps were not read (%s)", record.info["id"], error)
     read = conversation_of(messages)
     if cells := legacy_cells(record.entries):
         read.steps.insert(1 if read.steps else 0, CellsStep(cells=[cell_json(c) for c in cells]))

@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from ..core.events import Action
-from ..core.executor import ExecutionResult
-from ..executors.kernel import KernelExecutor, StdinHost
+from ..core.executor import ExecutionResult, ExecutorError
+from ..executors.kernel import KernelExecutor, KernelRun, StdinHost
 from ..executors.outputs import DEFAULT_MAX_STREAM_CHARS
 from . import placement
 from .approvals import Approvals
@@ -73,13 +73,29 @@ class RoundTrip:
     cell_id: str | None
 
 
-@dataclass
-class RunRequest:
-    """The user's choices for the current request (set by the chat before each run)."""
+@dataclass(frozen=True)
+class NotebookRun:
+    """One request's choices, as the server resolved them: the chat builds one per run and
+    the agent hands it to each of the run's actions (``run=`` of
+    :meth:`NotebookExecutor.execute`, :attr:`~jupyter_codeact.core.options.RunOptions.executor`),
+    so that nothing about one request is kept on the executor the chat's runs share."""
 
     approval: Literal["auto", "ask"] = "auto"
+    """``ask``: each action waits in the notebook as a pending cell until the user decides."""
     where: placement.Where = field(default_factory=placement.Where)
+    """Where new cells go."""
     untrusted: bool = False
+    """The agent's outputs are to be treated as untrusted (the notebook's signature is
+    left alone)."""
+    grants: Mapping[str, str] = field(default_factory=dict)
+    """The user's cells this request may change (Fix the Error), by the id the model uses
+    (``u1a2``) -> notebook cell id; a change to one is a diff the user accepts."""
+
+
+NO_RUN = (
+    "The notebook executor was given no request's choices (approval, where cells go); "
+    "nothing ran. This is a bug in the host: report it."
+)
 
 
 class NotebookExecutor:
@@ -112,7 +128,6 @@ class NotebookExecutor:
         self._narration = narration
         self.max_stream_chars = max_stream_chars
         self.cells = placement.ChatCells(chat_id)
-        self.request = RunRequest()
         self.backend = SessionKernel(kernels, path)
         self.kernel = KernelExecutor(self.backend, max_stream_chars=max_stream_chars)
         self.last_round_trip: RoundTrip | None = None
@@ -139,37 +154,52 @@ class NotebookExecutor:
 
     # -- one action ------------------------------------------------------------------------
     async def execute(
-        self, code: str, *, timeout: float | None, action: Action | None = None
+        self,
+        code: str,
+        *,
+        timeout: float | None,
+        action: Action | None = None,
+        run: object | None = None,
     ) -> ExecutionResult:
+        """``run`` is the request's :class:`NotebookRun`; without one nothing runs (an
+        action must never run outside the user's approval mode)."""
+        if not isinstance(run, NotebookRun):
+            raise ExecutorError(NO_RUN)
         self.last_round_trip = None
         action = action or Action(turn=0, code=code, action_id=uuid.uuid4().hex[:12])
         request_id = uuid.uuid4().hex
-        request = self.request
-        self._document().untrusted = request.untrusted
-        user_change = bool(action.replaces) and action.replaces in self.cells.grants
+        user_change = bool(action.replaces) and action.replaces in run.grants
         document = self._document()
-        await document.begin_action()
+        await document.begin_action(untrusted=run.untrusted)
         try:
             return await self._place_and_run(
                 action,
                 code,
                 request_id,
                 timeout,
-                ask=request.approval == "ask" and not user_change,
+                run,
+                ask=run.approval == "ask" and not user_change,
             )
         finally:
             document.end_action()
 
     async def _place_and_run(
-        self, action: Action, code: str, request_id: str, timeout: float | None, *, ask: bool
+        self,
+        action: Action,
+        code: str,
+        request_id: str,
+        timeout: float | None,
+        request: NotebookRun,
+        *,
+        ask: bool,
     ) -> ExecutionResult:
-        request = self.request
         plan = await placement.plan(
             action,
             code,
             request_id=request_id,
             cells=self.cells,
             where=request.where,
+            grants=request.grants,
             inspect=self.inspect,
         )
         if plan.kind == "refuse":
@@ -257,12 +287,14 @@ class NotebookExecutor:
     ) -> ExecutionResult:
         """Run ``code`` on the notebook's kernel, its outputs streaming into ``cell_id``."""
         kernel = self.kernel
-        kernel.stdin = self._tools()
-        kernel.listener = LiveOutputs(
-            cell_id,
-            self.emit,
-            max_stream_chars=self.max_stream_chars,
-            collector=lambda: kernel.collector,
+        hooks = KernelRun(  # this action's: the kernel executor is the chat's, for every run
+            stdin=self._tools(),
+            listener=LiveOutputs(
+                cell_id,
+                self.emit,
+                max_stream_chars=self.max_stream_chars,
+                collector=lambda: kernel.collector,
+            ),
         )
         self.emit([{"op": "running", "cell_id": cell_id}])
         self.oplog.running(cell_id, lambda: kernel.collector.outputs() if kernel.collector else [])
@@ -274,10 +306,9 @@ class NotebookExecutor:
             await kernel.start()
             await self.backend.follow()
             started = time.perf_counter()  # the step's time is its execution's
-            result = await kernel.execute(code, timeout=timeout)
+            result = await kernel.execute(code, timeout=timeout, run=hooks)
             return result
         finally:
-            kernel.listener = None
             self.oplog.running(None)
             if result is not None:
                 outputs, count = result.outputs, result.execution_count

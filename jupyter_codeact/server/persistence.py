@@ -103,5 +103,5 @@ def recover(record: ChatRecord, store: ChatStore) -> None:
     # The model hears that its last action's outcome is unknown, as that action's answer.
     steps = conversation(record)
     if steps.answer_open_action(SERVER_STOPPED, InterruptedStep):
-        record.messages, record.steps = steps.messages, steps.to_json()
+        record.steps, record.messages = steps.to_json(), []
     store.save(record)

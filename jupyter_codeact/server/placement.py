@@ -25,7 +25,7 @@ operations of :mod:`.document.ops`.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -52,8 +52,6 @@ class ChatCells:
     """The model's cell ids (``c3a1``) -> notebook cell ids."""
     last: str = ""
     """The notebook id of the chat's last cell (new cells go below it)."""
-    grants: dict[str, str] = field(default_factory=dict)
-    """The user's cells this request may change, by the id the model uses (``u1a2``)."""
 
 
 @dataclass(frozen=True)
@@ -99,16 +97,19 @@ async def plan(
     cells: ChatCells,
     where: Where,
     inspect: Inspect,
+    grants: Mapping[str, str] | None = None,
 ) -> Plan:
     """Where ``code`` (what will run of ``action``) goes, as operations to emit before it
-    runs (``user``: after the user accepts)."""
+    runs (``user``: after the user accepts). ``grants``: the user's cells this request may
+    change, by the id the model uses -> notebook cell id."""
+    grants = grants or {}
     if action.keeps:
         return await _keep(action, code, request_id, cells, where, inspect)
     ref = action.replaces
     if not ref:
         return _new(action, code, request_id, cells, where)
-    if ref in cells.grants:
-        cell_id = cells.grants[ref]
+    if ref in grants:
+        cell_id = grants[ref]
         facts = await inspect({"ref": ref, "cell_id": cell_id, "user": True})
         if not facts.get("found"):
             return Plan("refuse", note=f"The user's cell {ref} is no longer in the notebook.")

@@ -19,7 +19,7 @@ from .chat_file import ChatRecord
 from .entries import ChatEntries
 from .history import conversation
 from .models import ModelChoice
-from .notebook_executor import NotebookExecutor
+from .notebook_executor import NotebookExecutor, NotebookRun
 from .persistence import ChatSaver
 from .projection import EventProjector
 from .protocol import ChatState
@@ -37,6 +37,9 @@ class RunOptions:
     replace_failed: bool = True
     user_cell: str = ""
     choice: ModelChoice = field(default_factory=ModelChoice)  # the user's pick (checked)
+    notebook: NotebookRun = field(default_factory=NotebookRun)
+    """What the notebook executor does with each action of this run (given to it per
+    action by the agent)."""
 
 
 class ChatRun:
@@ -113,6 +116,7 @@ class ChatRun:
             user_cell=options.user_cell,
             action_style=options.action_style,
             replace_failed=options.replace_failed,
+            executor=options.notebook,
         )
         final: ChatState = "error"
         try:

@@ -31,7 +31,7 @@ from .document.pending import stale as stale_pending
 from .entries import ChatEntries
 from .kernels import NotebookKernels
 from .models import ModelChoice
-from .notebook_executor import NotebookExecutor, RunRequest, restore_cells
+from .notebook_executor import NotebookExecutor, NotebookRun, restore_cells
 from .pages import Pages
 from .persistence import SERVER_STOPPED, ChatSaver, recover
 from .placement import Where
@@ -292,10 +292,13 @@ class ChatSession:
         # The settings both sides hold, by the one rule (an administrator's ask is a floor).
         chosen = Choices(approval, action_style, replace_failed, untrusted)
         resolved = resolve(Configured.of(self.settings), chosen)
-        self.executor.request = RunRequest(
-            approval=resolved.approval, where=where or Where(), untrusted=resolved.untrusted
+        # This request's choices travel with its run, to each action (the executor is shared).
+        notebook = NotebookRun(
+            approval=resolved.approval,
+            where=where or Where(),
+            untrusted=resolved.untrusted,
+            grants={user_cell: user_cell_id} if user_cell and user_cell_id else {},
         )
-        self.executor.cells.grants = {user_cell: user_cell_id} if user_cell and user_cell_id else {}
         if self.record.info["title"] == "New chat":
             title = self.settings.redactor().redact(text.strip().splitlines()[0])
             self.record.info["title"] = title[:80]
@@ -317,6 +320,7 @@ class ChatSession:
                 replace_failed=resolved.replace_failed,
                 user_cell=user_cell if user_cell_id else "",
                 choice=choice or ModelChoice(),
+                notebook=notebook,
             ),
         )
         task.add_done_callback(lambda _: self._ended(entry_id))
@@ -361,9 +365,10 @@ class ChatSession:
     def _before_write(self) -> None:
         agent = self.run.agent_or_none
         if agent is not None:
-            # Saved with the entries, so that a restart keeps the model's context.
-            self.record.messages = agent.messages
+            # Saved with the entries, so that a restart keeps the model's context: the
+            # steps, with their messages (those of a chat from before steps are in them).
             self.record.steps = agent.conversation.to_json()
+            self.record.messages = []
             self.record.turn = agent.turn
         self.record.ops_seq = self.oplog.seq
         self.record.ops = self.oplog.kept

@@ -88,8 +88,8 @@ class NotebookDocument:
         self._file_mode = True  # until a page says it has the notebook open
         self._gone = False  # a page went away since the notebook was last saved by one
         self.untrusted = False
-        """The last request asked for the agent's outputs to be untrusted: a write then
-        leaves the notebook's signature alone."""
+        """The last action's request asked for the agent's outputs to be untrusted
+        (:meth:`begin_action`): a write then leaves the notebook's signature alone."""
         self._writing = False
         self._grace: asyncio.TimerHandle | None = None
         self._writer_changed = asyncio.Event()
@@ -189,9 +189,13 @@ class NotebookDocument:
             message["disk"] = [write.to_json() for write in self.writes]
         return message
 
-    async def begin_action(self) -> None:
+    async def begin_action(self, *, untrusted: bool | None = None) -> None:
         """An action starts changing the notebook (with collaboration, its room is held
-        from now on: see :mod:`.room_writer`)."""
+        from now on: see :mod:`.room_writer`); ``untrusted``: whether its request asked
+        for the agent's outputs to be treated as untrusted (None: a change that brings no
+        outputs, such as an undo, leaves that as it was)."""
+        if untrusted is not None:
+            self.untrusted = untrusted
         if self.room is not None and self.shared:
             await self.room.begin()
 
