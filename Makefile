@@ -18,15 +18,16 @@ lab: install
 	jupyter lab --ServerApp.allow_root=True $(LAB_ARGS)
 
 ## test: install everything and run every suite (lint, Python, TypeScript, browser)
-# The Python and browser suites run side by side: each spends most of its time waiting on
-# its own kernels, servers and browser, so together they take little more than the longer
-# one. Each suite's output is printed whole when it ends.
-test: install /usr/bin/chromium $(STAMPS)/ui-deps
-	$(MAKE) --no-print-directory lint
-	$(MAKE) --no-print-directory test-js
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-py test-ui
+# The independent install steps run side by side, and so do the suites: each suite spends
+# much of its time waiting on its own kernels, servers and browser, so together they take
+# little more than the longest one. Each suite's output is printed whole when it ends.
+test:
+	$(MAKE) --no-print-directory -j3 --output-sync=target $(STAMPS)/install /usr/bin/chromium \
+		$(STAMPS)/ui-deps
+	$(MAKE) --no-print-directory -j4 --output-sync=target lint test-js test-py test-ui
 
-install: $(STAMPS)/install labextension/package.json
+install:
+	$(MAKE) --no-print-directory -j3 --output-sync=target $(STAMPS)/install
 
 $(STAMPS):
 	mkdir -p $(STAMPS)
@@ -44,8 +45,13 @@ $(STAMPS)/js-deps: package.json yarn.lock .yarnrc.yml $(STAMPS)/build-deps
 	jlpm install
 	touch $@
 
-$(STAMPS)/install: pyproject.toml $(STAMPS)/build-deps $(STAMPS)/js-deps
-	$(BIN)/pip install --quiet --no-build-isolation -e ".[test,dev,collaboration]"
+# The package and its Python dependencies, side by side with the JavaScript steps: the
+# front end is built by the rule below, not by the editable install's build hook.
+$(STAMPS)/py-deps: pyproject.toml $(STAMPS)/build-deps
+	SKIP_JUPYTER_BUILDER=1 $(BIN)/pip install --quiet --no-build-isolation -e ".[test,dev,collaboration]"
+	touch $@
+
+$(STAMPS)/install: $(STAMPS)/py-deps labextension/package.json
 	jupyter labextension develop --overwrite .
 	jupyter server extension enable --sys-prefix jupyter_codeact
 	touch $@
@@ -63,8 +69,11 @@ lint: install
 	jlpm lint:check
 	jlpm typecheck
 
+# Two processes (pytest-xdist): the tests share nothing but the machine.
+PYTEST_WORKERS ?= 2
+
 test-py: install
-	pytest
+	pytest -n $(PYTEST_WORKERS)
 
 test-js: install
 	jlpm test
@@ -73,7 +82,7 @@ test-js: install
 /usr/bin/chromium:
 	apt-get install -y chromium || (apt-get update && apt-get install -y chromium)
 
-$(STAMPS)/ui-deps: ui-tests/package.json ui-tests/yarn.lock ui-tests/.yarnrc.yml | $(STAMPS)
+$(STAMPS)/ui-deps: ui-tests/package.json ui-tests/yarn.lock ui-tests/.yarnrc.yml | $(STAMPS)/build-deps
 	cd ui-tests && jlpm install
 	touch $@
 
