@@ -11,23 +11,31 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 JS_SOURCES := $(shell find src style schema -type f 2>/dev/null) package.json tsconfig.json
 
-.PHONY: lab test install lint test-py test-js test-ui bench clean
+.PHONY: lab test install lint test-py test-js test-ui test-ui-after-checks bench clean
 
 ## lab: install everything and start JupyterLab with the extension
 lab: install
 	jupyter lab --ServerApp.allow_root=True $(LAB_ARGS)
 
 ## test: install everything and run every suite (lint, Python, TypeScript, browser)
-# The independent install steps run side by side, and so do the suites: each suite spends
+# The independent install steps run side by side, and so do the suites: the Python tests
+# beside lint and the TypeScript tests, then beside the browser tests. Each suite spends
 # much of its time waiting on its own kernels, servers and browser, so together they take
 # little more than the longest one. Each suite's output is printed whole when it ends.
 test:
 	$(MAKE) --no-print-directory -j3 --output-sync=target $(STAMPS)/install /usr/bin/chromium \
 		$(STAMPS)/ui-deps
-	$(MAKE) --no-print-directory -j4 --output-sync=target lint test-js test-py test-ui
+	$(MAKE) --no-print-directory -j3 --output-sync=target test-py test-ui-after-checks
 
+# The browser tests start once lint and the TypeScript tests are done: those two take all
+# the CPU for a few minutes, and a JupyterLab page starved of it misses Galata's start-up wait.
+test-ui-after-checks: lint test-js
+	$(MAKE) --no-print-directory test-ui
+
+# Its steps side by side (unless a parallel make already runs this one).
 install:
-	$(MAKE) --no-print-directory -j3 --output-sync=target $(STAMPS)/install
+	$(MAKE) --no-print-directory $(if $(filter -j%,$(MAKEFLAGS)),,-j3) --output-sync=target \
+		$(STAMPS)/install
 
 $(STAMPS):
 	mkdir -p $(STAMPS)
