@@ -11,22 +11,31 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 JS_SOURCES := $(shell find src style schema -type f 2>/dev/null) package.json tsconfig.json
 
-.PHONY: lab test install lint test-py test-js test-ui bench clean
+.PHONY: lab test install lint test-py test-js test-ui test-ui-after-checks bench clean
 
 ## lab: install everything and start JupyterLab with the extension
 lab: install
 	jupyter lab --ServerApp.allow_root=True $(LAB_ARGS)
 
 ## test: install everything and run every suite (lint, Python, TypeScript, browser)
-# The Python and browser suites run side by side: each spends most of its time waiting on
-# its own kernels, servers and browser, so together they take little more than the longer
-# one. Each suite's output is printed whole when it ends.
-test: install /usr/bin/chromium $(STAMPS)/ui-deps
-	$(MAKE) --no-print-directory lint
-	$(MAKE) --no-print-directory test-js
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-py test-ui
+# The independent install steps run side by side, and so do the suites: the Python tests
+# beside lint and the TypeScript tests, then beside the browser tests. Each suite spends
+# much of its time waiting on its own kernels, servers and browser, so together they take
+# little more than the longest one. Each suite's output is printed whole when it ends.
+test:
+	$(MAKE) --no-print-directory -j3 --output-sync=target $(STAMPS)/install /usr/bin/chromium \
+		$(STAMPS)/ui-deps
+	$(MAKE) --no-print-directory -j3 --output-sync=target test-py test-ui-after-checks
 
-install: $(STAMPS)/install labextension/package.json
+# The browser tests start once lint and the TypeScript tests are done: those two take all
+# the CPU for a few minutes, and a JupyterLab page starved of it misses Galata's start-up wait.
+test-ui-after-checks: lint test-js
+	$(MAKE) --no-print-directory test-ui
+
+# Its steps side by side (unless a parallel make already runs this one).
+install:
+	$(MAKE) --no-print-directory $(if $(filter -j%,$(MAKEFLAGS)),,-j3) --output-sync=target \
+		$(STAMPS)/install
 
 $(STAMPS):
 	mkdir -p $(STAMPS)
@@ -44,8 +53,13 @@ $(STAMPS)/js-deps: package.json yarn.lock .yarnrc.yml $(STAMPS)/build-deps
 	jlpm install
 	touch $@
 
-$(STAMPS)/install: pyproject.toml $(STAMPS)/build-deps $(STAMPS)/js-deps
-	$(BIN)/pip install --quiet --no-build-isolation -e ".[test,dev,collaboration]"
+# The package and its Python dependencies, side by side with the JavaScript steps: the
+# front end is built by the rule below, not by the editable install's build hook.
+$(STAMPS)/py-deps: pyproject.toml $(STAMPS)/build-deps
+	SKIP_JUPYTER_BUILDER=1 $(BIN)/pip install --quiet --no-build-isolation -e ".[test,dev,collaboration]"
+	touch $@
+
+$(STAMPS)/install: $(STAMPS)/py-deps labextension/package.json
 	jupyter labextension develop --overwrite .
 	jupyter server extension enable --sys-prefix jupyter_codeact
 	touch $@
@@ -63,8 +77,11 @@ lint: install
 	jlpm lint:check
 	jlpm typecheck
 
+# Two processes (pytest-xdist): the tests share nothing but the machine.
+PYTEST_WORKERS ?= 2
+
 test-py: install
-	pytest
+	pytest -n $(PYTEST_WORKERS)
 
 test-js: install
 	jlpm test
@@ -73,7 +90,7 @@ test-js: install
 /usr/bin/chromium:
 	apt-get install -y chromium || (apt-get update && apt-get install -y chromium)
 
-$(STAMPS)/ui-deps: ui-tests/package.json ui-tests/yarn.lock ui-tests/.yarnrc.yml | $(STAMPS)
+$(STAMPS)/ui-deps: ui-tests/package.json ui-tests/yarn.lock ui-tests/.yarnrc.yml | $(STAMPS)/build-deps
 	cd ui-tests && jlpm install
 	touch $@
 

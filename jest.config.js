@@ -51,5 +51,11 @@ module.exports = {
     : ['default'],
   testPathIgnorePatterns: ['/lib/', '/node_modules/'],
   testRegex: 'src/.*/.*\\.spec\\.tsx?$',
+  // ts-jest only transpiles (tsconfig.jest.json): `jlpm typecheck` (in `make lint`)
+  // type-checks the same files with the same settings, once rather than per test file.
+  transform: {
+    ...baseConfig.transform,
+    '^.+\\.tsx?$': ['ts-jest/legacy', { tsconfig: './tsconfig.jest.json' }]
+  },
   transformIgnorePatterns: [`/node_modules/(?!(${esModules})).+`]
 };

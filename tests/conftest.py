@@ -23,6 +23,12 @@ from jupyter_codeact.testing import ScriptedLLM
 MODEL = "scripted-model"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first: with the tests in several processes (`pytest -n`), none of them
+    is left to run alone at the end while the other processes wait."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(autouse=True)
 def _forget_endpoints() -> Iterator[None]:
     """What one test's server refused must not carry over to the next one on its port."""

@@ -3,6 +3,7 @@
  * servers started for the run: the scripted LLM (the tests set its replies
  * over HTTP) and JupyterLab with the extension pointed at it, twice: with
  * real-time collaboration off (most tests) and on (collaboration.spec.ts).
+ * Each worker has its own three servers (tests/ports.ts says on which ports).
  */
 import * as path from 'path';
 
@@ -11,7 +12,7 @@ import { defineConfig } from '@playwright/test';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
-import { LAB_PORT, LLM_PORT, RTC_PORT } from './tests/ports';
+import { LAB_PORT, portsOf, WORKERS } from './tests/ports';
 
 const python =
   process.env.CODEACT_PYTHON ?? path.resolve(__dirname, '../.venv/bin/python');
@@ -19,16 +20,19 @@ const python =
 export default defineConfig({
   ...baseConfig,
   testDir: './tests',
-  // One JupyterLab and one scripted LLM serve every test: run them in order.
-  workers: 1,
+  // A worker runs whole files, in order, against its own servers: the tests of
+  // a file share its JupyterLab and scripted LLM, never another worker's.
+  workers: WORKERS,
   fullyParallel: false,
   retries: 0,
-  timeout: 90_000,
+  // The workers share the machine with each other and with the Python tests.
+  timeout: 180_000,
   expect: { timeout: 20_000 },
   reporter: [['list'], ['html', { open: 'never' }]],
   outputDir: 'test-results',
   use: {
     ...baseConfig.use,
+    // This worker's JupyterLab: each worker reads this file again.
     baseURL: `http://127.0.0.1:${LAB_PORT}`,
     trace: 'retain-on-failure',
     // Video needs Playwright's own ffmpeg, which is not installed here.
@@ -45,38 +49,48 @@ export default defineConfig({
       ]
     }
   },
-  webServer: [
+  webServer: Array.from({ length: WORKERS }, (_, worker) =>
+    servers(worker)
+  ).flat()
+});
+
+/** The servers of one worker: the scripted LLM and its two JupyterLabs. */
+function servers(worker: number) {
+  const { lab, llm, rtc } = portsOf(worker);
+  // The server logs go to files: they are long, and useful only when a test fails.
+  const log = (name: string) =>
+    worker === 0 ? `${name}.log` : `${name}-${worker}.log`;
+  return [
     {
-      command: `${python} -m jupyter_codeact.testing.scripted_llm --port ${LLM_PORT}`,
-      url: `http://127.0.0.1:${LLM_PORT}/v1/models`,
+      command: `${python} -m jupyter_codeact.testing.scripted_llm --port ${llm}`,
+      url: `http://127.0.0.1:${llm}/v1/models`,
       reuseExistingServer: false,
       timeout: 30_000
     },
     {
-      // The server log goes to a file: it is long, and useful only when a test fails.
-      command: `${python} -m jupyterlab --config jupyter_server_test_config.py 2> jupyter-server.log`,
-      url: `http://127.0.0.1:${LAB_PORT}/lab`,
+      command: `${python} -m jupyterlab --config jupyter_server_test_config.py 2> ${log('jupyter-server')}`,
+      url: `http://127.0.0.1:${lab}/lab`,
       reuseExistingServer: false,
       timeout: 120_000,
       // Let the server stop its kernels and remove its temporary folders.
-      gracefulShutdown: { signal: 'SIGTERM', timeout: 15_000 },
+      gracefulShutdown: { signal: 'SIGTERM' as const, timeout: 15_000 },
       env: {
-        CODEACT_LLM_PORT: String(LLM_PORT),
-        CODEACT_LAB_PORT: String(LAB_PORT)
+        CODEACT_LLM_PORT: String(llm),
+        CODEACT_LAB_PORT: String(lab)
       }
     },
     {
       // The same, with real-time collaboration on (tests/collaboration.spec.ts).
-      command: `${python} -m jupyterlab --config jupyter_server_test_config.py 2> jupyter-server-rtc.log`,
-      url: `http://127.0.0.1:${RTC_PORT}/lab`,
+      command: `${python} -m jupyterlab --config jupyter_server_test_config.py 2> ${log('jupyter-server-rtc')}`,
+      url: `http://127.0.0.1:${rtc}/lab`,
       reuseExistingServer: false,
       timeout: 120_000,
-      gracefulShutdown: { signal: 'SIGTERM', timeout: 15_000 },
+      gracefulShutdown: { signal: 'SIGTERM' as const, timeout: 15_000 },
       env: {
-        CODEACT_LLM_PORT: String(LLM_PORT),
+        CODEACT_LLM_PORT: String(llm),
         CODEACT_RTC: '1',
-        CODEACT_RTC_PORT: String(RTC_PORT)
+        CODEACT_RTC_PORT: String(rtc)
       }
     }
-  ]
-});
+  ];
+}

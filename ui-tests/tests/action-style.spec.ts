@@ -3,8 +3,9 @@
  * streams into the chat as its arguments arrive, then runs as a cell of the
  * notebook, and its output goes back as the call's result.
  */
-import { expect, test } from '@jupyterlab/galata';
+import { expect } from '@jupyterlab/galata';
 
+import { test } from './fixtures';
 import {
   agentCells,
   ask,

@@ -7,11 +7,11 @@
 import {
   expect,
   IJupyterLabPageFixture,
-  JupyterLabPage,
-  test
+  JupyterLabPage
 } from '@jupyterlab/galata';
 import type { Page } from '@playwright/test';
 
+import { test } from './fixtures';
 import {
   agentCells,
   ask,

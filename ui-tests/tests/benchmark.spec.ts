@@ -28,9 +28,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { expect, JupyterLabPage, test } from '@jupyterlab/galata';
+import { expect, JupyterLabPage } from '@jupyterlab/galata';
 import type { Page } from '@playwright/test';
 
+import { test } from './fixtures';
 import {
   ask,
   chatOf,

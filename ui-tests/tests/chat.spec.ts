@@ -2,8 +2,9 @@
  * The chat panel against the real server and the scripted LLM: the agent
  * writes cells in the live notebook, runs them and answers.
  */
-import { expect, JupyterLabPage, test } from '@jupyterlab/galata';
+import { expect, JupyterLabPage } from '@jupyterlab/galata';
 
+import { test } from './fixtures';
 import {
   agentCells,
   ask,

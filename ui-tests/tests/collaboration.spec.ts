@@ -4,9 +4,10 @@
  * into the notebook's shared document, so every collaborator sees them
  * live, once, and the room saves the file.
  */
-import { expect, test } from '@jupyterlab/galata';
+import { expect } from '@jupyterlab/galata';
 import type { Browser, Page } from '@playwright/test';
 
+import { test } from './fixtures';
 import {
   agentCells,
   ask,

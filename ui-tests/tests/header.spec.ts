@@ -9,11 +9,11 @@ import * as fs from 'fs';
 import {
   expect,
   IJupyterLabPageFixture,
-  JupyterLabPage,
-  test
+  JupyterLabPage
 } from '@jupyterlab/galata';
 import type { Page } from '@playwright/test';
 
+import { test } from './fixtures';
 import {
   ask,
   chatPanel,

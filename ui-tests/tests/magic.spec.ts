@@ -6,8 +6,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { expect, test } from '@jupyterlab/galata';
+import { expect } from '@jupyterlab/galata';
 
+import { test } from './fixtures';
 import { command, script, userCells } from './helpers';
 import { LLM_PORT } from './ports';
 

@@ -4,9 +4,10 @@
  * through a diff they accept or reject, the agent revises its own cells
  * and never the user's, narration, the agent-cell marker.
  */
-import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import { expect, IJupyterLabPageFixture } from '@jupyterlab/galata';
 import type { Page } from '@playwright/test';
 
+import { test } from './fixtures';
 import {
   agentCells,
   ask,

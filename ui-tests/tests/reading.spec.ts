@@ -4,9 +4,10 @@
  * by JupyterLab's own highlighter, plots and DataFrames in the steps,
  * errors readable in the dark theme, each answer once.
  */
-import { expect, test } from '@jupyterlab/galata';
+import { expect } from '@jupyterlab/galata';
 import type { Locator, Page } from '@playwright/test';
 
+import { test } from './fixtures';
 import {
   ask,
   chatPanel,

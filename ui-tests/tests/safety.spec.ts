@@ -3,9 +3,10 @@
  * default; sanitized, with no script run, once the user turns on the
  * "Untrusted agent outputs" setting.
  */
-import { expect, test } from '@jupyterlab/galata';
+import { expect } from '@jupyterlab/galata';
 import { Page } from '@playwright/test';
 
+import { test } from './fixtures';
 import { ask, entries, notebookWithChat, script } from './helpers';
 
 test.use({ autoGoto: true });

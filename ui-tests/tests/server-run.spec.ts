@@ -4,9 +4,10 @@
  * comes back gets what it missed once (jupyter_server_test_config.py sets
  * the grace period after which the server writes the file to 2 s).
  */
-import { expect, JupyterLabPage, test } from '@jupyterlab/galata';
+import { expect, JupyterLabPage } from '@jupyterlab/galata';
 import type { Page, WebSocketRoute } from '@playwright/test';
 
+import { test } from './fixtures';
 import {
   agentCells,
   ask,

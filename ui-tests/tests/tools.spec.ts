@@ -5,8 +5,9 @@
  * and the page relays the kernel's calls. The project's AGENTS.md applies,
  * once trusted.
  */
-import { expect, test } from '@jupyterlab/galata';
+import { expect } from '@jupyterlab/galata';
 
+import { test } from './fixtures';
 import {
   agentCells,
   ask,

@@ -5,9 +5,10 @@
  */
 import * as path from 'path';
 
-import { expect, test } from '@jupyterlab/galata';
+import { expect } from '@jupyterlab/galata';
 import type { APIRequestContext } from '@playwright/test';
 
+import { test } from './fixtures';
 import { ask, chatPanel, entries, notebookWithChat, script } from './helpers';
 
 test.use({ autoGoto: true });

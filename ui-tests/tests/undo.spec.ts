@@ -4,9 +4,10 @@
  * turn, in one step of the notebook's undo history (its undo takes it back),
  * keeping any cell the user changed since, and with the tab closed too.
  */
-import { expect, test } from '@jupyterlab/galata';
+import { expect } from '@jupyterlab/galata';
 import type { Page } from '@playwright/test';
 
+import { test } from './fixtures';
 import {
   ask,
   chatPanel,
