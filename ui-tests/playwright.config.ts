@@ -22,6 +22,7 @@ export default defineConfig({
   testDir: './tests',
   // A worker runs whole files, in order, against its own servers: the tests of
   // a file share its JupyterLab and scripted LLM, never another worker's.
+  // One by default (CODEACT_UI_WORKERS): two need a machine with the cores.
   workers: WORKERS,
   fullyParallel: false,
   retries: 0,

@@ -1,24 +1,21 @@
 /**
- * Galata's `test`, with a start-up wait that gives JupyterLab as long as the
- * test itself has. Galata waits a fixed 15 s for the Launcher once the splash
- * is gone; with two workers and the Python tests beside them on a busy
- * machine, a page can take longer to start, which says nothing of the tests.
+ * Galata's `test`, with more time for JupyterLab to start in the page.
+ *
+ * Galata waits a fixed 15 s for the application to start and then for its
+ * Launcher (`waitForCondition` without a timeout); on a busy machine, with
+ * the Python tests beside the browser tests, a page can take longer, which
+ * says nothing of what a test checks. A wait given its own timeout keeps it.
  */
-import { expect, test as galataTest } from '@jupyterlab/galata';
+import { JupyterLabPage, test } from '@jupyterlab/galata';
 
-export const test = galataTest.extend({
-  waitForApplication: async ({}, use, testInfo) => {
-    await use(async (page, helpers) => {
-      await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
-      await expect
-        .poll(() => helpers.activity.isTabActive('Launcher'), {
-          timeout: testInfo.timeout
-        })
-        .toBe(true);
-      // As Galata does: the current tab is not always set active.
-      if (!(await helpers.isInSimpleMode())) {
-        await helpers.activity.activateTab('Launcher');
-      }
-    });
-  }
-});
+const START_TIMEOUT = 60_000;
+
+const waitForCondition = JupyterLabPage.prototype.waitForCondition;
+JupyterLabPage.prototype.waitForCondition = function (
+  condition: () => Promise<boolean> | boolean,
+  timeout?: number
+): Promise<void> {
+  return waitForCondition.call(this, condition, timeout ?? START_TIMEOUT);
+};
+
+export { test };

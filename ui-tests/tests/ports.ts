@@ -10,8 +10,8 @@ const BASE_LAB = Number(process.env.CODEACT_LAB_PORT ?? 8931);
 const BASE_LLM = Number(process.env.CODEACT_LLM_PORT ?? 8932);
 const BASE_RTC = Number(process.env.CODEACT_RTC_PORT ?? BASE_LAB + 2);
 
-/** How many workers run the browser tests side by side. */
-export const WORKERS = Math.max(1, Number(process.env.CODEACT_UI_WORKERS ?? 2));
+/** How many workers run the browser tests side by side (one by default). */
+export const WORKERS = Math.max(1, Number(process.env.CODEACT_UI_WORKERS ?? 1));
 
 /** The ports of one worker's servers. */
 export function portsOf(worker: number): {
