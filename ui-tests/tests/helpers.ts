@@ -280,17 +280,33 @@ export async function chatOf(page: Page, path: string): Promise<string> {
   return (await list())[0].id;
 }
 
+/**
+ * The notebook file's JSON. jupyter_server saves a file in place (with a
+ * backup copy aside), so a read during a save can find it empty or cut:
+ * such a read is tried again until the file parses.
+ */
+export async function readNotebook(page: Page, path: string): Promise<any> {
+  let content: any = null;
+  await expect
+    .poll(async () => {
+      const response = await page.request.get(
+        `/api/contents/${encodeURIComponent(path).replace(/%2F/g, '/')}?content=1`
+      );
+      content = response.ok() ? (await response.json()).content : null;
+      return content !== null;
+    })
+    .toBe(true);
+  return content;
+}
+
 /** The notebook as its file holds it: each cell's source, output and owner. */
 export async function onDisk(
   page: Page,
   path: string
 ): Promise<{ source: string; output: string; agent: boolean }[]> {
-  const response = await page.request.get(
-    `/api/contents/${encodeURIComponent(path).replace(/%2F/g, '/')}?content=1`
-  );
   const text = (value: unknown): string =>
     Array.isArray(value) ? value.join('') : String(value ?? '');
-  return (await response.json()).content.cells.map((cell: any) => ({
+  return (await readNotebook(page, path)).cells.map((cell: any) => ({
     source: text(cell.source),
     output: (cell.outputs ?? [])
       .map((o: any) => text(o.text ?? o.data?.['text/plain']))

@@ -16,6 +16,7 @@ import {
   llmRequests,
   notebookCells,
   notebookWithChat,
+  readNotebook,
   requestText,
   script,
   userCells
@@ -184,14 +185,10 @@ test('undo with the notebook tab closed: the file is the pre-turn notebook, and 
   await other.waitForFunction(() => !!(window as any).jupyterapp);
   await page.close(); // unsaved: the server writes the turn after its grace
 
-  const sources = async (): Promise<string[]> => {
-    const response = await other.request.get(
-      `/api/contents/${encodeURIComponent(path)}?content=1`
-    );
-    return (await response.json()).content.cells.map((cell: any) =>
+  const sources = async (): Promise<string[]> =>
+    (await readNotebook(other, path)).cells.map((cell: any) =>
       Array.isArray(cell.source) ? cell.source.join('') : cell.source
     );
-  };
   await expect.poll(sources, { timeout: 30_000 }).toHaveLength(4);
   await undoFrom(other, chatId, entryId!);
   await expect
